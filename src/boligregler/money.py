@@ -1,0 +1,152 @@
+"""Exact decimal money: rounding, parsing, JSON serialisation and Norwegian display formatting."""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+CONTEXT = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_UP,
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.FloatOperation,
+    ],
+)
+
+_ONE = Decimal(1)
+_CENT = Decimal("0.01")
+_NBSP = "\u00a0"
+_MINUS = "\u2212"
+_MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+_MONEY_HINT = "et beløp i kroner (heltall eller tekst som «3200000.50»)"
+
+
+class RoundingMode(enum.Enum):
+    """Rounding modes, named as in the policy language."""
+
+    HALV_OPP = "halv_opp"
+    HALV_JEVN = "halv_jevn"
+    NED = "ned"
+    OPP = "opp"
+
+    @property
+    def decimal_mode(self) -> str:
+        """The matching :mod:`decimal` rounding constant."""
+        return _DECIMAL_MODES[self]
+
+
+_DECIMAL_MODES = {
+    RoundingMode.HALV_OPP: decimal.ROUND_HALF_UP,
+    RoundingMode.HALV_JEVN: decimal.ROUND_HALF_EVEN,
+    RoundingMode.NED: decimal.ROUND_FLOOR,
+    RoundingMode.OPP: decimal.ROUND_CEILING,
+}
+
+
+def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
+    """Round ``value`` to a multiple of the positive ``unit``; the result has ``unit``'s exponent."""
+    with decimal.localcontext(CONTEXT):
+        if unit <= 0:
+            raise ValueError(f"avrundingsenheten må være positiv, ikke {unit}")
+        steps = (value / unit).quantize(_ONE, rounding=mode.decimal_mode)
+        result = steps * unit
+    return result.copy_abs() if result.is_zero() else result
+
+
+def load_json(text: str | bytes) -> Any:
+    """Parse JSON with non-integer numbers as :class:`~decimal.Decimal` instead of float."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def parse_money(value: object) -> Decimal:
+    """Parse an amount in kroner from int, Decimal or text, with at most two decimals.
+
+    Raises ValueError with a Norwegian message (starting with «må være …») for floats, booleans,
+    malformed text, non-finite values or more than two decimals.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"må være {_MONEY_HINT}, ikke en sannhetsverdi")
+    if isinstance(value, float):
+        raise ValueError(f"må være {_MONEY_HINT}, ikke desimaltall av typen float")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        if not _MONEY_TEXT.fullmatch(value):
+            raise ValueError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{value}»")
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"må være et endelig beløp, ikke {value}")
+        with decimal.localcontext(CONTEXT):
+            if value != value.quantize(_CENT):
+                raise ValueError(f"må være et beløp med høyst to desimaler, ikke {value}")
+        return value
+    raise ValueError(f"må være {_MONEY_HINT}, ikke {type(value).__name__}")
+
+
+def _cents(value: Decimal) -> Decimal:
+    """Round to øre (half up), dropping the decimals when the amount is whole kroner."""
+    with decimal.localcontext(CONTEXT):
+        rounded = value.quantize(_CENT)
+        if rounded == rounded.to_integral_value():
+            rounded = rounded.quantize(_ONE)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
+
+
+def money_json(value: Decimal) -> str:
+    """Serialise an amount: ``"2973590"`` for whole kroner, otherwise ``"23932.50"``."""
+    return f"{_cents(_as_decimal(value)):f}"
+
+
+def format_kr(value: Decimal, unit_suffix: str = "kr") -> str:
+    """Format an amount for display, e.g. ``2 973 590 kr`` or ``−23 932,50 kr`` (grouped with no-break spaces)."""
+    text = _group(_cents(_as_decimal(value)))
+    return f"{text} {unit_suffix}" if unit_suffix else text
+
+
+def format_number(value: Decimal, decimals: int | None = None) -> str:
+    """Format a number with Norwegian grouping and decimal comma.
+
+    With ``decimals`` the value is rounded half up to that many places; otherwise it is shown
+    exactly, without trailing fractional zeros.
+    """
+    value = _as_decimal(value)
+    with decimal.localcontext(CONTEXT):
+        if decimals is None:
+            value = value.quantize(_ONE) if value == value.to_integral_value() else value.normalize()
+        else:
+            value = value.quantize(Decimal(1).scaleb(-decimals))
+    return _group(value.copy_abs() if value.is_zero() else value)
+
+
+def format_percent(value_fraction: Decimal) -> str:
+    """Format a fraction as a percentage with two decimals, e.g. 0.05 → ``5,00 %``."""
+    with decimal.localcontext(CONTEXT):
+        percent = _as_decimal(value_fraction) * 100
+    return f"{format_number(percent, decimals=2)}{_NBSP}%"
+
+
+def _as_decimal(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError(f"forventet et heltall eller Decimal, ikke {type(value).__name__}")
+    return Decimal(value)
+
+
+def _group(value: Decimal) -> str:
+    """Render a finite Decimal with no-break-space thousand groups, decimal comma and U+2212 minus."""
+    whole, _, fraction = f"{value.copy_abs():f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        whole, tail = whole[:-3], whole[-3:]
+        groups.insert(0, tail)
+    text = _NBSP.join([whole, *groups])
+    if fraction:
+        text += f",{fraction}"
+    return (_MINUS if value.is_signed() else "") + text

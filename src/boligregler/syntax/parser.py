@@ -1,0 +1,682 @@
+"""Parse `.pol` text into a syntax tree, with hand-written Norwegian syntax errors.
+
+`parse_policy(text, path)` returns an `ast.PolicyFile` or raises `PolicyError`
+holding every syntax problem found: after the first error each top-level block
+is parsed on its own so that one mistake does not hide the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
+from boligregler.syntax import ast
+
+GRAMMAR_NAME = "boligregler.lark"
+
+
+def grammar_path() -> Path:
+    """The grammar file: inside an installed wheel, else the repository's `grammar/`."""
+    packaged = resources.files("boligregler") / "_grammar" / GRAMMAR_NAME
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "grammar" / GRAMMAR_NAME
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        propagate_positions=True,
+        start=["start", "expr", "fragment"],
+    )
+
+
+def span_of_token(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+def span_of_meta(meta) -> Span | None:
+    if getattr(meta, "empty", True):
+        return None
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def unquote(tok: str) -> str:
+    body = tok[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def number(tok: str) -> Decimal:
+    return Decimal(tok.replace(" ", "").replace("\u00a0", ""))
+
+
+def _items(children):
+    return tuple(c for c in children if c is not None)
+
+
+@v_args(meta=True)
+class ToAst(Transformer):
+    """Lark tree → `ast` nodes. Collects value errors (bad dates) instead of raising."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- helpers
+    def _error(self, code: str, message: str, span: Span | None) -> None:
+        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, self.path, span))
+
+    def _date(self, tok: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(tok))
+        except ValueError:
+            self._error("S007", f"ugyldig dato «{tok}»; skriv datoer som ÅÅÅÅ-MM-DD", span_of_token(tok))
+            return dt.date.min
+
+    # -- file structure
+    def start(self, meta, children):
+        docs, header, *items = children
+        return docs, header, tuple(items)
+
+    def fragment(self, meta, children):
+        return children
+
+    def docs(self, meta, children):
+        return "\n".join(re.sub(r"^## ?", "", str(t)).rstrip() for t in children)
+
+    def header(self, meta, children):
+        name, base, *fields = children
+        return ast.Header(str(name), str(base) if base else None, _items(fields),
+                          span=span_of_token(name), base_span=span_of_token(base) if base else None)
+
+    def base(self, meta, children):
+        return children[0]
+
+    def field(self, meta, children):
+        name, value = children
+        value_span = getattr(value, "span", None)
+        if isinstance(value, _Spanned):
+            value = value.value
+        elif isinstance(value, ast.Text):
+            value = value.value
+        elif isinstance(value, ast.DateLiteral):
+            value = value.value
+        return ast.Field(str(name), value, span=span_of_token(name), value_span=value_span)
+
+    def key(self, meta, children):
+        return children[0]
+
+    header_key = key
+
+    def word(self, meta, children):
+        return _Spanned(ast.Word(str(children[0])), span_of_token(children[0]))
+
+    def item(self, meta, children):
+        docs, definition = children
+        return ast.Item(docs, definition, span=span_of_meta(meta))
+
+    def scheme_part(self, meta, children):
+        return self.item(meta, children)
+
+    # -- schema
+    def type_def(self, meta, children):
+        name, (type_, nullable) = children
+        if nullable:
+            self._error("S008", "en navngitt type kan ikke være «eller ingen»; skriv det på feltet", span_of_meta(meta))
+        return ast.TypeDef(str(name), type_, span=span_of_token(name))
+
+    def schema(self, meta, children):
+        return ast.Schema(_items(children), span=span_of_meta(meta))
+
+    def schema_field(self, meta, children):
+        docs, name, (type_, nullable), default, required = children
+        return ast.SchemaField(str(name), type_, nullable,
+                               ast.MISSING if default is None else default[0],
+                               required, docs, span=span_of_token(name))
+
+    def default(self, meta, children):
+        return (children[0],)
+
+    def required_when(self, meta, children):
+        return children[0]
+
+    def schema_type(self, meta, children):
+        return children[0], children[1] is not None
+
+    def nullable(self, meta, children):
+        return True
+
+    def integer_type(self, meta, children):
+        unit, range_ = children
+        low, high = range_ if range_ else (None, None)
+        return ast.IntegerType(unit, low, high, span=span_of_meta(meta))
+
+    def range(self, meta, children):
+        return number(children[0]), number(children[1])
+
+    def enum_type(self, meta, children):
+        return ast.EnumType(tuple(unquote(t) for t in children), span=span_of_meta(meta))
+
+    def list_type(self, meta, children):
+        element, minimum = children
+        return ast.ListType(element, number(minimum) if minimum else None, span=span_of_meta(meta))
+
+    def record_type(self, meta, children):
+        return ast.RecordType(_items(children), span=span_of_meta(meta))
+
+    def unit(self, meta, children):
+        return str(children[0])
+
+    def count_unit(self, meta, children):
+        return "antall"
+
+    def share_unit(self, meta, children):
+        return "andel"
+
+    def number_unit(self, meta, children):
+        return "tall"
+
+    def unit_type(self, meta, children):
+        return ast.UnitType(children[0], span=span_of_meta(meta))
+
+    def bool_type(self, meta, children):
+        return ast.BoolType(span=span_of_meta(meta))
+
+    def text_type(self, meta, children):
+        return ast.TextType(span=span_of_meta(meta))
+
+    def date_type(self, meta, children):
+        return ast.DateType(span=span_of_meta(meta))
+
+    def set_type(self, meta, children):
+        return ast.SetType(str(children[0]), span=span_of_meta(meta))
+
+    def named_type(self, meta, children):
+        return ast.NamedType(str(children[0]), span=span_of_token(children[0]))
+
+    # -- parameters and tables
+    def parameter(self, meta, children):
+        name, type_, *parts = children
+        fields = tuple(p for p in parts if isinstance(p, ast.Field))
+        values = tuple(p for p in parts if isinstance(p, ast.DatedValue))
+        return ast.Parameter(str(name), type_, fields, values, span=span_of_token(name))
+
+    def dated_value(self, meta, children):
+        value, date, source = children
+        return ast.DatedValue(value, self._date(date), source, span=span_of_meta(meta))
+
+    def source(self, meta, children):
+        return unquote(children[0])
+
+    def ratio(self, meta, children):
+        return ast.Ratio(number(children[0]), number(children[1]), span=span_of_meta(meta))
+
+    def set_value(self, meta, children):
+        return ast.SetValue(tuple(unquote(t) for t in _items(children)), False, span=span_of_meta(meta))
+
+    def set_complement(self, meta, children):
+        return ast.SetValue(tuple(unquote(t) for t in _items(children)), True, span=span_of_meta(meta))
+
+    def table(self, meta, children):
+        name, type_, key_name, *parts = children
+        fields = tuple(p for p in parts if isinstance(p, ast.Field))
+        versions = tuple(p for p in parts if isinstance(p, ast.TableVersion))
+        return ast.Table(str(name), type_, str(key_name), fields, versions, span=span_of_token(name))
+
+    def table_version(self, meta, children):
+        date, source, *rows = children
+        return ast.TableVersion(self._date(date), source, tuple(rows), span=span_of_token(date))
+
+    def table_row(self, meta, children):
+        key, value = children
+        return ast.TableRow(key, value, span=span_of_meta(meta))
+
+    def key_text(self, meta, children):
+        return unquote(children[0])
+
+    def key_range(self, meta, children):
+        return number(children[0]), number(children[1])
+
+    def key_int(self, meta, children):
+        return number(children[0]), number(children[0])
+
+    # -- computations, criteria, outcome, schemes
+    def compute(self, meta, children):
+        name, type_, expr = children
+        return ast.Compute(str(name), type_, expr, span=span_of_token(name))
+
+    def criterion(self, meta, children):
+        name, *parts = children
+        conditions = [p[1] for p in parts if isinstance(p, tuple) and p[0] == "oppfylt"]
+        relevance = [p[1] for p in parts if isinstance(p, tuple) and p[0] == "relevant"]
+        explanations = tuple(f for p in parts if isinstance(p, list) for f in p)
+        return ast.Criterion(
+            str(name),
+            tuple(p for p in parts if isinstance(p, ast.Field)),
+            conditions[0] if conditions else None,
+            relevance[0] if relevance else None,
+            tuple(p for p in parts if isinstance(p, ast.ExceptionRule)),
+            explanations,
+            span=span_of_token(name),
+        )
+
+    def fulfilled_when(self, meta, children):
+        return ("oppfylt", children[0])
+
+    def relevant_when(self, meta, children):
+        return ("relevant", children[0])
+
+    def explanations(self, meta, children):
+        return list(children)
+
+    def exception(self, meta, children):
+        docs, letter, title, *parts = children
+        conditions = [p for p in parts if not isinstance(p, ast.Field)]
+        return ast.ExceptionRule(
+            str(letter), unquote(title) if title else None,
+            tuple(p for p in parts if isinstance(p, ast.Field)),
+            conditions[0] if conditions else None, docs, span=span_of_token(letter))
+
+    def applies_when(self, meta, children):
+        return children[0]
+
+    def outcome(self, meta, children):
+        *rules, default = children
+        return ast.Outcome(_items(rules), str(default), span=span_of_meta(meta),
+                           default_span=span_of_token(default))
+
+    def outcome_rule(self, meta, children):
+        outcome, _determiner, kind = _items(children)
+        return ast.OutcomeRule(str(outcome), str(kind), span=span_of_meta(meta))
+
+    def determiner(self, meta, children):
+        return str(children[0])
+
+    def scheme(self, meta, children):
+        name, *parts = children
+        return ast.Scheme(str(name), tuple(p for p in parts if isinstance(p, ast.Field)),
+                          tuple(p for p in parts if isinstance(p, ast.Item)), span=span_of_token(name))
+
+    def condition_text(self, meta, children):
+        name, text = children
+        return ast.ConditionText(str(name), unquote(text), span=span_of_token(name))
+
+    def decision_map(self, meta, children):
+        return ast.DecisionMap(tuple(children), span=span_of_meta(meta))
+
+    def decision_entry(self, meta, children):
+        key, expr = children
+        return ast.DecisionEntry(str(key), expr, span=span_of_token(key))
+
+    def override(self, meta, children):
+        return ast.Override(children[0], span=span_of_meta(meta))
+
+    def removal(self, meta, children):
+        kind, name = children
+        return ast.Removal(kind, str(name), span=span_of_token(name))
+
+    def removal_kind(self, meta, children):
+        return str(children[0])
+
+    # -- examples and literals
+    def example(self, meta, children):
+        name, title, *parts = children
+        inputs = [p for p in parts if isinstance(p, tuple) and p[0] == "søknad"]
+        expected = [p for p in parts if isinstance(p, tuple) and p[0] == "forventet"]
+        return ast.Example(
+            str(name), unquote(title) if title else None,
+            tuple(p for p in parts if isinstance(p, ast.Field)),
+            inputs[0][1] if inputs else None, expected[0][1] if expected else None,
+            span=span_of_token(name),
+            input_span=inputs[0][2] if inputs else None,
+            expected_span=expected[0][2] if expected else None,
+        )
+
+    def example_input(self, meta, children):
+        return ("søknad", children[0], span_of_meta(meta))
+
+    def example_expected(self, meta, children):
+        return ("forventet", children[0], span_of_meta(meta))
+
+    def object(self, meta, children):
+        return {key: _plain(value) for key, value in _items(children)}
+
+    def pair(self, meta, children):
+        key, value = children
+        return (unquote(key) if key.type == "STRING" else str(key)), value
+
+    def array(self, meta, children):
+        return [_plain(v) for v in _items(children)]
+
+    # -- expressions
+    def quantity(self, meta, children):
+        value, unit = children
+        return ast.Quantity(number(value), str(unit) if unit else None, span=span_of_meta(meta))
+
+    def negative(self, meta, children):
+        q = children[0]
+        return ast.Quantity(-q.value, q.unit, span=span_of_meta(meta))
+
+    def text(self, meta, children):
+        return ast.Text(unquote(children[0]), span=span_of_token(children[0]))
+
+    def date(self, meta, children):
+        return ast.DateLiteral(self._date(children[0]), span=span_of_token(children[0]))
+
+    def true(self, meta, children):
+        return ast.Boolean(True, span=span_of_meta(meta))
+
+    def false(self, meta, children):
+        return ast.Boolean(False, span=span_of_meta(meta))
+
+    def none(self, meta, children):
+        return ast.NoneLiteral(span=span_of_meta(meta))
+
+    def name(self, meta, children):
+        return ast.Name(str(children[0]), span=span_of_token(children[0]))
+
+    def call(self, meta, children):
+        name, *args = children
+        return ast.Call(str(name), _items(args), span=span_of_meta(meta))
+
+    def list_expr(self, meta, children):
+        return ast.ListLiteral(_items(children), span=span_of_meta(meta))
+
+    def attribute(self, meta, children):
+        obj, name = children
+        return ast.Attribute(obj, str(name), span=span_of_meta(meta))
+
+    def lookup(self, meta, children):
+        return ast.Lookup(children[0], children[1], span=span_of_meta(meta))
+
+    def neg(self, meta, children):
+        return ast.Unary("-", children[0], span=span_of_meta(meta))
+
+    def not_(self, meta, children):
+        return ast.Unary("ikke", children[0], span=span_of_meta(meta))
+
+    def binary(self, meta, children):
+        left, op, right = children
+        return ast.Binary({"×": "*"}.get(op, op), left, right, span=span_of_meta(meta))
+
+    def add_op(self, meta, children):
+        return str(children[0])
+
+    mul_op = add_op
+
+    def compare_op(self, meta, children):
+        return {"≤": "<=", "≥": ">=", "≠": "!="}.get(str(children[0]), str(children[0]))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return ast.Compare(op, left, right, span=span_of_meta(meta))
+
+    def member(self, meta, children):
+        return ast.Member(children[0], children[1], span=span_of_meta(meta))
+
+    def or_(self, meta, children):
+        return ast.Logical("eller", children[0], children[1], span=span_of_meta(meta))
+
+    def and_(self, meta, children):
+        return ast.Logical("og", children[0], children[1], span=span_of_meta(meta))
+
+    def if_expr(self, meta, children):
+        return ast.If(*children, span=span_of_meta(meta))
+
+    def sum_over(self, meta, children):
+        body, var, source, where = children
+        return ast.Aggregate("sum", str(var), source, where, body, span=span_of_meta(meta))
+
+    def count(self, meta, children):
+        return ast.Aggregate("antall", None, children[0], None, None, span=span_of_meta(meta))
+
+    def count_where(self, meta, children):
+        var, source, where = children
+        return ast.Aggregate("antall", str(var), source, where, None, span=span_of_meta(meta))
+
+    def exists(self, meta, children):
+        var, source, where = children
+        return ast.Aggregate("finnes", str(var), source, where, None, span=span_of_meta(meta))
+
+    def forall(self, meta, children):
+        var, source, where = children
+        return ast.Aggregate("alle", str(var), source, where, None, span=span_of_meta(meta))
+
+
+class _Spanned:
+    """A field value with its position, unwrapped by `ToAst.field`."""
+
+    def __init__(self, value, span):
+        self.value, self.span = value, span
+
+
+def _plain(value):
+    """A literal inside `søknad: {…}` as the JSON value it stands for."""
+    if isinstance(value, ast.Quantity):
+        return value.value
+    if isinstance(value, (ast.Text, ast.Boolean)):
+        return value.value
+    if isinstance(value, ast.DateLiteral):
+        return value.value.isoformat()
+    if isinstance(value, ast.NoneLiteral):
+        return None
+    return value
+
+
+# ---- syntax errors --------------------------------------------------------------------
+
+TOP_LEVEL = re.compile(
+    r"^(regelverk|type|søknad|parameter|tabell|beregn|vilkår|utfall|ordning|betingelse|vedtak|eksempel|overstyr|fjern)\b",
+    re.MULTILINE,
+)
+
+TERMINAL_NAMES = {
+    "NAME": "et navn",
+    "STRING": "en tekst i anførselstegn",
+    "NUMBER": "et tall",
+    "DATE": "en dato (ÅÅÅÅ-MM-DD)",
+    "UNIT": "en enhet (kr, kr/mnd, %, prosentpoeng, år, måneder)",
+    "DOC_COMMENT": "en dokumentasjonskommentar (##)",
+    "$END": "slutten av filen",
+}
+
+
+def _terminal_text(name: str) -> str:
+    if name in TERMINAL_NAMES:
+        return TERMINAL_NAMES[name]
+    term = next((t for t in lark_parser().terminals if t.name == name), None)
+    if term is not None and term.pattern.type == "str":
+        return f"«{term.pattern.value}»"
+    return name
+
+
+def _keywords(expected: set[str]) -> dict[str, str]:
+    words = {}
+    for t in lark_parser().terminals:
+        if t.name in expected and t.pattern.type == "str" and t.pattern.value.isalpha():
+            words[t.pattern.value] = t.name
+    return words
+
+
+def _unclosed_brace(text: str) -> int | None:
+    """Offset of the last `{` that is never closed, skipping strings and comments."""
+    stack: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif c == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif c == "{":
+            stack.append(i)
+        elif c == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _previous_char(text: str, line: int, column: int) -> tuple[str, int]:
+    offset = _offset(text, line, column) - 1
+    while offset >= 0 and text[offset].isspace():
+        offset -= 1
+    return (text[offset], offset) if offset >= 0 else ("", 0)
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    lines = text.split("\n")
+    return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+
+
+def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    """Turn a Lark error into a Norwegian message for the most common mistakes."""
+
+    def diag(code, message, span, notes=()):
+        return Diagnostic(code, Severity.ERROR, message, path, span, tuple(notes))
+
+    if isinstance(e, UnexpectedCharacters):
+        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        span = Span(e.line, e.column, e.line, e.column + 1)
+        if char == '"':
+            return diag("S005", "teksten mangler avsluttende anførselstegn «\"»", span,
+                        ["en tekst må begynne og slutte på samme linje"])
+        if char == ",":
+            return diag("S006", "uventet komma", span,
+                        ["desimaltall skrives med punktum: 2.5 %, ikke 2,5 %"])
+        return diag("S006", f"ugyldig tegn «{char}»", span)
+
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    expected = set(e.expected)
+    if tok.type == "$END":
+        brace = _unclosed_brace(text)
+        if brace is not None and "RBRACE" in expected:
+            start = Span.from_offsets(text, brace, brace + 1)
+            return diag("S002", "blokken er ikke lukket; mangler «}»", start,
+                        ["hver «{» må ha en tilhørende «}»"])
+        end_line = text.count("\n") + 1
+        end_col = len(text.split("\n")[-1]) + 1
+        span = Span(end_line, end_col, end_line, end_col)
+        return diag("S001", "filen slutter for tidlig; forventet "
+                    + ", ".join(sorted(_terminal_text(t) for t in expected)), span)
+
+    span = span_of_token(tok)
+    value_terminals = {"STRING", "NUMBER", "DATE"}
+    prev, prev_offset = _previous_char(text, tok.line, tok.column)
+    if prev in ":=" and expected & value_terminals and "RBRACE" not in expected:
+        prev_span = Span.from_offsets(text, prev_offset, prev_offset + 1)
+        return diag("S003", f"mangler verdi etter «{prev}»", prev_span,
+                    [f"forventet {' eller '.join(sorted(_terminal_text(t) for t in expected & value_terminals))}"])
+    keywords = _keywords(expected)
+    if tok.type == "NAME" and keywords:
+        guess = suggest(str(tok), keywords)
+        if guess:
+            return diag("S004", f"ukjent nøkkelord «{tok}»", span, [f"mente du «{guess}»?"])
+    if tok.type == "RBRACE" and prev in ":=":
+        return diag("S003", f"mangler verdi etter «{prev}»", span)
+    shown = sorted(_terminal_text(t) for t in expected)
+    if len(shown) > 8:
+        shown = shown[:8] + ["…"]
+    return diag("S001", f"uventet {_terminal_text(tok.type)} «{tok}»", span,
+                [f"forventet {', '.join(shown)}"])
+
+
+def _parse(text: str, start: str, path: str):
+    tree = lark_parser().parse(text, start=start)
+    builder = ToAst(path)
+    try:
+        result = builder.transform(tree)
+    except VisitError as e:  # pragma: no cover - a transformer bug, not user input
+        raise e.orig_exc
+    return result, builder.diagnostics
+
+
+def _with_doc_comments(text: str, start: int) -> int:
+    """Move a block's start back over the `##` lines directly above it."""
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if not text[prev:start].startswith("##"):
+            break
+        start = prev
+    return start
+
+
+def _all_syntax_errors(text: str, path: str, first: UnexpectedInput) -> list[Diagnostic]:
+    starts = [_with_doc_comments(text, m.start()) for m in TOP_LEVEL.finditer(text)]
+    found: dict[tuple, Diagnostic] = {}
+    bounds = list(zip(starts, starts[1:] + [len(text)]))
+    for begin, end in bounds:
+        prefix = "\n" * text.count("\n", 0, begin)
+        chunk = prefix + text[begin:end]
+        try:
+            lark_parser().parse(chunk, start="fragment")
+        except UnexpectedInput as e:
+            d = syntax_diagnostic(e, chunk, path)
+            found[(d.span.line, d.span.column) if d.span else (0, 0)] = d
+    if not found:
+        d = syntax_diagnostic(first, text, path)
+        return [d]
+    return [found[k] for k in sorted(found)]
+
+
+def parse_policy(text: str, path: str = "<policy>") -> ast.PolicyFile:
+    """Parse a whole `.pol` file; raise `PolicyError` with every syntax error found."""
+    try:
+        (doc, header, items), problems = _parse(text, "start", path)
+    except UnexpectedInput as e:
+        raise PolicyError(tuple(_all_syntax_errors(text, path, e)), {path: text}) from None
+    if problems:
+        raise PolicyError(tuple(problems), {path: text})
+    return ast.PolicyFile(path, text, doc, header, items)
+
+
+def parse_expression(text: str, path: str = "<uttrykk>", line: int = 1, column: int = 1):
+    """Parse one expression placed at (line, column) of `path`; used for template holes."""
+    padded = "\n" * (line - 1) + " " * (column - 1) + text
+    try:
+        expr, problems = _parse(padded, "expr", path)
+    except UnexpectedInput as e:
+        raise PolicyError((syntax_diagnostic(e, padded, path),), {}) from None
+    if problems:
+        raise PolicyError(tuple(problems), {})
+    return expr
+
+
+HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def parse_template(text: str, span: Span | None, path: str) -> ast.Template:
+    """Split `"… {uttrykk} …"` into text and parsed expressions (`{{`/`}}` are literal braces)."""
+    parts: list = []
+    pos = 0
+    line = span.line if span else 1
+    base_col = (span.column + 1) if span else 1
+    for m in HOLE.finditer(text):
+        parts.append(text[pos:m.start()])
+        if m.group(1) is None:
+            parts.append(m.group(0)[0])
+        else:
+            parts.append(parse_expression(m.group(1), path, line, base_col + m.start(1)))
+        pos = m.end()
+    parts.append(text[pos:])
+    merged: list = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif p != "":
+            merged.append(p)
+    return ast.Template(tuple(merged), span=span)
