@@ -1,0 +1,1 @@
+"""Evaluation: turn a checked policy and a søknad into a decision."""

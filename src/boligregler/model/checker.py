@@ -1,0 +1,1061 @@
+"""The checker: merge a `bygger på` chain and turn syntax trees into a `CheckedPolicy`.
+
+Every problem is collected as a `Diagnostic` (never raised one at a time):
+names are resolved with «mente du …?» hints, units and types are checked,
+inheritance must be explicit (`overstyr`, `fjern`), computations may not form
+cycles, parameter values must be dated in order and carry a source, and every
+criterion needs a legal basis (hjemmel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from typing import Any, Iterable
+
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
+from boligregler.model import types as T
+from boligregler.model.policy import (
+    CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
+    Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
+)
+from boligregler.money import RoundingMode
+from boligregler.syntax import ast
+from boligregler.syntax.parser import parse_template
+
+HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
+CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
+EXCEPTION_FIELDS = ("hjemmel", "forklaring", "lenke")
+KINDS = ("absolutt", "hovedregel", "informasjon")
+RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
+OUTCOMES = ("innvilget", "avslag", "manuell_vurdering")
+DECISION_SPECIAL = {"rente": "%", "nedbetalingstid_år": "år"}
+RESERVED = {
+    "hvis", "så", "ellers", "og", "eller", "ikke", "i", "sum", "antall", "finnes", "alle", "hver",
+    "der", "for", "sann", "usann", "ingen", "utfall", "tilbudte_ordninger",
+}
+
+BUILTINS = {
+    # name: (argument units, result unit)
+    "annuitet": (("kr", "%", "år"), "kr/mnd"),
+    "nåverdi": (("kr/mnd", "%", "år"), "kr"),
+    "månedsrente": (("kr", "%"), "kr/mnd"),
+    "lån_for_rente": (("kr/mnd", "%"), "kr"),
+}
+VARIADIC = ("maks", "min")
+FUNCTIONS = (*BUILTINS, *VARIADIC, "avrund", "oppgitt")
+
+CODES = {
+    "S001": "uventet symbol", "S002": "blokk er ikke lukket", "S003": "mangler verdi",
+    "S004": "feilstavet nøkkelord", "S005": "tekst uten avsluttende anførselstegn",
+    "S006": "ugyldig tegn", "S007": "ugyldig dato", "S008": "navngitt type med «eller ingen»",
+    "N001": "ukjent navn", "N002": "dobbel definisjon", "N003": "overstyrer noe grunnlaget ikke har",
+    "N004": "fjerner noe grunnlaget ikke har", "N005": "omdefinerer uten «overstyr»",
+    "N006": "ukjent grunnlag", "N007": "ubrukt definisjon", "N008": "reservert ord",
+    "T001": "enheter som ikke passer sammen", "T002": "feil type", "T003": "beregnet type avviker fra den oppgitte",
+    "T004": "feil argumenter til funksjon", "T005": "ugyldig valgverdi", "C001": "sirkulær beregning",
+    "V001": "vilkår uten hjemmel", "V002": "ugyldig eller manglende art", "V003": "vilkår uten betingelse",
+    "V004": "ugyldig felt i vilkår", "P001": "datoer i feil rekkefølge", "P002": "verdi uten kilde",
+    "P003": "verdi med feil enhet", "P004": "parameter uten verdier", "P005": "tabell med hull eller overlapp",
+    "H001": "mangler felt i regelverkshodet", "H002": "ukjent felt i regelverkshodet",
+    "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
+}
+
+
+class _Scope:
+    """Names visible in one expression: the scheme's computations, parameters, tables and facts."""
+
+    def __init__(self, checker: "Checker", computations: dict[str, ComputeDef], in_decision: bool = False):
+        self.checker = checker
+        self.computations = computations
+        self.locals: dict[str, T.Type] = {}
+        self.in_decision = in_decision
+        self.used: set[str] = set()
+
+    def visible(self) -> list[str]:
+        c = self.checker
+        return [*self.locals, *self.computations, *c.parameters, *c.tables, *c.schema.fields]
+
+
+class Checker:
+    def __init__(self, files: list[ast.PolicyFile]):
+        self.files = files
+        self.leaf = files[-1]
+        self.diagnostics: list[Diagnostic] = []
+        self.types: dict[str, T.Type] = {}
+        self.schema = T.Record({})
+        self.parameters: dict[str, ParameterDef] = {}
+        self.tables: dict[str, TableDef] = {}
+        self.computations: dict[str, ComputeDef] = {}
+        self.criteria: dict[str, CriterionDef] = {}
+        self.conditions: dict[str, ConditionDef] = {}
+        self.schemes: dict[str, tuple[ast.Scheme, str, str]] = {}  # id → (node, policy, file)
+        self.outcome: tuple[ast.Outcome, str] | None = None
+        self.decision: tuple[ast.DecisionMap, str] | None = None
+        self.examples: list[ExampleDef] = []
+        self.expr_types: dict[int, T.Type] = {}
+        self.removed: list[tuple[str, str]] = []
+        self.used: set[str] = set()
+        self._checked: dict[tuple[int, int], T.Type | None] = {}
+        self.file = ""
+        self.policy = ""
+
+    # ---- diagnostics
+    def error(self, code: str, message: str, span: Span | None, notes: Iterable[str] = (),
+              related: Iterable = (), severity: Severity = Severity.ERROR) -> None:
+        d = Diagnostic(code, severity, message, self.file, span, tuple(n for n in notes if n), tuple(related))
+        if d not in self.diagnostics:
+            self.diagnostics.append(d)
+
+    def warn(self, code: str, message: str, span: Span | None, notes: Iterable[str] = ()) -> None:
+        self.error(code, message, span, notes, severity=Severity.WARNING)
+
+    def origin(self, span: Span | None) -> Origin:
+        return Origin(self.policy, self.file, span)
+
+    def _hint(self, name: str, candidates: Iterable[str]) -> list[str]:
+        guess = suggest(name, list(candidates))
+        return [f"mente du «{guess}»?"] if guess else []
+
+    # ---- merging the chain
+    def run(self) -> CheckedPolicy:
+        for f in self.files:
+            self.file, self.policy = f.path, f.header.id
+            self.check_header(f)
+            for item in f.items:
+                self.add_item(item)
+        self.file, self.policy = self.leaf.path, self.leaf.header.id
+        return self.finish()
+
+    def check_header(self, f: ast.PolicyFile) -> None:
+        given = {fl.name: fl for fl in f.header.fields}
+        for fl in f.header.fields:
+            if fl.name not in HEADER_FIELDS:
+                self.error("H002", f"ukjent felt «{fl.name}» i regelverkshodet", fl.span,
+                           self._hint(fl.name, HEADER_FIELDS))
+        for name in HEADER_FIELDS:
+            if name not in given:
+                self.error("H001", f"regelverkshodet mangler «{name}»", f.header.span)
+        if "vedtatt" in given and not isinstance(given["vedtatt"].value, dt.date):
+            self.error("T002", "«vedtatt» må være en dato (ÅÅÅÅ-MM-DD)", given["vedtatt"].value_span)
+        if f.header.id in RESERVED:
+            self.error("N008", f"«{f.header.id}» er et reservert ord", f.header.span)
+
+    def _existing(self, name: str) -> tuple[str, Origin] | None:
+        for kind, table in (("parameter", self.parameters), ("tabell", self.tables), ("beregn", self.computations)):
+            if name in table:
+                return kind, table[name].origin
+        return None
+
+    def _redefinition(self, kind: str, name: str, span: Span | None, previous: Origin) -> None:
+        if previous.policy == self.policy:
+            self.error("N002", f"«{name}» er definert to ganger", span,
+                       related=[(previous.file, previous.span, "først definert her")])
+        else:
+            self.error("N005", f"«{name}» er allerede definert i {previous.policy}", span,
+                       [f"skriv «overstyr {kind} {name}» for å endre den, eller velg et annet navn"],
+                       [(previous.file, previous.span, "definert her")])
+
+    def add_item(self, item: ast.Item, scheme: dict | None = None) -> None:
+        d = item.definition
+        match d:
+            case ast.TypeDef():
+                if d.name in self.types:
+                    self.error("N002", f"typen «{d.name}» er definert to ganger", d.span)
+                self.types[d.name] = self.resolve_type(d.type, d.name)
+            case ast.Schema():
+                self.extend_schema(self.schema, d.fields, "")
+            case ast.Parameter() | ast.Table() | ast.Compute() | ast.Criterion() | ast.ConditionText():
+                self.define(d, item.doc, override=False, scheme=scheme)
+            case ast.Override():
+                self.define(d.definition, item.doc, override=True, scheme=scheme)
+            case ast.Removal():
+                self.remove(d, scheme)
+            case ast.Outcome():
+                if self.outcome:
+                    self.error("N005", "utfallsregelen er allerede definert", d.span)
+                self.outcome = (d, self.file)
+            case ast.DecisionMap():
+                if self.decision:
+                    self.error("N005", "vedtak-blokken er allerede definert", d.span)
+                self.decision = (d, self.file)
+            case ast.Scheme():
+                if d.name in self.schemes:
+                    self.error("N002", f"ordningen «{d.name}» er definert to ganger", d.span)
+                self.schemes[d.name] = (d, self.policy, self.file, item.doc)
+            case ast.Example():
+                self.add_example(d, item.doc)
+
+    def _reserved(self, name: str, span: Span | None) -> None:
+        if name in RESERVED or name in FUNCTIONS:
+            self.error("N008", f"«{name}» er et reservert ord og kan ikke brukes som navn", span)
+
+    def define(self, d: Any, doc: str, override: bool, scheme: dict | None) -> None:
+        self._reserved(d.name, d.span)
+        if scheme is not None and isinstance(d, (ast.Compute, ast.Criterion, ast.ConditionText)):
+            target = scheme[type(d)]
+            exists = d.name in target or d.name in self._kind_table(type(d))
+            if override and not exists:
+                self.error("N003", f"kan ikke overstyre «{d.name}»: den finnes ikke fra før", d.span,
+                           self._hint(d.name, self._kind_table(type(d))))
+            elif not override and exists:
+                self.error("N005", f"«{d.name}» finnes allerede", d.span,
+                           [f"skriv «overstyr {_kind_word(d)} {d.name}» for å endre den i ordningen"])
+            target[d.name] = self.build(d, doc)
+            return
+        kind = _kind_word(d)
+        if isinstance(d, (ast.Parameter, ast.Table, ast.Compute)):
+            prior = self._existing(d.name)
+            if override:
+                if prior is None:
+                    self.error("N003", f"kan ikke overstyre {kind} «{d.name}»: grunnlaget definerer den ikke", d.span,
+                               self._hint(d.name, [*self.parameters, *self.tables, *self.computations]))
+                elif prior[0] != kind:
+                    self.error("N003", f"«{d.name}» er en {prior[0]}, ikke en {kind}", d.span)
+                for table in (self.parameters, self.tables, self.computations):
+                    table.pop(d.name, None)
+            elif prior is not None:
+                self._redefinition(prior[0], d.name, d.span, prior[1])
+            if d.name in self.schema.fields:
+                self.error("N002", f"«{d.name}» er allerede et felt i søknaden", d.span)
+        else:
+            table = self._kind_table(type(d))
+            if override and d.name not in table:
+                self.error("N003", f"kan ikke overstyre {kind} «{d.name}»: grunnlaget definerer det ikke", d.span,
+                           self._hint(d.name, table))
+            elif not override and d.name in table:
+                self._redefinition(kind, d.name, d.span, table[d.name].origin)
+        built = self.build(d, doc)
+        if built is not None:
+            self._kind_table(type(d))[d.name] = built
+
+    def _kind_table(self, node_type) -> dict:
+        return {ast.Parameter: self.parameters, ast.Table: self.tables, ast.Compute: self.computations,
+                ast.Criterion: self.criteria, ast.ConditionText: self.conditions}[node_type]
+
+    def remove(self, d: ast.Removal, scheme: dict | None) -> None:
+        node_type = {"parameter": ast.Parameter, "tabell": ast.Table, "beregn": ast.Compute,
+                     "vilkår": ast.Criterion, "betingelse": ast.ConditionText}[d.kind]
+        table = scheme[node_type] if scheme is not None and node_type in scheme else self._kind_table(node_type)
+        if d.name not in table and d.name not in self._kind_table(node_type):
+            self.error("N004", f"kan ikke fjerne {d.kind} «{d.name}»: den finnes ikke i grunnlaget", d.span,
+                       self._hint(d.name, self._kind_table(node_type)))
+            return
+        if scheme is not None:
+            scheme.setdefault("removed", set()).add((node_type, d.name))
+        else:
+            self._kind_table(node_type).pop(d.name, None)
+            self.removed.append((d.kind, d.name))
+
+    # ---- building definitions
+    def build(self, d: Any, doc: str):
+        match d:
+            case ast.Parameter():
+                return self.build_parameter(d, doc)
+            case ast.Table():
+                return self.build_table(d, doc)
+            case ast.Compute():
+                return ComputeDef(d.name, self.resolve_type(d.type, d.name), d.expr, doc, self.origin(d.span))
+            case ast.Criterion():
+                return self.build_criterion(d, doc)
+            case ast.ConditionText():
+                return ConditionDef(d.name, d.text, self.origin(d.span))
+
+    def _values_in_order(self, name: str, dated: list[tuple[dt.date, Span | None]]) -> None:
+        for (a, _), (b, span) in zip(dated, dated[1:]):
+            if b <= a:
+                self.error("P001", f"verdiene til «{name}» står ikke i datorekkefølge: {b} kommer etter {a}", span,
+                           ["skriv verdiene med stigende «fra»-dato"])
+
+    def build_parameter(self, d: ast.Parameter, doc: str) -> ParameterDef:
+        type_ = self.resolve_type(d.type, d.name)
+        values = []
+        if not d.values:
+            self.error("P004", f"parameteren «{d.name}» har ingen verdier", d.span,
+                       ["skriv f.eks. «5 % fra 2025-01-01 kilde \"…\"»"])
+        for v in d.values:
+            if not v.source:
+                self.error("P002", f"verdien fra {v.valid_from} av «{d.name}» mangler kilde", v.span,
+                           ["legg til «kilde \"…\"» etter datoen"])
+            values.append(DatedValue(v.valid_from, self.parameter_value(v.value, type_, d.name), v.source, v.span))
+        self._values_in_order(d.name, [(v.valid_from, v.span) for v in d.values])
+        fields = {f.name: f.value for f in d.fields}
+        return ParameterDef(d.name, type_, tuple(values), doc, self.origin(d.span), fields)
+
+    def parameter_value(self, value: Any, type_: T.Type, name: str):
+        from boligregler.evaluation.values import Ratio  # runtime value classes live with the evaluator
+        match value, type_:
+            case ast.Quantity(), T.Num():
+                self._unit_matches(value, type_.unit, name)
+                return _scaled(value.value, type_.unit)
+            case ast.Ratio(), T.Num(unit="andel"):
+                if value.denominator == 0:
+                    self.error("T002", "nevneren kan ikke være 0", value.span)
+                    return Ratio(Decimal(0), Decimal(1))
+                return Ratio(value.numerator, value.denominator)
+            case ast.Boolean(), T.Bool():
+                return value.value
+            case ast.Text(), T.Text():
+                return value.value
+            case ast.SetValue(), T.SetOf():
+                for v in value.values:
+                    self._check_enum_value(v, type_.element, value.span)
+                chosen = frozenset(value.values)
+                return frozenset(type_.element.values) - chosen if value.complement else chosen
+        self.error("T002", f"verdien passer ikke til typen {T.describe(type_)} for «{name}»",
+                   getattr(value, "span", None))
+        return None
+
+    def _unit_matches(self, q: ast.Quantity, unit: str, name: str) -> None:
+        if q.unit is not None and T.unit_of(q.unit) != unit:
+            self.error("P003", f"verdien {_show(q)} har enheten {T.unit_of(q.unit)}, men «{name}» er i {unit}", q.span)
+
+    def build_table(self, d: ast.Table, doc: str) -> TableDef | None:
+        value_type = self.resolve_type(d.type, d.name)
+        if not isinstance(value_type, T.Num):
+            self.error("T002", "en tabell må ha tall eller beløp som verdier", d.type.span)
+            return None
+        versions, text_keys = [], None
+        if not d.versions:
+            self.error("P004", f"tabellen «{d.name}» har ingen verdier", d.span)
+        for v in d.versions:
+            if not v.source:
+                self.error("P002", f"tabellen «{d.name}» fra {v.valid_from} mangler kilde", v.span)
+            rows = []
+            for row in v.rows:
+                is_text = isinstance(row.key, str)
+                if text_keys is None:
+                    text_keys = is_text
+                elif text_keys != is_text:
+                    self.error("T002", "en tabell kan ikke blande tekstnøkler og tallintervaller", row.span)
+                self._unit_matches(row.value, value_type.unit, d.name)
+                rows.append((row.key, _scaled(row.value.value, value_type.unit)))
+            if not text_keys:
+                self._check_ranges(d.name, v)
+            versions.append(TableVersion(v.valid_from, v.source, tuple(rows), v.span))
+        self._values_in_order(d.name, [(v.valid_from, v.span) for v in d.versions])
+        return TableDef(d.name, value_type, d.key_name, bool(text_keys), tuple(versions), doc, self.origin(d.span))
+
+    def _check_ranges(self, name: str, version: ast.TableVersion) -> None:
+        ranges = sorted((row.key, row.span) for row in version.rows)
+        for ((lo1, hi1), _), ((lo2, hi2), span) in zip(ranges, ranges[1:]):
+            if lo2 <= hi1:
+                self.error("P005", f"intervallene {lo1}–{hi1} og {lo2}–{hi2} i «{name}» overlapper", span)
+            elif lo2 > hi1 + 1:
+                self.error("P005", f"«{name}» har et hull mellom {hi1} og {lo2}", span,
+                           ["hver mulig nøkkel må høre til nøyaktig ett intervall"])
+        for (lo, hi), span in ranges:
+            if lo > hi:
+                self.error("P005", f"intervallet {lo}–{hi} i «{name}» er tomt", span)
+
+    def build_criterion(self, d: ast.Criterion, doc: str) -> CriterionDef:
+        fields = {f.name: f for f in d.fields}
+        for f in d.fields:
+            if f.name not in CRITERION_FIELDS:
+                self.error("V004", f"ukjent felt «{f.name}» i vilkår «{d.name}»", f.span,
+                           self._hint(f.name, CRITERION_FIELDS))
+        kind_field = fields.get("art")
+        kind = kind_field.value.value if kind_field and isinstance(kind_field.value, ast.Word) else None
+        if kind not in KINDS:
+            span = kind_field.value_span if kind_field else d.span
+            given = f"«{kind}» er ikke en gyldig art" if kind else f"vilkåret «{d.name}» mangler «art»"
+            self.error("V002", given, span, self._hint(kind or "", KINDS) or [f"velg en av: {', '.join(KINDS)}"])
+        if "hjemmel" not in fields or not str(fields["hjemmel"].value).strip():
+            self.error("V001", f"vilkåret «{d.name}» mangler hjemmel", d.span,
+                       ["oppgi regelen vilkåret bygger på, f.eks. hjemmel: \"Forskrift om lån fra Husbanken § 5-2\""])
+        if d.condition is None:
+            self.error("V003", f"vilkåret «{d.name}» mangler «oppfylt når …»", d.span)
+        explanations = {}
+        for f in d.explanations:
+            if f.name not in RESULTS:
+                self.error("V004", f"ukjent forklaring «{f.name}»", f.span, self._hint(f.name, RESULTS))
+            explanations[f.name] = self.template(f)
+        exceptions = []
+        letters: set[str] = set()
+        for e in d.exceptions:
+            if e.letter in letters:
+                self.error("N002", f"unntak «{e.letter}» er definert to ganger i «{d.name}»", e.span)
+            letters.add(e.letter)
+            efields = {f.name: f for f in e.fields}
+            for f in e.fields:
+                if f.name not in EXCEPTION_FIELDS:
+                    self.error("V004", f"ukjent felt «{f.name}» i unntak", f.span, self._hint(f.name, EXCEPTION_FIELDS))
+            if e.condition is None:
+                self.error("V003", f"unntak «{e.letter}» mangler «når …»", e.span)
+            exceptions.append(ExceptionDef(
+                e.letter, e.title or e.letter,
+                str(efields["hjemmel"].value) if "hjemmel" in efields else None,
+                e.condition or ast.Boolean(False),
+                self.template(efields["forklaring"]) if "forklaring" in efields else None, e.doc))
+        return CriterionDef(
+            d.name, _text(fields.get("tittel"), d.name), kind or "absolutt",
+            _text(fields.get("hjemmel"), ""), _text(fields.get("lenke"), None),
+            d.condition or ast.Boolean(False), d.relevance, tuple(exceptions), explanations, doc,
+            self.origin(d.span))
+
+    def template(self, f: ast.Field) -> ast.Template | None:
+        if not isinstance(f.value, str):
+            self.error("T002", f"«{f.name}» må være en tekst i anførselstegn", f.value_span)
+            return None
+        try:
+            return parse_template(f.value, f.value_span, self.file)
+        except PolicyError as e:
+            self.diagnostics.extend(e.diagnostics)
+            return None
+
+    def add_example(self, d: ast.Example, doc: str) -> None:
+        if any(e.name == d.name and e.origin.policy == self.policy for e in self.examples):
+            self.error("N002", f"eksempelet «{d.name}» er definert to ganger", d.span)
+        if d.input is None:
+            self.error("E001", f"eksempelet «{d.name}» mangler «søknad: {{…}}»", d.span)
+        if d.expected is None:
+            self.error("E001", f"eksempelet «{d.name}» mangler «forventet: {{…}}»", d.span)
+        self.examples.append(ExampleDef(d.name, d.title or d.name, d.input, d.expected, self.origin(d.span), doc))
+
+    # ---- types and the søknad schema
+    def resolve_type(self, t: ast.TypeExpr, name: str) -> T.Type:
+        match t:
+            case ast.UnitType(unit):
+                return T.Num(T.unit_of(unit), integer=unit == "antall")
+            case ast.BoolType():
+                return T.BOOL
+            case ast.TextType():
+                return T.TEXT
+            case ast.DateType():
+                return T.DATE
+            case ast.SetType(of):
+                element = self.types.get(of)
+                if not isinstance(element, T.Enum):
+                    self.error("N001", f"ukjent valgtype «{of}»", t.span, self._hint(of, self.types))
+                    return T.SetOf(T.Enum(of, ()))
+                return T.SetOf(element)
+            case ast.NamedType(n):
+                if n not in self.types:
+                    self.error("N001", f"ukjent type «{n}»", t.span, self._hint(n, self.types))
+                    return T.TEXT
+                return self.types[n]
+            case ast.IntegerType(unit, _, _):
+                return T.Num(T.unit_of(unit) if unit else "tall", integer=True)
+            case ast.EnumType(values):
+                return T.Enum(name, values)
+            case ast.ListType(element, minimum):
+                return T.ListOf(self.resolve_type(element, name), int(minimum or 0))
+            case ast.RecordType(fields):
+                record = T.Record({})
+                self.extend_schema(record, fields, name + ".")
+                return record
+        raise AssertionError(t)
+
+    def extend_schema(self, record: T.Record, fields: Iterable[ast.SchemaField], prefix: str) -> None:
+        for f in fields:
+            path = prefix + f.name
+            type_ = self.resolve_type(f.type, f.name)
+            existing = record.fields.get(f.name)
+            if existing is not None:
+                if isinstance(existing.type, T.Record) and isinstance(type_, T.Record) and existing.origin != self.policy:
+                    self.extend_schema(existing.type, f.type.fields, path + ".")
+                    continue
+                self.error("N005" if existing.origin != self.policy else "N002",
+                           f"søknadsfeltet «{path}» er allerede definert", f.span,
+                           ["en policy kan legge til egne felt, men ikke endre feltene i grunnlaget"])
+                continue
+            low = getattr(f.type, "low", None)
+            high = getattr(f.type, "high", None)
+            default, has_default = None, f.default is not ast.MISSING
+            if has_default:
+                default = self.check_default(f.default, type_, f.nullable, path, f.span)
+            elif isinstance(type_, T.Record) and all(s.has_default for s in type_.fields.values()):
+                default, has_default = {}, True
+            record.fields[f.name] = T.FieldSpec(type_, f.nullable, default, has_default, f.required_when,
+                                                low, high, f.doc, self.policy)
+            if f.required_when is not None:
+                self.pending_required.append((f.required_when, self.file))
+
+    pending_required: list = []
+
+    def check_default(self, value: Any, type_: T.Type, nullable: bool, path: str, span: Span | None):
+        if isinstance(value, ast.NoneLiteral):
+            if not nullable:
+                self.error("T002", f"«{path}» kan ikke være «ingen»; skriv «eller ingen» etter typen", span)
+            return None
+        if isinstance(value, ast.Quantity):
+            if isinstance(type_, T.Num):
+                self._unit_matches(value, type_.unit, path)
+                return value.value
+        elif isinstance(value, ast.Boolean) and isinstance(type_, T.Bool):
+            return value.value
+        elif isinstance(value, ast.Text) and isinstance(type_, (T.Enum, T.Text)):
+            if isinstance(type_, T.Enum):
+                self._check_enum_value(value.value, type_, span)
+            return value.value
+        elif isinstance(value, list) and isinstance(type_, T.ListOf) and not value:
+            return []
+        elif isinstance(value, dict) and isinstance(type_, T.Record) and not value:
+            return {}
+        self.error("T002", f"standardverdien passer ikke til typen {T.describe(type_)} for «{path}»", span)
+        return None
+
+    def _check_enum_value(self, value: str, enum: T.Enum, span: Span | None) -> None:
+        if enum.values and value not in enum.values:
+            self.error("T005", f"«{value}» er ikke en gyldig verdi for {enum.name}", span,
+                       self._hint(value, enum.values) or [f"gyldige verdier: {', '.join(enum.values)}"])
+
+    # ---- finishing: schemes, expressions, cycles, unused definitions
+    def finish(self) -> CheckedPolicy:
+        base_criteria = tuple(self.criteria.values())
+        base_scheme = SchemeDef("", "", "", dict(self.computations), base_criteria,
+                                tuple(self.conditions.values()))
+        schemes = {sid: self.build_scheme(sid, node, policy, file, doc, base_scheme)
+                   for sid, (node, policy, file, doc) in self.schemes.items()}
+        ordning = self.schema.fields.get("ordning")
+        self.offered = T.SetOf(ordning.type) if ordning and isinstance(ordning.type, T.Enum) else T.SetOf(T.Enum("ordning", ()))
+        if ordning is not None and isinstance(ordning.type, T.Enum):
+            for sid, (node, *_rest) in self.schemes.items():
+                if sid not in ordning.type.values:
+                    self.file = _rest[1]
+                    self._check_enum_value(sid, ordning.type, node.span)
+        for scheme in [base_scheme, *schemes.values()]:
+            self.check_scheme(scheme)
+        self.file, self.policy = self.leaf.path, self.leaf.header.id
+        for expr, file in self.pending_required:
+            self.file = file
+            self.infer_bool(expr, _Scope(self, base_scheme.computations), "«påkrevd når»")
+        outcome_rules, outcome_default = self.check_outcome()
+        decision = self.check_decision(base_scheme)
+        self.check_examples(decision)
+        self.report_unused()
+        header = {f.name: (f.value.value if isinstance(f.value, ast.Word) else f.value) for f in self.leaf.header.fields}
+        sources = {f.path: f.source for f in self.files}
+        return CheckedPolicy(
+            id=self.leaf.header.id, header=header, doc=self.leaf.doc,
+            chain=tuple(f.header.id for f in self.files), sources=sources, types=self.types,
+            schema=self.schema, parameters=self.parameters, tables=self.tables,
+            conditions=tuple(self.conditions.values()), outcome_rules=outcome_rules,
+            outcome_default=outcome_default, decision=decision, schemes=schemes, base_scheme=base_scheme,
+            examples=tuple(e for e in self.examples if e.origin.policy == self.leaf.header.id),
+            expr_types=self.expr_types, diagnostics=tuple(self.diagnostics), removed=tuple(self.removed),
+        )
+
+    def build_scheme(self, sid, node: ast.Scheme, policy, file, doc, base: SchemeDef) -> SchemeDef:
+        self.file, self.policy = file, policy
+        overlay: dict = {ast.Compute: {}, ast.Criterion: {}, ast.ConditionText: {}}
+        saved = (dict(self.computations), dict(self.criteria), dict(self.conditions))
+        for item in node.items:
+            self.add_item(item, scheme=overlay)
+        self.computations, self.criteria, self.conditions = (dict(s) for s in saved)
+        removed = overlay.get("removed", set())
+        computations = {**base.computations, **overlay[ast.Compute]}
+        criteria = [overlay[ast.Criterion].get(c.id, c) for c in base.criteria]
+        criteria += [c for cid, c in overlay[ast.Criterion].items() if cid not in {x.id for x in base.criteria}]
+        conditions = [*base.conditions, *overlay[ast.ConditionText].values()]
+        for node_type, name in removed:
+            computations.pop(name, None) if node_type is ast.Compute else None
+        criteria = [c for c in criteria if (ast.Criterion, c.id) not in removed]
+        conditions = [c for c in conditions if (ast.ConditionText, c.id) not in removed]
+        title = next((f.value for f in node.fields if f.name == "tittel"), sid)
+        own = frozenset(n for table in (overlay[ast.Compute], overlay[ast.Criterion], overlay[ast.ConditionText]) for n in table)
+        return SchemeDef(sid, str(title), doc, computations, tuple(criteria), tuple(conditions), own,
+                         Origin(policy, file, node.span))
+
+    def check_scheme(self, scheme: SchemeDef) -> None:
+        for c in scheme.computations.values():
+            self.file = c.origin.file
+            got = self.infer(c.expr, _Scope(self, scheme.computations))
+            if got is not None and not _compatible(c.type, got):
+                self.error("T003", f"«{c.name}» er oppgitt som {T.describe(c.type)}, men uttrykket gir {T.describe(got)}",
+                           getattr(c.expr, "span", None) or c.origin.span)
+        self.check_cycles(scheme)
+        for crit in scheme.criteria:
+            self.file = crit.origin.file if crit.origin else self.file
+            scope = _Scope(self, scheme.computations)
+            self.infer_bool(crit.condition, scope, "«oppfylt når»")
+            if crit.relevance is not None:
+                self.infer_bool(crit.relevance, scope, "«relevant når»")
+            for e in crit.exceptions:
+                self.infer_bool(e.condition, scope, f"unntak {e.letter}")
+                if e.explanation:
+                    self.check_template(e.explanation, scope)
+            for tpl in crit.explanations.values():
+                if tpl is not None:
+                    self.check_template(tpl, scope)
+
+    def check_template(self, tpl: ast.Template, scope: _Scope) -> None:
+        for part in tpl.parts:
+            if not isinstance(part, str):
+                self.infer(part, scope)
+
+    def check_cycles(self, scheme: SchemeDef) -> None:
+        graph = {name: _names(c.expr) & set(scheme.computations) for name, c in scheme.computations.items()}
+        state: dict[str, int] = {}
+        reported: set[frozenset] = set()
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            for nxt in sorted(graph[node]):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        c = scheme.computations[nxt]
+                        self.file = c.origin.file
+                        self.error("C001", "sirkulær beregning: " + " → ".join(cycle), c.origin.span,
+                                   ["en beregning kan ikke avhenge av seg selv, direkte eller via andre"])
+                elif state.get(nxt) is None:
+                    visit(nxt, path + [nxt])
+            state[node] = 2
+
+        for name in sorted(graph):
+            if name not in state:
+                visit(name, [name])
+
+    def check_outcome(self) -> tuple[tuple[OutcomeRule, ...], str]:
+        if self.outcome is None:
+            self.error("U001", "regelverket mangler en utfallsregel («utfall { … }»)", self.leaf.header.span)
+            return (), "innvilget"
+        node, self.file = self.outcome
+        rules = []
+        for r in node.rules:
+            if r.outcome not in OUTCOMES:
+                self.error("U001", f"ukjent utfall «{r.outcome}»", r.span, self._hint(r.outcome, OUTCOMES))
+            if r.kind not in KINDS:
+                self.error("U001", f"ukjent art «{r.kind}»", r.span, self._hint(r.kind, KINDS))
+            rules.append(OutcomeRule(r.outcome, r.kind))
+        if node.default not in OUTCOMES:
+            self.error("U001", f"ukjent utfall «{node.default}»", node.default_span, self._hint(node.default, OUTCOMES))
+        return tuple(rules), node.default
+
+    def check_decision(self, base: SchemeDef) -> tuple[tuple[str, ast.Expr], ...]:
+        if self.decision is None:
+            self.error("U001", "regelverket mangler en vedtak-blokk («vedtak { … }»)", self.leaf.header.span)
+            return ()
+        node, self.file = self.decision
+        entries = []
+        for e in node.entries:
+            got = self.infer(e.expr, _Scope(self, base.computations, in_decision=True))
+            want = DECISION_SPECIAL.get(e.key)
+            if got is not None:
+                if want and not (isinstance(got, T.Num) and got.unit == want):
+                    self.error("T002", f"«{e.key}» må være i {want}, men er {T.describe(got)}", e.span)
+                elif not want and not (isinstance(got, T.Num) and got.unit in ("kr", "kr/mnd")):
+                    self.error("T002", f"beløpet «{e.key}» må være i kr eller kr/mnd, men er {T.describe(got)}", e.span)
+            entries.append((e.key, e.expr))
+        return tuple(entries)
+
+    def check_examples(self, decision) -> None:
+        keys = {k for k, _ in decision}
+        criteria = {c.id for s in [*self.schemes] for c in ()} | set(self.criteria)
+        for s_node, *_ in self.schemes.values():
+            for item in s_node.items:
+                d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
+                if isinstance(d, ast.Criterion):
+                    criteria.add(d.name)
+        for ex in self.examples:
+            if ex.origin.policy != self.leaf.header.id or not ex.expected:
+                continue
+            self.file = ex.origin.file
+            for key, value in ex.expected.items():
+                if key == "utfall":
+                    if value not in OUTCOMES:
+                        self.error("E001", f"ukjent utfall «{value}» i eksempelet «{ex.name}»", ex.origin.span,
+                                   self._hint(str(value), OUTCOMES))
+                elif key == "beløp":
+                    for k in value if isinstance(value, dict) else ():
+                        if k not in keys:
+                            self.error("E001", f"eksempelet «{ex.name}» forventer beløpet «{k}», som vedtaket ikke har",
+                                       ex.origin.span, self._hint(k, keys))
+                elif key == "vilkår":
+                    for k in value if isinstance(value, dict) else ():
+                        if k not in criteria:
+                            self.error("E001", f"eksempelet «{ex.name}» nevner vilkåret «{k}», som ikke finnes",
+                                       ex.origin.span, self._hint(k, criteria))
+                elif key not in ("rente", "nedbetalingstid_år", "betingelser", "ordning"):
+                    self.error("E001", f"ukjent nøkkel «{key}» under «forventet» i «{ex.name}»", ex.origin.span,
+                               self._hint(key, ("utfall", "beløp", "vilkår", "rente", "nedbetalingstid_år", "betingelser")))
+
+    def report_unused(self) -> None:
+        roots: set[str] = set()
+        schemes = [SchemeDef("", "", "", self.computations, tuple(self.criteria.values()), ())]
+        for node, *_ in self.schemes.values():
+            for item in node.items:
+                d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
+                roots |= _names_in_definition(d)
+        for crit in self.criteria.values():
+            roots |= _names_in_criterion(crit)
+        if self.decision:
+            for e in self.decision[0].entries:
+                roots |= _names(e.expr)
+        for expr, _ in self.pending_required:
+            roots |= _names(expr)
+        reachable, todo = set(), list(roots)
+        while todo:
+            n = todo.pop()
+            if n in reachable:
+                continue
+            reachable.add(n)
+            for s in schemes:
+                if n in s.computations:
+                    todo.extend(_names(s.computations[n].expr))
+        leaf = self.leaf.header.id
+        for table in (self.parameters, self.tables, self.computations):
+            for name, d in table.items():
+                if d.origin.policy == leaf and name not in reachable:
+                    self.file = d.origin.file
+                    self.warn("N007", f"«{name}» brukes ikke", d.origin.span,
+                              ["fjern definisjonen, eller bruk den i en beregning eller et vilkår"])
+
+    # ---- expressions
+    def infer_bool(self, expr: ast.Expr, scope: _Scope, what: str) -> None:
+        got = self.infer(expr, scope)
+        if got is not None and not isinstance(got, T.Bool):
+            self.error("T002", f"{what} må være en sannhetsverdi, men er {T.describe(got)}", expr.span)
+
+    def infer(self, e: ast.Expr, scope: _Scope) -> T.Type | None:
+        t = self._infer(e, scope)
+        if t is not None:
+            self.expr_types[id(e)] = t
+        return t
+
+    def _infer(self, e: ast.Expr, s: _Scope) -> T.Type | None:
+        match e:
+            case ast.Quantity(value, unit):
+                return T.Num(T.unit_of(unit) if unit else "tall", integer=value == value.to_integral_value())
+            case ast.Text():
+                return T.TEXT
+            case ast.DateLiteral():
+                return T.DATE
+            case ast.Boolean():
+                return T.BOOL
+            case ast.NoneLiteral():
+                self.error("T002", "«ingen» kan ikke brukes i et uttrykk", e.span,
+                           ["bruk oppgitt(felt) for å sjekke om et felt er fylt ut"])
+                return None
+            case ast.Name(name):
+                return self.resolve_name(name, e.span, s)
+            case ast.Attribute(obj, name):
+                base = self.infer(obj, s)
+                if base is None:
+                    return None
+                if not isinstance(base, T.Record):
+                    self.error("T002", f"«{name}» kan bare hentes fra en post, ikke fra {T.describe(base)}", e.span)
+                    return None
+                if name not in base.fields:
+                    self.error("N001", f"ukjent felt «{name}»", e.span, self._hint(name, base.fields))
+                    return None
+                return base.fields[name].type
+            case ast.Lookup(table, key):
+                return self.infer_lookup(e, s)
+            case ast.Call():
+                return self.infer_call(e, s)
+            case ast.Unary("-", operand):
+                t = self.infer(operand, s)
+                if t is not None and not isinstance(t, T.Num):
+                    self.error("T002", f"kan ikke gjøre {T.describe(t)} negativ", e.span)
+                    return None
+                return t
+            case ast.Unary("ikke", operand):
+                self.infer_bool(operand, s, "«ikke»")
+                return T.BOOL
+            case ast.Binary(op, left, right):
+                return self.infer_arithmetic(e, s)
+            case ast.Compare():
+                self.infer_compare(e, s)
+                return T.BOOL
+            case ast.Logical(op, left, right):
+                self.infer_bool(left, s, f"«{op}»")
+                self.infer_bool(right, s, f"«{op}»")
+                return T.BOOL
+            case ast.Member(item, container):
+                self.infer_member(e, s)
+                return T.BOOL
+            case ast.If(cond, then, otherwise):
+                self.infer_bool(cond, s, "«hvis»")
+                a, b = self.infer(then, s), self.infer(otherwise, s)
+                if a is None or b is None:
+                    return a or b
+                if _compatible(a, b, then) or _compatible(b, a, otherwise):
+                    return b if _is_zero(then) else a
+                self.error("T001", f"grenene i «hvis» har ulike typer: {T.describe(a)} og {T.describe(b)}", e.span,
+                           [T.hint(getattr(a, "unit", ""), getattr(b, "unit", ""))])
+                return a
+            case ast.ListLiteral():
+                self.error("T002", "en liste kan bare brukes etter «i», f.eks. formål i [\"kjøp\", \"oppføring\"]", e.span)
+                return None
+            case ast.Aggregate():
+                return self.infer_aggregate(e, s)
+        raise AssertionError(e)
+
+    def resolve_name(self, name: str, span: Span | None, s: _Scope) -> T.Type | None:
+        if name in s.locals:
+            return s.locals[name]
+        self.used.add(name)
+        if name in s.computations:
+            return s.computations[name].type
+        if name in self.parameters:
+            return self.parameters[name].type
+        if name in self.tables:
+            self.error("T002", f"«{name}» er en tabell; slå opp en rad med {name}[nøkkel]", span)
+            return None
+        if name in self.schema.fields:
+            return self.schema.fields[name].type
+        if name == "tilbudte_ordninger":
+            return self.offered
+        if name == "utfall":
+            if s.in_decision:
+                return T.Outcome()
+            self.error("N001", "«utfall» kan bare brukes i vedtak-blokken", span)
+            return None
+        self.error("N001", f"ukjent navn «{name}»", span, self._hint(name, s.visible()))
+        return None
+
+    def infer_lookup(self, e: ast.Lookup, s: _Scope) -> T.Type | None:
+        if not isinstance(e.table, ast.Name) or e.table.name not in self.tables:
+            name = getattr(e.table, "name", "")
+            self.error("N001", f"ukjent tabell «{name}»", e.table.span, self._hint(name, self.tables))
+            self.infer(e.key, s)
+            return None
+        table = self.tables[e.table.name]
+        self.used.add(table.name)
+        key = self.infer(e.key, s)
+        if key is not None:
+            if table.text_keys and not isinstance(key, (T.Enum, T.Text)):
+                self.error("T002", f"tabellen «{table.name}» slås opp med tekst, ikke {T.describe(key)}", e.key.span)
+            elif not table.text_keys and not (isinstance(key, T.Num) and key.integer):
+                self.error("T002", f"tabellen «{table.name}» slås opp med et heltall, ikke {T.describe(key)}", e.key.span)
+        return table.value_type
+
+    def infer_call(self, e: ast.Call, s: _Scope) -> T.Type | None:
+        name, args = e.function, e.args
+        if name == "oppgitt":
+            if len(args) != 1 or not isinstance(args[0], (ast.Name, ast.Attribute)):
+                self.error("T004", "oppgitt(…) tar ett søknadsfelt", e.span)
+                return T.BOOL
+            self.infer(args[0], s)
+            return T.BOOL
+        if name == "avrund":
+            if len(args) != 3:
+                self.error("T004", "avrund tar tre argumenter: avrund(beløp, 1000 kr, ned)", e.span)
+                return None
+            value = self.infer(args[0], s)
+            unit, mode = args[1], args[2]
+            modes = [m.value for m in RoundingMode]
+            if not isinstance(mode, ast.Name) or mode.name not in modes:
+                self.error("T004", "ukjent avrundingsmåte", mode.span,
+                           self._hint(getattr(mode, "name", ""), modes) or [f"velg en av: {', '.join(modes)}"])
+            if not isinstance(unit, ast.Quantity) or unit.value <= 0:
+                self.error("T004", "avrundingsenheten må være et positivt tall med enhet, f.eks. 1000 kr", unit.span)
+            elif isinstance(value, T.Num) and T.unit_of(unit.unit or "tall") != value.unit:
+                self.error("T001", f"avrundingsenheten er i {unit.unit or 'tall'}, men beløpet er i {value.unit}", unit.span)
+            return value
+        if name in VARIADIC:
+            if not args:
+                self.error("T004", f"{name}(…) trenger minst ett argument", e.span)
+                return None
+            found = [(a, self.infer(a, s)) for a in args]
+            units = [(a, t) for a, t in found if t is not None]
+            for a, t in units:
+                if not isinstance(t, T.Num):
+                    self.error("T002", f"{name}(…) tar tall eller beløp, ikke {T.describe(t)}", a.span)
+                    return None
+            real = [(a, t) for a, t in units if not _is_zero(a)]
+            if real:
+                first = real[0][1]
+                for a, t in real[1:]:
+                    if not _compatible(first, t, a):
+                        self.error("T001", f"{name}(…) kan ikke sammenligne {first.unit} med {t.unit}", a.span,
+                                   [T.hint(first.unit, t.unit)])
+                return first
+            return units[0][1] if units else None
+        if name in BUILTINS:
+            want, result = BUILTINS[name]
+            if len(args) != len(want):
+                self.error("T004", f"{name} tar {len(want)} argumenter ({', '.join(want)}), ikke {len(args)}", e.span)
+            for a, unit in zip(args, want):
+                t = self.infer(a, s)
+                if t is not None and not (isinstance(t, T.Num) and t.unit == unit):
+                    self.error("T001", f"argumentet til {name} må være i {unit}, men er {T.describe(t)}", a.span,
+                               [T.hint(unit, getattr(t, "unit", ""))])
+            return T.Num(result)
+        self.error("N001", f"ukjent funksjon «{name}»", e.span, self._hint(name, FUNCTIONS))
+        for a in args:
+            self.infer(a, s)
+        return None
+
+    def infer_arithmetic(self, e: ast.Binary, s: _Scope) -> T.Type | None:
+        a, b = self.infer(e.left, s), self.infer(e.right, s)
+        if a is None or b is None:
+            return None
+        for side, t in ((e.left, a), (e.right, b)):
+            if not isinstance(t, T.Num):
+                self.error("T002", f"kan ikke regne med {T.describe(t)}", side.span)
+                return None
+        if e.op in "+-":
+            unit = T.add(e.op, a.unit, b.unit)
+            if unit is None and _is_zero(e.right):
+                unit = a.unit
+            word = "legge sammen" if e.op == "+" else "trekke fra"
+        elif e.op == "*":
+            unit, word = T.multiply(a.unit, b.unit), "gange"
+        else:
+            unit, word = T.divide(a.unit, b.unit), "dele"
+        if unit is None:
+            self.error("T001", f"kan ikke {word} {a.unit} og {b.unit}", e.span, [T.hint(a.unit, b.unit)])
+            return None
+        return T.Num(unit, integer=a.integer and b.integer and e.op != "/")
+
+    def infer_compare(self, e: ast.Compare, s: _Scope) -> None:
+        a, b = self.infer(e.left, s), self.infer(e.right, s)
+        if a is None or b is None:
+            return
+        ordered = e.op in ("<", "<=", ">", ">=")
+        if isinstance(a, T.Num) and isinstance(b, T.Num):
+            if not (_compatible(a, b, e.right) or _compatible(b, a, e.left)):
+                self.error("T001", f"kan ikke sammenligne {a.unit} med {b.unit}", e.span, [T.hint(a.unit, b.unit)])
+            return
+        if ordered and not (isinstance(a, T.Date) and isinstance(b, T.Date)):
+            self.error("T002", f"«{e.op}» sammenligner tall, beløp eller datoer, ikke {T.describe(a)}", e.span)
+            return
+        for enum, other, lit in ((a, b, e.right), (b, a, e.left)):
+            if isinstance(enum, (T.Enum, T.Outcome)) and isinstance(lit, ast.Text):
+                values = enum.values if isinstance(enum, T.Enum) else OUTCOMES
+                if lit.value not in values:
+                    self.error("T005", f"«{lit.value}» er ikke en gyldig verdi", lit.span,
+                               self._hint(lit.value, values) or [f"gyldige verdier: {', '.join(values)}"])
+                return
+        if type(a) is not type(b) or (isinstance(a, T.Enum) and a.values != b.values):
+            self.error("T002", f"kan ikke sammenligne {T.describe(a)} med {T.describe(b)}", e.span)
+
+    def infer_member(self, e: ast.Member, s: _Scope) -> None:
+        item = self.infer(e.item, s)
+        if isinstance(e.container, ast.ListLiteral):
+            for x in e.container.items:
+                if not isinstance(x, ast.Text):
+                    self.error("T002", "listen etter «i» må bestå av verdier i anførselstegn", x.span)
+                elif isinstance(item, T.Enum):
+                    self._check_enum_value(x.value, item, x.span)
+            return
+        container = self.infer(e.container, s)
+        if container is None or item is None:
+            return
+        if not isinstance(container, T.SetOf):
+            self.error("T002", f"«i» krever en liste eller en mengde, ikke {T.describe(container)}", e.container.span)
+        elif not isinstance(item, T.Enum) or item.values != container.element.values:
+            self.error("T002", f"{T.describe(item)} kan ikke slås opp i {T.describe(container)}", e.span)
+
+    def infer_aggregate(self, e: ast.Aggregate, s: _Scope) -> T.Type | None:
+        source = self.infer(e.source, s)
+        if source is None:
+            return None
+        if not isinstance(source, T.ListOf):
+            self.error("T002", f"«{e.kind}» krever en liste, men fikk {T.describe(source)}", e.source.span)
+            return None
+        if e.var is None:
+            return T.Num("antall", integer=True)
+        if e.var in s.locals or e.var in s.computations or e.var in self.parameters:
+            self.error("N002", f"«{e.var}» skygger for et navn som finnes fra før; velg et annet", e.span)
+        s.locals[e.var] = source.element
+        try:
+            if e.where is not None:
+                self.infer_bool(e.where, s, "«der»")
+            if e.kind == "sum":
+                body = self.infer(e.body, s)
+                if body is not None and not isinstance(body, T.Num):
+                    self.error("T002", f"«sum» krever tall eller beløp, ikke {T.describe(body)}", e.body.span)
+                    return None
+                return body
+            if e.kind == "antall":
+                return T.Num("antall", integer=True)
+            return T.BOOL
+        finally:
+            del s.locals[e.var]
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _kind_word(d: Any) -> str:
+    return {ast.Parameter: "parameter", ast.Table: "tabell", ast.Compute: "beregn",
+            ast.Criterion: "vilkår", ast.ConditionText: "betingelse"}[type(d)]
+
+
+def _text(f: ast.Field | None, default):
+    return f.value if f is not None and isinstance(f.value, str) else default
+
+
+def _show(q: ast.Quantity) -> str:
+    return f"{q.value} {q.unit}" if q.unit else str(q.value)
+
+
+def _scaled(value: Decimal, unit: str) -> Decimal:
+    """Percentages are stored as fractions: 5 % is 0.05."""
+    return value / 100 if unit in ("%", "prosentpoeng") else value
+
+
+def _is_zero(e: Any) -> bool:
+    return isinstance(e, ast.Quantity) and e.unit is None and e.value == 0
+
+
+def _compatible(want: T.Type, got: T.Type, got_expr: Any = None) -> bool:
+    if isinstance(want, T.Num) and isinstance(got, T.Num):
+        if want.unit == got.unit or _is_zero(got_expr):
+            return True
+        return {want.unit, got.unit} <= {"tall", "antall"} or (got.unit == "tall" and want.unit in ("år", "måneder"))
+    if isinstance(want, T.Enum) and isinstance(got, T.Enum):
+        return want.values == got.values
+    return type(want) is type(got)
+
+
+def _names(e: Any) -> set[str]:
+    """Every bare name an expression mentions (aggregate variables included)."""
+    found: set[str] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            found.add(node.name)
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif hasattr(node, "__attrs_attrs__") and not isinstance(node, Span):
+            stack.extend(getattr(node, a.name) for a in node.__attrs_attrs__ if a.name != "span")
+    return found
+
+
+def _names_in_criterion(c: CriterionDef) -> set[str]:
+    names = _names(c.condition) | _names(c.relevance) | _names([e.condition for e in c.exceptions])
+    names |= _names([e.explanation for e in c.exceptions]) | _names(list(c.explanations.values()))
+    return names
+
+
+def _names_in_definition(d: Any) -> set[str]:
+    if isinstance(d, ast.Compute):
+        return _names(d.expr)
+    if isinstance(d, ast.Criterion):
+        names = _names(d.condition) | _names(d.relevance) | _names([x.condition for x in d.exceptions])
+        for f in [*d.explanations, *(f for x in d.exceptions for f in x.fields)]:
+            if isinstance(f.value, str):
+                names |= {w for w in _template_words(f.value)}
+        return names
+    return set()
+
+
+def _template_words(text: str) -> set[str]:
+    import re
+    return set(re.findall(r"\{\s*([^\W\d]\w*)", text))
+
+
+def policy_digest(sources: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for path, text in sources.items():
+        h.update(path.encode())
+        h.update(b"\0")
+        h.update(text.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
+    """Check a chain of parsed files (root baseline first); the result carries all diagnostics."""
+    checker = Checker(files)
+    checker.pending_required = []
+    return checker.run()

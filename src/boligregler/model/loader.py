@@ -1,0 +1,74 @@
+"""Read a policy file and the policies it builds on (`bygger på`), root baseline first."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, suggest
+from boligregler.syntax import ast
+from boligregler.syntax.parser import parse_policy
+
+
+def shipped_policies_dir() -> Path:
+    """The policies that come with the library: inside a wheel, else the repository's `policies/`."""
+    packaged = resources.files("boligregler") / "_policies"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "policies"
+
+
+def resolve_policy_path(name_or_path: str | Path) -> Path:
+    """A path as given, or the name of a shipped policy (`drammen` → policies/drammen.pol)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix == ".pol" or len(path.parts) > 1:
+        return path
+    return shipped_policies_dir() / f"{name_or_path}.pol"
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
+        guess = suggest(path.stem, known)
+        notes = (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)
+        raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
+    except UnicodeDecodeError:
+        raise PolicyError((Diagnostic("S006", Severity.ERROR, "filen er ikke UTF-8-tekst", str(path), None),), {}) from None
+
+
+def load_chain(path: str | Path) -> list[ast.PolicyFile]:
+    """Parse `path` and every policy it builds on; the root baseline comes first."""
+    chain: list[ast.PolicyFile] = []
+    current = resolve_policy_path(path)
+    seen: set[Path] = set()
+    while True:
+        resolved = current.resolve()
+        if resolved in seen:
+            names = " → ".join(f.header.id for f in reversed(chain))
+            raise PolicyError((Diagnostic("N006", Severity.ERROR, f"regelverkene bygger på hverandre i ring: {names}",
+                                          chain[0].path, chain[0].header.base_span),), {f.path: f.source for f in chain})
+        seen.add(resolved)
+        policy = parse_policy(read_text(current), str(current))
+        chain.insert(0, policy)
+        if policy.header.base is None:
+            return chain
+        base = _find_base(current, policy.header.base)
+        if base is None:
+            known = sorted({p.stem for p in [*current.parent.glob("*.pol"), *shipped_policies_dir().glob("*.pol")]})
+            guess = suggest(policy.header.base, known)
+            raise PolicyError((Diagnostic(
+                "N006", Severity.ERROR, f"finner ikke regelverket «{policy.header.base}» som dette bygger på",
+                policy.path, policy.header.base_span,
+                (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)),),
+                {f.path: f.source for f in chain})
+        current = base
+
+
+def _find_base(child: Path, name: str) -> Path | None:
+    for folder in (child.parent, shipped_policies_dir()):
+        candidate = folder / f"{name}.pol"
+        if candidate.exists():
+            return candidate
+    return None

@@ -1,0 +1,173 @@
+"""The checked model of a policy: what evaluation, rendering and comparison build on.
+
+A `CheckedPolicy` is a policy with its `bygger på` chain merged, every name
+resolved and every expression typed. It is immutable in practice; backends
+and renderers read it and never reach back into the parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from boligregler.diagnostics import Diagnostic, Span
+from boligregler.model.types import Enum, Num, Record, Type
+from boligregler.syntax import ast
+
+
+@attrs.frozen
+class Origin:
+    """Where a definition was written: policy id, file and position."""
+
+    policy: str
+    file: str
+    span: Span | None
+
+
+@attrs.frozen
+class DatedValue:
+    valid_from: dt.date
+    value: Any  # Decimal, bool, str, frozenset, Ratio
+    source: str | None
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class ParameterDef:
+    name: str
+    type: Type
+    values: tuple[DatedValue, ...]
+    doc: str
+    origin: Origin = attrs.field(eq=False)
+    fields: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.frozen
+class TableVersion:
+    valid_from: dt.date
+    source: str | None
+    rows: tuple[tuple[Any, Any], ...]  # (key, Decimal); key is a str or an inclusive (low, high)
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class TableDef:
+    name: str
+    value_type: Num
+    key_name: str
+    text_keys: bool
+    versions: tuple[TableVersion, ...]
+    doc: str
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
+class ComputeDef:
+    name: str
+    type: Type
+    expr: ast.Expr
+    doc: str
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
+class ExceptionDef:
+    letter: str
+    title: str
+    hjemmel: str | None
+    condition: ast.Expr
+    explanation: ast.Template | None
+    doc: str
+
+
+@attrs.frozen
+class CriterionDef:
+    id: str
+    title: str
+    kind: str  # absolutt | hovedregel | informasjon
+    hjemmel: str
+    lenke: str | None
+    condition: ast.Expr
+    relevance: ast.Expr | None
+    exceptions: tuple[ExceptionDef, ...]
+    explanations: dict[str, ast.Template] = attrs.field(eq=False)
+    doc: str = ""
+    origin: Origin | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class ConditionDef:
+    id: str
+    text: str
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
+class SchemeDef:
+    """An `ordning` with everything that applies to it: the policy's definitions overlaid by its own."""
+
+    id: str
+    title: str
+    doc: str
+    computations: dict[str, ComputeDef] = attrs.field(eq=False)
+    criteria: tuple[CriterionDef, ...] = attrs.field(eq=False)
+    conditions: tuple[ConditionDef, ...] = attrs.field(eq=False)
+    own: frozenset[str] = frozenset()  # names the scheme itself defines or overrides
+    origin: Origin | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class ExampleDef:
+    name: str
+    title: str
+    input: dict | None
+    expected: dict | None
+    origin: Origin = attrs.field(eq=False)
+    doc: str = ""
+
+
+@attrs.frozen
+class OutcomeRule:
+    outcome: str
+    kind: str
+
+
+@attrs.define(eq=False)
+class CheckedPolicy:
+    id: str
+    header: dict[str, Any]
+    doc: str
+    chain: tuple[str, ...]  # policy ids from the root baseline to this one
+    sources: dict[str, str]  # file path → text, for every file of the chain
+    types: dict[str, Type]
+    schema: Record
+    parameters: dict[str, ParameterDef]
+    tables: dict[str, TableDef]
+    conditions: tuple[ConditionDef, ...]
+    outcome_rules: tuple[OutcomeRule, ...]
+    outcome_default: str
+    decision: tuple[tuple[str, ast.Expr], ...]
+    schemes: dict[str, SchemeDef]
+    base_scheme: SchemeDef  # the policy without any `ordning` overlay
+    examples: tuple[ExampleDef, ...]
+    expr_types: dict[int, Type]  # id(expression node) → its type
+    diagnostics: tuple[Diagnostic, ...]
+    base: CheckedPolicy | None = None
+    removed: tuple[tuple[str, str], ...] = ()  # (kind, name) removed from the base
+
+    @property
+    def computations(self) -> dict[str, ComputeDef]:
+        return self.base_scheme.computations
+
+    @property
+    def criteria(self) -> tuple[CriterionDef, ...]:
+        return self.base_scheme.criteria
+
+    def scheme_for(self, ordning: str) -> SchemeDef:
+        return self.schemes.get(ordning, self.base_scheme)
+
+    def enum(self, name: str) -> Enum | None:
+        t = self.types.get(name)
+        return t if isinstance(t, Enum) else None
