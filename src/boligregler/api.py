@@ -1,0 +1,114 @@
+"""The public Python API: `load_policy(path)` → `Policy`; `Policy.evaluate(søknad)` → `Decision`."""
+
+from __future__ import annotations
+
+from decimal import localcontext
+from pathlib import Path
+from typing import Any
+
+from boligregler.diagnostics import PolicyError, Severity
+from boligregler.evaluation import runtime
+from boligregler.evaluation.compiler import Program, compile_scheme
+from boligregler.evaluation.decision import Decision, assess, begrunnelse, decide
+from boligregler.evaluation.soknad import validate_soknad
+from boligregler.model.checker import check, policy_digest
+from boligregler.model.loader import load_chain
+from boligregler.model.policy import CheckedPolicy
+from boligregler.money import CONTEXT
+
+
+class Policy:
+    """A checked, ready-to-run policy. Build it with `load_policy`."""
+
+    def __init__(self, model: CheckedPolicy):
+        self.model = model
+        self.sha256 = policy_digest(model.sources)
+        self._lookup = runtime.DatedLookup(model)
+        self._programs: dict[str, Program] = {}
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def navn(self) -> str:
+        return str(self.model.header.get("navn", self.model.id))
+
+    @property
+    def warnings(self):
+        return [d for d in self.model.diagnostics if d.severity is Severity.WARNING]
+
+    def program(self, ordning: str) -> Program:
+        scheme = self.model.scheme_for(ordning)
+        if scheme.id not in self._programs:
+            self._programs[scheme.id] = compile_scheme(self.model, scheme, self._lookup)
+        return self._programs[scheme.id]
+
+    def validate(self, soknad: Any) -> dict:
+        """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
+        base = self.program("")
+
+        def required(expr, facts):
+            with localcontext(CONTEXT):
+                return bool(_expression(self, base, expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
+
+        return validate_soknad(self.model.schema, soknad, required)
+
+    def evaluate(self, soknad: Any, *, explain: bool = True) -> Decision:
+        """Assess a søknad (a dict as in soknad.md) and return the decision."""
+        facts = self.validate(soknad)
+        return self.evaluate_facts(facts, explain=explain)
+
+    def evaluate_facts(self, facts: dict, *, explain: bool = True) -> Decision:
+        """Assess already validated facts (see `validate`)."""
+        ordning = facts.get("ordning", "")
+        program = self.program(ordning)
+        with localcontext(CONTEXT):
+            results, M = assess(program, facts, explain=explain)
+            utfall = decide(self.model.outcome_rules, self.model.outcome_default, results)
+            M["utfall"] = utfall
+            amounts = {key: fn(M, facts) for key, fn in program.decision}
+        rente = amounts.pop("rente", None)
+        term = amounts.pop("nedbetalingstid_år", None)
+        granted = utfall != "avslag"
+        conditions = tuple((c.id, c.text) for c in program.scheme.conditions) if granted else ()
+        title = program.scheme.title or "startlån"
+        return Decision(
+            utfall=utfall, ordning=ordning,
+            policy={"id": self.id, "navn": self.navn, "sha256": self.sha256},
+            søknadsdato=facts["søknadsdato"], beløp=amounts, rente=rente, nedbetalingstid_år=term,
+            vilkår=tuple(results), betingelser=conditions,
+            begrunnelse=begrunnelse(utfall, title, results, str(self.model.header.get("klageinstans", "")))
+            if explain else "",
+            values={k[2:]: v for k, v in M.items() if isinstance(k, str) and k[:2] in ("c:", "p:")},
+        )
+
+
+_expression_cache: dict[int, Any] = {}
+
+
+def _expression(policy: Policy, program: Program, expr):
+    """Compile a single expression (a `påkrevd når` condition) once."""
+    fn = _expression_cache.get(id(expr))
+    if fn is None:
+        from boligregler.evaluation.compiler import _Codegen
+        g = _Codegen(policy.model, program.scheme, policy._lookup)
+        g.function("f", expr)
+        exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:påkrevd>", "exec"), g.namespace)
+        g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
+        fn = _expression_cache[id(expr)] = g.namespace["f"]
+    return fn
+
+
+def check_policy(path: str | Path) -> CheckedPolicy:
+    """Parse and check a policy and its bases; syntax errors raise, other findings are in `.diagnostics`."""
+    return check(load_chain(path))
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors."""
+    model = check_policy(path)
+    errors = [d for d in model.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        raise PolicyError(tuple(errors), model.sources)
+    return Policy(model)

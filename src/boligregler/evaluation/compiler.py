@@ -1,0 +1,237 @@
+"""Compile one scheme of a checked policy to Python source, then to functions.
+
+Each computation becomes a function that stores its value in the evaluation's
+memo `M` the first time it is needed (so amounts are lazy, as in Catala and
+OpenFisca, and a fact that is never needed is never required). Constants are
+bound in the module namespace, never spliced into the source as text, and
+only checker-validated names become identifiers (mangled to `c0`, `v1`, …).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+import attrs
+
+from boligregler.model import types as T
+from boligregler.model.checker import _scaled
+from boligregler.model.policy import CheckedPolicy, CriterionDef, SchemeDef
+from boligregler.evaluation import runtime
+from boligregler.syntax import ast
+
+
+@attrs.frozen
+class CompiledCriterion:
+    definition: CriterionDef
+    condition: Callable
+    relevance: Callable | None
+    exceptions: tuple[tuple[str, Callable], ...]
+    explanations: dict[str, Callable]  # result → (M, F) → str
+    exception_explanations: dict[str, Callable]
+
+
+@attrs.frozen
+class Program:
+    """A scheme compiled to Python functions over (M, F): memo and facts."""
+
+    scheme: SchemeDef
+    computations: dict[str, Callable]
+    criteria: tuple[CompiledCriterion, ...]
+    decision: tuple[tuple[str, Callable], ...]
+    source: str
+
+
+class _Codegen:
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup):
+        self.policy, self.scheme = policy, scheme
+        self.namespace: dict[str, Any] = {
+            "_lookup": lookup, "_req": runtime.required, "_annuity": runtime.annuity,
+            "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
+            "_loan_for": runtime.loan_for_interest, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
+            "_D": Decimal, "C": {},
+        }
+        self.lines: list[str] = []
+        self.constants: dict[Any, str] = {}
+        self.locals: list[dict[str, str]] = []
+
+    def const(self, value: Any) -> str:
+        key = (type(value), value)
+        if key not in self.constants:
+            name = f"k{len(self.constants)}"
+            self.constants[key] = name
+            self.namespace[name] = value
+        return self.constants[key]
+
+    def function(self, name: str, expr: ast.Expr) -> str:
+        self.lines.append(f"def {name}(M, F):\n    return {self.gen(expr)}\n")
+        return name
+
+    def computation(self, index: int, cname: str, expr: ast.Expr) -> str:
+        key = self.const("c:" + cname)
+        self.lines.append(f"def c{index}(M, F):\n    v = M[{key}] = {self.gen(expr)}\n    return v\n")
+        return f"c{index}"
+
+    # ---- expressions
+    def gen(self, e: ast.Expr) -> str:
+        match e:
+            case ast.Quantity(value, unit):
+                return self.const(_scaled(value, T.unit_of(unit)) if unit else value)
+            case ast.Text(value) | ast.Boolean(value):
+                return repr(value)
+            case ast.DateLiteral(value):
+                return self.const(value)
+            case ast.Name(name):
+                return self.name(name)
+            case ast.Attribute(obj, name):
+                record = self.policy.expr_types.get(id(obj))
+                access = f"{self.gen(obj)}[{name!r}]"
+                spec = record.fields.get(name) if isinstance(record, T.Record) else None
+                if spec is not None and spec.nullable:
+                    return f"_req({access}, {_path(obj, name)!r})"
+                return access
+            case ast.Lookup(ast.Name(table), key):
+                return f"_lookup.table(M, {table!r}, {self.gen(key)})"
+            case ast.Call(function, args):
+                return self.call(function, args)
+            case ast.Unary("-", operand):
+                return f"(-{self.gen(operand)})"
+            case ast.Unary("ikke", operand):
+                return f"(not {self.gen(operand)})"
+            case ast.Binary(op, left, right):
+                return f"({self.gen(left)} {op} {self.gen(right)})"
+            case ast.Compare(op, left, right):
+                return f"({self.gen(left)} {'==' if op == '=' else op} {self.gen(right)})"
+            case ast.Logical(op, left, right):
+                return f"({self.gen(left)} {'and' if op == 'og' else 'or'} {self.gen(right)})"
+            case ast.Member(item, ast.ListLiteral(items)):
+                return f"({self.gen(item)} in {self.const(frozenset(x.value for x in items))})"
+            case ast.Member(item, container):
+                return f"({self.gen(item)} in {self.gen(container)})"
+            case ast.If(cond, then, otherwise):
+                return f"({self.gen(then)} if {self.gen(cond)} else {self.gen(otherwise)})"
+            case ast.Aggregate():
+                return self.aggregate(e)
+        raise AssertionError(e)
+
+    def name(self, name: str) -> str:
+        for scope in reversed(self.locals):
+            if name in scope:
+                return scope[name]
+        if name in self.scheme.computations:
+            key = self.const("c:" + name)
+            return f"(M[{key}] if {key} in M else C[{key}](M, F))"
+        if name in self.policy.parameters:
+            key = self.const("p:" + name)
+            return f"(M[{key}] if {key} in M else _lookup.parameter(M, {name!r}))"
+        if name == "tilbudte_ordninger":
+            return self.const(frozenset(self.policy.schemes))
+        if name == "utfall":
+            return "M['utfall']"
+        spec = self.policy.schema.fields[name]
+        return f"_req(F[{name!r}], {name!r})" if spec.nullable else f"F[{name!r}]"
+
+    def call(self, function: str, args: tuple) -> str:
+        a = [self.gen(x) for x in args] if function not in ("avrund", "oppgitt") else []
+        match function:
+            case "maks":
+                return f"max({', '.join(a)})" if len(a) > 1 else a[0]
+            case "min":
+                return f"min({', '.join(a)})" if len(a) > 1 else a[0]
+            case "annuitet":
+                return f"_annuity({', '.join(a)})"
+            case "nåverdi":
+                return f"_pv({', '.join(a)})"
+            case "månedsrente":
+                return f"_interest({', '.join(a)})"
+            case "lån_for_rente":
+                return f"_loan_for({', '.join(a)})"
+            case "avrund":
+                value, unit, mode = args
+                scaled = _scaled(unit.value, T.unit_of(unit.unit or "tall"))
+                return f"_round({self.gen(value)}, {self.const(scaled)}, {mode.name!r})"
+            case "oppgitt":
+                return f"({self.raw(args[0])} is not None)"
+        raise AssertionError(function)
+
+    def raw(self, e: ast.Expr) -> str:
+        """Access a fact without requiring it to be present."""
+        if isinstance(e, ast.Attribute):
+            return f"{self.gen(e.obj)}[{e.name!r}]"
+        return f"F[{e.name!r}]"
+
+    def aggregate(self, e: ast.Aggregate) -> str:
+        source = self.gen(e.source)
+        if e.var is None:
+            return f"_D(len({source}))"
+        var = f"v{sum(len(s) for s in self.locals)}"
+        self.locals.append({e.var: var})
+        try:
+            where = f" if {self.gen(e.where)}" if e.where is not None else ""
+            if e.kind == "sum":
+                return f"sum(({self.gen(e.body)} for {var} in {source}{where}), _ZERO)"
+            if e.kind == "antall":
+                return f"_D(sum(1 for {var} in {source}{where}))"
+            if e.kind == "finnes":
+                return f"any({self.gen(e.where)} for {var} in {source})"
+            return f"all({self.gen(e.where)} for {var} in {source})"
+        finally:
+            self.locals.pop()
+
+    def template(self, name: str, tpl: ast.Template | None) -> str | None:
+        if tpl is None:
+            return None
+        pieces = []
+        for part in tpl.parts:
+            if isinstance(part, str):
+                pieces.append(repr(part))
+            else:
+                fmt = self.const(runtime.formatter(self.policy.expr_types.get(id(part), T.TEXT)))
+                pieces.append(f"{fmt}({self.gen(part)})")
+        self.lines.append(f"def {name}(M, F):\n    return ''.join(({', '.join(pieces)},))\n")
+        return name
+
+
+def _path(obj: ast.Expr, name: str) -> str:
+    parts = [name]
+    while isinstance(obj, ast.Attribute):
+        parts.append(obj.name)
+        obj = obj.obj
+    if isinstance(obj, ast.Name):
+        parts.append(obj.name)
+    return ".".join(reversed(parts))
+
+
+def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup) -> Program:
+    g = _Codegen(policy, scheme, lookup)
+    computation_names = {}
+    for i, (name, c) in enumerate(scheme.computations.items()):
+        computation_names[name] = g.computation(i, name, c.expr)
+    criteria_names = []
+    for i, crit in enumerate(scheme.criteria):
+        names = {
+            "cond": g.function(f"k{i}_cond", crit.condition),
+            "rel": g.function(f"k{i}_rel", crit.relevance) if crit.relevance is not None else None,
+            "exc": [(e.letter, g.function(f"k{i}_exc{j}", e.condition)) for j, e in enumerate(crit.exceptions)],
+            "tpl": {r: g.template(f"k{i}_tpl_{r}", t) for r, t in crit.explanations.items()},
+            "exc_tpl": {e.letter: g.template(f"k{i}_etpl{j}", e.explanation) for j, e in enumerate(crit.exceptions)},
+        }
+        criteria_names.append((crit, names))
+    decision_names = [(key, g.function(f"d{i}", expr)) for i, (key, expr) in enumerate(policy.decision)]
+    source = "\n".join(g.lines)
+    code = compile(source, f"<regelverk {policy.id}:{scheme.id or 'grunnlag'}>", "exec")
+    ns = g.namespace
+    exec(code, ns)
+    ns["C"].update({"c:" + n: ns[f] for n, f in computation_names.items()})
+    get = lambda n: ns[n] if n else None  # noqa: E731
+    criteria = tuple(
+        CompiledCriterion(
+            crit, ns[names["cond"]], get(names["rel"]),
+            tuple((letter, ns[fn]) for letter, fn in names["exc"]),
+            {r: ns[f] for r, f in names["tpl"].items() if f},
+            {letter: ns[f] for letter, f in names["exc_tpl"].items() if f},
+        )
+        for crit, names in criteria_names
+    )
+    return Program(scheme, {n: ns[f] for n, f in computation_names.items()}, criteria,
+                   tuple((k, ns[f]) for k, f in decision_names), source)

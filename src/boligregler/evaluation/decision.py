@@ -1,0 +1,131 @@
+"""Evaluate a søknad under a compiled policy and build the decision record of vedtak.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+import attrs
+
+from boligregler.evaluation import runtime
+from boligregler.evaluation.compiler import Program
+from boligregler.money import CONTEXT, money_json
+
+OUTCOME_WORDS = {"innvilget": "innvilget", "avslag": "avslått", "manuell_vurdering": "sendt til manuell vurdering"}
+RESULT_WORDS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
+                "ikke_relevant": "ikke relevant"}
+
+
+@attrs.frozen
+class CriterionResult:
+    id: str
+    tittel: str
+    resultat: str  # oppfylt | ikke_oppfylt | unntak | ikke_relevant
+    art: str
+    hjemmel: str
+    lenke: str | None
+    unntak: str | None
+    forklaring: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"id": self.id, "tittel": self.tittel, "resultat": self.resultat, "art": self.art,
+             "hjemmel": self.hjemmel}
+        if self.unntak is not None:
+            d["unntak"] = self.unntak
+        d["forklaring"] = self.forklaring
+        return d
+
+
+@attrs.frozen
+class Decision:
+    """The outcome of one søknad under one policy, with every criterion and amount."""
+
+    utfall: str
+    ordning: str
+    policy: dict[str, str]
+    søknadsdato: dt.date
+    beløp: dict[str, Decimal]
+    rente: Decimal | None
+    nedbetalingstid_år: Decimal | None
+    vilkår: tuple[CriterionResult, ...]
+    betingelser: tuple[tuple[str, str], ...]
+    begrunnelse: str
+    values: dict[str, Any] = attrs.field(eq=False, repr=False)  # every computed value, by name
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of vedtak.md: money as strings, stable key order."""
+        out: dict[str, Any] = {
+            "utfall": self.utfall,
+            "ordning": self.ordning,
+            "policy": dict(self.policy),
+            "søknadsdato": self.søknadsdato.isoformat(),
+            "beløp": {k: money_json(v) for k, v in self.beløp.items()},
+        }
+        if self.rente is not None:
+            with localcontext(CONTEXT):
+                out["rente"] = str((self.rente * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        if self.nedbetalingstid_år is not None:
+            out["nedbetalingstid_år"] = int(self.nedbetalingstid_år)
+        out["vilkår"] = [c.to_dict() for c in self.vilkår]
+        out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
+        out["begrunnelse"] = self.begrunnelse
+        return out
+
+    def criterion(self, cid: str) -> CriterionResult:
+        return next(c for c in self.vilkår if c.id == cid)
+
+
+def _default_explanation(title: str, result: str) -> str:
+    return f"Vilkåret «{title}» er {RESULT_WORDS[result]}."
+
+
+def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list, str, dict]:
+    """Run the criteria and the outcome rule; returns (criterion results, outcome, memo)."""
+    M: dict[str, Any] = {runtime.DATE_KEY: facts["søknadsdato"]}
+    F = facts
+    results = []
+    for c in program.criteria:
+        d = c.definition
+        letter = None
+        if c.relevance is not None and not c.relevance(M, F):
+            result = "ikke_relevant"
+        elif c.condition(M, F):
+            result = "oppfylt"
+        else:
+            result = "ikke_oppfylt"
+            for exc_letter, cond in c.exceptions:
+                if cond(M, F):
+                    result, letter = "unntak", exc_letter
+                    break
+        text = ""
+        if explain:
+            if letter is not None and letter in c.exception_explanations:
+                text = c.exception_explanations[letter](M, F)
+            elif result in c.explanations:
+                text = c.explanations[result](M, F)
+            else:
+                text = _default_explanation(d.title, result)
+        results.append(CriterionResult(d.id, d.title, result, d.kind, d.hjemmel, d.lenke, letter, text))
+    return results, M
+
+
+def decide(outcome_rules, default: str, results: list[CriterionResult]) -> str:
+    for rule in outcome_rules:
+        if any(r.art == rule.kind and r.resultat == "ikke_oppfylt" for r in results):
+            return rule.outcome
+    return default
+
+
+def begrunnelse(utfall: str, ordning_title: str, results: list[CriterionResult], klageinstans: str) -> str:
+    """A short reasoned text built from the policy's own explanations."""
+    lines = [f"Søknaden om {ordning_title.lower()} er {OUTCOME_WORDS[utfall]}."]
+    failed = [r for r in results if r.resultat == "ikke_oppfylt"]
+    if failed:
+        lines.append("Dette er avgjørende:")
+        lines += [f"- {r.tittel} ({r.hjemmel}): {r.forklaring}" for r in failed]
+    lines.append("Vurderingen av hvert vilkår:")
+    lines += [f"- {r.tittel}: {r.forklaring}" for r in results if r not in failed]
+    lines.append(f"Vedtaket kan påklages innen tre uker fra det er mottatt. Klagen sendes kommunen; "
+                 f"klageinstans er {klageinstans}.")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Functions the compiled policy code calls at run time: dated parameters, tables, finance."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from decimal import Decimal
+
+from boligregler.diagnostics import BoligreglerError
+from boligregler.model import types as T
+from boligregler.model.policy import CheckedPolicy
+from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_to
+
+ZERO = Decimal(0)
+TWELVE = Decimal(12)
+DATE_KEY = "@dato"
+
+
+class EvaluationError(BoligreglerError):
+    """A søknad the policy cannot decide: a date before a parameter's first value, a missing fact."""
+
+
+class MissingFact(EvaluationError):
+    def __init__(self, path: str):
+        self.path = path
+        super().__init__(f"søknadsfeltet «{path}» mangler, men trengs for vurderingen")
+
+
+def required(value, path: str):
+    if value is None:
+        raise MissingFact(path)
+    return value
+
+
+class DatedLookup:
+    """Pick the value of a dated parameter or table in force on a date."""
+
+    def __init__(self, policy: CheckedPolicy):
+        self.params = {n: ([v.valid_from for v in p.values], [v.value for v in p.values])
+                       for n, p in policy.parameters.items()}
+        self.tables = {n: ([v.valid_from for v in t.versions], [v.rows for v in t.versions])
+                       for n, t in policy.tables.items()}
+
+    @staticmethod
+    def _pick(name: str, dates: list[dt.date], values: list, on: dt.date, what: str):
+        i = bisect.bisect_right(dates, on) - 1
+        if i < 0:
+            first = dates[0].isoformat() if dates else "–"
+            raise EvaluationError(
+                f"søknadsdatoen {on.isoformat()} er før første verdi av {what} «{name}», som gjelder fra {first}")
+        return values[i]
+
+    def parameter(self, M: dict, name: str):
+        dates, values = self.params[name]
+        value = M["p:" + name] = self._pick(name, dates, values, M[DATE_KEY], "parameteren")
+        return value
+
+    def table(self, M: dict, name: str, key):
+        dates, versions = self.tables[name]
+        rows = self._pick(name, dates, versions, M[DATE_KEY], "tabellen")
+        for row_key, value in rows:
+            if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key <= row_key[1]):
+                return value
+        raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}")
+
+
+def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:
+    """Monthly payment on `loan` at yearly `rate` over `years`, unrounded (beregning.md § 2.9)."""
+    n = int(years * 12)
+    i = rate / TWELVE
+    if i == 0:
+        return loan / n
+    return loan * i / (1 - (1 + i) ** -n)
+
+
+def present_value(payment: Decimal, rate: Decimal, years: Decimal) -> Decimal:
+    """The loan a monthly `payment` serves at yearly `rate` over `years` (inverse of `annuity`)."""
+    n = int(years * 12)
+    i = rate / TWELVE
+    if i == 0:
+        return payment * n
+    return payment * (1 - (1 + i) ** -n) / i
+
+
+def monthly_interest(loan: Decimal, rate: Decimal) -> Decimal:
+    return loan * rate / TWELVE
+
+
+def loan_for_interest(payment: Decimal, rate: Decimal) -> Decimal:
+    if rate == 0:
+        raise EvaluationError("renten er 0 %, så lånet som svarer til et rentebeløp er ubegrenset")
+    return payment * TWELVE / rate
+
+
+MODES = {m.value: m for m in RoundingMode}
+
+
+def rounded(value: Decimal, unit: Decimal, mode: str) -> Decimal:
+    return round_to(value, unit, MODES[mode])
+
+
+def formatter(t: T.Type):
+    """How a value of type `t` is written inside a Norwegian explanation."""
+    match t:
+        case T.Num("kr") | T.Num("kr/mnd"):
+            return format_kr
+        case T.Num("%"):
+            return format_percent
+        case T.Num("prosentpoeng"):
+            return lambda v: f"{format_number(v * 100)} prosentpoeng"
+        case T.Num("år"):
+            return lambda v: f"{format_number(v)} år"
+        case T.Num("måneder"):
+            return lambda v: f"{format_number(v)} måneder"
+        case T.Num():
+            return format_number
+        case T.Bool():
+            return lambda v: "ja" if v else "nei"
+        case T.Date():
+            return lambda v: v.strftime("%d.%m.%Y")
+    return str
