@@ -1,0 +1,5 @@
+import sys
+
+from boligregler.cli import main
+
+sys.exit(main())

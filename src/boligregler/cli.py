@@ -1,0 +1,47 @@
+"""The `boligregler` command line. Each subcommand lives in `boligregler.commands.<navn>`.
+
+Exit codes: 0 success, 1 the input has problems (a policy with errors, an invalid
+søknad, a failing example), 2 wrong use of the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from boligregler import __version__, commands
+from boligregler.diagnostics import BoligreglerError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="boligregler",
+        description="Startlån som kjørbare regler: sjekk regelverk, vurder søknader og kjør eksempler.",
+    )
+    parser.add_argument("--versjon", action="version", version=f"boligregler {__version__}")
+    sub = parser.add_subparsers(dest="kommando", metavar="KOMMANDO")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"boligregler.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except BoligreglerError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("avbrutt", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

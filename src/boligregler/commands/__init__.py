@@ -1,0 +1,1 @@
+"""Subcommands of the `boligregler` CLI; each module defines `register(subparsers)`."""

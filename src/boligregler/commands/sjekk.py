@@ -1,0 +1,46 @@
+"""`boligregler sjekk FIL...`: check policies and report every problem at once."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from boligregler.diagnostics import PolicyError, Severity, render_text, to_json
+from boligregler.model.checker import check
+from boligregler.model.loader import load_chain
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sjekk", help="sjekk regelverk for feil", description=(
+        "Sjekker ett eller flere regelverk (.pol) og alt de bygger på: syntaks, navn, typer og enheter, "
+        "sirkulære beregninger, daterte verdier og hjemmel."))
+    p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk som skal sjekkes")
+    p.add_argument("--format", choices=["tekst", "json"], default="tekst", help="utdataformat (standard: tekst)")
+    p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto", help="farger i terminalen")
+    p.add_argument("--strengt", action="store_true", help="behandle advarsler som feil")
+    p.set_defaults(handler=run)
+
+
+def diagnostics_for(path: str):
+    try:
+        model = check(load_chain(path))
+        return list(model.diagnostics), model.sources
+    except PolicyError as e:
+        return list(e.diagnostics), e.sources
+
+
+def run(args) -> int:
+    all_diags, sources = [], {}
+    for path in args.filer:
+        diags, srcs = diagnostics_for(path)
+        all_diags += [d for d in diags if d not in all_diags]
+        sources.update(srcs)
+    errors = [d for d in all_diags if d.severity is Severity.ERROR]
+    if args.format == "json":
+        print(json.dumps(to_json(all_diags), ensure_ascii=False, indent=2))
+    elif all_diags:
+        color = args.farge == "alltid" or (args.farge == "auto" and sys.stderr.isatty())
+        print(render_text(all_diags, sources, color=color), file=sys.stderr)
+    else:
+        print(f"Ingen feil funnet i {len(args.filer)} regelverk.", file=sys.stderr)
+    return 1 if errors or (args.strengt and all_diags) else 0

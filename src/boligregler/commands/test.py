@@ -1,0 +1,43 @@
+"""`boligregler test [POLICY...]`: run the examples written in policies."""
+
+from __future__ import annotations
+
+import sys
+
+from boligregler.api import load_policy
+from boligregler.diagnostics import PolicyError
+from boligregler.model.loader import shipped_policies_dir
+from boligregler.testing import run_examples
+
+
+def register(sub) -> None:
+    p = sub.add_parser("test", help="kjør eksemplene i regelverk", description=(
+        "Vurderer hver eksempelsøknad i regelverkene og sammenligner med det forventede utfallet. "
+        "Uten argumenter kjøres alle medfølgende regelverk."))
+    p.add_argument("filer", nargs="*", metavar="POLICY")
+    p.add_argument("-v", "--detaljert", action="store_true", help="vis også eksempler som består")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    paths = args.filer or sorted(str(p) for p in shipped_policies_dir().glob("*.pol"))
+    passed = failed = 0
+    for path in paths:
+        try:
+            policy = load_policy(path)
+        except PolicyError as e:
+            print(f"✗ {path}: regelverket har feil\n{e}", file=sys.stderr)
+            failed += 1
+            continue
+        for r in run_examples(policy):
+            if r.passed:
+                passed += 1
+                if args.detaljert:
+                    print(f"✓ {r.policy}: {r.example.name}")
+            else:
+                failed += 1
+                print(f"✗ {r.policy}: {r.example.name} «{r.example.title}» ({r.location})")
+                for m in r.mismatches:
+                    print(f"    {m}")
+    print(f"{passed} bestått, {failed} feilet")
+    return 1 if failed else 0

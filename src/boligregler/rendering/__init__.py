@@ -1,0 +1,1 @@
+"""Rendering: decisions and policies as Norwegian text, Markdown, HTML and JSON."""
