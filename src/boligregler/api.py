@@ -8,7 +8,7 @@ from typing import Any
 
 from boligregler.diagnostics import PolicyError, Severity
 from boligregler.evaluation import runtime
-from boligregler.evaluation.compiler import Program, compile_scheme
+from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.decision import Decision, assess, begrunnelse, decide
 from boligregler.evaluation.soknad import validate_soknad
 from boligregler.model.checker import check, policy_digest
@@ -25,6 +25,7 @@ class Policy:
         self.sha256 = policy_digest(model.sources)
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[str, Program] = {}
+        self._conditions: dict[int, Any] = {}  # id(expr) → compiled `påkrevd når`; the model keeps expr alive
 
     @property
     def id(self) -> str:
@@ -50,9 +51,15 @@ class Policy:
 
         def required(expr, facts):
             with localcontext(CONTEXT):
-                return bool(_expression(self, base, expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
+                return bool(self._condition(base, expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
 
         return validate_soknad(self.model.schema, soknad, required)
+
+    def _condition(self, program: Program, expr):
+        """A `påkrevd når` condition compiled once."""
+        if id(expr) not in self._conditions:
+            self._conditions[id(expr)] = compile_expression(self.model, program, self._lookup, expr)
+        return self._conditions[id(expr)]
 
     def evaluate(self, soknad: Any, *, explain: bool = True) -> Decision:
         """Assess a søknad (a dict as in soknad.md) and return the decision."""
@@ -82,22 +89,6 @@ class Policy:
             if explain else "",
             values={k[2:]: v for k, v in M.items() if isinstance(k, str) and k[:2] in ("c:", "p:")},
         )
-
-
-_expression_cache: dict[int, Any] = {}
-
-
-def _expression(policy: Policy, program: Program, expr):
-    """Compile a single expression (a `påkrevd når` condition) once."""
-    fn = _expression_cache.get(id(expr))
-    if fn is None:
-        from boligregler.evaluation.compiler import _Codegen
-        g = _Codegen(policy.model, program.scheme, policy._lookup)
-        g.function("f", expr)
-        exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:påkrevd>", "exec"), g.namespace)
-        g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
-        fn = _expression_cache[id(expr)] = g.namespace["f"]
-    return fn
 
 
 def check_policy(path: str | Path) -> CheckedPolicy:

@@ -235,3 +235,12 @@ def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.Dat
     )
     return Program(scheme, {n: ns[f] for n, f in computation_names.items()}, criteria,
                    tuple((k, ns[f]) for k, f in decision_names), source)
+
+
+def compile_expression(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, expr: ast.Expr) -> Callable:
+    """One expression over (M, F) in the context of a compiled scheme, e.g. a `påkrevd når` condition."""
+    g = _Codegen(policy, program.scheme, lookup)
+    g.function("f", expr)
+    exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:uttrykk>", "exec"), g.namespace)
+    g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
+    return g.namespace["f"]

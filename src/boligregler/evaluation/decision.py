@@ -80,8 +80,8 @@ def _default_explanation(title: str, result: str) -> str:
     return f"Vilkåret «{title}» er {RESULT_WORDS[result]}."
 
 
-def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list, str, dict]:
-    """Run the criteria and the outcome rule; returns (criterion results, outcome, memo)."""
+def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list[CriterionResult], dict]:
+    """Run the criteria; returns their results and the memo of every value computed on the way."""
     M: dict[str, Any] = {runtime.DATE_KEY: facts["søknadsdato"]}
     F = facts
     results = []

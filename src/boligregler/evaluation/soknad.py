@@ -15,6 +15,7 @@ from typing import Any, Callable
 import attrs
 
 from boligregler.diagnostics import BoligreglerError, suggest
+from boligregler.evaluation.runtime import EvaluationError
 from boligregler.model import types as T
 from boligregler.money import parse_money
 
@@ -55,7 +56,7 @@ class Validator:
         self.schema = schema
         self.required_check = required_check  # evaluates a `påkrevd når` expression on the facts
         self.problems: list[Problem] = []
-        self.conditional: list[tuple[str, T.FieldSpec, dict, str]] = []
+        self.conditional: list[tuple[str, T.FieldSpec]] = []
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -65,8 +66,12 @@ class Validator:
             self.fail("", "søknaden må være et JSON-objekt")
             raise SoknadError(self.problems)
         facts = self.record(self.schema, data, "")
-        for path, spec, parent, key in self.conditional:
-            if not self.problems and self.required_check(spec.required_when, facts):
+        for path, spec in self.conditional:
+            try:
+                needed = self.required_check(spec.required_when, facts)
+            except (KeyError, TypeError, EvaluationError):
+                continue  # the condition reads a field that is itself invalid; that problem is reported already
+            if needed:
                 self.fail(path, "mangler; feltet er påkrevd for denne søknaden")
         if self.problems:
             raise SoknadError(self.problems)
@@ -84,7 +89,7 @@ class Validator:
                 out[key] = self.value(spec, data[key], here)
             elif spec.required_when is not None:
                 out[key] = copy.deepcopy(spec.default)
-                self.conditional.append((here, spec, out, key))
+                self.conditional.append((here, spec))
             elif spec.has_default:
                 out[key] = self.default(spec, here)
             else:

@@ -71,7 +71,6 @@ class _Scope:
         self.computations = computations
         self.locals: dict[str, T.Type] = {}
         self.in_decision = in_decision
-        self.used: set[str] = set()
 
     def visible(self) -> list[str]:
         c = self.checker
@@ -96,8 +95,7 @@ class Checker:
         self.examples: list[ExampleDef] = []
         self.expr_types: dict[int, T.Type] = {}
         self.removed: list[tuple[str, str]] = []
-        self.used: set[str] = set()
-        self._checked: dict[tuple[int, int], T.Type | None] = {}
+        self.pending_required: list[tuple[ast.Expr, str]] = []  # `påkrevd når` conditions, checked last
         self.file = ""
         self.policy = ""
 
@@ -127,6 +125,10 @@ class Checker:
                 self.add_item(item)
         self.file, self.policy = self.leaf.path, self.leaf.header.id
         return self.finish()
+
+    def _position(self, d: Diagnostic) -> tuple:
+        order = {f.path: i for i, f in enumerate(self.files)}
+        return (order.get(d.file, len(order)), d.span.line if d.span else 0, d.span.column if d.span else 0)
 
     def check_header(self, f: ast.PolicyFile) -> None:
         given = {fl.name: fl for fl in f.header.fields}
@@ -472,8 +474,6 @@ class Checker:
             if f.required_when is not None:
                 self.pending_required.append((f.required_when, self.file))
 
-    pending_required: list = []
-
     def check_default(self, value: Any, type_: T.Type, nullable: bool, path: str, span: Span | None):
         if isinstance(value, ast.NoneLiteral):
             if not nullable:
@@ -534,7 +534,8 @@ class Checker:
             conditions=tuple(self.conditions.values()), outcome_rules=outcome_rules,
             outcome_default=outcome_default, decision=decision, schemes=schemes, base_scheme=base_scheme,
             examples=tuple(e for e in self.examples if e.origin.policy == self.leaf.header.id),
-            expr_types=self.expr_types, diagnostics=tuple(self.diagnostics), removed=tuple(self.removed),
+            expr_types=self.expr_types, diagnostics=tuple(sorted(self.diagnostics, key=self._position)),
+            removed=tuple(self.removed),
         )
 
     def build_scheme(self, sid, node: ast.Scheme, policy, file, doc, base: SchemeDef) -> SchemeDef:
@@ -549,8 +550,8 @@ class Checker:
         criteria = [overlay[ast.Criterion].get(c.id, c) for c in base.criteria]
         criteria += [c for cid, c in overlay[ast.Criterion].items() if cid not in {x.id for x in base.criteria}]
         conditions = [*base.conditions, *overlay[ast.ConditionText].values()]
-        for node_type, name in removed:
-            computations.pop(name, None) if node_type is ast.Compute else None
+        for name in [n for node_type, n in removed if node_type is ast.Compute]:
+            computations.pop(name, None)
         criteria = [c for c in criteria if (ast.Criterion, c.id) not in removed]
         conditions = [c for c in conditions if (ast.ConditionText, c.id) not in removed]
         title = next((f.value for f in node.fields if f.name == "tittel"), sid)
@@ -645,7 +646,7 @@ class Checker:
 
     def check_examples(self, decision) -> None:
         keys = {k for k, _ in decision}
-        criteria = {c.id for s in [*self.schemes] for c in ()} | set(self.criteria)
+        criteria = set(self.criteria)
         for s_node, *_ in self.schemes.values():
             for item in s_node.items:
                 d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
@@ -676,7 +677,6 @@ class Checker:
 
     def report_unused(self) -> None:
         roots: set[str] = set()
-        schemes = [SchemeDef("", "", "", self.computations, tuple(self.criteria.values()), ())]
         for node, *_ in self.schemes.values():
             for item in node.items:
                 d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
@@ -694,9 +694,8 @@ class Checker:
             if n in reachable:
                 continue
             reachable.add(n)
-            for s in schemes:
-                if n in s.computations:
-                    todo.extend(_names(s.computations[n].expr))
+            if n in self.computations:
+                todo.extend(_names(self.computations[n].expr))
         leaf = self.leaf.header.id
         for table in (self.parameters, self.tables, self.computations):
             for name, d in table.items():
@@ -789,7 +788,6 @@ class Checker:
     def resolve_name(self, name: str, span: Span | None, s: _Scope) -> T.Type | None:
         if name in s.locals:
             return s.locals[name]
-        self.used.add(name)
         if name in s.computations:
             return s.computations[name].type
         if name in self.parameters:
@@ -816,7 +814,6 @@ class Checker:
             self.infer(e.key, s)
             return None
         table = self.tables[e.table.name]
-        self.used.add(table.name)
         key = self.infer(e.key, s)
         if key is not None:
             if table.text_keys and not isinstance(key, (T.Enum, T.Text)):
@@ -1056,6 +1053,4 @@ def policy_digest(sources: dict[str, str]) -> str:
 
 def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
     """Check a chain of parsed files (root baseline first); the result carries all diagnostics."""
-    checker = Checker(files)
-    checker.pending_required = []
-    return checker.run()
+    return Checker(files).run()
