@@ -9,6 +9,7 @@ from typing import Any
 from boligregler.diagnostics import PolicyError, Severity
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
+from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.decision import Decision, assess, begrunnelse, decide
 from boligregler.evaluation.soknad import validate_soknad
 from boligregler.model.checker import check, policy_digest
@@ -17,11 +18,21 @@ from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
 
 
-class Policy:
-    """A checked, ready-to-run policy. Build it with `load_policy`."""
+BACKENDS = {"compiled": compile_scheme, "interpreter": interpret_scheme}
 
-    def __init__(self, model: CheckedPolicy):
+
+class Policy:
+    """A checked, ready-to-run policy. Build it with `load_policy`.
+
+    `backend` picks how the checked model runs: "compiled" (generated Python, the default)
+    or "interpreter" (the reference tree-walker, slower; both give the same decisions).
+    """
+
+    def __init__(self, model: CheckedPolicy, backend: str = "compiled"):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}")
         self.model = model
+        self._build = BACKENDS[backend]
         self.sha256 = policy_digest(model.sources)
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[str, Program] = {}
@@ -42,7 +53,7 @@ class Policy:
     def program(self, ordning: str) -> Program:
         scheme = self.model.scheme_for(ordning)
         if scheme.id not in self._programs:
-            self._programs[scheme.id] = compile_scheme(self.model, scheme, self._lookup)
+            self._programs[scheme.id] = self._build(self.model, scheme, self._lookup)
         return self._programs[scheme.id]
 
     def validate(self, soknad: Any) -> dict:
@@ -96,10 +107,10 @@ def check_policy(path: str | Path) -> CheckedPolicy:
     return check(load_chain(path))
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, backend: str = "compiled") -> Policy:
     """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors."""
     model = check_policy(path)
     errors = [d for d in model.diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise PolicyError(tuple(errors), model.sources)
-    return Policy(model)
+    return Policy(model, backend)
