@@ -118,6 +118,7 @@ class ToAst(Transformer):
         return children[0]
 
     header_key = key
+    json_key = key
 
     def word(self, meta, children):
         return _Spanned(ast.Word(str(children[0])), span_of_token(children[0]))
@@ -476,10 +477,9 @@ def _plain(value):
 
 # ---- syntax errors --------------------------------------------------------------------
 
-TOP_LEVEL = re.compile(
-    r"^(regelverk|type|søknad|parameter|tabell|beregn|vilkår|utfall|ordning|betingelse|vedtak|eksempel|overstyr|fjern)\b",
-    re.MULTILINE,
-)
+TOP_LEVEL_WORDS = ("regelverk", "type", "søknad", "parameter", "tabell", "beregn", "vilkår", "utfall",
+                   "ordning", "betingelse", "vedtak", "eksempel", "overstyr", "fjern")
+LINE_START_WORD = re.compile(r"^([^\W\d]\w*)(?=[ \t]+[^\W\d])", re.MULTILINE)
 
 TERMINAL_NAMES = {
     "NAME": "et navn",
@@ -487,9 +487,11 @@ TERMINAL_NAMES = {
     "NUMBER": "et tall",
     "DATE": "en dato (ÅÅÅÅ-MM-DD)",
     "UNIT": "en enhet (kr, kr/mnd, %, prosentpoeng, år, måneder)",
-    "DOC_COMMENT": "en dokumentasjonskommentar (##)",
     "$END": "slutten av filen",
 }
+VALUE_TERMINALS = {"STRING", "NUMBER", "DATE"}
+CLOSERS = {"{": ("}", "RBRACE", "blokken"), "(": (")", "RPAR", "parentesen"), "[": ("]", "RSQB", "listen")}
+OPERATORS = "+-*/×=<>≤≥≠"
 
 
 def _terminal_text(name: str) -> str:
@@ -501,6 +503,13 @@ def _terminal_text(name: str) -> str:
     return name
 
 
+def _expected_text(expected: set[str]) -> str:
+    shown = sorted(_terminal_text(t) for t in expected if t != "DOC_COMMENT")
+    if len(shown) > 6:
+        shown = shown[:6] + ["…"]
+    return ", ".join(shown)
+
+
 def _keywords(expected: set[str]) -> dict[str, str]:
     words = {}
     for t in lark_parser().terminals:
@@ -509,9 +518,9 @@ def _keywords(expected: set[str]) -> dict[str, str]:
     return words
 
 
-def _unclosed_brace(text: str) -> int | None:
-    """Offset of the last `{` that is never closed, skipping strings and comments."""
-    stack: list[int] = []
+def _unclosed(text: str) -> tuple[str, int] | None:
+    """The innermost bracket that is never closed, skipping strings and comments."""
+    stack: list[tuple[str, int]] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -522,24 +531,25 @@ def _unclosed_brace(text: str) -> int | None:
             i += 1
             while i < n and text[i] not in '"\n':
                 i += 2 if text[i] == "\\" else 1
-        elif c == "{":
-            stack.append(i)
-        elif c == "}" and stack:
+        elif c in CLOSERS:
+            stack.append((c, i))
+        elif c in "})]" and stack:
             stack.pop()
         i += 1
     return stack[-1] if stack else None
 
 
-def _previous_char(text: str, line: int, column: int) -> tuple[str, int]:
-    offset = _offset(text, line, column) - 1
-    while offset >= 0 and text[offset].isspace():
-        offset -= 1
-    return (text[offset], offset) if offset >= 0 else ("", 0)
-
-
 def _offset(text: str, line: int, column: int) -> int:
     lines = text.split("\n")
     return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+
+
+def _back(text: str, offset: int) -> int:
+    """The offset of the last non-space character before `offset` (or -1)."""
+    offset -= 1
+    while offset >= 0 and text[offset].isspace():
+        offset -= 1
+    return offset
 
 
 def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
@@ -548,51 +558,67 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     def diag(code, message, span, notes=()):
         return Diagnostic(code, Severity.ERROR, message, path, span, tuple(notes))
 
+    def at(offset: int) -> Span:
+        return Span.from_offsets(text, offset, offset + 1)
+
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
         span = Span(e.line, e.column, e.line, e.column + 1)
         if char == '"':
             return diag("S005", "teksten mangler avsluttende anførselstegn «\"»", span,
                         ["en tekst må begynne og slutte på samme linje"])
-        if char == ",":
-            return diag("S006", "uventet komma", span,
-                        ["desimaltall skrives med punktum: 2.5 %, ikke 2,5 %"])
         return diag("S006", f"ugyldig tegn «{char}»", span)
 
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     expected = set(e.expected)
     if tok.type == "$END":
-        brace = _unclosed_brace(text)
-        if brace is not None and "RBRACE" in expected:
-            start = Span.from_offsets(text, brace, brace + 1)
-            return diag("S002", "blokken er ikke lukket; mangler «}»", start,
-                        ["hver «{» må ha en tilhørende «}»"])
-        end_line = text.count("\n") + 1
-        end_col = len(text.split("\n")[-1]) + 1
-        span = Span(end_line, end_col, end_line, end_col)
-        return diag("S001", "filen slutter for tidlig; forventet "
-                    + ", ".join(sorted(_terminal_text(t) for t in expected)), span)
+        end = len(text)
+        open_bracket = _unclosed(text)
+        if open_bracket is not None and CLOSERS[open_bracket[0]][1] in expected:
+            closer, _, what = CLOSERS[open_bracket[0]]
+            return diag("S002", f"{what} er ikke lukket; mangler «{closer}»", at(open_bracket[1]),
+                        [f"hver «{open_bracket[0]}» må ha en tilhørende «{closer}»"])
+        last = _back(text, end)
+        if last >= 0 and text[last] in OPERATORS + ":":
+            return diag("S003", f"mangler verdi etter «{text[last]}»", at(last),
+                        [f"forventet {_expected_text(expected)}"])
+        span = at(last) if last >= 0 else Span(1, 1, 1, 1)
+        return diag("S001", f"uttrykket eller blokken slutter for tidlig; forventet {_expected_text(expected)}", span)
 
     span = span_of_token(tok)
-    value_terminals = {"STRING", "NUMBER", "DATE"}
-    prev, prev_offset = _previous_char(text, tok.line, tok.column)
-    if prev in ":=" and expected & value_terminals and "RBRACE" not in expected:
-        prev_span = Span.from_offsets(text, prev_offset, prev_offset + 1)
-        return diag("S003", f"mangler verdi etter «{prev}»", prev_span,
-                    [f"forventet {' eller '.join(sorted(_terminal_text(t) for t in expected & value_terminals))}"])
+    offset = _offset(text, tok.line, tok.column)
+    prev = _back(text, offset)
+    prev_char = text[prev] if prev >= 0 else ""
+    if tok.value == "," and prev_char.isdigit() and text[offset + 1: offset + 2].isdigit():
+        return diag("S006", "desimaltall skrives med punktum", span, ["skriv 2.5, ikke 2,5"])
+    if prev_char in ":=" and (expected & VALUE_TERMINALS or tok.type == "RBRACE"):
+        return diag("S003", f"mangler verdi etter «{prev_char}»", at(prev),
+                    [f"forventet {_expected_text(expected & VALUE_TERMINALS) or 'en verdi'}"])
+    if tok.type == "COLON":
+        # `navn:` with its value missing, so the next line's key was read as the value
+        key_end = _back(text, offset)
+        key_start = key_end
+        while key_start > 0 and (text[key_start - 1].isalnum() or text[key_start - 1] == "_"):
+            key_start -= 1
+        before = _back(text, key_start)
+        if before >= 0 and text[before] == ":" and "\n" in text[before:key_start]:
+            return diag("S003", f"mangler verdi etter «{text[_word_start(text, before):before + 1].strip()}»",
+                        at(before), ["skriv verdien på samme linje, f.eks. kommune: \"Drammen kommune\""])
     keywords = _keywords(expected)
     if tok.type == "NAME" and keywords:
         guess = suggest(str(tok), keywords)
         if guess:
             return diag("S004", f"ukjent nøkkelord «{tok}»", span, [f"mente du «{guess}»?"])
-    if tok.type == "RBRACE" and prev in ":=":
-        return diag("S003", f"mangler verdi etter «{prev}»", span)
-    shown = sorted(_terminal_text(t) for t in expected)
-    if len(shown) > 8:
-        shown = shown[:8] + ["…"]
-    return diag("S001", f"uventet {_terminal_text(tok.type)} «{tok}»", span,
-                [f"forventet {', '.join(shown)}"])
+    shown = f"uventet «{tok}»" if tok.type not in TERMINAL_NAMES else f"uventet {_terminal_text(tok.type)} «{tok}»"
+    return diag("S001", shown, span, [f"forventet {_expected_text(expected)}"])
+
+
+def _word_start(text: str, colon: int) -> int:
+    i = colon
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):
+        i -= 1
+    return i
 
 
 def _parse(text: str, start: str, path: str):
@@ -616,7 +642,8 @@ def _with_doc_comments(text: str, start: int) -> int:
 
 
 def _all_syntax_errors(text: str, path: str, first: UnexpectedInput) -> list[Diagnostic]:
-    starts = [_with_doc_comments(text, m.start()) for m in TOP_LEVEL.finditer(text)]
+    starts = [_with_doc_comments(text, m.start()) for m in LINE_START_WORD.finditer(text)
+              if m.group(1) in TOP_LEVEL_WORDS or suggest(m.group(1), TOP_LEVEL_WORDS)]
     found: dict[tuple, Diagnostic] = {}
     bounds = list(zip(starts, starts[1:] + [len(text)]))
     for begin, end in bounds:
