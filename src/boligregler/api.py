@@ -10,9 +10,11 @@ from boligregler.diagnostics import PolicyError, Severity
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
-from boligregler.evaluation.decision import Decision, assess, begrunnelse, decide
+from boligregler.evaluation.decision import Decision, assess, decide
 from boligregler.evaluation.soknad import validate_soknad
-from boligregler.model.checker import check, policy_digest
+from boligregler.explain.basis import Basis
+from boligregler.explain.replay import policy_sha256
+from boligregler.model.checker import check
 from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
@@ -33,7 +35,7 @@ class Policy:
             raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}")
         self.model = model
         self._build = BACKENDS[backend]
-        self.sha256 = policy_digest(model.sources)
+        self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[str, Program] = {}
         self._conditions: dict[int, Any] = {}  # id(expr) → compiled `påkrevd når`; the model keeps expr alive
@@ -90,15 +92,13 @@ class Policy:
         term = amounts.pop("nedbetalingstid_år", None)
         granted = utfall != "avslag"
         conditions = tuple((c.id, c.text) for c in program.scheme.conditions) if granted else ()
-        title = program.scheme.title or "startlån"
         return Decision(
             utfall=utfall, ordning=ordning,
             policy={"id": self.id, "navn": self.navn, "sha256": self.sha256},
             søknadsdato=facts["søknadsdato"], beløp=amounts, rente=rente, nedbetalingstid_år=term,
             vilkår=tuple(results), betingelser=conditions,
-            begrunnelse=begrunnelse(utfall, title, results, str(self.model.header.get("klageinstans", "")))
-            if explain else "",
             values={k[2:]: v for k, v in M.items() if isinstance(k, str) and k[:2] in ("c:", "p:")},
+            basis=Basis(self, program, facts, M) if explain else None,
         )
 
 

@@ -7,13 +7,15 @@ import sys
 
 from boligregler.diagnostics import PolicyError, Severity, render_text, to_json
 from boligregler.model.checker import check
+from boligregler.model.lint import lint
 from boligregler.model.loader import load_chain
 
 
 def register(sub) -> None:
     p = sub.add_parser("sjekk", help="sjekk regelverk for feil", description=(
         "Sjekker ett eller flere regelverk (.pol) og alt de bygger på: syntaks, navn, typer og enheter, "
-        "sirkulære beregninger, daterte verdier og hjemmel."))
+        "sirkulære beregninger, daterte verdier og hjemmel. Et kommunalt regelverk (som bygger på et annet) "
+        "kontrolleres også mot det forskriften og Husbankens veileder tillater lokale retningslinjer å si."))
     p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk som skal sjekkes")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst", help="utdataformat (standard: tekst)")
     p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto", help="farger i terminalen")
@@ -23,8 +25,9 @@ def register(sub) -> None:
 
 def diagnostics_for(path: str):
     try:
-        model = check(load_chain(path))
-        return list(model.diagnostics), model.sources
+        files = load_chain(path)
+        model = check(files)
+        return list(model.diagnostics) + lint(files, model), model.sources
     except PolicyError as e:
         return list(e.diagnostics), e.sources
 

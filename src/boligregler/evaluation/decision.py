@@ -50,8 +50,29 @@ class Decision:
     nedbetalingstid_år: Decimal | None
     vilkår: tuple[CriterionResult, ...]
     betingelser: tuple[tuple[str, str], ...]
-    begrunnelse: str
     values: dict[str, Any] = attrs.field(eq=False, repr=False)  # every computed value, by name
+    # What the letter and the replay record are built from (explain.basis.Basis); None: no texts.
+    basis: Any = attrs.field(default=None, eq=False, repr=False)
+    _built: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    @property
+    def begrunnelse(self) -> str:
+        """The reasons as a letter in plain Norwegian text, built on first use (boligregler.explain)."""
+        if "begrunnelse" not in self._built:
+            from boligregler.explain.letter import begrunnelse_text
+            self._built["begrunnelse"] = begrunnelse_text(self) if self.basis is not None else ""
+        return self._built["begrunnelse"]
+
+    @property
+    def sporbarhet(self) -> dict[str, Any] | None:
+        """The replay record: policy and library versions, parameters used, søknad hash (explain.replay)."""
+        if self.basis is None:
+            return None
+        if "sporbarhet" not in self._built:
+            from boligregler.explain.replay import record
+            self.begrunnelse  # the letter may read parameters too; they belong in the record
+            self._built["sporbarhet"] = record(self)
+        return self._built["sporbarhet"]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record of vedtak.md: money as strings, stable key order."""
@@ -70,6 +91,8 @@ class Decision:
         out["vilkår"] = [c.to_dict() for c in self.vilkår]
         out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
         out["begrunnelse"] = self.begrunnelse
+        if self.basis is not None:
+            out["sporbarhet"] = self.sporbarhet
         return out
 
     def criterion(self, cid: str) -> CriterionResult:
@@ -115,17 +138,3 @@ def decide(outcome_rules, default: str, results: list[CriterionResult]) -> str:
         if any(r.art == rule.kind and r.resultat == "ikke_oppfylt" for r in results):
             return rule.outcome
     return default
-
-
-def begrunnelse(utfall: str, ordning_title: str, results: list[CriterionResult], klageinstans: str) -> str:
-    """A short reasoned text built from the policy's own explanations."""
-    lines = [f"Søknaden om {ordning_title.lower()} er {OUTCOME_WORDS[utfall]}."]
-    failed = [r for r in results if r.resultat == "ikke_oppfylt"]
-    if failed:
-        lines.append("Dette er avgjørende:")
-        lines += [f"- {r.tittel} ({r.hjemmel}): {r.forklaring}" for r in failed]
-    lines.append("Vurderingen av hvert vilkår:")
-    lines += [f"- {r.tittel}: {r.forklaring}" for r in results if r not in failed]
-    lines.append(f"Vedtaket kan påklages innen tre uker fra det er mottatt. Klagen sendes kommunen; "
-                 f"klageinstans er {klageinstans}.")
-    return "\n".join(lines)

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from boligregler.diagnostics import BoligreglerError
+from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_to
@@ -112,6 +113,8 @@ def formatter(t: T.Type):
             return lambda v: f"{format_number(v)} år"
         case T.Num("måneder"):
             return lambda v: f"{format_number(v)} måneder"
+        case T.Num("andel"):
+            return lambda v: str(v) if isinstance(v, Ratio) else format_number(v)
         case T.Num():
             return format_number
         case T.Bool():

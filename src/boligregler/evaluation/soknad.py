@@ -87,6 +87,8 @@ class Validator:
             here = _join(path, key)
             if key in data:
                 out[key] = self.value(spec, data[key], here)
+                if out[key] is None and spec.required_when is not None:
+                    self.conditional.append((here, spec))
             elif spec.required_when is not None:
                 out[key] = copy.deepcopy(spec.default)
                 self.conditional.append((here, spec))
@@ -131,12 +133,13 @@ class Validator:
                 if money < 0:
                     self.fail(path, "kan ikke være negativt")
                 return money
-            case T.Num():
+            case T.Num(unit):
                 try:
-                    return parse_money(value)
+                    number = parse_money(value)
                 except ValueError:
                     self.fail(path, "må være et tall")
                     return None
+                return number / 100 if unit in ("%", "prosentpoeng") else number
             case T.Bool():
                 if not isinstance(value, bool):
                     self.fail(path, "må være true eller false")

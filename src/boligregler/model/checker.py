@@ -9,6 +9,7 @@ criterion needs a legal basis (hjemmel).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from decimal import Decimal
@@ -18,7 +19,7 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, sug
 from boligregler.model import types as T
 from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
-    Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
+    LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
 )
 from boligregler.money import RoundingMode
 from boligregler.syntax import ast
@@ -26,7 +27,12 @@ from boligregler.syntax.parser import parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
-EXCEPTION_FIELDS = ("hjemmel", "forklaring", "lenke")
+EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
+# Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them.
+LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "grunnlag", "vurdering",
+                   "barn", "manuell", "endringer", "ingen_endring", "klage", "automatisering")
+# Names every letter text may use besides the policy's own: texts from the header and the scheme.
+LETTER_NAMES = ("kommune", "klageinstans", "regelverk_navn", "ordning_tittel")
 KINDS = ("absolutt", "hovedregel", "informasjon")
 RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
 OUTCOMES = ("innvilget", "avslag", "manuell_vurdering")
@@ -52,7 +58,7 @@ CODES = {
     "S006": "ugyldig tegn", "S007": "ugyldig dato", "S008": "navngitt type med «eller ingen»",
     "N001": "ukjent navn", "N002": "dobbel definisjon", "N003": "overstyrer noe grunnlaget ikke har",
     "N004": "fjerner noe grunnlaget ikke har", "N005": "omdefinerer uten «overstyr»",
-    "N006": "ukjent grunnlag", "N007": "ubrukt definisjon", "N008": "reservert ord",
+    "N006": "ukjent grunnlag", "N007": "ubrukt definisjon", "N008": "reservert ord", "N009": "parameter eller tabell i en ordning",
     "T001": "enheter som ikke passer sammen", "T002": "feil type", "T003": "beregnet type avviker fra den oppgitte",
     "T004": "feil argumenter til funksjon", "T005": "ugyldig valgverdi", "C001": "sirkulær beregning",
     "V001": "vilkår uten hjemmel", "V002": "ugyldig eller manglende art", "V003": "vilkår uten betingelse",
@@ -60,6 +66,11 @@ CODES = {
     "P003": "verdi med feil enhet", "P004": "parameter uten verdier", "P005": "tabell med hull eller overlapp",
     "H001": "mangler felt i regelverkshodet", "H002": "ukjent felt i regelverkshodet",
     "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
+    "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
+    # legality lint of municipal policies (boligregler.model.lint)
+    "L001": "absolutt kommunalt vilkår", "L002": "aldersgrense", "L003": "statsborgerskap eller nasjonalitet",
+    "L004": "rentepåslag over 0,25 prosentpoeng", "L005": "absolutt krav om botid",
+    "L006": "absolutt inntektsgrense", "L007": "absolutt pristak", "L008": "absolutt krav om egenkapital",
 }
 
 
@@ -95,7 +106,11 @@ class Checker:
         self.examples: list[ExampleDef] = []
         self.expr_types: dict[int, T.Type] = {}
         self.removed: list[tuple[str, str]] = []
-        self.pending_required: list[tuple[ast.Expr, str]] = []  # `påkrevd når` conditions, checked last
+        self.pending_required: list[tuple[ast.Expr, str]] = []
+        self.failed_overrides: set[str] = set()  # already reported as N003; not also reported as unused  # `påkrevd når` conditions, checked last
+        self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
+        self.letter: list[LetterSection] = []
+        self.pending_levers: dict[tuple[str, ...], tuple[ast.LetterChange, ast.Template, Origin]] = {}
         self.file = ""
         self.policy = ""
 
@@ -170,6 +185,10 @@ class Checker:
                 self.extend_schema(self.schema, d.fields, "")
             case ast.Parameter() | ast.Table() | ast.Compute() | ast.Criterion() | ast.ConditionText():
                 self.define(d, item.doc, override=False, scheme=scheme)
+            case ast.Letter():
+                self.define_letter(d, override=False, scheme=scheme)
+            case ast.Override() if isinstance(d.definition, ast.Letter):
+                self.define_letter(d.definition, override=True, scheme=scheme)
             case ast.Override():
                 self.define(d.definition, item.doc, override=True, scheme=scheme)
             case ast.Removal():
@@ -195,6 +214,10 @@ class Checker:
 
     def define(self, d: Any, doc: str, override: bool, scheme: dict | None) -> None:
         self._reserved(d.name, d.span)
+        if scheme is not None and isinstance(d, (ast.Parameter, ast.Table)):
+            self.error("N009", f"en ordning kan ikke {'overstyre' if override else 'definere'} {_kind_word(d)}e", d.span,
+                       ["definer parameteren utenfor ordningen, og overstyr beregningen som bruker den i ordningen"])
+            return
         if scheme is not None and isinstance(d, (ast.Compute, ast.Criterion, ast.ConditionText)):
             target = scheme[type(d)]
             exists = d.name in target or d.name in self._kind_table(type(d))
@@ -211,6 +234,7 @@ class Checker:
             prior = self._existing(d.name)
             if override:
                 if prior is None:
+                    self.failed_overrides.add(d.name)
                     self.error("N003", f"kan ikke overstyre {kind} «{d.name}»: grunnlaget definerer den ikke", d.span,
                                self._hint(d.name, [*self.parameters, *self.tables, *self.computations]))
                 elif prior[0] != kind:
@@ -389,7 +413,8 @@ class Checker:
                 e.letter, e.title or e.letter,
                 str(efields["hjemmel"].value) if "hjemmel" in efields else None,
                 e.condition or ast.Boolean(False),
-                self.template(efields["forklaring"]) if "forklaring" in efields else None, e.doc))
+                self.template(efields["forklaring"]) if "forklaring" in efields else None, e.doc,
+                self.template(efields["gjelder_ikke"]) if "gjelder_ikke" in efields else None))
         return CriterionDef(
             d.name, _text(fields.get("tittel"), d.name), kind or "absolutt",
             _text(fields.get("hjemmel"), ""), _text(fields.get("lenke"), None),
@@ -414,6 +439,147 @@ class Checker:
         if d.expected is None:
             self.error("E001", f"eksempelet «{d.name}» mangler «forventet: {{…}}»", d.span)
         self.examples.append(ExampleDef(d.name, d.title or d.name, d.input, d.expected, self.origin(d.span), doc))
+
+    # ---- the decision letter
+    def define_letter(self, d: ast.Letter, override: bool, scheme: dict | None) -> None:
+        """`begrunnelse { … }`; `overstyr begrunnelse` replaces the paragraphs and changes it names."""
+        if scheme is not None:
+            self.error("B001", "begrunnelsen gjelder hele regelverket og kan ikke overstyres i en ordning", d.span)
+            return
+        if self.letter_policy is None and override:
+            self.error("N003", "kan ikke overstyre begrunnelse: grunnlaget har ingen begrunnelse-blokk", d.span,
+                       ["skriv «begrunnelse { … }» uten «overstyr»"])
+        elif self.letter_policy == self.policy:
+            self.error("N002", "begrunnelse-blokken er definert to ganger", d.span)
+        elif self.letter_policy is not None and not override:
+            self.error("N005", f"begrunnelse er allerede definert i {self.letter_policy}", d.span,
+                       ["skriv «overstyr begrunnelse { … }» for å endre enkelte avsnitt"])
+        self.letter_policy = self.policy
+        replaced = {t.name for t in d.texts}
+        self.letter = [s for s in self.letter if s.name not in replaced]
+        for t in d.texts:
+            if t.name not in LETTER_SECTIONS:
+                self.error("B001", f"ukjent avsnitt «{t.name}» i begrunnelse", t.span,
+                           self._hint(t.name, LETTER_SECTIONS) or [f"gyldige avsnitt: {', '.join(LETTER_SECTIONS)}"])
+                continue
+            template = self._letter_template(t.text, t.text_span)
+            if template is not None:
+                self.letter.append(LetterSection(t.name, t.condition, template, self.origin(t.span)))
+        for c in d.changes:
+            template = self._letter_template(c.text, c.text_span)
+            if template is not None:
+                self.pending_levers[c.path] = (c, template, self.origin(c.span))
+
+    def _letter_template(self, text: str, span: Span | None) -> ast.Template | None:
+        try:
+            return parse_template(text, span, self.file)
+        except PolicyError as e:
+            self.diagnostics.extend(e.diagnostics)
+            return None
+
+    def resolve_levers(self) -> tuple[Lever, ...]:
+        levers = []
+        for c, template, origin in self.pending_levers.values():
+            self.file, self.policy = origin.file, origin.policy
+            lever = self.resolve_lever(c, template, origin)
+            if lever is not None:
+                levers.append(lever)
+        return tuple(levers)
+
+    def resolve_lever(self, c: ast.LetterChange, template: ast.Template, origin: Origin) -> Lever | None:
+        record: T.Type = self.schema
+        spec = None
+        for i, part in enumerate(c.path):
+            if not isinstance(record, T.Record) or part not in record.fields:
+                known = record.fields if isinstance(record, T.Record) else ()
+                self.error("N001", f"ukjent søknadsfelt «{'.'.join(c.path[:i + 1])}»", c.span, self._hint(part, known))
+                return None
+            spec = record.fields[part]
+            record = spec.type
+        t, name = spec.type, ".".join(c.path)
+        step, item, item_field = (c.step.value if c.step else Decimal(1)), None, None
+        if isinstance(t, T.Num) and t.unit in ("kr", "kr/mnd") and not t.integer:
+            kind, unit = "beløp", t.unit
+        elif isinstance(t, T.Num) and t.integer:
+            kind, unit = "heltall", t.unit
+        elif isinstance(t, T.Bool):
+            kind, unit = "sannhet", None
+        elif isinstance(t, T.Enum):
+            kind, unit = "valg", None
+        elif isinstance(t, T.ListOf) and isinstance(t.element, T.Record):
+            kind = "ny_linje"
+            item, item_field = self.new_list_item(c, t.element)
+            if item is None:
+                return None
+            unit = t.element.fields[item_field].type.unit
+        else:
+            self.error("B002", f"«{name}» er {T.describe(t)} og kan ikke foreslås endret", c.span,
+                       ["en endring kan gjelde et beløp, et heltall, en sannhetsverdi, et valg eller en liste"])
+            return None
+        if c.new_item is not None and kind != "ny_linje":
+            self.error("B002", f"«{name}» er ikke en liste; {{…}} brukes bare for å legge til en linje", c.span)
+        target = None if c.target is None else c.target.value
+        if target is not None:
+            if kind == "sannhet" and not isinstance(target, bool):
+                self.error("B002", f"«{name}» er en sannhetsverdi; skriv «til sann» eller «til usann»", c.target.span)
+            elif kind == "valg" and isinstance(target, str):
+                self._check_enum_value(target, t, c.target.span)
+            elif kind not in ("sannhet", "valg"):
+                self.error("B002", f"«til …» brukes bare for sannhetsverdier og valg, ikke for «{name}»", c.target.span)
+        if c.step is not None:
+            if unit is None:
+                self.error("B002", f"«{name}» endres ikke i trinn", c.step.span)
+            elif c.step.value <= 0 or (c.step.unit is not None and T.unit_of(c.step.unit) != unit):
+                self.error("B002", f"trinnet må være et positivt tall i {unit}", c.step.span)
+        return Lever(c.path, kind, step, template, item, item_field, target, c.condition, origin)
+
+    def new_list_item(self, c: ast.LetterChange, element: T.Record) -> tuple[dict | None, str | None]:
+        """The line a list lever adds: the given fields, defaults, and one amount field left to vary."""
+        given = c.new_item or {}
+        for key, value in given.items():
+            spec = element.fields.get(key)
+            if spec is None:
+                self.error("N001", f"ukjent felt «{key}»", c.span, self._hint(key, element.fields))
+            elif isinstance(spec.type, T.Enum):
+                if value not in spec.type.values:
+                    self._check_enum_value(str(value), spec.type, c.span)
+            elif isinstance(spec.type, T.Bool) != isinstance(value, bool) or (
+                    isinstance(spec.type, T.Num) and not isinstance(value, Decimal)):
+                self.error("T002", f"«{key}» må være {T.describe(spec.type)}", c.span)
+        free = [k for k, spec in element.fields.items() if k not in given and not spec.has_default]
+        if len(free) != 1 or not (isinstance(element.fields[free[0]].type, T.Num)
+                                  and element.fields[free[0]].type.unit in ("kr", "kr/mnd")):
+            self.error("B002", "den nye linjen må ha verdier for alle felt unntatt ett beløp, som er det som endres",
+                       c.span, [f"felt uten verdi: {', '.join(free) or 'ingen'}"])
+            return None, None
+        item = {k: copy.deepcopy(spec.default) for k, spec in element.fields.items() if spec.has_default}
+        return {**item, **given}, free[0]
+
+    def check_letter(self, scheme: SchemeDef, levers: tuple[Lever, ...]) -> None:
+        names = {n: T.TEXT for n in LETTER_NAMES}
+        for section in self.letter:
+            self.file = section.origin.file
+            scope = _Scope(self, scheme.computations, in_decision=True)
+            scope.locals.update(names)
+            if section.condition is not None:
+                self.infer_bool(section.condition, scope, "«når»")
+            self.check_template(section.template, scope)
+        for lever in levers:
+            self.file = lever.origin.file
+            scope = _Scope(self, scheme.computations, in_decision=True)
+            value = self.lever_type(lever)
+            if lever.condition is not None:
+                condition_scope = _Scope(self, scheme.computations, in_decision=True)
+                condition_scope.locals.update(names)
+                self.infer_bool(lever.condition, condition_scope, "«når»")
+            scope.locals.update({**names, "endring": value, "ny_verdi": value, "økning": T.BOOL})
+            self.check_template(lever.template, scope)
+
+    def lever_type(self, lever: Lever) -> T.Type:
+        t: T.Type = self.schema
+        for part in lever.path:
+            t = t.fields[part].type
+        return t.element.fields[lever.item_field].type if lever.kind == "ny_linje" else t
 
     # ---- types and the søknad schema
     def resolve_type(self, t: ast.TypeExpr, name: str) -> T.Type:
@@ -517,6 +683,9 @@ class Checker:
                     self._check_enum_value(sid, ordning.type, node.span)
         for scheme in [base_scheme, *schemes.values()]:
             self.check_scheme(scheme)
+        levers = self.resolve_levers()
+        for scheme in [base_scheme, *schemes.values()]:
+            self.check_letter(scheme, levers)
         self.file, self.policy = self.leaf.path, self.leaf.header.id
         for expr, file in self.pending_required:
             self.file = file
@@ -535,7 +704,7 @@ class Checker:
             outcome_default=outcome_default, decision=decision, schemes=schemes, base_scheme=base_scheme,
             examples=tuple(e for e in self.examples if e.origin.policy == self.leaf.header.id),
             expr_types=self.expr_types, diagnostics=tuple(sorted(self.diagnostics, key=self._position)),
-            removed=tuple(self.removed),
+            removed=tuple(self.removed), letter=tuple(self.letter), levers=levers,
         )
 
     def build_scheme(self, sid, node: ast.Scheme, policy, file, doc, base: SchemeDef) -> SchemeDef:
@@ -575,8 +744,9 @@ class Checker:
                 self.infer_bool(crit.relevance, scope, "«relevant når»")
             for e in crit.exceptions:
                 self.infer_bool(e.condition, scope, f"unntak {e.letter}")
-                if e.explanation:
-                    self.check_template(e.explanation, scope)
+                for tpl in (e.explanation, e.not_applied):
+                    if tpl is not None:
+                        self.check_template(tpl, scope)
             for tpl in crit.explanations.values():
                 if tpl is not None:
                     self.check_template(tpl, scope)
@@ -688,6 +858,8 @@ class Checker:
                 roots |= _names(e.expr)
         for expr, _ in self.pending_required:
             roots |= _names(expr)
+        roots |= _names([(s.condition, s.template) for s in self.letter])
+        roots |= _names([(c.condition, template) for c, template, _ in self.pending_levers.values()])
         reachable, todo = set(), list(roots)
         while todo:
             n = todo.pop()
@@ -699,7 +871,7 @@ class Checker:
         leaf = self.leaf.header.id
         for table in (self.parameters, self.tables, self.computations):
             for name, d in table.items():
-                if d.origin.policy == leaf and name not in reachable:
+                if d.origin.policy == leaf and name not in reachable and name not in self.failed_overrides:
                     self.file = d.origin.file
                     self.warn("N007", f"«{name}» brukes ikke", d.origin.span,
                               ["fjern definisjonen, eller bruk den i en beregning eller et vilkår"])
@@ -949,8 +1121,6 @@ class Checker:
             return None
         if e.var is None:
             return T.Num("antall", integer=True)
-        if e.var in s.locals or e.var in s.computations or e.var in self.parameters:
-            self.error("N002", f"«{e.var}» skygger for et navn som finnes fra før; velg et annet", e.span)
         s.locals[e.var] = source.element
         try:
             if e.where is not None:
@@ -1020,7 +1190,7 @@ def _names(e: Any) -> set[str]:
 
 def _names_in_criterion(c: CriterionDef) -> set[str]:
     names = _names(c.condition) | _names(c.relevance) | _names([e.condition for e in c.exceptions])
-    names |= _names([e.explanation for e in c.exceptions]) | _names(list(c.explanations.values()))
+    names |= _names([(e.explanation, e.not_applied) for e in c.exceptions]) | _names(list(c.explanations.values()))
     return names
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def load_chain(path: str | Path) -> list[ast.PolicyFile]:
             raise PolicyError((Diagnostic("N006", Severity.ERROR, f"regelverkene bygger på hverandre i ring: {names}",
                                           chain[0].path, chain[0].header.base_span),), {f.path: f.source for f in chain})
         seen.add(resolved)
-        policy = parse_policy(read_text(current), str(current))
+        policy = _parse(str(current), read_text(current))
         chain.insert(0, policy)
         if policy.header.base is None:
             return chain
@@ -64,6 +65,12 @@ def load_chain(path: str | Path) -> list[ast.PolicyFile]:
                 (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)),),
                 {f.path: f.source for f in chain})
         current = base
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(path: str, text: str) -> ast.PolicyFile:
+    """Parse once per process: a baseline shared by several policies is read once (trees are immutable)."""
+    return parse_policy(text, path)
 
 
 def _find_base(child: Path, name: str) -> Path | None:

@@ -80,6 +80,7 @@ class ExceptionDef:
     condition: ast.Expr
     explanation: ast.Template | None
     doc: str
+    not_applied: ast.Template | None = None  # `gjelder_ikke`: why the exception does not apply
 
 
 @attrs.frozen
@@ -129,6 +130,41 @@ class ExampleDef:
 
 
 @attrs.frozen
+class LetterSection:
+    """One paragraph of the decision letter: shown under `name` when `condition` holds."""
+
+    name: str
+    condition: ast.Expr | None
+    template: ast.Template
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
+class Lever:
+    """A søknad fact the applicant could change (`endring` in the letter), searched one at a time.
+
+    `kind` is how it is varied: `beløp` (an amount, in steps of `step`), `heltall` (a count),
+    `sannhet` (flipped), `valg` (each other value) or `ny_linje` (a line added to a list, with
+    `new_item` fixed and the amount field `item_field` varied). A `target` (`til sann`) is the
+    only value tried for `sannhet` and `valg`.
+    """
+
+    path: tuple[str, ...]
+    kind: str
+    step: Any  # Decimal for beløp, heltall and ny_linje
+    template: ast.Template
+    new_item: dict | None = None
+    item_field: str | None = None
+    target: Any = None
+    condition: ast.Expr | None = None  # suggest the change only when this holds for the søknad as it is
+    origin: Origin | None = attrs.field(default=None, eq=False)
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+@attrs.frozen
 class OutcomeRule:
     outcome: str
     kind: str
@@ -156,6 +192,8 @@ class CheckedPolicy:
     diagnostics: tuple[Diagnostic, ...]
     base: CheckedPolicy | None = None
     removed: tuple[tuple[str, str], ...] = ()  # (kind, name) removed from the base
+    letter: tuple[LetterSection, ...] = ()  # the texts of the decision letter, in policy order
+    levers: tuple[Lever, ...] = ()  # facts whose change the letter may suggest
 
     @property
     def computations(self) -> dict[str, ComputeDef]:

@@ -414,6 +414,40 @@ class DecisionMap:
 
 
 @attrs.frozen
+class LetterText:
+    """`navn [når uttrykk]: "…"`: one paragraph of the decision letter (a `{uttrykk}` template)."""
+
+    name: str
+    condition: Expr | None
+    text: str
+    span: Span | None = _span()
+    text_span: Span | None = _span()
+
+
+@attrs.frozen
+class LetterChange:
+    """`endring sti [{…}] [trinn beløp]: "…"`: a fact the applicant could change, and how to word it."""
+
+    path: tuple[str, ...]
+    new_item: dict | None  # for a list fact: the fixed fields of the line that is added
+    target: Boolean | Text | None  # `til sann`, `til "startlån"`: the only value to try
+    step: Quantity | None
+    condition: Expr | None  # `når …`: suggest the change only when this holds for the søknad as it is
+    text: str
+    span: Span | None = _span()
+    text_span: Span | None = _span()
+
+
+@attrs.frozen
+class Letter:
+    """`begrunnelse { … }`: the texts of the decision letter."""
+
+    texts: tuple[LetterText, ...]
+    changes: tuple[LetterChange, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Example:
     name: str
     title: str | None

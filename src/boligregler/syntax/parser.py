@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
+import os
 import re
+import sys
+import tempfile
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.syntax import ast
@@ -31,14 +39,117 @@ def grammar_path() -> Path:
     return Path(__file__).resolve().parents[3] / "grammar" / GRAMMAR_NAME
 
 
+PARSER_OPTIONS = {"parser": "lalr", "propagate_positions": True, "start": ["start", "expr", "fragment"]}
+PARSER_CACHE_FORMAT = "1"  # bump when the layout of the cache file changes
+
+
 @functools.cache
 def lark_parser() -> Lark:
-    return Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        propagate_positions=True,
-        start=["start", "expr", "fragment"],
-    )
+    """The `.pol` parser, loaded from the per-user cache when it matches the grammar, else built."""
+    return load_lark_parser(user_cache_dir())
+
+
+def load_lark_parser(cache_dir: Path | None) -> Lark:
+    """Load the serialized parser from `cache_dir`, or build it from the grammar and store it there.
+
+    Building analyses the grammar and its regexes (a few hundred ms); loading takes a few tens.
+    The cache is JSON, never pickle, so a planted file cannot run code, and it is only read from
+    and written to a folder that this user owns and others cannot write to. Any problem with
+    the cache falls back to building from the grammar.
+    """
+    grammar = grammar_path().read_text(encoding="utf-8")
+    key = parser_cache_key(grammar)
+    path = cache_dir / f"parser-{key[:40]}.json" if cache_dir is not None else None
+    if path is not None and _private_dir(cache_dir):
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"), object_hook=_from_json)
+            if stored["key"] == key:
+                return Lark.load({"data": stored["data"], "memo": stored["memo"]})
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt and replaced
+            pass
+    parser = Lark(grammar, **PARSER_OPTIONS)
+    if path is not None:
+        _store_parser(parser, key, path)
+    return parser
+
+
+def parser_cache_key(grammar: str) -> str:
+    """sha256 over everything the serialized parser depends on."""
+    h = hashlib.sha256()
+    for part in (PARSER_CACHE_FORMAT, lark.__version__, sys.version, repr(sorted(PARSER_OPTIONS.items())), grammar):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def user_cache_dir() -> Path | None:
+    """`$BOLIGREGLER_CACHE_DIR` (empty: no cache), else the platform's per-user cache folder."""
+    override = os.environ.get("BOLIGREGLER_CACHE_DIR")
+    if override is not None:
+        return Path(override) if override else None
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    if base:
+        return Path(base) / "boligregler"
+    try:
+        return Path.home() / ".cache" / "boligregler"
+    except RuntimeError:  # no home directory
+        return None
+
+
+def _private_dir(folder: Path) -> bool:
+    """Create `folder` for this user only; False if it cannot be, or others may write to it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = folder.stat()
+    except OSError:
+        return False
+    if hasattr(os, "getuid"):
+        return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return True
+
+
+def _store_parser(parser: Lark, key: str, path: Path) -> None:
+    """Write the serialized parser atomically; a cache that cannot be written is skipped."""
+    if not _private_dir(path.parent):
+        return
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    tmp = None
+    try:
+        text = json.dumps(_to_json({"key": key, "data": data, "memo": memo}),
+                          ensure_ascii=False, separators=(",", ":"))
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".parser-",
+                                         suffix=".tmp", delete=False) as f:
+            tmp = f.name
+            f.write(text)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _to_json(value):
+    """Lark's serialized parser as plain JSON: tuples and dicts with non-text keys are tagged."""
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("#") for k in value):
+            return {k: _to_json(v) for k, v in value.items()}
+        return {"#dict": [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"#tuple": [_to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(obj: dict):
+    """Undo `_to_json` for one JSON object (`json.loads` calls it innermost first)."""
+    if len(obj) == 1:
+        if "#tuple" in obj:
+            return tuple(obj["#tuple"])
+        if "#dict" in obj:
+            return {k: v for k, v in obj["#dict"]}
+    return obj
 
 
 def span_of_token(tok: Token) -> Span:
@@ -320,6 +431,23 @@ class ToAst(Transformer):
         key, expr = children
         return ast.DecisionEntry(str(key), expr, span=span_of_token(key))
 
+    def letter(self, meta, children):
+        return ast.Letter(tuple(c for c in children if isinstance(c, ast.LetterText)),
+                          tuple(c for c in children if isinstance(c, ast.LetterChange)), span=span_of_meta(meta))
+
+    def letter_text(self, meta, children):
+        key, condition, text = children
+        return ast.LetterText(str(key), condition, unquote(text), span=span_of_token(key),
+                              text_span=span_of_token(text))
+
+    def letter_change(self, meta, children):
+        path, new_item, target, step, condition, text = children
+        return ast.LetterChange(path, new_item, target, step, condition, unquote(text), span=span_of_meta(meta),
+                                text_span=span_of_token(text))
+
+    def fact_path(self, meta, children):
+        return tuple(str(c) for c in children)
+
     def override(self, meta, children):
         return ast.Override(children[0], span=span_of_meta(meta))
 
@@ -478,7 +606,7 @@ def _plain(value):
 # ---- syntax errors --------------------------------------------------------------------
 
 TOP_LEVEL_WORDS = ("regelverk", "type", "søknad", "parameter", "tabell", "beregn", "vilkår", "utfall",
-                   "ordning", "betingelse", "vedtak", "eksempel", "overstyr", "fjern")
+                   "ordning", "betingelse", "vedtak", "begrunnelse", "eksempel", "overstyr", "fjern")
 LINE_START_WORD = re.compile(r"^([^\W\d]\w*)(?=[ \t]+[^\W\d])", re.MULTILINE)
 
 TERMINAL_NAMES = {
@@ -592,7 +720,7 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     prev_char = text[prev] if prev >= 0 else ""
     if tok.value == "," and prev_char.isdigit() and text[offset + 1: offset + 2].isdigit():
         return diag("S006", "desimaltall skrives med punktum", span, ["skriv 2.5, ikke 2,5"])
-    if prev_char in ":=" and (expected & VALUE_TERMINALS or tok.type == "RBRACE"):
+    if prev_char and prev_char in ":=" and (expected & VALUE_TERMINALS or tok.type == "RBRACE"):
         return diag("S003", f"mangler verdi etter «{prev_char}»", at(prev),
                     [f"forventet {_expected_text(expected & VALUE_TERMINALS) or 'en verdi'}"])
     if tok.type == "COLON":
@@ -686,6 +814,23 @@ def parse_expression(text: str, path: str = "<uttrykk>", line: int = 1, column: 
 HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
+DOTTED = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+KEYWORDS_IN_EXPRESSIONS = {"hvis", "så", "ellers", "og", "eller", "ikke", "i", "sann", "usann", "ingen", "sum",
+                           "antall", "finnes", "alle", "hver", "der", "for"}
+
+
+def _dotted_name(text: str, line: int, column: int):
+    """`navn` or `post.felt` without the parser: most template holes are just that."""
+    if not DOTTED.fullmatch(text) or any(p in KEYWORDS_IN_EXPRESSIONS for p in text.split(".")):
+        return None
+    parts = text.split(".")
+    node = ast.Name(parts[0], span=Span(line, column, line, column + len(parts[0])))
+    for part in parts[1:]:
+        end = column + len(text[: text.index(part, node.span.end_column - column) + len(part)])
+        node = ast.Attribute(node, part, span=Span(line, column, line, end))
+    return node
+
+
 def parse_template(text: str, span: Span | None, path: str) -> ast.Template:
     """Split `"… {uttrykk} …"` into text and parsed expressions (`{{`/`}}` are literal braces)."""
     parts: list = []
@@ -697,7 +842,8 @@ def parse_template(text: str, span: Span | None, path: str) -> ast.Template:
         if m.group(1) is None:
             parts.append(m.group(0)[0])
         else:
-            parts.append(parse_expression(m.group(1), path, line, base_col + m.start(1)))
+            parts.append(_dotted_name(m.group(1), line, base_col + m.start(1))
+                         or parse_expression(m.group(1), path, line, base_col + m.start(1)))
         pos = m.end()
     parts.append(text[pos:])
     merged: list = []

@@ -1,0 +1,235 @@
+"""The replay record of a decision, and checking that a decision reproduces byte for byte.
+
+`record(decision)` is the `sporbarhet` part of the decision JSON: the library version, the
+sha256 of the policy and of each file it builds on, the sha256 of the søknad as it was
+assessed, and every dated parameter the assessment read with the value, the date it is valid
+from and its source. `verify(vedtak_json, søknad)` evaluates the søknad again and compares
+the new JSON with the recorded one, byte for byte.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import difflib
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from boligregler import __version__
+from boligregler.diagnostics import BoligreglerError
+from boligregler.evaluation.values import Ratio
+from boligregler.model import types as T
+from boligregler.model.checker import policy_digest
+from boligregler.model.policy import CheckedPolicy
+from boligregler.money import load_json
+from boligregler.syntax import ast
+
+
+def policy_sha256(model: CheckedPolicy) -> str:
+    """sha256 over the policy and its bases, by file name, so the path it was loaded from does not matter."""
+    return policy_digest({Path(path).name: text for path, text in model.sources.items()})
+
+
+def canonical_json(value: Any) -> str:
+    """Facts as canonical JSON: sorted keys, no spaces, numbers and dates as exact text."""
+    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def soknad_sha256(facts: dict) -> str:
+    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+
+
+def _parameter_value(value: Any, t: T.Type) -> Any:
+    if isinstance(value, Ratio):
+        return str(value)
+    if isinstance(value, frozenset):
+        return [v for v in t.element.values if v in value]
+    if isinstance(value, Decimal):
+        return _number(value * 100 if isinstance(t, T.Num) and t.unit in ("%", "prosentpoeng") else value)
+    return value
+
+
+def _in_force(dates: list[dt.date], on: dt.date) -> int:
+    return bisect.bisect_right(dates, on) - 1
+
+
+def record(decision) -> dict[str, Any]:
+    """The `sporbarhet` record of a decision made by `Policy.evaluate`."""
+    basis = decision.basis
+    model: CheckedPolicy = basis.policy.model
+    on = basis.facts["søknadsdato"]
+    parameters = []
+    for key in sorted(k for k in basis.memo if isinstance(k, str) and k.startswith("p:")):
+        p = model.parameters[key[2:]]
+        v = p.values[_in_force([x.valid_from for x in p.values], on)]
+        parameters.append({"navn": p.name, "verdi": _parameter_value(v.value, p.type),
+                           "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
+                           "kilde": v.source, "regelverk": p.origin.policy})
+    tables = []
+    for name in sorted(_tables_read(basis)):
+        t = model.tables[name]
+        v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
+        tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
+                       "regelverk": t.origin.policy})
+    return {
+        "bibliotek": {"navn": "boligregler", "versjon": __version__},
+        "regelverk": {
+            "id": model.id, "sha256": policy_sha256(model),
+            "filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+                      for pid, (path, text) in zip(model.chain, model.sources.items())],
+        },
+        "søknad_sha256": soknad_sha256(basis.facts),
+        "parametre": parameters,
+        "tabeller": tables,
+    }
+
+
+def _tables_read(basis) -> set[str]:
+    """Tables looked up by the computations the assessment evaluated, or by its criteria."""
+    scheme = basis.program.scheme
+    exprs: list[Any] = [scheme.computations[k[2:]].expr for k in basis.memo
+                        if isinstance(k, str) and k.startswith("c:") and k[2:] in scheme.computations]
+    exprs += [(c.condition, c.relevance, [e.condition for e in c.exceptions]) for c in scheme.criteria]
+    found: set[str] = set()
+    stack = exprs
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lookup) and isinstance(node.table, ast.Name):
+            found.add(node.table.name)
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif hasattr(node, "__attrs_attrs__"):
+            stack.extend(getattr(node, a.name) for a in node.__attrs_attrs__ if a.name != "span")
+    return found
+
+
+# ---- replay --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Difference:
+    path: str  # JSON path in the decision record, e.g. beløp.maks_lån
+    recorded: Any
+    now: Any
+
+
+@attrs.frozen
+class Replay:
+    """The result of evaluating a recorded decision again."""
+
+    identical: bool  # the new JSON is byte for byte the recorded file
+    same_content: bool  # the same JSON values, perhaps formatted differently
+    notes: tuple[str, ...]  # why it may differ: a changed policy file, søknad or library version
+    differences: tuple[Difference, ...]
+    text: str  # the new decision JSON
+
+
+def decision_json(decision) -> str:
+    """The decision record as `boligregler vurder --format json` writes it."""
+    return json.dumps(decision.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def verify(vedtak_text: str, soknad: Any, policy=None, name: str = "VEDTAK.json") -> Replay:
+    """Evaluate `soknad` again and compare with the recorded decision `vedtak_text`.
+
+    `policy` is a `Policy`, a path or the name of a shipped policy; by default the policy the
+    record names. Raises `BoligreglerError` if the record is not a decision with `sporbarhet`.
+    """
+    from boligregler.api import Policy, load_policy
+
+    try:
+        recorded = load_json(vedtak_text)
+    except json.JSONDecodeError as e:
+        raise BoligreglerError(f"{name}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}") from None
+    trace = recorded.get("sporbarhet") if isinstance(recorded, dict) else None
+    if not isinstance(trace, dict) or not isinstance(trace.get("regelverk"), dict):
+        raise BoligreglerError(f"{name}: vedtaket mangler «sporbarhet» og kan ikke etterprøves; "
+                               "lag det med «boligregler vurder POLICY SØKNAD --format json»")
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy if policy is not None else str(trace["regelverk"].get("id", "")))
+    facts = policy.validate(soknad)
+    decision = policy.evaluate_facts(facts)
+    text = decision_json(decision)
+    now = load_json(text)
+    notes = _notes(trace, decision.sporbarhet)
+    differences = tuple(_differences(recorded, now, ""))
+    identical = text == vedtak_text
+    if not identical and not differences:
+        notes += ("innholdet er det samme, men filen er formatert annerledes enn «boligregler vurder» skriver den",)
+    return Replay(identical, not differences, notes, differences, text)
+
+
+def _notes(recorded: dict, now: dict) -> tuple[str, ...]:
+    notes = []
+    if recorded.get("søknad_sha256") != now["søknad_sha256"]:
+        notes.append("søknaden er ikke den samme som ble vurdert (sha256 av søknaden avviker)")
+    files = {f.get("id"): f.get("sha256") for f in recorded["regelverk"].get("filer", []) if isinstance(f, dict)}
+    for f in now["regelverk"]["filer"]:
+        if f["id"] not in files:
+            notes.append(f"regelverket bygger nå på «{f['id']}» ({f['fil']}), som vedtaket ikke bygget på")
+        elif files[f["id"]] != f["sha256"]:
+            notes.append(f"regelverket «{f['id']}» ({f['fil']}) er endret siden vedtaket ble fattet")
+    for pid in files.keys() - {f["id"] for f in now["regelverk"]["filer"]}:
+        notes.append(f"vedtaket bygget på regelverket «{pid}», som ikke lenger er med")
+    version = recorded.get("bibliotek", {}).get("versjon") if isinstance(recorded.get("bibliotek"), dict) else None
+    if version != now["bibliotek"]["versjon"]:
+        notes.append(f"vedtaket ble laget med boligregler {version}, og etterprøves med {now['bibliotek']['versjon']}")
+    return tuple(notes)
+
+
+def _differences(a: Any, b: Any, path: str):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            yield from _differences(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield Difference(path, a, b)
+
+
+def describe(replay: Replay) -> str:
+    """A Norwegian report of a replay for the terminal."""
+    if replay.identical:
+        return "Vedtaket er etterprøvd: en ny vurdering gir nøyaktig det samme vedtaket, byte for byte."
+    lines = ["Vedtaket ble ikke reprodusert byte for byte." if replay.same_content
+             else "Vedtaket ble ikke reprodusert: en ny vurdering gir et annet vedtak."]
+    lines += [f"  • {n}" for n in replay.notes]
+    if replay.differences:
+        lines.append("Forskjeller (vedtaket → ny vurdering):")
+    for d in replay.differences:
+        if isinstance(d.recorded, str) and isinstance(d.now, str) and ("\n" in d.recorded or "\n" in d.now):
+            lines.append(f"  {d.path}:")
+            diff = difflib.unified_diff(d.recorded.splitlines(), d.now.splitlines(), "vedtaket", "ny vurdering",
+                                        lineterm="", n=1)
+            lines += [f"    {line}" for line in diff]
+        else:
+            lines.append(f"  {d.path}: {_show(d.recorded)} → {_show(d.now)}")
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(mangler)"
+    return f"«{value}»" if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False)

@@ -1,0 +1,127 @@
+"""The decision letter as plain text, Markdown or HTML.
+
+Plain text is what `Decision.begrunnelse` holds: paragraphs on one line each, ready to paste
+into a letter. Markdown and HTML escape every character that would otherwise be markup, so
+text from the policy or the søknad can never change the document's structure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from boligregler.explain.letter import Item, Letter, Section
+from boligregler.explain.missing import Completeness
+
+FORMATS = ("tekst", "markdown", "html", "json")
+
+
+def render_text(letter: Letter) -> str:
+    lines: list[str] = []
+    if letter.title:
+        lines += [letter.title, "=" * len(letter.title), ""]
+    for section in letter.sections:
+        if section.heading:
+            lines += [section.heading, "-" * len(section.heading)]
+        for p in section.paragraphs:
+            lines += [p, ""]
+        for item in section.items:
+            lines.append(f"• {item.text}")
+            lines += [f"    – {d}" for d in item.details]
+        if section.items:
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+
+
+def _md(text: str) -> str:
+    """Text with every Markdown metacharacter escaped, including list and heading markers at the start."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+    return re.sub(r"^([-=+])", r"\\\1", escaped)
+
+
+def render_markdown(letter: Letter) -> str:
+    lines: list[str] = []
+    if letter.title:
+        lines += [f"# {_md(letter.title)}", ""]
+    for section in letter.sections:
+        if section.heading:
+            lines += [f"## {_md(section.heading)}", ""]
+        for p in section.paragraphs:
+            lines += [_md(p), ""]
+        for item in section.items:
+            lines.append(f"- {_md(item.text)}")
+            lines += [f"  - {_md(d)}" for d in item.details]
+        if section.items:
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_html(letter: Letter) -> str:
+    e = html.escape
+    body: list[str] = []
+    if letter.title:
+        body.append(f"<h1>{e(letter.title)}</h1>")
+    for section in letter.sections:
+        body.append(f'<section class="{e(section.key)}">')
+        if section.heading:
+            body.append(f"  <h2>{e(section.heading)}</h2>")
+        body += [f"  <p>{e(p)}</p>" for p in section.paragraphs]
+        if section.items:
+            body.append("  <ul>")
+            for item in section.items:
+                details = "".join(f"<li>{e(d)}</li>" for d in item.details)
+                body.append(f"    <li>{e(item.text)}" + (f"<ul>{details}</ul>" if details else "") + "</li>")
+            body.append("  </ul>")
+        body.append("</section>")
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="nb">', "<head>", '<meta charset="utf-8">',
+        f"<title>{e(letter.title)}</title>", "</head>", "<body>", "<article>", *body, "</article>",
+        "</body>", "</html>", ""])
+
+
+def render_json(letter: Letter) -> str:
+    return json.dumps(letter.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def render(letter: Letter, fmt: str) -> str:
+    """The letter in one of `FORMATS`."""
+    return {"tekst": render_text, "markdown": render_markdown, "html": render_html, "json": render_json}[fmt](letter)
+
+
+OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering"}
+
+
+def completeness_report(c: Completeness) -> Letter:
+    """What a partial søknad lacks, as a letter-shaped report for the case worker."""
+    def fact(path: str) -> str:
+        doc = c.descriptions.get(path)
+        return f"{path} – {doc}" if doc else path
+
+    sections = []
+    if c.decided:
+        decisive = [s for s in c.vilkår if s.resultat == "ikke_oppfylt"]
+        sections.append(Section("utfall", "Utfallet er avgjort", (
+            f"Utfallet er {OUTCOME_NAMES.get(c.utfall, c.utfall)}, uansett hva opplysningene som mangler er.",),
+            tuple(Item(f"{s.tittel}: {s.forklaring}", (f"Hjemmel: {s.hjemmel}",)) for s in decisive)))
+    else:
+        sections.append(Section("trengs", "Opplysninger som trengs", (
+            "Søknaden kan ikke avgjøres ennå. Disse opplysningene trengs, den mest avgjørende først:",),
+            tuple(Item(fact(p)) for p in c.needed)))
+        open_criteria = [s for s in c.vilkår if s.resultat is None]
+        sections.append(Section("vilkår", "Vilkår som ikke kan avgjøres ennå", (), tuple(
+            Item(s.tittel, (f"Trenger: {', '.join(s.needs)}",)) for s in open_criteria)))
+    if c.not_needed:
+        sections.append(Section("trengs_ikke", "Opplysninger som mangler, men ikke trengs", (),
+                                tuple(Item(fact(p)) for p in c.not_needed)))
+    return Letter("Søknaden mangler opplysninger", c.utfall, tuple(s for s in sections if s.paragraphs or s.items))
+
+
+def render_completeness(c: Completeness, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(c.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return render(completeness_report(c), fmt)

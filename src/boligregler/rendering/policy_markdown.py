@@ -1,0 +1,1068 @@
+"""A checked policy as readable Norwegian: criteria, dated parameters, worked examples, changes.
+
+The page is built as a small block document (`Heading`, `Paragraph`, `Table`, …) from the same
+`CheckedPolicy`, explanation templates and evaluator that decide søknader, so it cannot drift
+from what the library decides. `to_markdown` writes the blocks for MkDocs;
+`boligregler.sphinx_ext` turns the same blocks into docutils nodes.
+
+Text inside blocks ("inline markup") is a small Markdown subset: `**sterk**`, `*kursiv*`,
+code between backticks, `[tekst](mål)` and backslash escapes. A link target is a URL, `#anker` on the same
+page, or `regelverk:ID` / `regelverk:ID#anker` for another policy's page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, localcontext
+from typing import Any, Callable, Iterable, Sequence, Union
+
+import attrs
+
+from boligregler.diagnostics import BoligreglerError
+from boligregler.evaluation import runtime
+from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, Decision
+from boligregler.evaluation.values import Ratio
+from boligregler.model import types as T
+from boligregler.model.checker import _names
+from boligregler.model.policy import (
+    CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
+)
+from boligregler.money import CONTEXT, format_kr, format_number, format_percent
+from boligregler.syntax import ast
+
+# ---- the block document ---------------------------------------------------------------
+
+
+@attrs.frozen
+class Heading:
+    level: int
+    text: str
+    anchor: str | None = None
+
+
+@attrs.frozen
+class Paragraph:
+    text: str
+    anchor: str | None = None
+
+
+@attrs.frozen
+class BulletList:
+    items: tuple[str, ...]
+    ordered: bool = False
+
+
+@attrs.frozen
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@attrs.frozen
+class Admonition:
+    """A highlighted box; `kind` is note, success, warning or failure."""
+
+    kind: str
+    title: str
+    blocks: tuple["Block", ...]
+    collapsible: bool = False
+
+
+@attrs.frozen
+class CodeBlock:
+    language: str
+    text: str
+
+
+Block = Union[Heading, Paragraph, BulletList, Table, Admonition, CodeBlock]
+
+_ESCAPED = re.compile(r"([\\`*_\[\]{}|#])")
+_BLOCK_START = re.compile(r"^(\s*)([-+>]|\d+\.)")
+_URL = re.compile(r"https?://[^\s«»\"<>]+[^\s«»\"<>.,;:!?)]")
+
+
+def esc(text: object) -> str:
+    """Plain text as inline markup: Markdown's special characters escaped, wherever the text is placed."""
+    escaped = _ESCAPED.sub(r"\\\1", str(text)).replace("&", "&amp;").replace("<", "&lt;")
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
+
+
+def link(label: str, target: str) -> str:
+    """A link; `label` is inline markup, `target` a URL, `#anker` or `regelverk:ID#anker`."""
+    return f"[{label}]({target.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
+
+
+def autolink(text: str) -> str:
+    """Plain text as inline markup, with every http(s) address turned into a link."""
+    out, pos = [], 0
+    for m in _URL.finditer(text):
+        out += [esc(text[pos:m.start()]), link(esc(m.group()), m.group())]
+        pos = m.end()
+    return "".join(out) + esc(text[pos:])
+
+
+_MARKUP = re.compile(r"\\(.)|\[((?:\\.|[^\]\\])*)\]\([^)]*\)|\*\*|\*|`|&lt;|&amp;")
+
+
+def strip_markup(text: str) -> str:
+    """Inline markup as plain text: links become their label, emphasis and escapes go."""
+    def plain(m: re.Match) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(2) is not None:
+            return strip_markup(m.group(2))
+        return {"&lt;": "<", "&amp;": "&"}.get(m.group(), "")
+    return _MARKUP.sub(plain, text)
+
+
+def slug(*parts: str) -> str:
+    """A stable ASCII anchor: `slug("vilkår", "bolig_i_kommunen")` → `vilkar-bolig-i-kommunen`."""
+    text = "-".join(parts).lower()
+    for a, b in (("æ", "ae"), ("ø", "o"), ("å", "a"), ("é", "e")):
+        text = text.replace(a, b)
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def to_markdown(blocks: Iterable[Block]) -> str:
+    """Write blocks as Markdown for MkDocs (needs the attr_list, admonition, tables and details extensions)."""
+    return "\n\n".join(_markdown_block(b) for b in blocks) + "\n"
+
+
+def _markdown_inline(text: str) -> str:
+    return re.sub(r"\]\(regelverk:([\w-]+)", r"](\1.md", text)
+
+
+def _markdown_block(b: Block, indent: str = "") -> str:
+    match b:
+        case Heading(level, text, anchor):
+            out = f"{'#' * level} {_markdown_inline(text)}" + (f" {{#{anchor}}}" if anchor else "")
+        case Paragraph(text, anchor):
+            out = _markdown_inline(text) + (f"\n{{: #{anchor} }}" if anchor else "")
+        case BulletList(items, ordered):
+            out = "\n".join(f"{f'{i}.' if ordered else '-'} {_markdown_inline(t)}" for i, t in enumerate(items, 1))
+        case Table(header, rows):
+            lines = [header, tuple("---" for _ in header), *rows]
+            out = "\n".join("| " + " | ".join(_markdown_inline(c).replace("\n", " ") or " " for c in row) + " |"
+                            for row in lines)
+        case Admonition(kind, title, blocks, collapsible):
+            marker = "???" if collapsible else "!!!"
+            body = "\n\n".join(_markdown_block(x) for x in blocks)
+            out = f'{marker} {kind} "{_markdown_inline(title).replace(chr(34), "&quot;")}"\n\n' + "\n".join(
+                f"    {line}" if line else "" for line in body.split("\n"))
+        case CodeBlock(language, text):
+            fence = "````" if "```" in text else "```"
+            out = f"{fence}{language}\n{text.rstrip()}\n{fence}"
+        case _:
+            raise TypeError(b)
+    return "\n".join(f"{indent}{line}" if line else "" for line in out.split("\n"))
+
+
+# ---- values and expressions in words -------------------------------------------------------
+
+UNIT_WORDS = {"kr": "kr", "kr/mnd": "kr/mnd", "%": "%", "prosentpoeng": "prosentpoeng", "år": "år",
+              "måneder": "måneder", "mnd": "måneder"}
+KIND_WORDS = {"absolutt": "absolutt vilkår", "hovedregel": "hovedregel", "informasjon": "informasjon"}
+COMPARE_WORDS = {"=": "er", "!=": "er ikke", "<": "er under", "<=": "er høyst", ">": "er over", ">=": "er minst"}
+ROUNDING_WORDS = {"ned": "rundet ned", "opp": "rundet opp", "halv_opp": "rundet av",
+                  "halv_jevn": "rundet av (halvt mot partall)"}
+_PRECEDENCE = {"eller": 1, "og": 2, "ikke": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
+
+
+def humanise(name: str) -> str:
+    """An identifier as words: `faste_utgifter_sum` → `faste utgifter sum`."""
+    return name.replace("_", " ")
+
+
+def format_date(value: dt.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def format_value(value: Any, type_: T.Type | None) -> str:
+    """A value of a policy type as plain Norwegian text (money as in vedtak, per month marked)."""
+    if value is None:
+        return "ingen"
+    if isinstance(value, Ratio):
+        return f"{format_number(value.numerator)}/{format_number(value.denominator)}"
+    if isinstance(value, frozenset):
+        element = type_.element if isinstance(type_, T.SetOf) else None
+        left_out = [v for v in (element.values if element else ()) if v not in value]
+        if element and value and len(left_out) < len(value):
+            return "alle unntatt " + _join([f"«{v}»" for v in left_out]) if left_out else "alle"
+        ordered = [v for v in element.values if v in value] if element else sorted(value)
+        return _join([f"«{v}»" for v in ordered]) or "ingen"
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, str):
+        return f"«{value}»"
+    if isinstance(type_, T.Num) and type_.unit == "kr/mnd":
+        return format_kr(value, "kr/mnd")
+    if isinstance(value, (int, Decimal)):
+        return runtime.formatter(type_ if type_ is not None else T.Num("tall"))(value)
+    return str(value)
+
+
+def _join(items: Sequence[str], word: str = "og") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _quantity(q: ast.Quantity) -> str:
+    number = format_number(q.value)
+    return f"{number}\u00a0{UNIT_WORDS.get(q.unit, q.unit)}" if q.unit else number
+
+
+def _unit_phrase(q: ast.Quantity) -> str:
+    if q.value == 1 and q.unit == "kr":
+        return "kroner"
+    if q.value == 1 and q.unit == "kr/mnd":
+        return "kroner per måned"
+    return _quantity(q)
+
+
+class Describer:
+    """Turns expressions of one policy into Norwegian inline markup.
+
+    With `values` (computed values and parameters by name), `facts` (a validated søknad) and
+    `evaluate` (the value of a sub-expression for that søknad), names and sums show their value in
+    parentheses and a `hvis` shows only the branch taken: the expression worked out for one søknad.
+    """
+
+    def __init__(self, model: CheckedPolicy, scheme: SchemeDef | None = None, *,
+                 values: dict[str, Any] | None = None, facts: dict | None = None,
+                 evaluate: Callable[[ast.Expr], Any] | None = None, page: str = ""):
+        self.model = model
+        self.page = page  # link prefix: "" on the policy's own page, `regelverk:ID` elsewhere
+        self.scheme = scheme or model.base_scheme
+        self.values, self.facts, self.evaluate = values, facts, evaluate
+        self.loop_vars: list[str] = []
+
+    def describe(self, e: ast.Expr) -> str:
+        return self._d(e)
+
+    def template(self, tpl: ast.Template) -> str:
+        """An explanation text with its holes shown as ⟨…⟩."""
+        plain = Describer(self.model, self.scheme)
+        return "".join(esc(p) if isinstance(p, str) else f"*⟨{esc(strip_markup(plain.describe(p)))}⟩*"
+                       for p in tpl.parts)
+
+    def _wrap(self, e: ast.Expr, parent: int) -> str:
+        e = self._resolved(e)
+        text = self._d(e)
+        return f"({text})" if _precedence(e) < parent else text
+
+    def _resolved(self, e: ast.Expr) -> ast.Expr:
+        """A `hvis` replaced by the branch this søknad takes, as far as that is known."""
+        while isinstance(e, ast.If):
+            taken = self._taken(e.condition)
+            if taken is None:
+                break
+            e = e.then if taken else e.otherwise
+        return e
+
+    def _d(self, e: ast.Expr) -> str:
+        match e:
+            case ast.Quantity():
+                return esc(_quantity(e))
+            case ast.Text(value):
+                return esc(f"«{value}»")
+            case ast.DateLiteral(value):
+                return format_date(value)
+            case ast.Boolean(value):
+                return "ja" if value else "nei"
+            case ast.NoneLiteral():
+                return "ingen"
+            case ast.Name(name):
+                return self.name(name)
+            case ast.Attribute():
+                return self.attribute(e)
+            case ast.Lookup(table, key):
+                return f"{self._d(table)} for {self._d(key)}"
+            case ast.Call(function, args):
+                return self.call(function, args)
+            case ast.Unary("ikke", operand):
+                return f"ikke {self._wrap(operand, _PRECEDENCE['ikke'])}"
+            case ast.Unary(_, operand):
+                return f"−{self._wrap(operand, _PRECEDENCE['neg'])}"
+            case ast.Binary(op, left, right):
+                p = _PRECEDENCE[op]
+                symbol = {"+": "+", "-": "−", "*": "×", "/": "/"}[op]
+                return f"{self._wrap(left, p)} {symbol} {self._wrap(right, p + (op in '-/'))}"
+            case ast.Compare(op, left, right):
+                p = _PRECEDENCE["compare"] + 1
+                return f"{self._wrap(left, p)} {COMPARE_WORDS[op]} {self._wrap(right, p)}"
+            case ast.Logical(op, left, right):
+                return f"{self._logical_side(left, op)} {op} {self._logical_side(right, op)}"
+            case ast.Member(item, ast.ListLiteral(items)):
+                return f"{self._wrap(item, 5)} er {_join([self._d(x) for x in items], 'eller')}"
+            case ast.Member(item, container):
+                return f"{self._wrap(item, 5)} er blant {self._d(container)}"
+            case ast.If(cond, then, otherwise):
+                if self._resolved(e) is not e:
+                    return self._d(self._resolved(e))
+                return f"hvis {self._d(cond)}, så {self._d(then)}, ellers {self._d(otherwise)}"
+            case ast.ListLiteral(items):
+                return _join([self._d(x) for x in items])
+            case ast.Aggregate():
+                return self.aggregate(e)
+        raise TypeError(e)
+
+    def _logical_side(self, e: ast.Expr, op: str) -> str:
+        text = self._d(e)
+        mixed = isinstance(e, ast.Logical) and e.op != op
+        return f"({text})" if mixed or isinstance(e, ast.If) else text
+
+    def _taken(self, cond: ast.Expr) -> bool | None:
+        """Which branch of a `hvis` this søknad takes, when known (never inside a `for hver`)."""
+        value = self._evaluated(cond)
+        return None if value is None else bool(value)
+
+    def _evaluated(self, e: ast.Expr) -> Any:
+        if self.evaluate is None or self.loop_vars:
+            return None
+        try:
+            return self.evaluate(e)
+        except BoligreglerError:
+            return None
+
+    def name(self, name: str) -> str:
+        if name in self.loop_vars:
+            return f"*{esc(name)}*"
+        if name in self.scheme.computations:
+            return link(esc(humanise(name)), f"{self.page}#{anchor('beregn', name, self.scheme)}") + self._value(
+                name, self.scheme.computations[name].type)
+        if name in self.model.parameters:
+            return link(esc(humanise(name)), f"{self.page}#{slug('parameter', name)}") + self._value(
+                name, self.model.parameters[name].type)
+        if name in self.model.tables:
+            return link(esc(humanise(name)), f"{self.page}#{slug('tabell', name)}")
+        if name == "tilbudte_ordninger":
+            return link("ordningene kommunen tilbyr", f"{self.page}#ordninger")
+        if name == "utfall":
+            return "utfallet"
+        spec = self.model.schema.fields.get(name)
+        return f"*{esc(humanise(name))}*" + self._fact((name,), spec.type if spec else None)
+
+    def attribute(self, e: ast.Attribute) -> str:
+        path = [e.name]
+        obj: ast.Expr = e.obj
+        while isinstance(obj, ast.Attribute):
+            path.insert(0, obj.name)
+            obj = obj.obj
+        if not isinstance(obj, ast.Name):
+            return f"{esc(humanise(e.name))} av {self._d(e.obj)}"
+        path.insert(0, obj.name)
+        label = f"*{esc(': '.join(humanise(p) for p in path))}*"
+        if obj.name in self.loop_vars:
+            return label
+        return label + self._fact(tuple(path), _field_type(self.model.schema, path))
+
+    def _value(self, name: str, type_: T.Type) -> str:
+        if self.values is None or name not in self.values:
+            return ""
+        return f" ({esc(format_value(self.values[name], type_))})"
+
+    def _fact(self, path: tuple[str, ...], type_: T.Type | None) -> str:
+        if self.facts is None or isinstance(type_, (T.ListOf, T.Record)):
+            return ""
+        value: Any = self.facts
+        for part in path:
+            if not isinstance(value, dict) or part not in value:
+                return ""
+            value = value[part]
+        return f" ({esc(format_value(value, type_))})"
+
+    def call(self, function: str, args: tuple[ast.Expr, ...]) -> str:
+        a = [self._d(x) for x in args] if function not in ("avrund",) else []
+        rate = ""
+        if function in ("annuitet", "nåverdi", "månedsrente", "lån_for_rente") and len(args) > 1:
+            named = isinstance(args[1], ast.Name) and "rente" in args[1].name
+            rate = f"med {a[1]}" if named else f"med renten {a[1]}"
+        match function, args:
+            case "maks", _:
+                return f"det største av {_join(a)}" if len(a) > 1 else a[0]
+            case "min", _:
+                return f"det minste av {_join(a)}" if len(a) > 1 else a[0]
+            case "annuitet", (_, _, _):
+                return f"terminbeløpet for {a[0]} over {a[2]} {rate}"
+            case "nåverdi", (_, _, _):
+                return f"nåverdien av {a[0]} per måned over {a[2]} {rate}"
+            case "månedsrente", (_, _):
+                return f"månedsrenten på {a[0]} {rate}"
+            case "lån_for_rente", (_, _):
+                return f"lånet som gir {a[0]} i månedsrente {rate}"
+            case "avrund", (value, ast.Quantity() as unit, ast.Name(mode)):
+                words = ROUNDING_WORDS.get(mode, f"rundet ({mode})")
+                return f"{self._wrap(value, 1)}, {words} til hele {esc(_unit_phrase(unit))}"
+            case "oppgitt", (x,):
+                return f"{a[0]} er oppgitt" if self.facts is None else (
+                    f"{Describer(self.model, self.scheme).describe(x)} er oppgitt")
+        return f"{esc(function)}({', '.join(a)})"
+
+    def aggregate(self, e: ast.Aggregate) -> str:
+        text = self._aggregate(e)
+        value = self._evaluated(e)
+        if value is None:
+            return text
+        return f"{text} ({esc(format_value(value, self.model.expr_types.get(id(e))))})"
+
+    def _aggregate(self, e: ast.Aggregate) -> str:
+        source = self._d(e.source)
+        if e.var is None:
+            return f"antall {source}"
+        self.loop_vars.append(e.var)
+        try:
+            var = f"*{esc(e.var)}*"
+            where = f" der {self._d(e.where)}" if e.where is not None else ""
+            match e.kind:
+                case "sum":
+                    return f"summen av {self._d(e.body)} for hver {var} i {source}{where}"
+                case "antall":
+                    return f"antall {var} i {source}{where}"
+                case "finnes":
+                    return f"det finnes en {var} i {source}{where}"
+            return f"hver {var} i {source} oppfyller at {self._d(e.where)}"
+        finally:
+            self.loop_vars.pop()
+
+
+def anchor(kind: str, name: str, scheme: SchemeDef | None = None) -> str:
+    """The anchor of a definition; one a scheme defines itself is placed under that scheme."""
+    if scheme is not None and scheme.id and name in scheme.own:
+        return slug(kind, scheme.id, name)
+    return slug(kind, name)
+
+
+def _precedence(e: ast.Expr) -> int:
+    match e:
+        case ast.Logical(op):
+            return _PRECEDENCE[op]
+        case ast.Unary("ikke"):
+            return _PRECEDENCE["ikke"]
+        case ast.Compare() | ast.Member():
+            return _PRECEDENCE["compare"]
+        case ast.Binary(op):
+            return _PRECEDENCE[op]
+        case ast.If() | ast.Aggregate() | ast.Call("maks" | "min" | "avrund"):
+            return 0
+        case ast.Call():
+            return 1  # a phrase such as «nåverdien av …»: bracketed inside arithmetic only
+    return 10
+
+
+def _field_type(schema: T.Record, path: Sequence[str]) -> T.Type | None:
+    record: T.Type = schema
+    for part in path:
+        if not isinstance(record, T.Record) or part not in record.fields:
+            return None
+        record = record.fields[part].type
+    return record
+
+
+def type_words(t: T.Type) -> str:
+    match t:
+        case T.Num(unit):
+            return UNIT_WORDS.get(unit, unit)
+        case T.Bool():
+            return "ja/nei"
+        case T.SetOf(element):
+            return f"mengde av {element.name}"
+        case T.Text():
+            return "tekst"
+        case T.Date():
+            return "dato"
+    return T.describe(t)
+
+
+# ---- changes relative to the base -------------------------------------------------------------
+
+
+@attrs.frozen
+class Change:
+    """One difference between a policy and the policy it builds on, as inline markup."""
+
+    section: str  # a section of `boligregler.model.diff.compare`: parametre, beregninger, vilkår, …
+    action: str  # lagt_til | endret | fjernet
+    name: str
+    text: str
+
+
+def policy_changes(model: CheckedPolicy, base: CheckedPolicy) -> list[Change]:
+    """What `model` adds, changes or removes relative to `base`, found by `boligregler.model.diff.compare`."""
+    from boligregler.model.diff import compare
+
+    diff = compare(base, model)
+    plain, base_plain = Describer(model), Describer(base)
+    out: list[Change] = []
+
+    def latest(p: ParameterDef) -> str:
+        v = p.values[-1]
+        return f"{esc(format_value(v.value, p.type))} fra {format_date(v.valid_from)}"
+
+    for section, entries in diff.sections.items():
+        for e in entries:
+            action = e.get("endring", "endret")
+            name = str(e.get("navn") or e.get("id") or e.get("felt") or e.get("nøkkel") or section)
+            text = _change_text(section, action, name, e, model, base, plain, base_plain, latest)
+            if text is not None:
+                out.append(Change(section, action, name, text))
+    return out
+
+
+def _change_text(section: str, action: str, name: str, e: dict, model: CheckedPolicy, base: CheckedPolicy,
+                 plain: Describer, base_plain: Describer, latest: Callable[[ParameterDef], str]) -> str | None:
+    before = f"i {esc(base.id)}"
+    match section:
+        case "regelverk":
+            return None  # name, kommune, source and date naturally differ
+        case "parametre":
+            here = link(esc(humanise(name)), f"#{slug('parameter', name)}") if name in model.parameters \
+                else f"*{esc(humanise(name))}*"
+            if action == "lagt_til":
+                return f"{here}: {latest(model.parameters[name])}"
+            if action == "fjernet":
+                return f"{here} ({before}: {latest(base.parameters[name])})"
+            return f"{here}: {latest(model.parameters[name])} ({before}: {latest(base.parameters[name])})"
+        case "tabeller":
+            return link(esc(humanise(name)), f"#{slug('tabell', name)}") if name in model.tables \
+                else f"*{esc(humanise(name))}*"
+        case "beregninger":
+            if action == "fjernet":
+                return f"*{esc(humanise(name))}* ({before}: {base_plain.describe(base.computations[name].expr)})"
+            here = f"{link(esc(humanise(name)), '#' + slug('beregn', name))} = " \
+                   f"{plain.describe(model.computations[name].expr)}"
+            return here if action == "lagt_til" else \
+                f"{here} ({before}: {base_plain.describe(base.computations[name].expr)})"
+        case "vilkår":
+            c = next((x for x in model.criteria if x.id == name), None)
+            if c is None:
+                old = next(x for x in base.criteria if x.id == name)
+                return f"*{esc(old.title)}*"
+            text = f"{link(esc(c.title), '#' + slug('vilkår', c.id))} ({esc(KIND_WORDS[c.kind])})"
+            fields = [str(f["felt"]).replace("_", " ") for f in e.get("felter", [])]
+            fields += [f"unntak {u['bokstav']}" for u in e.get("unntak", [])] if action == "endret" else []
+            return text + (f": endret {esc(_join(fields))}" if fields else "")
+        case "ordninger":
+            title = esc(e.get("tittel") or name)
+            return link(title, f"#{slug('ordning', name)}") if name in model.schemes else f"*{title}*"
+        case "betingelser":
+            return esc(e.get("nå") or e.get("før") or name)
+        case "søknadsfelt":
+            return f"*{esc(name)}*" + (f": {esc(e['nå'])}" if e.get("nå") else "")
+        case "utfall":
+            return outcome_sentence(model)
+        case "vedtak":
+            return f"*{esc(humanise(name))}*"
+    return esc(name)
+
+
+CHANGE_HEADINGS = {
+    "vilkår": "vilkår", "parametre": "parametre", "beregninger": "beregninger", "tabeller": "tabeller",
+    "ordninger": "ordninger", "betingelser": "betingelser i vedtaket", "søknadsfelt": "opplysninger i søknaden",
+    "utfall": "utfallsregel", "vedtak": "beløp i vedtaket",
+}
+ACTION_WORDS = {"lagt_til": "Egne", "endret": "Endrede", "fjernet": "Fjernede"}
+
+
+def changes_blocks(changes: Sequence[Change], model: CheckedPolicy, base: CheckedPolicy) -> list[Block]:
+    where = esc(_place(model))
+    intro = (f"{where} bygger på {link(esc(base.header.get('navn', base.id)), f'regelverk:{base.id}')} "
+             "og følger de reglene, bortsett fra dette:")
+    if not changes:
+        return [Paragraph(f"{where} følger {link(esc(base.header.get('navn', base.id)), f'regelverk:{base.id}')} "
+                          "uten endringer.")]
+    blocks: list[Block] = [Paragraph(intro)]
+    groups: dict[str, list[str]] = {}
+    for c in changes:
+        title = f"{ACTION_WORDS.get(c.action, c.action)} {CHANGE_HEADINGS.get(c.section, c.section)}"
+        groups.setdefault(title, []).append(c.text)
+    for title, items in groups.items():
+        blocks += [Paragraph(f"**{esc(title)}**"), BulletList(tuple(items))]
+    return blocks
+
+
+def _place(model: CheckedPolicy) -> str:
+    return str(model.header.get("kommune") or model.header.get("navn") or model.id)
+
+
+def _short_place(model: CheckedPolicy) -> str:
+    return re.sub(r" kommune$", "", _place(model))
+
+
+# ---- the policy page --------------------------------------------------------------------------
+
+
+def outcome_sentence(model: CheckedPolicy) -> str:
+    parts = [f"**{OUTCOME_WORDS.get(r.outcome, r.outcome)}** når {'en' if r.kind == 'hovedregel' else 'et'} "
+             f"{esc(KIND_WORDS.get(r.kind, r.kind))} ikke er oppfylt" for r in model.outcome_rules]
+    default = f"ellers **{OUTCOME_WORDS.get(model.outcome_default, model.outcome_default)}**"
+    return "Søknaden blir " + "; ".join([*parts, default]) + "."
+
+
+def _kind_effect(model: CheckedPolicy, kind: str) -> str:
+    rule = next((r for r in model.outcome_rules if r.kind == kind), None)
+    if rule is None:
+        return "avgjør ikke utfallet, men forklares i vedtaket"
+    return f"ikke oppfylt gir {humanise(rule.outcome)}"
+
+
+def _doc_paragraphs(doc: str) -> list[Paragraph]:
+    return [Paragraph(autolink(" ".join(chunk.split()))) for chunk in re.split(r"\n\s*\n", doc) if chunk.strip()]
+
+
+def _hjemmel(text: str, url: str | None) -> str:
+    return link(esc(text), url) if url else autolink(text)
+
+
+def summary_blocks(model: CheckedPolicy) -> list[Block]:
+    """«Kort fortalt»: which criteria decide the outcome, in the order the outcome rule applies them."""
+    blocks: list[Block] = [Paragraph(
+        f"En søknad om startlån etter dette regelverket vurderes mot vilkårene nedenfor. {outcome_sentence(model)}")]
+    items = []
+    for r in model.outcome_rules:
+        criteria = [c for c in model.criteria if c.kind == r.kind]
+        if criteria:
+            names = _join([link(esc(c.title), "#" + slug("vilkår", c.id)) for c in criteria])
+            items.append(f"Søknaden blir **{OUTCOME_WORDS.get(r.outcome, r.outcome)}** hvis ett av disse ikke er "
+                         f"oppfylt: {names}.")
+    decided = {r.kind for r in model.outcome_rules}
+    info = [c for c in model.criteria if c.kind not in decided]
+    if info:
+        items.append("Disse punktene avgjør ikke saken, men forklares i vedtaket: "
+                     + _join([link(esc(c.title), "#" + slug("vilkår", c.id)) for c in info]) + ".")
+    items.append("Hvor mye husstanden kan låne, følger av [beregningen](#beregning); "
+                 "[eksemplene](#eksempler) viser den regnet ut for konkrete familier.")
+    blocks.append(BulletList(tuple(items), ordered=True))
+    return blocks
+
+
+def criterion_blocks(model: CheckedPolicy, c: CriterionDef, level: int, scheme: SchemeDef | None = None) -> list[Block]:
+    d = Describer(model, scheme)
+    blocks: list[Block] = [Heading(level, esc(c.title), anchor("vilkår", c.id, scheme))]
+    local = c.origin is not None and c.origin.policy == model.id and len(model.chain) > 1
+    facts = [f"**Art:** {esc(KIND_WORDS[c.kind])} ({esc(_kind_effect(model, c.kind))})",
+             f"**Hjemmel:** {_hjemmel(c.hjemmel, c.lenke)}"]
+    if local:
+        facts.append(f"**Lokal regel** i {esc(_place(model))}")
+    blocks.append(BulletList(tuple(facts)))
+    blocks += _doc_paragraphs(c.doc)
+    if c.relevance is not None:
+        blocks.append(Paragraph(f"**Gjelder bare når** {d.describe(c.relevance)}."))
+    if isinstance(c.condition, ast.Boolean) and c.condition.value:
+        blocks.append(Paragraph("**Alltid oppfylt:** vilkåret forklarer bare hvordan saken er vurdert."))
+    else:
+        blocks.append(Paragraph(f"**Oppfylt når** {d.describe(c.condition)}."))
+    if c.exceptions:
+        blocks.append(Paragraph("**Unntak:** vilkåret regnes også som oppfylt når ett av disse gjelder:"))
+        items = []
+        for e in c.exceptions:
+            text = f"**{esc(e.letter)})** {esc(e.title)}: når {d.describe(e.condition)}."
+            if e.hjemmel:
+                text += f" Hjemmel: {_hjemmel(e.hjemmel, c.lenke)}."
+            items.append(text)
+        blocks.append(BulletList(tuple(items)))
+    texts = [f"*{esc(RESULT_WORDS.get(r, r)).capitalize()}:* «{d.template(t)}»" for r, t in c.explanations.items() if t]
+    texts += [f"*Unntak {esc(e.letter)}:* «{d.template(e.explanation)}»" for e in c.exceptions if e.explanation]
+    texts += [f"*Unntak {esc(e.letter)} gjelder ikke:* «{d.template(e.not_applied)}»"
+              for e in c.exceptions if e.not_applied]
+    if texts:
+        blocks += [Paragraph("Slik forklares resultatet i vedtaket (⟨…⟩ fylles inn for hver søknad):"),
+                   BulletList(tuple(texts))]
+    return blocks
+
+
+def computation_order(model: CheckedPolicy, names: Iterable[str], scheme: SchemeDef | None = None,
+                      reference: Sequence[str] = ()) -> list[str]:
+    """`names` with every computation after those it uses; otherwise in `reference` order, then the policy's."""
+    scheme = scheme or model.base_scheme
+    wanted = list(dict.fromkeys(names))
+    rank = {n: i for i, n in enumerate(dict.fromkeys([*reference, *scheme.computations]))}
+    deps = {n: {m for m in _names(scheme.computations[n].expr) if m in wanted and m != n} for n in wanted}
+    done: list[str] = []
+    while len(done) < len(wanted):
+        ready = [n for n in wanted if n not in done and deps[n] <= set(done)]
+        if not ready:  # a cycle (the checker reports it); keep the rest in rank order
+            ready = [n for n in wanted if n not in done]
+        done.append(min(ready, key=lambda n: rank.get(n, len(rank))))
+    return done
+
+
+def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[str]) -> list[Block]:
+    d = Describer(model, scheme)
+    blocks: list[Block] = []
+    for name in names:
+        c: ComputeDef = scheme.computations[name]
+        head = f"**{esc(humanise(name).capitalize())}** ({esc(type_words(c.type))})"
+        if c.origin.policy == model.id and len(model.chain) > 1:
+            head += f" · lokal regel i {esc(_place(model))}"
+        doc = " ".join(c.doc.split())
+        blocks.append(Paragraph(head + (f": {autolink(doc)}" if doc else ""), anchor("beregn", name, scheme)))
+        blocks.append(Paragraph(f"{esc(humanise(name))} = {d.describe(c.expr)}"))
+    return blocks
+
+
+def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
+    head = f"**{esc(humanise(p.name).capitalize())}** ({esc(type_words(p.type))})"
+    if len(model.chain) > 1:
+        head += f" · fastsatt i {esc(p.origin.policy)}"
+    doc = " ".join(p.doc.split())
+    rows = tuple((esc(format_value(v.value, p.type)), format_date(v.valid_from), autolink(v.source or "–"))
+                 for v in p.values)
+    return [Paragraph(head + (f": {autolink(doc)}" if doc else ""), slug("parameter", p.name)),
+            Table(("Verdi", "Gjelder fra", "Kilde"), rows)]
+
+
+def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
+    head = f"**{esc(humanise(t.name).capitalize())}** ({esc(type_words(t.value_type))} etter {esc(t.key_name)})"
+    if len(model.chain) > 1:
+        head += f" · fastsatt i {esc(t.origin.policy)}"
+    doc = " ".join(t.doc.split())
+    blocks: list[Block] = [Paragraph(head + (f": {autolink(doc)}" if doc else ""), slug("tabell", t.name))]
+    for v in t.versions:
+        blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
+        rows = tuple((esc(_table_key(k)), esc(format_value(value, t.value_type))) for k, value in v.rows)
+        blocks.append(Table((esc(humanise(t.key_name).capitalize()), "Verdi"), rows))
+    return blocks
+
+
+def _table_key(key: Any) -> str:
+    if isinstance(key, tuple):
+        return f"{format_number(key[0])}–{format_number(key[1])}"
+    return str(key)
+
+
+def scheme_blocks(model: CheckedPolicy, s: SchemeDef) -> list[Block]:
+    blocks: list[Block] = [Heading(3, esc(s.title), slug("ordning", s.id))]
+    blocks += _doc_paragraphs(s.doc)
+    blocks.append(Paragraph(f"En søknad gjelder denne ordningen når *ordning* er «{esc(s.id)}»."))
+    own_criteria = [c for c in s.criteria if c.id in s.own]
+    own_computations = [n for n in s.computations if n in s.own]
+    removed = [c.id for c in model.criteria if c.id not in {x.id for x in s.criteria}]
+    if not (own_criteria or own_computations or removed):
+        blocks.append(Paragraph("Ordningen bruker vilkårene og beregningen ovenfor uten endringer."))
+    for c in own_criteria:
+        blocks += criterion_blocks(model, c, 4, s)
+    if own_computations:
+        blocks.append(Paragraph("**Egen beregning i ordningen:**"))
+        blocks += computation_blocks(model, s, computation_order(model, own_computations, s))
+    if removed:
+        blocks.append(Paragraph("Disse vilkårene gjelder ikke i ordningen: "
+                                + _join([link(esc(humanise(r)), "#" + slug("vilkår", r)) for r in removed]) + "."))
+    own_conditions = [c for c in s.conditions if c.id in s.own]
+    if own_conditions:
+        blocks += [Paragraph("**Betingelser i vedtaket:**"), BulletList(tuple(esc(c.text) for c in own_conditions))]
+    return blocks
+
+
+# ---- worked examples ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WorkedStep:
+    name: str
+    label: str
+    formula: str  # inline markup, with the values of this søknad
+    result: str
+
+
+@attrs.frozen
+class WorkedExample:
+    example: ExampleDef
+    decision: Decision | None
+    facts: dict | None
+    steps: tuple[WorkedStep, ...]
+    mismatches: tuple[str, ...]
+    error: str | None = None
+
+
+def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()) -> WorkedExample:
+    """Evaluate an example with the library and lay out every computed value in calculation order.
+
+    `policy` is a `boligregler.api.Policy`; `reference` orders independent steps (the root baseline's
+    computation order, so every kommune's steps follow beregning.md).
+    """
+    from boligregler.testing import compare
+
+    try:
+        facts = policy.validate(example.input or {})
+        decision = policy.evaluate_facts(facts)
+    except BoligreglerError as e:
+        return WorkedExample(example, None, None, (), (), str(e))
+    model = policy.model
+    program = policy.program(decision.ordning)
+    scheme = program.scheme
+    memo: dict[str, Any] = {runtime.DATE_KEY: facts["søknadsdato"]}
+    for name, value in decision.values.items():
+        memo[("c:" if name in scheme.computations else "p:") + name] = value
+
+    def evaluate(expr: ast.Expr) -> Any:
+        with localcontext(CONTEXT):
+            return policy._condition(program, expr)(memo, facts)
+
+    describer = Describer(model, scheme, values=decision.values, facts=facts, evaluate=evaluate)
+    computed = [n for n in decision.values if n in scheme.computations]
+    steps = []
+    for name in computation_order(model, computed, scheme, reference):
+        c = scheme.computations[name]
+        steps.append(WorkedStep(name, humanise(name), describer.describe(c.expr),
+                                format_value(decision.values[name], c.type)))
+    mismatches = tuple(compare(example.expected or {}, decision.to_dict()))
+    return WorkedExample(example, decision, facts, tuple(steps), mismatches)
+
+
+def _input_items(record: T.Record, given: dict, facts: dict, prefix: str = "") -> list[str]:
+    items = []
+    for name, value in given.items():
+        spec = record.fields.get(name)
+        label = esc(humanise(name).capitalize() if not prefix else humanise(name))
+        typed = facts.get(name) if isinstance(facts, dict) else None
+        if spec is not None and isinstance(spec.type, T.Record) and isinstance(value, dict):
+            inner = _input_items(spec.type, value, typed or {}, prefix + name + ".")
+            items.append(f"{label}: " + "; ".join(inner))
+        elif spec is not None and isinstance(spec.type, T.ListOf):
+            element = spec.type.element
+            rows = [", ".join(_input_items(element, row, typed_row, prefix + name + "."))
+                    if isinstance(element, T.Record) and isinstance(row, dict) else esc(format_value(typed_row, element))
+                    for row, typed_row in zip(value, typed or [])]
+            items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else "ingen"))
+        else:
+            items.append(f"{label}: {esc(format_value(typed if typed is not None else value, spec.type if spec else None))}")
+    return items
+
+
+ADMONITION_KIND = {"innvilget": "success", "avslag": "failure", "manuell_vurdering": "warning"}
+
+
+def example_blocks(model: CheckedPolicy, w: WorkedExample) -> list[Block]:
+    ex = w.example
+    blocks: list[Block] = [Heading(3, esc(ex.title), slug("eksempel", ex.name))]
+    blocks += _doc_paragraphs(ex.doc)
+    if w.decision is None or w.facts is None:
+        return blocks + [Admonition("failure", "Eksempelet kan ikke vurderes", (Paragraph(esc(w.error or "")),))]
+    d = w.decision
+    scheme = model.scheme_for(d.ordning)
+    blocks += [Paragraph("**Søknaden:**"), BulletList(tuple(_input_items(model.schema, ex.input or {}, w.facts)))]
+    amounts = [f"{esc(_amount_label(k))}: {esc(format_kr(v))}" for k, v in d.beløp.items()]
+    if d.rente is not None:
+        amounts.append(f"Rente: {esc(format_percent(d.rente))}")
+    if d.nedbetalingstid_år is not None:
+        amounts.append(f"Nedbetalingstid: {format_number(d.nedbetalingstid_år)} år")
+    blocks.append(Admonition(ADMONITION_KIND.get(d.utfall, "note"), f"Resultat: søknaden blir {OUTCOME_WORDS[d.utfall]}",
+                             (BulletList(tuple(amounts)),)))
+    blocks += [Paragraph("**Beregningen steg for steg:**"),
+               Table(("Steg", "Størrelse", "Slik regnes den ut", "Resultat"),
+                     tuple((str(i), link(esc(s.label), "#" + anchor("beregn", s.name, scheme)), s.formula, f"**{esc(s.result)}**")
+                           for i, s in enumerate(w.steps, 1)))]
+    rows = []
+    for r in d.vilkår:
+        result = RESULT_WORDS[r.resultat] + (f" (unntak {r.unntak})" if r.unntak else "")
+        rows.append((link(esc(r.tittel), "#" + anchor("vilkår", r.id, scheme)), esc(r.art), esc(result), esc(r.forklaring)))
+    blocks += [Paragraph("**Vilkårene:**"), Table(("Vilkår", "Art", "Resultat", "Forklaring"), tuple(rows))]
+    if d.betingelser:
+        blocks += [Paragraph("**Betingelser i vedtaket:**"), BulletList(tuple(esc(t) for _, t in d.betingelser))]
+    if w.mismatches:
+        blocks.append(Admonition("warning", "Resultatet avviker fra det eksempelet forventer",
+                                 (BulletList(tuple(esc(m) for m in w.mismatches)),)))
+    return blocks
+
+
+AMOUNT_LABELS = {
+    "lånebehov": "Lånebehov", "maks_lån": "Maks lån", "startlån": "Startlån", "tilskudd": "Tilskudd",
+    "terminbeløp_per_måned": "Terminbeløp per måned", "disponibelt_per_måned": "Disponibelt per måned",
+    "margin_per_måned": "Margin per måned", "livsopphold_per_måned": "Livsopphold per måned",
+    "tellende_inntekt_per_måned": "Tellende inntekt per måned", "omkostninger": "Omkostninger",
+}
+
+
+def _amount_label(key: str) -> str:
+    return AMOUNT_LABELS.get(key, humanise(key).capitalize())
+
+
+# ---- whole pages ------------------------------------------------------------------------------------
+
+SECTIONS = ("oversikt", "endringer", "vilkår", "ordninger", "beregning", "parametre", "eksempler", "kilde")
+
+
+def policy_blocks(policy: Any, base: CheckedPolicy | None = None, *, reference: Sequence[str] = (),
+                  sections: Sequence[str] = SECTIONS) -> list[Block]:
+    """The page of one policy (`boligregler.api.Policy`); `base` is the checked policy it builds on."""
+    model: CheckedPolicy = policy.model
+    blocks: list[Block] = [Heading(1, esc(model.header.get("navn", model.id)), slug("regelverk", model.id))]
+    if "oversikt" in sections:
+        blocks += _doc_paragraphs(model.doc)
+        facts = [f"**Kommune:** {esc(_place(model))}"]
+        if base is not None:
+            facts.append(f"**Bygger på:** {link(esc(base.header.get('navn', base.id)), f'regelverk:{base.id}')}")
+        if isinstance(model.header.get("vedtatt"), dt.date):
+            facts.append(f"**Vedtatt:** {format_date(model.header['vedtatt'])}")
+        facts += [f"**Kilde:** {autolink(str(model.header.get('kilde', '–')))}",
+                  f"**Klage:** klageinstans er {esc(model.header.get('klageinstans', '–'))}"]
+        blocks.append(BulletList(tuple(facts)))
+        blocks += [Heading(2, "Kort fortalt", "kort-fortalt"), *summary_blocks(model)]
+    if "endringer" in sections and base is not None:
+        blocks += [Heading(2, f"Dette er annerledes enn i {esc(base.id)}", "endringer"),
+                   *changes_blocks(policy_changes(model, base), model, base)]
+    if "vilkår" in sections:
+        blocks.append(Heading(2, "Vilkår", "vilkar"))
+        for c in model.criteria:
+            blocks += criterion_blocks(model, c, 3)
+    if "ordninger" in sections:
+        blocks += [Heading(2, "Ordninger", "ordninger"),
+                   Paragraph("Ordningene kommunen tilbyr: "
+                             + (_join([link(esc(s.title), "#" + slug("ordning", s.id)) for s in model.schemes.values()])
+                                or "ingen") + ".")]
+        for s in model.schemes.values():
+            blocks += scheme_blocks(model, s)
+        if model.conditions:
+            blocks += [Paragraph("**Betingelser i alle vedtak om lån:**"),
+                       BulletList(tuple(esc(c.text) for c in model.conditions))]
+    if "beregning" in sections:
+        blocks += [Heading(2, "Beregning", "beregning"),
+                   Paragraph("Beløpene regnes ut slik, i denne rekkefølgen. Hver størrelse bygger på "
+                             "størrelsene over den, på [parametrene](#parametre) og på opplysningene i søknaden "
+                             "(*kursiv*)."),
+                   *computation_blocks(model, model.base_scheme,
+                                       computation_order(model, model.computations, reference=reference))]
+    if "parametre" in sections:
+        blocks += [Heading(2, "Parametre", "parametre"),
+                   Paragraph("Hver verdi gjelder fra datoen som står ved den, til neste verdi tar over; "
+                             "søknadsdatoen avgjør hvilken verdi som brukes.")]
+        for p in model.parameters.values():
+            blocks += parameter_blocks(model, p)
+        for t in model.tables.values():
+            blocks += table_blocks(model, t)
+    if "eksempler" in sections:
+        blocks.append(Heading(2, "Eksempler", "eksempler"))
+        if not model.examples:
+            blocks.append(Paragraph("Regelverket har ingen eksempler."))
+        else:
+            blocks.append(Paragraph("Hvert eksempel er en søknad vurdert av biblioteket selv, med hele "
+                                    "beregningen og hvert vilkår slik de står i vedtaket."))
+        for ex in model.examples:
+            blocks += example_blocks(model, work_example(policy, ex, reference))
+    if "kilde" in sections:
+        source_path = list(model.sources)[-1] if model.sources else None  # the chain's files, root first
+        if source_path is not None:
+            blocks += [Heading(2, "Regelverket som kode", "kildekode"),
+                       Admonition("note", f"Kildekoden ({source_path.rsplit('/', 1)[-1]})",
+                                  (CodeBlock("pol", model.sources[source_path]),), collapsible=True)]
+    return blocks
+
+
+def render_policy_markdown(policy: Any, base: CheckedPolicy | None = None, *, reference: Sequence[str] = ()) -> str:
+    """The Markdown page of one policy."""
+    return to_markdown(policy_blocks(policy, base, reference=reference))
+
+
+# ---- comparison and index -------------------------------------------------------------------------
+
+
+def _latest(p: ParameterDef | None) -> str:
+    if p is None:
+        return "–"
+    return esc(format_value(p.values[-1].value, p.type))
+
+
+def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
+    """A matrix of every policy's parameters, computations, criteria and schemes."""
+    by_id = {m.id: m for m in models}
+
+    def base_of(m: CheckedPolicy) -> CheckedPolicy | None:
+        return by_id.get(m.chain[-2]) if len(m.chain) > 1 else None
+
+    header = ("", *(link(esc(_short_place(m)), f"regelverk:{m.id}") for m in models))
+    blocks: list[Block] = [
+        Heading(1, "Sammenligning av kommunene", "sammenligning"),
+        Paragraph("Tabellene viser regelverkene side om side; klikk på et navn for å lese hele regelverket. "
+                  "**Uthevet** betyr at kommunen selv har fastsatt regelen eller verdien; – betyr at "
+                  "regelverket ikke har den. Parametrene vises med siste vedtatte verdi; kommunens side viser "
+                  "hele historikken og kildene."),
+        Heading(2, "Parametre", "parametre"),
+    ]
+
+    def marked(m: CheckedPolicy, text: str, own: bool) -> str:
+        return f"**{text}**" if own and len(m.chain) > 1 else text
+
+    def own_parameter(m: CheckedPolicy, n: str) -> bool:
+        return n in m.parameters and m.parameters[n].origin.policy == m.id and len(m.chain) > 1
+
+    names = list(dict.fromkeys(n for m in models for n in m.parameters))
+    local = [n for n in names if any(own_parameter(m, n) for m in models)]
+    rows = [(esc(humanise(n)), *(marked(m, _latest(m.parameters.get(n)), own_parameter(m, n)) for m in models))
+            for n in local]
+    if rows:
+        blocks += [Paragraph("Parametre som minst én kommune har fastsatt selv:"), Table(header, tuple(rows))]
+    shared = [n for n in names if n not in local and all(n in m.parameters for m in models)]
+    if shared:
+        first = models[0]
+        blocks += [Paragraph("Parametre som er like i alle regelverkene:"),
+                   Table(("Parameter", "Verdi"), tuple(
+                       (link(esc(humanise(n)), f"regelverk:{first.id}#{slug('parameter', n)}"),
+                        _latest(first.parameters[n])) for n in shared))]
+
+    blocks.append(Heading(2, "Beregninger", "beregninger"))
+    changed = list(dict.fromkeys(n for m in models for n, c in m.computations.items()
+                                 if c.origin.policy == m.id and len(m.chain) > 1))
+    if changed:
+        rows = []
+        for n in changed:
+            row = [esc(humanise(n))]
+            for m in models:
+                c = m.computations.get(n)
+                base = base_of(m)
+                cell = "–" if c is None else (
+                    "som grunnlaget" if base is not None and c.origin.policy != m.id
+                    else Describer(m, page=f"regelverk:{m.id}").describe(c.expr))
+                row.append(marked(m, cell, c is not None and c.origin.policy == m.id))
+            rows.append(tuple(row))
+        blocks += [Paragraph("Beregninger som minst én kommune har endret eller lagt til:"), Table(header, tuple(rows))]
+    else:
+        blocks.append(Paragraph("Ingen kommune har endret beregningen."))
+
+    blocks.append(Heading(2, "Vilkår", "vilkar"))
+    criteria: dict[str, str] = {}
+    for m in models:
+        for c in m.criteria:
+            criteria.setdefault(c.id, c.title)
+    rows = []
+    for cid, title in criteria.items():
+        row = [esc(humanise(cid))]
+        for m in models:
+            c = next((x for x in m.criteria if x.id == cid), None)
+            cell = "–" if c is None else esc(KIND_WORDS[c.kind])
+            row.append(marked(m, cell, c is not None and c.origin is not None and c.origin.policy == m.id))
+        rows.append(tuple(row))
+    blocks.append(Table(header, tuple(rows)))
+
+    blocks.append(Heading(2, "Ordninger", "ordninger"))
+    schemes = list(dict.fromkeys(s for m in models for s in m.schemes))
+    rows = [(esc(humanise(s)), *(marked(m, "tilbys" if s in m.schemes else "–",
+                                       s in m.schemes and m.schemes[s].origin is not None
+                                       and m.schemes[s].origin.policy == m.id) for m in models))
+            for s in schemes]
+    blocks.append(Table(header, tuple(rows)))
+    blocks += [Heading(2, "Eksempler", "eksempler"),
+               Table(header, (("antall eksempler", *(str(len(m.examples)) for m in models)),))]
+    return blocks
+
+
+def index_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
+    """The list of policies, with a link to each page and to the comparison."""
+    rows = []
+    for m in models:
+        base = m.chain[-2] if len(m.chain) > 1 else None
+        vedtatt = m.header.get("vedtatt")
+        rows.append((link(esc(m.header.get("navn", m.id)), f"regelverk:{m.id}"), esc(_place(m)),
+                     link(esc(base), f"regelverk:{base}") if base else "–",
+                     format_date(vedtatt) if isinstance(vedtatt, dt.date) else "–",
+                     str(len(m.criteria)), str(len(m.examples))))
+    return [Heading(1, "Regelverk", "regelverk"),
+            Paragraph("Hver kommunes regler for startlån, skrevet som kjørbare regler og vist her som vanlig tekst. "
+                      "Sidene lages direkte fra regelverkene som avgjør søknadene, så de viser alltid det samme som "
+                      "vurderingen gjør."),
+            Paragraph("Se også [sammenligningen av kommunene](sammenligning.md)."),
+            Table(("Regelverk", "Kommune", "Bygger på", "Vedtatt", "Vilkår", "Eksempler"), tuple(rows))]

@@ -1,0 +1,88 @@
+"""MkDocs plugin: generate the policy pages from a folder of `.pol` files at build time.
+
+    plugins:
+      - boligregler:
+          policies: policies   # folder of .pol files, relative to mkdocs.yml
+          dest: regler         # folder of the generated pages inside the site
+
+The pages are added to `nav` next to `<dest>/index.md`, wherever mkdocs.yml lists it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from boligregler.diagnostics import BoligreglerError
+from boligregler.site.pages import INDEX, SitePolicy, load_site_policies, site_pages
+
+
+class BoligreglerConfig(base.Config):
+    policies = c.Type(str, default="policies")
+    dest = c.Type(str, default="regler")
+
+
+class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
+    def __init__(self) -> None:
+        self.policies: list[SitePolicy] = []
+        self.folder = Path()
+
+    def on_config(self, config):
+        self.folder = Path(config.config_file_path or ".").resolve().parent / self.config.policies
+        if not self.folder.is_dir():
+            raise PluginError(f"boligregler: finner ikke mappen med regelverk: {self.folder}")
+        try:
+            self.policies = load_site_policies(self.folder)
+        except BoligreglerError as e:
+            raise PluginError(f"boligregler: regelverkene i {self.folder} har feil:\n{e}") from None
+        if config.nav is not None:
+            self._add_to_nav(config.nav)
+        return config
+
+    def _add_to_nav(self, nav: list) -> None:
+        index = f"{self.config.dest}/{INDEX}"
+        section = _section_listing(nav, index)
+        if section is None:
+            return
+        listed = {_target(entry) for entry in section}
+        section += [{s.title: f"{self.config.dest}/{s.policy.id}.md"} for s in self.policies
+                    if f"{self.config.dest}/{s.policy.id}.md" not in listed]
+
+    def on_files(self, files: Files, *, config) -> Files:
+        try:
+            pages = site_pages(self.policies)
+        except BoligreglerError as e:
+            raise PluginError(f"boligregler: kan ikke lage sidene: {e}") from None
+        for name, markdown in pages.items():
+            files.append(File.generated(config, f"{self.config.dest}/{name}", content=markdown))
+        return files
+
+    def on_serve(self, server, *, config, builder):
+        server.watch(str(self.folder))
+        return server
+
+
+def _target(entry) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and len(entry) == 1:
+        value = next(iter(entry.values()))
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _section_listing(items: list, uri: str) -> list | None:
+    """The nav list that contains `uri`, searched depth first."""
+    if any(_target(entry) == uri for entry in items):
+        return items
+    for entry in items:
+        if isinstance(entry, dict):
+            for value in entry.values():
+                if isinstance(value, list) and (found := _section_listing(value, uri)) is not None:
+                    return found
+    return None

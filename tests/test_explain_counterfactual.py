@@ -1,0 +1,185 @@
+"""What would change the outcome: the suggested change works, one step less does not, and
+"no single change suffices" is only said when no single change gives innvilget."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boligregler import load_policy
+from boligregler.explain import what_would_change
+from boligregler.explain.counterfactual import _smallest
+from boligregler.model.loader import shipped_policies_dir
+from boligregler.money import load_json
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
+FAMILY = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module", params=POLICIES)
+def policy(request):
+    return load_policy(request.param)
+
+
+def outcome(policy, facts) -> str:
+    return policy.evaluate_facts(facts, explain=False).utfall
+
+
+def fixes(policy, facts, cid: str, failing: set[str]) -> bool:
+    """Criterion `cid` is met, and no criterion that was met fails instead."""
+    kinds = {rule.kind for rule in policy.model.outcome_rules}
+    results = policy.evaluate_facts(facts, explain=False).vilkår
+    now = {r.id for r in results if r.resultat == "ikke_oppfylt" and r.art in kinds}
+    return cid not in now and now <= failing
+
+
+def one_step_less(change, facts):
+    """The facts with the change one step smaller; for a flip or a choice, no change at all."""
+    if change.kind in ("sannhet", "valg"):
+        return facts
+    return change.applied(facts, change.size - change.lever.step)
+
+
+def assert_smallest(policy, facts, decision):
+    what_if = what_would_change(decision)
+    target = policy.model.outcome_default
+    for change in what_if.changes:
+        assert outcome(policy, change.applied(facts)) == target, change
+        assert outcome(policy, one_step_less(change, facts)) != target, change
+    failing = {r.id for r, _ in what_if.per_criterion}
+    for criterion, changes in what_if.per_criterion:
+        for change in changes:
+            assert fixes(policy, change.applied(facts), criterion.id, failing), change
+            assert not fixes(policy, one_step_less(change, facts), criterion.id, failing), change
+    if what_if.none_suffices:
+        assert_no_single_change_suffices(policy, facts, target)
+    return what_if
+
+
+def assert_no_single_change_suffices(policy, facts, target):
+    """Every flip and choice tried exhaustively, every amount at a spread of sizes."""
+    from boligregler.explain import facts as P
+    for lever in policy.model.levers:
+        if lever.kind == "ny_linje":
+            tries = [P.with_line(facts, lever.path, {**lever.new_item, lever.item_field: Decimal(10) ** k})
+                     for k in range(1, 8)]
+        else:
+            current = P.get(facts, lever.path)
+            if current is None:
+                continue
+            spec = P.spec_of(policy.model.schema, lever.path)
+            if lever.kind == "sannhet":
+                values = [not current]
+            elif lever.kind == "valg":
+                values = list(spec.type.values)
+            else:
+                values = [current + s * Decimal(10) ** k for k in range(0, 8) for s in (1, -1)]
+                values = [v for v in values if v >= (spec.low or 0) and (spec.high is None or v <= spec.high)]
+            tries = [P.with_value(facts, lever.path, v) for v in values]
+        for changed in tries:
+            assert outcome(policy, changed) != target, lever.name
+
+
+money = st.integers(min_value=0, max_value=90_000).map(Decimal)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(salary=money, costs=st.integers(0, 15_000).map(Decimal), price=st.integers(400_000, 6_000_000).map(Decimal),
+       equity=st.integers(0, 900_000).map(Decimal), children=st.lists(st.integers(0, 17), max_size=3),
+       banks=st.integers(0, 3), flags=st.lists(st.booleans(), min_size=6, max_size=6),
+       formal=st.sampled_from(["kjøp", "oppføring", "utbedring", "refinansiering"]),
+       ordning=st.sampled_from(["startlån", "eie_først"]))
+def test_suggested_change_flips_the_outcome_and_one_step_less_does_not(
+        policy, salary, costs, price, equity, children, banks, flags, formal, ordning):
+    s = copy.deepcopy(FAMILY)
+    s["formål"] = formal
+    s["ordning"] = ordning
+    s["inntekter"][0]["netto_per_måned"] = salary
+    s["bolig"]["boutgifter_per_måned"] = costs
+    s["bolig"]["kjøpesum"] = price if formal in ("kjøp", "oppføring") else None
+    s["bolig"]["kostnad"] = price if formal in ("utbedring", "refinansiering") else None
+    s["egenkapital"] = equity
+    s["husstand"]["barn"] = [{"alder": a} for a in children]
+    s["skjønn"]["avslag_fra_banker"] = banks
+    for key, flag in zip(("langvarige_finansieringsproblemer", "stabil_bosituasjon_haster", "varig_lav_inntekt",
+                          "fare_for_tvangssalg", "boligen_egnet_og_nøktern"), flags):
+        s["skjønn"][key] = flag
+    s["tilknytning"]["folkeregistrert_i_kommunen"] = flags[5]
+    facts = policy.validate(s)
+    decision = policy.evaluate_facts(facts)
+    what_if = assert_smallest(policy, facts, decision)
+    if decision.utfall == policy.model.outcome_default:
+        assert not what_if.changes and not what_if.per_criterion
+
+
+def drammen_low_income():
+    s = copy.deepcopy(FAMILY)
+    s["inntekter"][0]["netto_per_måned"] = 30000
+    return s
+
+
+def test_income_price_and_equity_for_a_refusal():
+    policy = load_policy("drammen")
+    facts = policy.validate(drammen_low_income())
+    decision = policy.evaluate_facts(facts)
+    what_if = assert_smallest(policy, facts, decision)
+    assert decision.utfall == "avslag"
+    found = {c.fact: c for c in what_if.changes}
+    assert set(found) == {"inntekter", "egenkapital", "bolig.kjøpesum"}
+    price = found["bolig.kjøpesum"]
+    assert not price.increased and price.size % 1000 == 0, "prices move in whole thousands (trinn 1000 kr)"
+    assert "finansieringsbevis" in price.text and price.to_dict()["til"] == str(price.new)
+
+
+def test_no_single_change_suffices_then_each_criterion_gets_its_own():
+    policy = load_policy("nasjonal")
+    s = drammen_low_income()
+    s["inntekter"][0]["netto_per_måned"] = 30000
+    s["skjønn"]["avslag_fra_banker"] = 0
+    facts = policy.validate(s)
+    what_if = assert_smallest(policy, facts, policy.evaluate_facts(facts))
+    assert what_if.none_suffices
+    per = {r.id: [c.fact for c in changes] for r, changes in what_if.per_criterion}
+    assert per["bankfinansiering"] == ["skjønn.avslag_fra_banker"]
+    assert "inntekter" in per["betjeningsevne"]
+    bank = what_if.per_criterion[0][1][0]
+    assert bank.new == 1 and bank.text == "dokumentert avslag på lån fra 1 bank(er)"
+
+
+def test_a_scheme_not_offered_suggests_the_ordinary_scheme():
+    policy = load_policy("drammen")
+    s = copy.deepcopy(FAMILY)
+    s["ordning"] = "eie_først"
+    facts = policy.validate(s)
+    what_if = assert_smallest(policy, facts, policy.evaluate_facts(facts))
+    assert [(c.fact, c.new) for c in what_if.changes] == [("ordning", "startlån")]
+
+
+def test_a_granted_decision_needs_no_change():
+    policy = load_policy("nasjonal")
+    decision = policy.evaluate(copy.deepcopy(FAMILY))
+    assert what_would_change(decision).changes == () and not what_would_change(decision).none_suffices
+
+
+@pytest.mark.parametrize("threshold", [1, 2, 3, 17, 1000, 123_457])
+def test_smallest_finds_the_threshold_exactly(threshold):
+    tried = []
+
+    def works(d):
+        tried.append(d)
+        return d >= threshold
+
+    assert _smallest(works, Decimal(1), Decimal(10**9)) == threshold
+    assert len(tried) < 80
+
+
+def test_smallest_respects_the_room_and_the_step():
+    assert _smallest(lambda d: d >= 5000, Decimal(1000), Decimal(4999)) is None
+    assert _smallest(lambda d: d >= 4500, Decimal(1000), Decimal(10**6)) == 5000
+    assert _smallest(lambda d: True, Decimal(1000), Decimal(999)) is None

@@ -1,0 +1,204 @@
+"""The decision letter: golden letters for refused families under every shipped policy, the
+letter's parts, the `begrunnelse` block of the language, and escaping in Markdown and HTML."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+from lark import Lark
+
+from boligregler import load_policy
+from boligregler.cli import main
+from boligregler.explain.letter import build_letter
+from boligregler.model.loader import shipped_policies_dir
+from boligregler.money import load_json
+from boligregler.rendering.letter import render, render_html, render_markdown
+from boligregler.syntax.parser import PARSER_OPTIONS, grammar_path
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden" / "letters"
+UPDATE = bool(os.environ.get("BOLIGREGLER_UPDATE_GOLDEN"))
+POLICIES = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
+FAMILY = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
+
+
+def refused_family() -> dict:
+    """Two adults, two children, too little income, and no registered long-term financing problems."""
+    s = copy.deepcopy(FAMILY)
+    s["inntekter"][0]["netto_per_måned"] = 30000
+    s["skjønn"]["langvarige_finansieringsproblemer"] = False
+    return s
+
+
+def assert_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{name} mangler; kjør med BOLIGREGLER_UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module", params=POLICIES)
+def policy(request):
+    return load_policy(request.param)
+
+
+def test_refusal_letter_for_a_family_matches_golden(policy):
+    decision = policy.evaluate(refused_family())
+    assert decision.utfall == "avslag"
+    assert_golden(f"{policy.id}-avslag-barnefamilie.txt", decision.begrunnelse)
+
+
+@pytest.mark.parametrize("fmt, suffix", [("markdown", "md"), ("html", "html"), ("json", "json")])
+def test_other_formats_match_golden(fmt, suffix):
+    letter = build_letter(load_policy("drammen").evaluate(refused_family()))
+    assert_golden(f"drammen-avslag-barnefamilie.{suffix}", render(letter, fmt))
+
+
+def test_refusal_letter_has_every_part_a_case_worker_needs(policy):
+    letter = build_letter(policy.evaluate(refused_family()))
+    keys = [s.key for s in letter.sections]
+    assert keys[:2] == ["innledning", "vedtak"]
+    for key in ("grunnlag", "vurdering", "barn", "endringer", "klage", "automatisering"):
+        assert key in keys, key
+    vurdering = letter.section("vurdering")
+    failed = [": ikke oppfylt." in i.text for i in vurdering.items]
+    assert failed == sorted(failed, reverse=True), "the criteria that are not met come first"
+    assert all(any(d.startswith("Hjemmel: ") for d in i.details) for i in vurdering.items)
+    behov = next(i for i in vurdering.items if i.text.startswith("Langvarige problemer"))
+    assert any(d.startswith("Unntak a ") and "gjelder ikke" in d for d in behov.details), \
+        "the children's exception is shown as considered"
+    assert policy.model.header["klageinstans"] in letter.section("klage").paragraphs[0]
+
+
+def test_letter_without_children_has_no_childrens_section():
+    s = refused_family()
+    s["husstand"]["barn"] = []
+    letter = build_letter(load_policy("nasjonal").evaluate(s))
+    assert letter.section("barn") is None
+
+
+def test_granted_letter_states_the_loan_and_no_changes():
+    decision = load_policy("nasjonal").evaluate(copy.deepcopy(FAMILY))
+    letter = build_letter(decision)
+    assert decision.utfall == "innvilget"
+    assert letter.section("endringer") is None
+    assert "Søknaden er innvilget" in letter.section("vedtak").paragraphs[0]
+    assert "2\u00a0973\u00a0590 kr" in letter.section("vedtak").paragraphs[0]
+
+
+def test_manual_assessment_lists_what_the_case_worker_must_assess():
+    s = copy.deepcopy(FAMILY)
+    s["tilknytning"]["folkeregistrert_i_kommunen"] = False
+    decision = load_policy("drammen").evaluate(s)
+    letter = build_letter(decision)
+    assert decision.utfall == "manuell_vurdering"
+    manual = letter.section("manuell")
+    assert [i.text.split(":")[0] for i in manual.items] == ["Søkeren er folkeregistrert i Drammen"]
+    assert letter.section("klage") is None, "a manual assessment is not yet a decision one can appeal"
+    assert [c.text for c in letter.what_if.changes] == ["at søkeren er folkeregistrert i kommunen"]
+
+
+def test_exception_that_applies_is_explained():
+    s = copy.deepcopy(FAMILY)
+    s["skjønn"]["langvarige_finansieringsproblemer"] = False
+    s["skjønn"]["stabil_bosituasjon_haster"] = True
+    letter = build_letter(load_policy("nasjonal").evaluate(s))
+    behov = next(i for i in letter.section("vurdering").items if i.text.startswith("Langvarige problemer"))
+    assert "oppfylt etter unntak (bokstav a)" in behov.text
+    assert behov.details[-1].startswith("Unntak a (Barnefamilier") and " gjelder. " in behov.details[-1]
+    assert "Det er lagt til grunn at barna trenger en stabil bosituasjon raskt." in letter.section("barn").paragraphs
+
+
+def test_explain_false_gives_no_letter_and_no_record():
+    decision = load_policy("nasjonal").evaluate(copy.deepcopy(FAMILY), explain=False)
+    assert decision.begrunnelse == ""
+    assert "sporbarhet" not in decision.to_dict()
+
+
+def test_begrunnelse_in_the_record_is_the_text_letter():
+    decision = load_policy("skien").evaluate(refused_family())
+    assert decision.to_dict()["begrunnelse"] == render(build_letter(decision), "tekst")
+
+
+# ---- the language: `begrunnelse { … }` ---------------------------------------------------
+
+
+def test_grammar_builds_in_strict_mode():
+    Lark(grammar_path().read_text(encoding="utf-8"), strict=True, **PARSER_OPTIONS)
+
+
+HOSTILE = """regelverk fiendtlig bygger på nasjonal {
+    navn: "<script>alert('navn')</script> & co"
+    kommune: "Kommune"
+    vedtatt: 2024-01-01
+    kilde: "Test"
+    klageinstans: "<b>klagenemnda</b>"
+}
+overstyr begrunnelse {
+    innledning: "Søknaden om *startlån* [lenke](javascript:x) <img src=x onerror=alert(1)> gjelder {formål}."
+    klage: "# Klage til {klageinstans} | {regelverk_navn}"
+}
+"""
+
+
+def test_html_and_markdown_escape_everything_from_the_policy(tmp_path):
+    (tmp_path / "fiendtlig.pol").write_text(HOSTILE, encoding="utf-8")
+    letter = build_letter(load_policy(tmp_path / "fiendtlig.pol").evaluate(refused_family()))
+    page = render_html(letter)
+    for raw in ("<script>", "<img", "<b>klagenemnda</b>"):
+        assert raw not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;b&gt;klagenemnda&lt;/b&gt;" in page
+    markdown = render_markdown(letter)
+    assert "\\*startlån\\*" in markdown and "\\[lenke\\]" in markdown and "\\<img" in markdown
+    assert "\n\\# Klage til \\<b\\>klagenemnda\\</b\\> \\| \\<script\\>" in markdown
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "kommune.pol"
+    path.write_text('regelverk kommune bygger på nasjonal {\n    navn: "K"\n    kommune: "K"\n    vedtatt: 2024-01-01\n'
+                    '    kilde: "K"\n    klageinstans: "K"\n}\n' + text, encoding="utf-8")
+    return path
+
+
+def codes(tmp_path, text: str) -> list[str]:
+    from boligregler.api import check_policy
+    return [d.code for d in check_policy(write(tmp_path, text)).diagnostics]
+
+
+@pytest.mark.parametrize("text, code", [
+    ('overstyr begrunnelse { innleding: "x" }', "B001"),
+    ('begrunnelse { klage: "x" }', "N005"),
+    ('overstyr begrunnelse { endring bolig.kjøpsum: "x" }', "N001"),
+    ('overstyr begrunnelse { endring bolig.kjøpesum trinn 10 år: "x" }', "B002"),
+    ('overstyr begrunnelse { endring skjønn.hindrer_arbeid til "ja": "x" }', "B002"),
+    ('overstyr begrunnelse { endring inntekter: "x" }', "B002"),
+    ('overstyr begrunnelse { endring inntekter {type: "lønnn"}: "x" }', "T005"),
+    ('overstyr begrunnelse { klage: "{klageinstanse}" }', "N001"),
+    ('overstyr begrunnelse { barn når antall_barn: "x" }', "T002"),
+    ('ordning eie_først { overstyr begrunnelse { klage: "x" } }', "B001"),
+])
+def test_letter_mistakes_are_diagnosed(tmp_path, text, code):
+    assert code in codes(tmp_path, text)
+
+
+def test_overriding_a_section_replaces_all_its_paragraphs(tmp_path):
+    policy = load_policy(write(tmp_path, 'overstyr begrunnelse {\n    klage: "Klag til {kommune} innen tre uker."\n}\n'))
+    letter = build_letter(policy.evaluate(refused_family()))
+    assert letter.section("klage").paragraphs == ("Klag til K innen tre uker.",)
+    assert letter.section("innledning").paragraphs[0].startswith("Vi viser til søknaden"), "others are inherited"
+
+
+def test_shipped_policies_check_clean():
+    assert main(["sjekk", *sorted(str(p) for p in shipped_policies_dir().glob("*.pol"))]) == 0
+
+
+def test_cli_forklar_prints_the_letter(capsys):
+    path = ROOT / "examples" / "familie.json"
+    assert main(["forklar", "nasjonal", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["utfall"] == "innvilget" and out["tittel"] == "Vedtak om startlån"

@@ -1,0 +1,73 @@
+"""The MkDocs plugin and `boligregler docs build`: pages generated from a folder of policies."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from boligregler.cli import main
+from boligregler.site.pages import load_site_policies, site_pages
+from test_site_markdown import write_testby
+
+MKDOCS_YML = textwrap.dedent("""\
+    site_name: Test
+    docs_dir: docs
+    theme: mkdocs
+    plugins:
+      - boligregler:
+          policies: regelverk
+    markdown_extensions: [attr_list, admonition, tables, pymdownx.details, pymdownx.superfences]
+    validation:
+      links: {not_found: warn, anchors: warn, unrecognized_links: warn}
+      nav: {omitted_files: warn, not_found: warn}
+    nav:
+      - Forside: index.md
+      - Regler:
+          - regler/index.md
+          - Sammenligning: regler/sammenligning.md
+    """)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Forside\n\nSe [regelverkene](regler/index.md).\n", encoding="utf-8")
+    (tmp_path / "regelverk").mkdir()
+    write_testby(tmp_path / "regelverk")
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    return tmp_path
+
+
+def test_site_pages_are_an_index_a_comparison_and_one_page_per_policy(project):
+    policies = load_site_policies(project / "regelverk")
+    assert [s.policy.id for s in policies] == ["nasjonal", "testby"]
+    assert policies[1].base is policies[0].policy.model and policies[1].title == "Testby kommune"
+    assert sorted(site_pages(policies)) == ["index.md", "nasjonal.md", "sammenligning.md", "testby.md"]
+
+
+def test_docs_build_generates_the_pages_and_their_navigation(project, capsys):
+    out = project / "ut"
+    assert main(["docs", "--konfig", str(project / "mkdocs.yml"), "build", "--mappe", str(out)]) == 0
+    assert f"Nettstedet er bygd i {out}" in capsys.readouterr().out
+    page = (out / "regler" / "testby" / "index.html").read_text(encoding="utf-8")
+    assert 'id="vilkar-bolig-i-testby"' in page and "Boligen ligger i Testby" in page
+    assert "Resultat: søknaden blir innvilget" in page
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "Testby kommune" in home and "Nasjonal grunnmodell" in home  # added to the nav under Regler
+    assert "Testby" in (out / "regler" / "sammenligning" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_policy_with_errors_stops_the_build_with_every_problem(project, capsys):
+    path = project / "regelverk" / "testby.pol"
+    path.write_text(path.read_text(encoding="utf-8").replace("oppfylt når bolig.i_kommunen",
+                                                             "oppfylt når bolig.i_kommunne"), encoding="utf-8")
+    assert main(["docs", "--konfig", str(project / "mkdocs.yml"), "build", "--mappe", str(project / "ut")]) == 1
+    err = capsys.readouterr().err
+    assert "boligregler: regelverkene i" in err and "har feil" in err
+    assert "testby.pol:27:17" in err and "ukjent felt «i_kommunne»" in err and "mente du «i_kommunen»?" in err
+
+
+def test_docs_build_without_configuration_names_the_file(tmp_path, capsys):
+    assert main(["docs", "--konfig", str(tmp_path / "mkdocs.yml"), "build"]) == 1
+    assert "finner ikke MkDocs-konfigurasjonen" in capsys.readouterr().err
