@@ -38,7 +38,7 @@ class Policy:
         self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[str, Program] = {}
-        self._conditions: dict[int, Any] = {}  # id(expr) → compiled `påkrevd når`; the model keeps expr alive
+        self._conditions: dict[tuple[str, int], Any] = {}  # (scheme, id(expr)) → function; the model keeps expr alive
 
     @property
     def id(self) -> str:
@@ -60,19 +60,23 @@ class Policy:
 
     def validate(self, soknad: Any) -> dict:
         """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
-        base = self.program("")
-
         def required(expr, facts):
             with localcontext(CONTEXT):
-                return bool(self._condition(base, expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
+                return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
 
         return validate_soknad(self.model.schema, soknad, required)
 
-    def _condition(self, program: Program, expr):
-        """A `påkrevd når` condition compiled once."""
-        if id(expr) not in self._conditions:
-            self._conditions[id(expr)] = compile_expression(self.model, program, self._lookup, expr)
-        return self._conditions[id(expr)]
+    def expression(self, expr, ordning: str = ""):
+        """A checked expression of this policy (e.g. a `påkrevd når` condition) as a function of (memo, facts).
+
+        The memo maps `runtime.DATE_KEY` to the søknadsdato and may hold values already computed
+        ("c:navn", "p:navn"); the function is compiled once per scheme and expression.
+        """
+        program = self.program(ordning)
+        key = (program.scheme.id, id(expr))
+        if key not in self._conditions:
+            self._conditions[key] = compile_expression(self.model, program, self._lookup, expr)
+        return self._conditions[key]
 
     def evaluate(self, soknad: Any, *, explain: bool = True) -> Decision:
         """Assess a søknad (a dict as in soknad.md) and return the decision."""

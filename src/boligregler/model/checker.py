@@ -757,7 +757,7 @@ class Checker:
                 self.infer(part, scope)
 
     def check_cycles(self, scheme: SchemeDef) -> None:
-        graph = {name: _names(c.expr) & set(scheme.computations) for name, c in scheme.computations.items()}
+        graph = {name: names_in(c.expr) & set(scheme.computations) for name, c in scheme.computations.items()}
         state: dict[str, int] = {}
         reported: set[frozenset] = set()
 
@@ -855,11 +855,11 @@ class Checker:
             roots |= _names_in_criterion(crit)
         if self.decision:
             for e in self.decision[0].entries:
-                roots |= _names(e.expr)
+                roots |= names_in(e.expr)
         for expr, _ in self.pending_required:
-            roots |= _names(expr)
-        roots |= _names([(s.condition, s.template) for s in self.letter])
-        roots |= _names([(c.condition, template) for c, template, _ in self.pending_levers.values()])
+            roots |= names_in(expr)
+        roots |= names_in([(s.condition, s.template) for s in self.letter])
+        roots |= names_in([(c.condition, template) for c, template, _ in self.pending_levers.values()])
         reachable, todo = set(), list(roots)
         while todo:
             n = todo.pop()
@@ -867,7 +867,7 @@ class Checker:
                 continue
             reachable.add(n)
             if n in self.computations:
-                todo.extend(_names(self.computations[n].expr))
+                todo.extend(names_in(self.computations[n].expr))
         leaf = self.leaf.header.id
         for table in (self.parameters, self.tables, self.computations):
             for name, d in table.items():
@@ -1173,7 +1173,7 @@ def _compatible(want: T.Type, got: T.Type, got_expr: Any = None) -> bool:
     return type(want) is type(got)
 
 
-def _names(e: Any) -> set[str]:
+def names_in(e: Any) -> set[str]:
     """Every bare name an expression mentions (aggregate variables included)."""
     found: set[str] = set()
     stack = [e]
@@ -1189,16 +1189,16 @@ def _names(e: Any) -> set[str]:
 
 
 def _names_in_criterion(c: CriterionDef) -> set[str]:
-    names = _names(c.condition) | _names(c.relevance) | _names([e.condition for e in c.exceptions])
-    names |= _names([(e.explanation, e.not_applied) for e in c.exceptions]) | _names(list(c.explanations.values()))
+    names = names_in(c.condition) | names_in(c.relevance) | names_in([e.condition for e in c.exceptions])
+    names |= names_in([(e.explanation, e.not_applied) for e in c.exceptions]) | names_in(list(c.explanations.values()))
     return names
 
 
 def _names_in_definition(d: Any) -> set[str]:
     if isinstance(d, ast.Compute):
-        return _names(d.expr)
+        return names_in(d.expr)
     if isinstance(d, ast.Criterion):
-        names = _names(d.condition) | _names(d.relevance) | _names([x.condition for x in d.exceptions])
+        names = names_in(d.condition) | names_in(d.relevance) | names_in([x.condition for x in d.exceptions])
         for f in [*d.explanations, *(f for x in d.exceptions for f in x.fields)]:
             if isinstance(f.value, str):
                 names |= {w for w in _template_words(f.value)}

@@ -24,7 +24,7 @@ from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, Decision
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
-from boligregler.model.checker import _names
+from boligregler.model.checker import names_in
 from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
@@ -681,7 +681,7 @@ def computation_order(model: CheckedPolicy, names: Iterable[str], scheme: Scheme
     scheme = scheme or model.base_scheme
     wanted = list(dict.fromkeys(names))
     rank = {n: i for i, n in enumerate(dict.fromkeys([*reference, *scheme.computations]))}
-    deps = {n: {m for m in _names(scheme.computations[n].expr) if m in wanted and m != n} for n in wanted}
+    deps = {n: {m for m in names_in(scheme.computations[n].expr) if m in wanted and m != n} for n in wanted}
     done: list[str] = []
     while len(done) < len(wanted):
         ready = [n for n in wanted if n not in done and deps[n] <= set(done)]
@@ -801,7 +801,7 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
 
     def evaluate(expr: ast.Expr) -> Any:
         with localcontext(CONTEXT):
-            return policy._condition(program, expr)(memo, facts)
+            return policy.expression(expr, decision.ordning)(memo, facts)
 
     describer = Describer(model, scheme, values=decision.values, facts=facts, evaluate=evaluate)
     computed = [n for n in decision.values if n in scheme.computations]
