@@ -11,7 +11,7 @@ from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.decision import Decision, assess, decide
-from boligregler.evaluation.soknad import validate_soknad
+from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
 from boligregler.explain.replay import policy_sha256
 from boligregler.model.checker import check
@@ -38,6 +38,7 @@ class Policy:
         self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[str, Program] = {}
+        self._validator = None
         self._conditions: dict[tuple[str, int], Any] = {}  # (scheme, id(expr)) → function; the model keeps expr alive
 
     @property
@@ -47,6 +48,11 @@ class Policy:
     @property
     def navn(self) -> str:
         return str(self.model.header.get("navn", self.model.id))
+
+    @property
+    def lookup(self) -> runtime.DatedLookup:
+        """The dated parameter and table values, shared by every scheme's program."""
+        return self._lookup
 
     @property
     def warnings(self):
@@ -60,11 +66,12 @@ class Policy:
 
     def validate(self, soknad: Any) -> dict:
         """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
-        def required(expr, facts):
-            with localcontext(CONTEXT):
-                return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
-
-        return validate_soknad(self.model.schema, soknad, required)
+        if self._validator is None:
+            def required(expr, facts):
+                with localcontext(CONTEXT):
+                    return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
+            self._validator = compile_validator(self.model.schema, required)
+        return self._validator(soknad)
 
     def expression(self, expr, ordning: str = ""):
         """A checked expression of this policy (e.g. a `påkrevd når` condition) as a function of (memo, facts).
@@ -101,7 +108,7 @@ class Policy:
             policy={"id": self.id, "navn": self.navn, "sha256": self.sha256},
             søknadsdato=facts["søknadsdato"], beløp=amounts, rente=rente, nedbetalingstid_år=term,
             vilkår=tuple(results), betingelser=conditions,
-            values={k[2:]: v for k, v in M.items() if isinstance(k, str) and k[:2] in ("c:", "p:")},
+            memo=M,
             basis=Basis(self, program, facts, M) if explain else None,
         )
 

@@ -42,6 +42,8 @@ class RoundingMode(enum.Enum):
         return _DECIMAL_MODES[self]
 
 
+_PLACES = {n: Decimal(1).scaleb(-n) for n in range(0, 7)}
+
 _DECIMAL_MODES = {
     RoundingMode.HALV_OPP: decimal.ROUND_HALF_UP,
     RoundingMode.HALV_JEVN: decimal.ROUND_HALF_EVEN,
@@ -52,11 +54,10 @@ _DECIMAL_MODES = {
 
 def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     """Round ``value`` to a multiple of the positive ``unit``; the result has ``unit``'s exponent."""
-    with decimal.localcontext(CONTEXT):
-        if unit <= 0:
-            raise ValueError(f"avrundingsenheten må være positiv, ikke {unit}")
-        steps = (value / unit).quantize(_ONE, rounding=mode.decimal_mode)
-        result = steps * unit
+    if unit <= 0:
+        raise ValueError(f"avrundingsenheten må være positiv, ikke {unit}")
+    steps = CONTEXT.divide(value, unit).quantize(_ONE, rounding=_DECIMAL_MODES[mode], context=CONTEXT)
+    result = CONTEXT.multiply(steps, unit)
     return result.copy_abs() if result.is_zero() else result
 
 
@@ -93,10 +94,9 @@ def parse_money(value: object) -> Decimal:
 
 def _cents(value: Decimal) -> Decimal:
     """Round to øre (half up), dropping the decimals when the amount is whole kroner."""
-    with decimal.localcontext(CONTEXT):
-        rounded = value.quantize(_CENT)
-        if rounded == rounded.to_integral_value():
-            rounded = rounded.quantize(_ONE)
+    rounded = value.quantize(_CENT, context=CONTEXT)
+    if rounded == rounded.to_integral_value():
+        rounded = rounded.quantize(_ONE, context=CONTEXT)
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
@@ -118,22 +118,22 @@ def format_number(value: Decimal, decimals: int | None = None) -> str:
     exactly, without trailing fractional zeros.
     """
     value = _as_decimal(value)
-    with decimal.localcontext(CONTEXT):
-        if decimals is None:
-            value = value.quantize(_ONE) if value == value.to_integral_value() else value.normalize()
-        else:
-            value = value.quantize(Decimal(1).scaleb(-decimals))
+    if decimals is None:
+        value = value.quantize(_ONE, context=CONTEXT) if value == value.to_integral_value() else value.normalize(CONTEXT)
+    else:
+        value = value.quantize(_PLACES[decimals] if decimals in _PLACES else Decimal(1).scaleb(-decimals), context=CONTEXT)
     return _group(value.copy_abs() if value.is_zero() else value)
 
 
 def format_percent(value_fraction: Decimal) -> str:
     """Format a fraction as a percentage with two decimals, e.g. 0.05 → ``5,00 %``."""
-    with decimal.localcontext(CONTEXT):
-        percent = _as_decimal(value_fraction) * 100
+    percent = CONTEXT.multiply(_as_decimal(value_fraction), 100)
     return f"{format_number(percent, decimals=2)}{_NBSP}%"
 
 
 def _as_decimal(value: object) -> Decimal:
+    if type(value) is Decimal:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise TypeError(f"forventet et heltall eller Decimal, ikke {type(value).__name__}")
     return Decimal(value)
@@ -142,11 +142,7 @@ def _as_decimal(value: object) -> Decimal:
 def _group(value: Decimal) -> str:
     """Render a finite Decimal with no-break-space thousand groups, decimal comma and U+2212 minus."""
     whole, _, fraction = f"{value.copy_abs():f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        whole, tail = whole[:-3], whole[-3:]
-        groups.insert(0, tail)
-    text = _NBSP.join([whole, *groups])
+    text = f"{int(whole):,}".replace(",", _NBSP)
     if fraction:
         text += f",{fraction}"
     return (_MINUS if value.is_signed() else "") + text

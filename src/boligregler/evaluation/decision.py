@@ -50,10 +50,18 @@ class Decision:
     nedbetalingstid_år: Decimal | None
     vilkår: tuple[CriterionResult, ...]
     betingelser: tuple[tuple[str, str], ...]
-    values: dict[str, Any] = attrs.field(eq=False, repr=False)  # every computed value, by name
+    memo: dict[str, Any] = attrs.field(eq=False, repr=False)  # the evaluation's memo ("c:navn", "p:navn")
     # What the letter and the replay record are built from (explain.basis.Basis); None: no texts.
     basis: Any = attrs.field(default=None, eq=False, repr=False)
     _built: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every computation and parameter value the assessment used, by name."""
+        if "values" not in self._built:
+            self._built["values"] = {k[2:]: v for k, v in self.memo.items()
+                                     if isinstance(k, str) and k[:2] in ("c:", "p:")}
+        return self._built["values"]
 
     @property
     def begrunnelse(self) -> str:

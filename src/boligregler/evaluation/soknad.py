@@ -3,6 +3,9 @@
 Every problem is reported at once, each with its JSON path
 (`husstand.barn[1].alder: må være et heltall mellom 0 og 17`). Defaults are
 applied only where the schema writes one.
+
+The schema is compiled once into small converter functions (one per field type), so a
+valid søknad costs a few dict lookups per field; paths are formatted only on failure.
 """
 
 from __future__ import annotations
@@ -37,11 +40,33 @@ class SoknadError(BoligreglerError):
         super().__init__("søknaden er ugyldig:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+Path = tuple  # JSON path segments: field names and list indexes, formatted only when a problem is found
+Convert = Callable[[Any, Path, "Run"], Any]
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for segment in path:
+        out += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if out else segment)
+    return out
+
+
+class Run:
+    """The state of one validation: problems found and `påkrevd når` checks still to do."""
+
+    __slots__ = ("problems", "conditional")
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self.conditional: list[tuple[Path, T.FieldSpec]] = []
+
+    def fail(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(format_path(path), message))
 
 
 def _integer(value: Any) -> Decimal | None:
+    if type(value) is int:
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         return None
     try:
@@ -51,136 +76,179 @@ def _integer(value: Any) -> Decimal | None:
     return d if d.is_finite() and d == d.to_integral_value() else None
 
 
-class Validator:
-    def __init__(self, schema: T.Record, required_check: Callable[[Any, dict], bool]):
-        self.schema = schema
-        self.required_check = required_check  # evaluates a `påkrevd når` expression on the facts
-        self.problems: list[Problem] = []
-        self.conditional: list[tuple[str, T.FieldSpec]] = []
+def _integer_converter(unit: str, low, high) -> Convert:
+    low = low if low is not None else (Decimal(0) if unit == "antall" else None)
+    if low is not None and high is not None:
+        message = f"må være et heltall mellom {low} og {high}"
+    elif low is not None:
+        message = f"må være et heltall på minst {low}"
+    else:
+        message = "må være et heltall"
 
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+    def convert(value, path, run):
+        n = _integer(value)
+        if n is None or (low is not None and n < low) or (high is not None and n > high):
+            run.fail(path, message)
+        return n
+    return convert
 
-    def validate(self, data: Any) -> dict:
+
+def _money(value, path, run):
+    try:
+        money = parse_money(value)
+    except ValueError as e:
+        run.fail(path, str(e))
+        return None
+    if money < 0:
+        run.fail(path, "kan ikke være negativt")
+    return money
+
+
+def _number_converter(unit: str) -> Convert:
+    percent = unit in ("%", "prosentpoeng")
+
+    def convert(value, path, run):
+        try:
+            number = parse_money(value)
+        except ValueError:
+            run.fail(path, "må være et tall")
+            return None
+        return number / 100 if percent else number
+    return convert
+
+
+def _bool(value, path, run):
+    if value is not True and value is not False:
+        run.fail(path, "må være true eller false")
+    return value
+
+
+def _text(value, path, run):
+    if not isinstance(value, str):
+        run.fail(path, "må være en tekst")
+    return value
+
+
+def _date(value, path, run):
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    run.fail(path, "må være en dato på formen ÅÅÅÅ-MM-DD")
+    return None
+
+
+def _enum_converter(values: tuple[str, ...]) -> Convert:
+    allowed = frozenset(values)
+
+    def convert(value, path, run):
+        if value not in allowed if isinstance(value, str) else True:
+            guess = suggest(value, values) if isinstance(value, str) else None
+            hint = f"; mente du «{guess}»?" if guess else f"; gyldige verdier: {', '.join(values)}"
+            run.fail(path, f"«{value}» er ikke en gyldig verdi{hint}")
+        return value
+    return convert
+
+
+def _list_converter(element: Convert, min_items: int) -> Convert:
+    too_few = f"må ha minst {min_items} element" + ("er" if min_items > 1 else "")
+
+    def convert(value, path, run):
+        if not isinstance(value, list):
+            run.fail(path, "må være en liste")
+            return []
+        if len(value) < min_items:
+            run.fail(path, too_few)
+        return [element(v, (*path, i), run) for i, v in enumerate(value)]
+    return convert
+
+
+def _record_converter(record: T.Record) -> Convert:
+    fields = [(key, spec, converter(spec.type, spec.low, spec.high)) for key, spec in record.fields.items()]
+    names = tuple(record.fields)
+
+    def fill(data: dict, path: Path, run: Run) -> dict:
+        out: dict[str, Any] = {}
+        if len(data) > len(names) or any(k not in record.fields for k in data):
+            for key in data:
+                if key not in record.fields:
+                    guess = suggest(str(key), names)
+                    run.fail((*path, str(key)), "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""))
+        for key, spec, convert in fields:
+            if key in data:
+                value = data[key]
+                if value is None:
+                    if not spec.nullable:
+                        run.fail((*path, key), "kan ikke være null")
+                    elif spec.required_when is not None:
+                        run.conditional.append(((*path, key), spec))
+                    out[key] = None
+                else:
+                    out[key] = convert(value, (*path, key), run)
+            elif spec.required_when is not None:
+                out[key] = copy.deepcopy(spec.default)
+                run.conditional.append(((*path, key), spec))
+            elif spec.has_default:
+                default = spec.default
+                if isinstance(spec.type, T.Record) and default == {}:
+                    out[key] = convert({}, (*path, key), run)
+                else:
+                    out[key] = copy.deepcopy(default) if isinstance(default, (list, dict)) else default
+            else:
+                run.fail((*path, key), "mangler")
+        return out
+
+    def convert(value, path, run):
+        if not isinstance(value, dict):
+            run.fail(path, "må være et objekt")
+            return {}
+        return fill(value, path, run)
+    return convert
+
+
+def converter(t: T.Type, low=None, high=None) -> Convert:
+    """The converter for one schema type: checks a JSON value and returns the fact."""
+    match t:
+        case T.Num(unit, integer=True):
+            return _integer_converter(unit, low, high)
+        case T.Num(unit) if unit in ("kr", "kr/mnd"):
+            return _money
+        case T.Num(unit):
+            return _number_converter(unit)
+        case T.Bool():
+            return _bool
+        case T.Text():
+            return _text
+        case T.Date():
+            return _date
+        case T.Enum(_, values):
+            return _enum_converter(values)
+        case T.ListOf(element, min_items):
+            return _list_converter(converter(element), min_items)
+        case T.Record():
+            return _record_converter(t)
+    raise AssertionError(t)
+
+
+def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bool]) -> Callable[[Any], dict]:
+    """A function that turns a søknad into facts (Decimal money, dates, defaults) or raises `SoknadError`."""
+    root = _record_converter(schema)
+
+    def validate(data: Any) -> dict:
+        run = Run()
         if not isinstance(data, dict):
-            self.fail("", "søknaden må være et JSON-objekt")
-            raise SoknadError(self.problems)
-        facts = self.record(self.schema, data, "")
-        for path, spec in self.conditional:
+            run.fail((), "søknaden må være et JSON-objekt")
+            raise SoknadError(run.problems)
+        facts = root(data, (), run)
+        for path, spec in run.conditional:
             try:
-                needed = self.required_check(spec.required_when, facts)
+                needed = required_check(spec.required_when, facts)
             except (KeyError, TypeError, EvaluationError):
                 continue  # the condition reads a field that is itself invalid; that problem is reported already
             if needed:
-                self.fail(path, "mangler; feltet er påkrevd for denne søknaden")
-        if self.problems:
-            raise SoknadError(self.problems)
+                run.fail(path, "mangler; feltet er påkrevd for denne søknaden")
+        if run.problems:
+            raise SoknadError(run.problems)
         return facts
-
-    def record(self, record: T.Record, data: dict, path: str) -> dict:
-        out: dict[str, Any] = {}
-        for key in data:
-            if key not in record.fields:
-                guess = suggest(str(key), record.fields)
-                self.fail(_join(path, str(key)), "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""))
-        for key, spec in record.fields.items():
-            here = _join(path, key)
-            if key in data:
-                out[key] = self.value(spec, data[key], here)
-                if out[key] is None and spec.required_when is not None:
-                    self.conditional.append((here, spec))
-            elif spec.required_when is not None:
-                out[key] = copy.deepcopy(spec.default)
-                self.conditional.append((here, spec))
-            elif spec.has_default:
-                out[key] = self.default(spec, here)
-            else:
-                self.fail(here, "mangler")
-        return out
-
-    def default(self, spec: T.FieldSpec, path: str):
-        if isinstance(spec.type, T.Record) and spec.default == {}:
-            return self.record(spec.type, {}, path)
-        return copy.deepcopy(spec.default)
-
-    def value(self, spec: T.FieldSpec, value: Any, path: str):
-        if value is None:
-            if spec.nullable:
-                return None
-            self.fail(path, "kan ikke være null")
-            return None
-        return self.typed(spec.type, value, path, spec.low, spec.high)
-
-    def typed(self, t: T.Type, value: Any, path: str, low=None, high=None):
-        match t:
-            case T.Num(unit, integer=True):
-                n = _integer(value)
-                lo = low if low is not None else (Decimal(0) if unit == "antall" else None)
-                if n is None or (lo is not None and n < lo) or (high is not None and n > high):
-                    if lo is not None and high is not None:
-                        self.fail(path, f"må være et heltall mellom {lo} og {high}")
-                    elif lo is not None:
-                        self.fail(path, f"må være et heltall på minst {lo}")
-                    else:
-                        self.fail(path, "må være et heltall")
-                return n
-            case T.Num(unit) if unit in ("kr", "kr/mnd"):
-                try:
-                    money = parse_money(value)
-                except ValueError as e:
-                    self.fail(path, str(e))
-                    return None
-                if money < 0:
-                    self.fail(path, "kan ikke være negativt")
-                return money
-            case T.Num(unit):
-                try:
-                    number = parse_money(value)
-                except ValueError:
-                    self.fail(path, "må være et tall")
-                    return None
-                return number / 100 if unit in ("%", "prosentpoeng") else number
-            case T.Bool():
-                if not isinstance(value, bool):
-                    self.fail(path, "må være true eller false")
-                return value
-            case T.Text():
-                if not isinstance(value, str):
-                    self.fail(path, "må være en tekst")
-                return value
-            case T.Date():
-                if isinstance(value, str):
-                    try:
-                        return dt.date.fromisoformat(value)
-                    except ValueError:
-                        pass
-                self.fail(path, "må være en dato på formen ÅÅÅÅ-MM-DD")
-                return None
-            case T.Enum(_, values):
-                if value not in values:
-                    guess = suggest(str(value), values) if isinstance(value, str) else None
-                    hint = f"; mente du «{guess}»?" if guess else f"; gyldige verdier: {', '.join(values)}"
-                    self.fail(path, f"«{value}» er ikke en gyldig verdi{hint}")
-                return value
-            case T.ListOf(element, min_items):
-                if not isinstance(value, list):
-                    self.fail(path, "må være en liste")
-                    return []
-                if len(value) < min_items:
-                    self.fail(path, f"må ha minst {min_items} element" + ("er" if min_items > 1 else ""))
-                return [self.typed(element, v, f"{path}[{i}]") if not isinstance(element, T.Record)
-                        else self.nested(element, v, f"{path}[{i}]") for i, v in enumerate(value)]
-            case T.Record():
-                return self.nested(t, value, path)
-        raise AssertionError(t)
-
-    def nested(self, record: T.Record, value: Any, path: str) -> dict:
-        if not isinstance(value, dict):
-            self.fail(path, "må være et objekt")
-            return {}
-        return self.record(record, value, path)
-
-
-def validate_soknad(schema: T.Record, data: Any, required_check: Callable[[Any, dict], bool]) -> dict:
-    """The søknad as facts (Decimal money, date objects, defaults applied); raises `SoknadError`."""
-    return Validator(schema, required_check).validate(data)
+    return validate

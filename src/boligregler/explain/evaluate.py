@@ -33,7 +33,7 @@ class Texts:
         self.basis = basis
         model = basis.policy.model
         self.types = model.expr_types
-        self.interpreter = Interpreter(model, basis.program.scheme, basis.policy._lookup)
+        self.interpreter = Interpreter(model, basis.program.scheme, basis.policy.lookup)
         self.names = {
             "kommune": str(model.header.get("kommune", "")),
             "klageinstans": str(model.header.get("klageinstans", "")),
@@ -69,7 +69,7 @@ def _compiled(policy: Any, ordning: str) -> Program:
     scheme = policy.model.scheme_for(ordning)
     per_scheme = _programs.setdefault(policy.model, {})
     if scheme.id not in per_scheme:
-        per_scheme[scheme.id] = compile_scheme(policy.model, scheme, policy._lookup)
+        per_scheme[scheme.id] = compile_scheme(policy.model, scheme, policy.lookup)
     return per_scheme[scheme.id]
 
 

@@ -106,7 +106,7 @@ class Dependencies:
         match e:
             case ast.Name(n) if n in self.scheme.computations and n not in local:
                 found |= self.computation(n)
-            case ast.Aggregate(kind, var, src, where, body):
+            case ast.Aggregate(_, var, src, where, body):
                 self._walk(src, local, found)
                 inner = {**local, var: self._source(src, local) or ()} if var else local
                 for part in (where, body):

@@ -15,7 +15,6 @@ many undecided criteria read it, then in søknad order.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from decimal import Decimal, localcontext
 from typing import Any
@@ -220,7 +219,7 @@ class _Analysis:
 
     def may_be_required(self, spec: T.FieldSpec) -> bool:
         """Whether a `påkrevd når` fact is, or may be, required by the facts known."""
-        condition = self.policy._condition(self.policy.program(""), spec.required_when)
+        condition = self.policy.expression(spec.required_when)
         try:
             with localcontext(CONTEXT):
                 return bool(condition(self.new_memo(self.facts), self.facts))
@@ -319,7 +318,7 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
         raise SoknadError([Problem("", "søknaden må være et JSON-objekt")])
     dates = [v.valid_from for p in model.parameters.values() for v in p.values]
     gaps = _Gaps(model.schema, set(unknown), max(dates, default=dt.date(2024, 1, 1)))
-    unknown_paths = set(unknown) - {_text(p) for p in _all_paths(model.schema, copy.deepcopy(soknad))}
+    unknown_paths = set(unknown) - {_text(p) for p in _all_paths(model.schema, soknad)}
     if unknown_paths:
         raise SoknadError([Problem(p, "ukjent felt; kan ikke merkes som ukjent") for p in sorted(unknown_paths)])
     filled = gaps.record(model.schema, soknad, ())

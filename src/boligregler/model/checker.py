@@ -524,6 +524,8 @@ class Checker:
                 self.error("B002", f"«{name}» er en sannhetsverdi; skriv «til sann» eller «til usann»", c.target.span)
             elif kind == "valg" and isinstance(target, str):
                 self._check_enum_value(target, t, c.target.span)
+            elif kind == "valg":
+                self.error("B002", f"«{name}» er et valg; skriv verdien i anførselstegn etter «til»", c.target.span)
             elif kind not in ("sannhet", "valg"):
                 self.error("B002", f"«til …» brukes bare for sannhetsverdier og valg, ikke for «{name}»", c.target.span)
         if c.step is not None:
