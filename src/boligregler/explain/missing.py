@@ -25,7 +25,7 @@ from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program
 from boligregler.evaluation.decision import RESULT_WORDS
 from boligregler.evaluation.runtime import EvaluationError, MissingFact
-from boligregler.evaluation.soknad import Problem, SoknadError
+from boligregler.evaluation.soknad import Path, Problem, SoknadError, format_path
 from boligregler.explain.evaluate import _compiled
 from boligregler.model import types as T
 from boligregler.money import CONTEXT
@@ -95,16 +95,6 @@ class Completeness:
 
 # ---- the partial facts ---------------------------------------------------------------------
 
-Path = tuple  # of str keys and int list indices
-
-
-def _text(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
 class _Gaps:
     """Walks the søknad against the schema, filling every missing fact with a valid placeholder."""
 
@@ -120,17 +110,17 @@ class _Gaps:
         out = dict(data)
         for key, spec in record.fields.items():
             here = (*path, key)
-            given = key in data and _text(here) not in self.unknown
+            given = key in data and format_path(here) not in self.unknown
             if isinstance(spec.type, T.Record) and (not given or isinstance(data[key], dict)):
                 out[key] = self.record(spec.type, data.get(key) or {}, here)  # each fact inside on its own
                 continue
             if given and not (data[key] is None and spec.required_when is not None):
                 out[key] = self.nested(spec.type, data[key], here)
                 continue
-            if not given and spec.has_default and spec.required_when is None and _text(here) not in self.unknown:
+            if not given and spec.has_default and spec.required_when is None and format_path(here) not in self.unknown:
                 continue
             (self.conditional if spec.required_when is not None else self.missing).append(here)
-            self.domains[_text(here)] = (here, spec)
+            self.domains[format_path(here)] = (here, spec)
             out[key] = self.placeholder(spec.type, spec)
         return out
 
@@ -173,7 +163,7 @@ def _remove(facts: dict, paths: list[Path], conditional: list[Path]) -> dict:
 def _partial(value: Any, path: Path) -> Any:
     if isinstance(value, dict):
         out = _Partial({k: _partial(v, (*path, k)) for k, v in value.items()})
-        out.path = _text(path)
+        out.path = format_path(path)
         return out
     if isinstance(value, list):
         return [_partial(v, (*path, i)) for i, v in enumerate(value)]
@@ -318,14 +308,14 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
         raise SoknadError([Problem("", "søknaden må være et JSON-objekt")])
     dates = [v.valid_from for p in model.parameters.values() for v in p.values]
     gaps = _Gaps(model.schema, set(unknown), max(dates, default=dt.date(2024, 1, 1)))
-    unknown_paths = set(unknown) - {_text(p) for p in _all_paths(model.schema, soknad)}
+    unknown_paths = set(unknown) - {format_path(p) for p in _all_paths(model.schema, soknad)}
     if unknown_paths:
         raise SoknadError([Problem(p, "ukjent felt; kan ikke merkes som ukjent") for p in sorted(unknown_paths)])
     filled = gaps.record(model.schema, soknad, ())
     facts = _remove(policy.validate(filled), gaps.missing, gaps.conditional)
     ordning = facts["ordning"] if "ordning" in facts else ""
     analysis = _Analysis(policy, facts, gaps, _compiled(policy, ordning))
-    gaps.conditional = [p for p in gaps.conditional if analysis.may_be_required(gaps.domains[_text(p)][1])]
+    gaps.conditional = [p for p in gaps.conditional if analysis.may_be_required(gaps.domains[format_path(p)][1])]
     statuses = analysis.statuses()
     utfall = analysis.outcome(statuses)
     needed: list[str] = []
@@ -335,7 +325,7 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
         Status(c.definition.id, c.definition.title, c.definition.kind, c.definition.hjemmel, r,
                analysis.explanation(c, r) if r is not None else "", tuple(reads) if r is None else ())
         for c, r, reads in statuses)
-    missing = tuple(_text(p) for p in sorted([*gaps.missing, *gaps.conditional], key=_order(model.schema)))
+    missing = tuple(format_path(p) for p in sorted([*gaps.missing, *gaps.conditional], key=_order(model.schema)))
     descriptions = {p: gaps.domains[p][1].doc for p in [*missing, *needed] if p in gaps.domains and gaps.domains[p][1].doc}
     return Completeness(missing, tuple(needed), utfall, vilkår, descriptions)
 
