@@ -14,7 +14,6 @@ complete files may produce no diagnostic that is not announced.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shlex
@@ -27,7 +26,6 @@ from boligregler.api import load_policy
 from boligregler.cli import build_parser
 from boligregler.commands.sjekk import diagnostics_for
 from boligregler.diagnostics import Severity, render_text
-from boligregler.model import loader
 from boligregler.model.checker import CODES, FUNCTIONS
 from boligregler.money import RoundingMode
 from boligregler.syntax.parser import lark_parser
@@ -107,14 +105,6 @@ def test_every_pol_snippet_is_marked():
         assert s.kind in ("fil", "fragment"), f"{s}: mark the block with <!-- fil --> or <!-- fragment -->"
         unknown = [w for w in s.words[1:] if w not in ("fortsetter", "feil", "advarsel") and not CODE.match(w)]
         assert not unknown, f"{s}: unknown words in the mark: {unknown}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def parse_each_file_once():
-    """Every snippet builds on nasjonal; parse that file once for the whole module (results are immutable)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(loader, "parse_policy", functools.lru_cache(maxsize=None)(loader.parse_policy))
-        yield
 
 
 @pytest.mark.parametrize("index", range(len(POL)), ids=[f"linje{s.line}" for s in POL])

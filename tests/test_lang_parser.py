@@ -15,7 +15,8 @@ from lark import Lark
 from boligregler.diagnostics import PolicyError, Span
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.syntax import ast
-from boligregler.syntax.parser import grammar_path, parse_expression, parse_policy, parse_template
+from boligregler.syntax.parser import grammar_path, parse_expression, parse_policy
+from boligregler.syntax.template import parse_template
 
 HEADER = "regelverk prøve {\n}\n"
 

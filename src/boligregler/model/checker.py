@@ -23,7 +23,7 @@ from boligregler.model.policy import (
 )
 from boligregler.money import RoundingMode
 from boligregler.syntax import ast
-from boligregler.syntax.parser import parse_template
+from boligregler.syntax.template import parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
@@ -107,7 +107,8 @@ class Checker:
         self.expr_types: dict[int, T.Type] = {}
         self.removed: list[tuple[str, str]] = []
         self.pending_required: list[tuple[ast.Expr, str]] = []
-        self.failed_overrides: set[str] = set()  # already reported as N003; not also reported as unused  # `påkrevd når` conditions, checked last
+        self.failed_overrides: set[str] = set()
+        self.expressions = {f.path: f.expressions for f in files}  # pre-parsed template holes per file  # already reported as N003; not also reported as unused  # `påkrevd når` conditions, checked last
         self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
         self.letter: list[LetterSection] = []
         self.pending_levers: dict[tuple[str, ...], tuple[ast.LetterChange, ast.Template, Origin]] = {}
@@ -426,7 +427,7 @@ class Checker:
             self.error("T002", f"«{f.name}» må være en tekst i anførselstegn", f.value_span)
             return None
         try:
-            return parse_template(f.value, f.value_span, self.file)
+            return parse_template(f.value, f.value_span, self.file, self.expressions.get(self.file))
         except PolicyError as e:
             self.diagnostics.extend(e.diagnostics)
             return None
@@ -472,7 +473,7 @@ class Checker:
 
     def _letter_template(self, text: str, span: Span | None) -> ast.Template | None:
         try:
-            return parse_template(text, span, self.file)
+            return parse_template(text, span, self.file, self.expressions.get(self.file))
         except PolicyError as e:
             self.diagnostics.extend(e.diagnostics)
             return None

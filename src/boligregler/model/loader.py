@@ -8,7 +8,7 @@ from pathlib import Path
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, suggest
 from boligregler.syntax import ast
-from boligregler.syntax.parser import parse_policy
+from boligregler.syntax.cache import cached_parse
 
 
 def shipped_policies_dir() -> Path:
@@ -70,7 +70,7 @@ def load_chain(path: str | Path) -> list[ast.PolicyFile]:
 @functools.lru_cache(maxsize=64)
 def _parse(path: str, text: str) -> ast.PolicyFile:
     """Parse once per process: a baseline shared by several policies is read once (trees are immutable)."""
-    return parse_policy(text, path)
+    return cached_parse(text, path)
 
 
 def _find_base(child: Path, name: str) -> Path | None:

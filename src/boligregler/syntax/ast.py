@@ -496,3 +496,5 @@ class PolicyFile:
     doc: str
     header: Header
     items: tuple[Item, ...]
+    # `{uttrykk}` holes of texts that needed the parser, by (text, line, column); see syntax.template
+    expressions: dict = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)

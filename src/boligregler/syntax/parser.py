@@ -7,6 +7,7 @@ is parsed on its own so that one mistake does not hide the next.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -16,7 +17,6 @@ import re
 import sys
 import tempfile
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 import lark
@@ -27,16 +27,9 @@ from lark.lexer import TerminalDef
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.syntax import ast
+from boligregler.syntax.cache import private_dir, user_cache_dir
+from boligregler.syntax.grammar import grammar_path
 
-GRAMMAR_NAME = "boligregler.lark"
-
-
-def grammar_path() -> Path:
-    """The grammar file: inside an installed wheel, else the repository's `grammar/`."""
-    packaged = resources.files("boligregler") / "_grammar" / GRAMMAR_NAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "grammar" / GRAMMAR_NAME
 
 
 PARSER_OPTIONS = {"parser": "lalr", "propagate_positions": True, "start": ["start", "expr", "fragment"]}
@@ -60,7 +53,7 @@ def load_lark_parser(cache_dir: Path | None) -> Lark:
     grammar = grammar_path().read_text(encoding="utf-8")
     key = parser_cache_key(grammar)
     path = cache_dir / f"parser-{key[:40]}.json" if cache_dir is not None else None
-    if path is not None and _private_dir(cache_dir):
+    if path is not None and private_dir(cache_dir):
         try:
             stored = json.loads(path.read_text(encoding="utf-8"), object_hook=_from_json)
             if stored["key"] == key:
@@ -84,35 +77,9 @@ def parser_cache_key(grammar: str) -> str:
     return h.hexdigest()
 
 
-def user_cache_dir() -> Path | None:
-    """`$BOLIGREGLER_CACHE_DIR` (empty: no cache), else the platform's per-user cache folder."""
-    override = os.environ.get("BOLIGREGLER_CACHE_DIR")
-    if override is not None:
-        return Path(override) if override else None
-    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
-    if base:
-        return Path(base) / "boligregler"
-    try:
-        return Path.home() / ".cache" / "boligregler"
-    except RuntimeError:  # no home directory
-        return None
-
-
-def _private_dir(folder: Path) -> bool:
-    """Create `folder` for this user only; False if it cannot be, or others may write to it."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = folder.stat()
-    except OSError:
-        return False
-    if hasattr(os, "getuid"):
-        return st.st_uid == os.getuid() and not st.st_mode & 0o022
-    return True
-
-
 def _store_parser(parser: Lark, key: str, path: Path) -> None:
     """Write the serialized parser atomically; a cache that cannot be written is skipped."""
-    if not _private_dir(path.parent):
+    if not private_dir(path.parent):
         return
     data, memo = parser.memo_serialize([TerminalDef, Rule])
     tmp = None
@@ -796,7 +763,36 @@ def parse_policy(text: str, path: str = "<policy>") -> ast.PolicyFile:
         raise PolicyError(tuple(_all_syntax_errors(text, path, e)), {path: text}) from None
     if problems:
         raise PolicyError(tuple(problems), {path: text})
-    return ast.PolicyFile(path, text, doc, header, items)
+    return ast.PolicyFile(path, text, doc, header, items, expressions=_template_expressions(text, path))
+
+
+STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _template_expressions(text: str, path: str) -> dict:
+    """Parse now the `{uttrykk}` holes of texts that need the parser, keyed as `parse_template` looks them up.
+
+    Explanation texts are checked later, but a file read from the syntax-tree cache then needs no parser.
+    A hole that does not parse is left out; the checker reports it when it reads the text.
+    """
+    from boligregler.syntax.template import HOLE, dotted_name
+    found = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    for m in STRING_TOKEN.finditer(text):
+        if "{" not in m.group(0):
+            continue
+        line = bisect.bisect_right(line_starts, m.start())
+        base = m.start() - line_starts[line - 1] + 2  # 1-based column of the first character inside the quotes
+        for hole in HOLE.finditer(unquote(m.group(0))):
+            expr_text = hole.group(1)
+            if expr_text is None or dotted_name(expr_text, line, base + hole.start(1)) is not None:
+                continue
+            try:
+                found[(expr_text, line, base + hole.start(1))] = parse_expression(
+                    expr_text, path, line, base + hole.start(1))
+            except PolicyError:
+                pass
+    return found
 
 
 def parse_expression(text: str, path: str = "<uttrykk>", line: int = 1, column: int = 1):
@@ -809,47 +805,3 @@ def parse_expression(text: str, path: str = "<uttrykk>", line: int = 1, column: 
     if problems:
         raise PolicyError(tuple(problems), {})
     return expr
-
-
-HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-
-DOTTED = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
-KEYWORDS_IN_EXPRESSIONS = {"hvis", "så", "ellers", "og", "eller", "ikke", "i", "sann", "usann", "ingen", "sum",
-                           "antall", "finnes", "alle", "hver", "der", "for"}
-
-
-def _dotted_name(text: str, line: int, column: int):
-    """`navn` or `post.felt` without the parser: most template holes are just that."""
-    if not DOTTED.fullmatch(text) or any(p in KEYWORDS_IN_EXPRESSIONS for p in text.split(".")):
-        return None
-    parts = text.split(".")
-    node = ast.Name(parts[0], span=Span(line, column, line, column + len(parts[0])))
-    for part in parts[1:]:
-        end = column + len(text[: text.index(part, node.span.end_column - column) + len(part)])
-        node = ast.Attribute(node, part, span=Span(line, column, line, end))
-    return node
-
-
-def parse_template(text: str, span: Span | None, path: str) -> ast.Template:
-    """Split `"… {uttrykk} …"` into text and parsed expressions (`{{`/`}}` are literal braces)."""
-    parts: list = []
-    pos = 0
-    line = span.line if span else 1
-    base_col = (span.column + 1) if span else 1
-    for m in HOLE.finditer(text):
-        parts.append(text[pos:m.start()])
-        if m.group(1) is None:
-            parts.append(m.group(0)[0])
-        else:
-            parts.append(_dotted_name(m.group(1), line, base_col + m.start(1))
-                         or parse_expression(m.group(1), path, line, base_col + m.start(1)))
-        pos = m.end()
-    parts.append(text[pos:])
-    merged: list = []
-    for p in parts:
-        if isinstance(p, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += p
-        elif p != "":
-            merged.append(p)
-    return ast.Template(tuple(merged), span=span)

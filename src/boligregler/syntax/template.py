@@ -1,0 +1,62 @@
+"""Explanation and letter texts with `{uttrykk}` holes, split into text and expressions.
+
+Kept apart from the parser: most holes are plain names (`{lånebehov}`) built here directly,
+and the rest were parsed when the file was read (`PolicyFile.expressions`), so checking a
+policy from the syntax-tree cache never needs Lark.
+"""
+
+from __future__ import annotations
+
+import re
+
+from boligregler.diagnostics import Span
+from boligregler.syntax import ast
+
+HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+DOTTED = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+KEYWORDS_IN_EXPRESSIONS = {"hvis", "så", "ellers", "og", "eller", "ikke", "i", "sann", "usann", "ingen", "sum",
+                           "antall", "finnes", "alle", "hver", "der", "for"}
+
+
+def dotted_name(text: str, line: int, column: int):
+    """`navn` or `post.felt` as a syntax tree, or None if the hole is anything else."""
+    if not DOTTED.fullmatch(text) or any(p in KEYWORDS_IN_EXPRESSIONS for p in text.split(".")):
+        return None
+    parts = text.split(".")
+    node = ast.Name(parts[0], span=Span(line, column, line, column + len(parts[0])))
+    for part in parts[1:]:
+        end = column + len(text[: text.index(part, node.span.end_column - column) + len(part)])
+        node = ast.Attribute(node, part, span=Span(line, column, line, end))
+    return node
+
+
+def parse_template(text: str, span: Span | None, path: str, known: dict | None = None) -> ast.Template:
+    """Split `"… {uttrykk} …"` into text and expressions (`{{`/`}}` are literal braces).
+
+    `known` holds holes already parsed, keyed by (text, line, column); others go to the parser.
+    Raises `PolicyError` for a hole that is not a valid expression.
+    """
+    parts: list = []
+    pos = 0
+    line = span.line if span else 1
+    base_col = (span.column + 1) if span else 1
+    for m in HOLE.finditer(text):
+        parts.append(text[pos:m.start()])
+        if m.group(1) is None:
+            parts.append(m.group(0)[0])
+        else:
+            column = base_col + m.start(1)
+            expr = dotted_name(m.group(1), line, column) or (known or {}).get((m.group(1), line, column))
+            if expr is None:
+                from boligregler.syntax.parser import parse_expression
+                expr = parse_expression(m.group(1), path, line, column)
+            parts.append(expr)
+        pos = m.end()
+    parts.append(text[pos:])
+    merged: list = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif p != "":
+            merged.append(p)
+    return ast.Template(tuple(merged), span=span)
