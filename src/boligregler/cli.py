@@ -15,6 +15,27 @@ from boligregler import __version__, commands
 from boligregler.diagnostics import BoligreglerError
 
 
+# argparse's own messages, in Norwegian (argparse looks them up through its module-level `_`).
+ARGPARSE_NORWEGIAN = {
+    "usage: ": "bruk: ",
+    "positional arguments": "argumenter",
+    "options": "valg",
+    "show this help message and exit": "vis denne hjelpeteksten og avslutt",
+    "show program's version number and exit": "vis versjonen og avslutt",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: feil: %(message)s\n",
+    "the following arguments are required: %s": "disse argumentene mangler: %s",
+    "unrecognized arguments: %s": "ukjente argumenter: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldig valg: %(value)r (velg blant %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "expected one argument": "forventet én verdi",
+    "expected at least one argument": "forventet minst én verdi",
+    "invalid %(type)s value: %(value)r": "ugyldig %(type)s-verdi: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig valg: %(option)s kan bety %(matches)s",
+    "not allowed with argument %s": "kan ikke brukes sammen med %s",
+    "one of the arguments %s is required": "ett av argumentene %s må oppgis",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boligregler",
@@ -28,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argparse._ = lambda text: ARGPARSE_NORWEGIAN.get(text, text)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -180,3 +180,12 @@ def _span_json(span: Span | None) -> dict:
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     """Render diagnostics as an indented JSON array."""
     return json.dumps(to_json(diagnostics), indent=2, ensure_ascii=False)
+
+
+def file_problem(path: object, action: str, error: OSError) -> BoligreglerError:
+    """A Norwegian message for a file that cannot be read or written, e.g. «x.json: kan ikke lese filen (finnes ikke)»."""
+    import errno
+    reasons = {errno.ENOENT: "finnes ikke", errno.EACCES: "mangler tilgang", errno.EISDIR: "er en mappe",
+               errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem"}
+    reason = reasons.get(error.errno, error.strerror or "ukjent feil")
+    return BoligreglerError(f"{path}: kan ikke {action} filen ({reason})")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from boligregler.commands.vurder import read_soknad
-from boligregler.diagnostics import BoligreglerError
+from boligregler.diagnostics import BoligreglerError, file_problem
 from boligregler.explain.replay import describe, verify
 
 
@@ -34,7 +34,7 @@ def run(args) -> int:
     try:
         text = Path(args.vedtak).read_text(encoding="utf-8")
     except OSError as e:
-        raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen ({e.strerror})") from None
+        raise file_problem(args.vedtak, "lese", e) from None
     replay = verify(text, read_soknad(args.soknad), args.regelverk, name=args.vedtak)
     if args.format == "json":
         print(json.dumps({

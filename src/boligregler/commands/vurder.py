@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import attrs
 
 from boligregler.api import Policy, load_policy
-from boligregler.diagnostics import BoligreglerError, suggest
+from boligregler.diagnostics import BoligreglerError, file_problem, suggest
 from boligregler.model import types as T
 from boligregler.money import load_json
 from boligregler.rendering.text import render_decision
@@ -52,7 +52,7 @@ def read_soknad(path: str):
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as e:
-        raise BoligreglerError(f"{path}: kan ikke lese filen ({e.strerror})") from None
+        raise file_problem(path, "lese", e) from None
     try:
         return load_json(text)
     except json.JSONDecodeError as e:
@@ -82,7 +82,7 @@ def output(path: str | None):
     try:
         f = open(path, "w", encoding="utf-8", newline="\n")
     except OSError as e:
-        raise BoligreglerError(f"{path}: kan ikke skrive filen ({e.strerror})") from None
+        raise file_problem(path, "skrive", e) from None
     with f:
         yield f
 
@@ -173,7 +173,7 @@ def read_text(path: str) -> str:
             return sys.stdin.read()
         return Path(path).read_text(encoding="utf-8-sig")
     except OSError as e:
-        raise BoligreglerError(f"{path}: kan ikke lese filen ({e.strerror})") from None
+        raise file_problem(path, "lese", e) from None
     except UnicodeDecodeError:
         raise BoligreglerError(f"{path}: filen er ikke UTF-8-tekst") from None
 

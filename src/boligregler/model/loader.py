@@ -6,7 +6,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-from boligregler.diagnostics import Diagnostic, PolicyError, Severity, suggest
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, file_problem, suggest
 from boligregler.syntax import ast
 from boligregler.syntax.cache import cached_parse
 
@@ -37,6 +37,9 @@ def read_text(path: Path) -> str:
         raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
     except UnicodeDecodeError:
         raise PolicyError((Diagnostic("S006", Severity.ERROR, "filen er ikke UTF-8-tekst", str(path), None),), {}) from None
+    except OSError as e:
+        message = str(file_problem(path, "lese", e)).split(": ", 1)[1]
+        raise PolicyError((Diagnostic("N006", Severity.ERROR, message, str(path), None),), {}) from None
 
 
 def load_chain(path: str | Path) -> list[ast.PolicyFile]:
