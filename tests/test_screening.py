@@ -58,7 +58,7 @@ def test_jsonl_gives_one_decision_per_line_and_reports_bad_records(tmp_path, cap
     assert [d["linje"] for d in decisions] == [1, 4, 6]
     assert decisions[1]["referanse"] == "leietaker-17" and "referanse" not in decisions[0]
     for d, soknad in zip(decisions, [good[0], good[1], good[2]]):
-        expected = nasjonal.evaluate(soknad).to_dict()
+        expected = nasjonal.evaluate(soknad).to_dict(letter=False)
         assert {k: v for k, v in d.items() if k not in ("linje", "referanse")} == expected
     assert f"{path}:2: ugyldig JSON" in err
     assert f"{path}:5: søknaden er ugyldig:\n  formål: «kjøpe» er ikke en gyldig verdi; mente du «kjøp»?" in err
@@ -107,7 +107,7 @@ def test_a_csv_row_is_the_same_søknad_as_its_json(tmp_path, capsys, nasjonal):
     (line,) = capsys.readouterr().out.splitlines()
     decision = json.loads(line)
     assert decision.pop("linje") == 2 and decision.pop("referanse") == "familien"
-    assert decision == nasjonal.evaluate(FAMILIE).to_dict()
+    assert decision == nasjonal.evaluate(FAMILIE).to_dict(letter=False)
 
 
 def test_csv_cells_in_norwegian_spreadsheet_style(nasjonal):
@@ -203,3 +203,12 @@ def test_spreadsheet_amounts_read_as_the_same_decimal(kroner, ore, group):
     digits = f"{kroner:,}".replace(",", group)
     cell = f"{digits},{ore:02d}"
     assert Decimal(_cell_value(cell, T.Num("kr"))) == Decimal(kroner) + Decimal(ore) / 100
+
+
+def test_letters_only_on_request(tmp_path, capsys, nasjonal):
+    path = write_jsonl(tmp_path / "søknader.jsonl", [json.dumps(FAMILIE, default=str, ensure_ascii=False)])
+    assert run("nasjonal", str(path)) == 0
+    assert "begrunnelse" not in json.loads(capsys.readouterr().out)
+    assert run("nasjonal", str(path), "--begrunnelse") == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["begrunnelse"] == nasjonal.evaluate(FAMILIE).begrunnelse

@@ -45,6 +45,9 @@ def register(sub) -> None:
     p.add_argument("--inndata", choices=["json", "jsonl", "csv"],
                    help="formatet til SØKNAD (standard: etter filendelsen; json for standard inn)")
     p.add_argument("--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut")
+    p.add_argument("--begrunnelse", action="store_true",
+                   help="ta med vedtaksbrevet (begrunnelse) på hver linje når mange søknader vurderes; "
+                        "det er utelatt som standard fordi det tar langt mer tid enn selve vurderingen")
     p.set_defaults(handler=run)
 
 
@@ -63,7 +66,7 @@ def run(args) -> int:
     policy = load_policy(args.policy)
     kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(), "json")
     if kind != "json":
-        return screen(policy, args.soknad, kind, args.ut)
+        return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse)
     decision = policy.evaluate(read_soknad(args.soknad))
     with output(args.ut) as out:
         if args.format == "json":
@@ -100,7 +103,7 @@ class Record:
     problem: str | None = None
 
 
-def screen(policy: Policy, path: str, kind: str, out_path: str | None) -> int:
+def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: bool = False) -> int:
     """Assess every søknad in a JSON Lines or CSV file; exit code 1 if any record was bad."""
     text = read_text(path)
     records = read_jsonl(text) if kind == "jsonl" else read_csv(text, policy.model.schema, path)
@@ -118,7 +121,7 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None) -> int:
                 else:
                     counts[decision.utfall] += 1
                     head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
-                    print(json.dumps(head | decision.to_dict(), ensure_ascii=False), file=out)
+                    print(json.dumps(head | decision.to_dict(letter=letters), ensure_ascii=False), file=out)
             if problem is not None:
                 bad.append(record.line)
                 if progress:

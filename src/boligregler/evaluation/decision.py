@@ -82,8 +82,12 @@ class Decision:
             self._built["sporbarhet"] = record(self)
         return self._built["sporbarhet"]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON record of vedtak.md: money as strings, stable key order."""
+    def to_dict(self, *, letter: bool = True) -> dict[str, Any]:
+        """The JSON record of vedtak.md: money as strings, stable key order.
+
+        `letter=False` leaves out `begrunnelse` (the decision letter, whose search for what would
+        change the outcome is the costly part), e.g. when screening many søknader.
+        """
         out: dict[str, Any] = {
             "utfall": self.utfall,
             "ordning": self.ordning,
@@ -98,7 +102,8 @@ class Decision:
             out["nedbetalingstid_år"] = int(self.nedbetalingstid_år)
         out["vilkår"] = [c.to_dict() for c in self.vilkår]
         out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
-        out["begrunnelse"] = self.begrunnelse
+        if letter:
+            out["begrunnelse"] = self.begrunnelse
         if self.basis is not None:
             out["sporbarhet"] = self.sporbarhet
         return out
