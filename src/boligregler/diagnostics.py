@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import errno
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -182,10 +183,15 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps(to_json(diagnostics), indent=2, ensure_ascii=False)
 
 
+_FILE_PROBLEMS = {errno.ENOENT: "finnes ikke", errno.EACCES: "mangler tilgang", errno.EISDIR: "er en mappe",
+                  errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem"}
+
+
+def file_reason(error: OSError) -> str:
+    """Why a file cannot be used, in Norwegian: «finnes ikke», «mangler tilgang», …"""
+    return _FILE_PROBLEMS.get(error.errno, error.strerror or "ukjent feil")
+
+
 def file_problem(path: object, action: str, error: OSError) -> BoligreglerError:
     """A Norwegian message for a file that cannot be read or written, e.g. «x.json: kan ikke lese filen (finnes ikke)»."""
-    import errno
-    reasons = {errno.ENOENT: "finnes ikke", errno.EACCES: "mangler tilgang", errno.EISDIR: "er en mappe",
-               errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem"}
-    reason = reasons.get(error.errno, error.strerror or "ukjent feil")
-    return BoligreglerError(f"{path}: kan ikke {action} filen ({reason})")
+    return BoligreglerError(f"{path}: kan ikke {action} filen ({file_reason(error)})")

@@ -23,7 +23,7 @@ from boligregler.model.policy import (
 )
 from boligregler.money import RoundingMode
 from boligregler.syntax import ast
-from boligregler.syntax.template import parse_template
+from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
@@ -37,10 +37,7 @@ KINDS = ("absolutt", "hovedregel", "informasjon")
 RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
 OUTCOMES = ("innvilget", "avslag", "manuell_vurdering")
 DECISION_SPECIAL = {"rente": "%", "nedbetalingstid_år": "år"}
-RESERVED = {
-    "hvis", "så", "ellers", "og", "eller", "ikke", "i", "sum", "antall", "finnes", "alle", "hver",
-    "der", "for", "sann", "usann", "ingen", "utfall", "tilbudte_ordninger",
-}
+RESERVED = KEYWORDS_IN_EXPRESSIONS | {"utfall", "tilbudte_ordninger"}
 
 BUILTINS = {
     # name: (argument units, result unit)
@@ -100,15 +97,15 @@ class Checker:
         self.computations: dict[str, ComputeDef] = {}
         self.criteria: dict[str, CriterionDef] = {}
         self.conditions: dict[str, ConditionDef] = {}
-        self.schemes: dict[str, tuple[ast.Scheme, str, str]] = {}  # id → (node, policy, file)
+        self.schemes: dict[str, tuple[ast.Scheme, str, str, str]] = {}  # id → (node, policy, file, doc)
         self.outcome: tuple[ast.Outcome, str] | None = None
         self.decision: tuple[ast.DecisionMap, str] | None = None
         self.examples: list[ExampleDef] = []
         self.expr_types: dict[int, T.Type] = {}
         self.removed: list[tuple[str, str]] = []
-        self.pending_required: list[tuple[ast.Expr, str]] = []
-        self.failed_overrides: set[str] = set()
-        self.expressions = {f.path: f.expressions for f in files}  # pre-parsed template holes per file  # already reported as N003; not also reported as unused  # `påkrevd når` conditions, checked last
+        self.pending_required: list[tuple[ast.Expr, str]] = []  # `påkrevd når` conditions, checked last
+        self.failed_overrides: set[str] = set()  # already reported as N003; not also reported as unused
+        self.expressions = {f.path: f.expressions for f in files}  # pre-parsed template holes per file
         self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
         self.letter: list[LetterSection] = []
         self.pending_levers: dict[tuple[str, ...], tuple[ast.LetterChange, ast.Template, Origin]] = {}
@@ -426,8 +423,12 @@ class Checker:
         if not isinstance(f.value, str):
             self.error("T002", f"«{f.name}» må være en tekst i anførselstegn", f.value_span)
             return None
+        return self.template_text(f.value, f.value_span)
+
+    def template_text(self, text: str, span: Span | None) -> ast.Template | None:
+        """`text` split into text and expressions; a hole that does not parse is reported, giving None."""
         try:
-            return parse_template(f.value, f.value_span, self.file, self.expressions.get(self.file))
+            return parse_template(text, span, self.file, self.expressions.get(self.file))
         except PolicyError as e:
             self.diagnostics.extend(e.diagnostics)
             return None
@@ -463,20 +464,13 @@ class Checker:
                 self.error("B001", f"ukjent avsnitt «{t.name}» i begrunnelse", t.span,
                            self._hint(t.name, LETTER_SECTIONS) or [f"gyldige avsnitt: {', '.join(LETTER_SECTIONS)}"])
                 continue
-            template = self._letter_template(t.text, t.text_span)
+            template = self.template_text(t.text, t.text_span)
             if template is not None:
                 self.letter.append(LetterSection(t.name, t.condition, template, self.origin(t.span)))
         for c in d.changes:
-            template = self._letter_template(c.text, c.text_span)
+            template = self.template_text(c.text, c.text_span)
             if template is not None:
                 self.pending_levers[c.path] = (c, template, self.origin(c.span))
-
-    def _letter_template(self, text: str, span: Span | None) -> ast.Template | None:
-        try:
-            return parse_template(text, span, self.file, self.expressions.get(self.file))
-        except PolicyError as e:
-            self.diagnostics.extend(e.diagnostics)
-            return None
 
     def resolve_levers(self) -> tuple[Lever, ...]:
         levers = []
@@ -678,12 +672,11 @@ class Checker:
         schemes = {sid: self.build_scheme(sid, node, policy, file, doc, base_scheme)
                    for sid, (node, policy, file, doc) in self.schemes.items()}
         ordning = self.schema.fields.get("ordning")
-        self.offered = T.SetOf(ordning.type) if ordning and isinstance(ordning.type, T.Enum) else T.SetOf(T.Enum("ordning", ()))
-        if ordning is not None and isinstance(ordning.type, T.Enum):
-            for sid, (node, *_rest) in self.schemes.items():
-                if sid not in ordning.type.values:
-                    self.file = _rest[1]
-                    self._check_enum_value(sid, ordning.type, node.span)
+        choices = ordning.type if ordning and isinstance(ordning.type, T.Enum) else T.Enum("ordning", ())
+        self.offered = T.SetOf(choices)
+        for sid, (node, _policy, file, _doc) in self.schemes.items():
+            self.file = file
+            self._check_enum_value(sid, choices, node.span)
         for scheme in [base_scheme, *schemes.values()]:
             self.check_scheme(scheme)
         levers = self.resolve_levers()
@@ -695,8 +688,8 @@ class Checker:
             self.infer_bool(expr, _Scope(self, base_scheme.computations), "«påkrevd når»")
         outcome_rules, outcome_default = self.check_outcome()
         decision = self.check_decision(base_scheme)
-        self.check_examples(decision)
-        self.report_unused()
+        self.check_examples(decision, schemes)
+        self.report_unused(schemes)
         header = {f.name: (f.value.value if isinstance(f.value, ast.Word) else f.value) for f in self.leaf.header.fields}
         sources = {f.path: f.source for f in self.files}
         return CheckedPolicy(
@@ -817,14 +810,9 @@ class Checker:
             entries.append((e.key, e.expr))
         return tuple(entries)
 
-    def check_examples(self, decision) -> None:
+    def check_examples(self, decision, schemes: dict[str, SchemeDef]) -> None:
         keys = {k for k, _ in decision}
-        criteria = set(self.criteria)
-        for s_node, *_ in self.schemes.values():
-            for item in s_node.items:
-                d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
-                if isinstance(d, ast.Criterion):
-                    criteria.add(d.name)
+        criteria = set(self.criteria) | {c.id for scheme in schemes.values() for c in scheme.criteria}
         for ex in self.examples:
             if ex.origin.policy != self.leaf.header.id or not ex.expected:
                 continue
@@ -848,14 +836,12 @@ class Checker:
                     self.error("E001", f"ukjent nøkkel «{key}» under «forventet» i «{ex.name}»", ex.origin.span,
                                self._hint(key, ("utfall", "beløp", "vilkår", "rente", "nedbetalingstid_år", "betingelser")))
 
-    def report_unused(self) -> None:
+    def report_unused(self, schemes: dict[str, SchemeDef]) -> None:
         roots: set[str] = set()
-        for node, *_ in self.schemes.values():
-            for item in node.items:
-                d = item.definition.definition if isinstance(item.definition, ast.Override) else item.definition
-                roots |= _names_in_definition(d)
-        for crit in self.criteria.values():
+        for crit in [*self.criteria.values(), *(c for scheme in schemes.values() for c in scheme.criteria)]:
             roots |= _names_in_criterion(crit)
+        for scheme in schemes.values():  # the computations a scheme defines or overrides
+            roots |= names_in([c.expr for name, c in scheme.computations.items() if c is not self.computations.get(name)])
         if self.decision:
             for e in self.decision[0].entries:
                 roots |= names_in(e.expr)
@@ -918,7 +904,7 @@ class Checker:
                     self.error("N001", f"ukjent felt «{name}»", e.span, self._hint(name, base.fields))
                     return None
                 return base.fields[name].type
-            case ast.Lookup(table, key):
+            case ast.Lookup():
                 return self.infer_lookup(e, s)
             case ast.Call():
                 return self.infer_call(e, s)
@@ -931,7 +917,7 @@ class Checker:
             case ast.Unary("ikke", operand):
                 self.infer_bool(operand, s, "«ikke»")
                 return T.BOOL
-            case ast.Binary(op, left, right):
+            case ast.Binary():
                 return self.infer_arithmetic(e, s)
             case ast.Compare():
                 self.infer_compare(e, s)
@@ -940,7 +926,7 @@ class Checker:
                 self.infer_bool(left, s, f"«{op}»")
                 self.infer_bool(right, s, f"«{op}»")
                 return T.BOOL
-            case ast.Member(item, container):
+            case ast.Member():
                 self.infer_member(e, s)
                 return T.BOOL
             case ast.If(cond, then, otherwise):
@@ -1195,23 +1181,6 @@ def _names_in_criterion(c: CriterionDef) -> set[str]:
     names = names_in(c.condition) | names_in(c.relevance) | names_in([e.condition for e in c.exceptions])
     names |= names_in([(e.explanation, e.not_applied) for e in c.exceptions]) | names_in(list(c.explanations.values()))
     return names
-
-
-def _names_in_definition(d: Any) -> set[str]:
-    if isinstance(d, ast.Compute):
-        return names_in(d.expr)
-    if isinstance(d, ast.Criterion):
-        names = names_in(d.condition) | names_in(d.relevance) | names_in([x.condition for x in d.exceptions])
-        for f in [*d.explanations, *(f for x in d.exceptions for f in x.fields)]:
-            if isinstance(f.value, str):
-                names |= {w for w in _template_words(f.value)}
-        return names
-    return set()
-
-
-def _template_words(text: str) -> set[str]:
-    import re
-    return set(re.findall(r"\{\s*([^\W\d]\w*)", text))
 
 
 def policy_digest(sources: dict[str, str]) -> str:

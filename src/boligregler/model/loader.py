@@ -6,7 +6,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-from boligregler.diagnostics import Diagnostic, PolicyError, Severity, file_problem, suggest
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, file_reason, suggest
 from boligregler.syntax import ast
 from boligregler.syntax.cache import cached_parse
 
@@ -31,14 +31,12 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        known = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
-        guess = suggest(path.stem, known)
-        notes = (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)
+        notes = _unknown_policy_notes(path.stem, [shipped_policies_dir()])
         raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
     except UnicodeDecodeError:
         raise PolicyError((Diagnostic("S006", Severity.ERROR, "filen er ikke UTF-8-tekst", str(path), None),), {}) from None
     except OSError as e:
-        message = str(file_problem(path, "lese", e)).split(": ", 1)[1]
+        message = f"kan ikke lese filen ({file_reason(e)})"
         raise PolicyError((Diagnostic("N006", Severity.ERROR, message, str(path), None),), {}) from None
 
 
@@ -60,12 +58,10 @@ def load_chain(path: str | Path) -> list[ast.PolicyFile]:
             return chain
         base = _find_base(current, policy.header.base)
         if base is None:
-            known = sorted({p.stem for p in [*current.parent.glob("*.pol"), *shipped_policies_dir().glob("*.pol")]})
-            guess = suggest(policy.header.base, known)
             raise PolicyError((Diagnostic(
                 "N006", Severity.ERROR, f"finner ikke regelverket «{policy.header.base}» som dette bygger på",
                 policy.path, policy.header.base_span,
-                (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)),),
+                _unknown_policy_notes(policy.header.base, [current.parent, shipped_policies_dir()])),),
                 {f.path: f.source for f in chain})
         current = base
 
@@ -74,6 +70,13 @@ def load_chain(path: str | Path) -> list[ast.PolicyFile]:
 def _parse(path: str, text: str) -> ast.PolicyFile:
     """Parse once per process: a baseline shared by several policies is read once (trees are immutable)."""
     return cached_parse(text, path)
+
+
+def _unknown_policy_notes(name: str, folders: list[Path]) -> tuple[str, ...]:
+    """«mente du …?» for a policy that is not found, else the policies in `folders`."""
+    known = sorted({p.stem for folder in folders for p in folder.glob("*.pol")})
+    guess = suggest(name, known)
+    return (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)
 
 
 def _find_base(child: Path, name: str) -> Path | None:

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from boligregler.diagnostics import Diagnostic, Span
-from boligregler.model.types import Enum, Num, Record, Type
+from boligregler.model.types import Num, Record, Type
 from boligregler.syntax import ast
 
 
@@ -190,7 +190,6 @@ class CheckedPolicy:
     examples: tuple[ExampleDef, ...]
     expr_types: dict[int, Type]  # id(expression node) → its type
     diagnostics: tuple[Diagnostic, ...]
-    base: CheckedPolicy | None = None
     removed: tuple[tuple[str, str], ...] = ()  # (kind, name) removed from the base
     letter: tuple[LetterSection, ...] = ()  # the texts of the decision letter, in policy order
     levers: tuple[Lever, ...] = ()  # facts whose change the letter may suggest
@@ -205,7 +204,3 @@ class CheckedPolicy:
 
     def scheme_for(self, ordning: str) -> SchemeDef:
         return self.schemes.get(ordning, self.base_scheme)
-
-    def enum(self, name: str) -> Enum | None:
-        t = self.types.get(name)
-        return t if isinstance(t, Enum) else None

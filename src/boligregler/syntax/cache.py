@@ -117,23 +117,21 @@ def cached_parse(text: str, path: str) -> ast.PolicyFile:
             stored = decode(entry.read_text(encoding="utf-8"))
             if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("file"), ast.PolicyFile):
                 return stored["file"]
-        except FileNotFoundError:
-            pass
-        except Exception:  # noqa: BLE001 - a damaged or foreign entry is parsed again and replaced
+        except Exception:  # noqa: BLE001 - a missing, damaged or foreign entry is parsed again and replaced
             pass
     from boligregler.syntax.parser import parse_policy
     parsed = parse_policy(text, path)
     if entry is not None:
-        _store(entry, {"key": key, "file": encode(parsed)})
+        store(entry, {"key": key, "file": encode(parsed)})
     return parsed
 
 
-def _store(entry: Path, content: dict) -> None:
-    """Write an entry atomically; an entry that cannot be written is skipped."""
+def store(entry: Path, content: dict) -> None:
+    """Write an entry (plain JSON values) atomically; an entry that cannot be written is skipped."""
     tmp = None
     try:
         data = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry.parent, prefix=".tre-",
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry.parent, prefix=f".{entry.stem}-",
                                          suffix=".tmp", delete=False) as f:
             tmp = f.name
             f.write(data)

@@ -12,10 +12,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,10 +25,9 @@ from lark.lexer import TerminalDef
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.syntax import ast
-from boligregler.syntax.cache import private_dir, user_cache_dir
+from boligregler.syntax.cache import private_dir, store, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
-
-
+from boligregler.syntax.template import HOLE, dotted_name
 
 PARSER_OPTIONS = {"parser": "lalr", "propagate_positions": True, "start": ["start", "expr", "fragment"]}
 PARSER_CACHE_FORMAT = "1"  # bump when the layout of the cache file changes
@@ -52,19 +49,19 @@ def load_lark_parser(cache_dir: Path | None) -> Lark:
     """
     grammar = grammar_path().read_text(encoding="utf-8")
     key = parser_cache_key(grammar)
-    path = cache_dir / f"parser-{key[:40]}.json" if cache_dir is not None else None
-    if path is not None and private_dir(cache_dir):
+    path = None
+    if cache_dir is not None and private_dir(cache_dir):
+        path = cache_dir / f"parser-{key[:40]}.json"
         try:
             stored = json.loads(path.read_text(encoding="utf-8"), object_hook=_from_json)
             if stored["key"] == key:
                 return Lark.load({"data": stored["data"], "memo": stored["memo"]})
-        except FileNotFoundError:
-            pass
-        except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt and replaced
+        except Exception:  # noqa: BLE001 - a missing, damaged or foreign file is rebuilt and replaced
             pass
     parser = Lark(grammar, **PARSER_OPTIONS)
     if path is not None:
-        _store_parser(parser, key, path)
+        data, memo = parser.memo_serialize([TerminalDef, Rule])
+        store(path, _to_json({"key": key, "data": data, "memo": memo}))
     return parser
 
 
@@ -75,25 +72,6 @@ def parser_cache_key(grammar: str) -> str:
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
-
-
-def _store_parser(parser: Lark, key: str, path: Path) -> None:
-    """Write the serialized parser atomically; a cache that cannot be written is skipped."""
-    if not private_dir(path.parent):
-        return
-    data, memo = parser.memo_serialize([TerminalDef, Rule])
-    tmp = None
-    try:
-        text = json.dumps(_to_json({"key": key, "data": data, "memo": memo}),
-                          ensure_ascii=False, separators=(",", ":"))
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".parser-",
-                                         suffix=".tmp", delete=False) as f:
-            tmp = f.name
-            f.write(text)
-        os.replace(tmp, path)
-    except (OSError, TypeError, ValueError):
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _to_json(value):
@@ -184,11 +162,7 @@ class ToAst(Transformer):
     def field(self, meta, children):
         name, value = children
         value_span = getattr(value, "span", None)
-        if isinstance(value, _Spanned):
-            value = value.value
-        elif isinstance(value, ast.Text):
-            value = value.value
-        elif isinstance(value, ast.DateLiteral):
+        if isinstance(value, (_Spanned, ast.Text, ast.DateLiteral)):
             value = value.value
         return ast.Field(str(name), value, span=span_of_token(name), value_span=value_span)
 
@@ -559,9 +533,7 @@ class _Spanned:
 
 def _plain(value):
     """A literal inside `søknad: {…}` as the JSON value it stands for."""
-    if isinstance(value, ast.Quantity):
-        return value.value
-    if isinstance(value, (ast.Text, ast.Boolean)):
+    if isinstance(value, (ast.Quantity, ast.Text, ast.Boolean)):
         return value.value
     if isinstance(value, ast.DateLiteral):
         return value.value.isoformat()
@@ -634,11 +606,6 @@ def _unclosed(text: str) -> tuple[str, int] | None:
     return stack[-1] if stack else None
 
 
-def _offset(text: str, line: int, column: int) -> int:
-    lines = text.split("\n")
-    return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
-
-
 def _back(text: str, offset: int) -> int:
     """The offset of the last non-space character before `offset` (or -1)."""
     offset -= 1
@@ -682,7 +649,7 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         return diag("S001", f"uttrykket eller blokken slutter for tidlig; forventet {_expected_text(expected)}", span)
 
     span = span_of_token(tok)
-    offset = _offset(text, tok.line, tok.column)
+    offset = tok.start_pos
     prev = _back(text, offset)
     prev_char = text[prev] if prev >= 0 else ""
     if tok.value == "," and prev_char.isdigit() and text[offset + 1: offset + 2].isdigit():
@@ -692,10 +659,7 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
                     [f"forventet {_expected_text(expected & VALUE_TERMINALS) or 'en verdi'}"])
     if tok.type == "COLON":
         # `navn:` with its value missing, so the next line's key was read as the value
-        key_end = _back(text, offset)
-        key_start = key_end
-        while key_start > 0 and (text[key_start - 1].isalnum() or text[key_start - 1] == "_"):
-            key_start -= 1
+        key_start = _word_start(text, _back(text, offset))
         before = _back(text, key_start)
         if before >= 0 and text[before] == ":" and "\n" in text[before:key_start]:
             return diag("S003", f"mangler verdi etter «{text[_word_start(text, before):before + 1].strip()}»",
@@ -709,8 +673,9 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     return diag("S001", shown, span, [f"forventet {_expected_text(expected)}"])
 
 
-def _word_start(text: str, colon: int) -> int:
-    i = colon
+def _word_start(text: str, end: int) -> int:
+    """The start of the word that ends at `end` (itself included)."""
+    i = end
     while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):
         i -= 1
     return i
@@ -775,7 +740,6 @@ def _template_expressions(text: str, path: str) -> dict:
     Explanation texts are checked later, but a file read from the syntax-tree cache then needs no parser.
     A hole that does not parse is left out; the checker reports it when it reads the text.
     """
-    from boligregler.syntax.template import HOLE, dotted_name
     found = {}
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     for m in STRING_TOKEN.finditer(text):
@@ -784,12 +748,11 @@ def _template_expressions(text: str, path: str) -> dict:
         line = bisect.bisect_right(line_starts, m.start())
         base = m.start() - line_starts[line - 1] + 2  # 1-based column of the first character inside the quotes
         for hole in HOLE.finditer(unquote(m.group(0))):
-            expr_text = hole.group(1)
-            if expr_text is None or dotted_name(expr_text, line, base + hole.start(1)) is not None:
+            expr_text, column = hole.group(1), base + hole.start(1)
+            if expr_text is None or dotted_name(expr_text, line, column) is not None:
                 continue
             try:
-                found[(expr_text, line, base + hole.start(1))] = parse_expression(
-                    expr_text, path, line, base + hole.start(1))
+                found[(expr_text, line, column)] = parse_expression(expr_text, path, line, column)
             except PolicyError:
                 pass
     return found

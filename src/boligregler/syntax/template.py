@@ -20,12 +20,13 @@ KEYWORDS_IN_EXPRESSIONS = {"hvis", "så", "ellers", "og", "eller", "ikke", "i", 
 
 def dotted_name(text: str, line: int, column: int):
     """`navn` or `post.felt` as a syntax tree, or None if the hole is anything else."""
-    if not DOTTED.fullmatch(text) or any(p in KEYWORDS_IN_EXPRESSIONS for p in text.split(".")):
-        return None
     parts = text.split(".")
-    node = ast.Name(parts[0], span=Span(line, column, line, column + len(parts[0])))
+    if not DOTTED.fullmatch(text) or any(p in KEYWORDS_IN_EXPRESSIONS for p in parts):
+        return None
+    end = column + len(parts[0])
+    node = ast.Name(parts[0], span=Span(line, column, line, end))
     for part in parts[1:]:
-        end = column + len(text[: text.index(part, node.span.end_column - column) + len(part)])
+        end += 1 + len(part)
         node = ast.Attribute(node, part, span=Span(line, column, line, end))
     return node
 
