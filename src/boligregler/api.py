@@ -13,8 +13,7 @@ from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.decision import Decision, assess, decide
 from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
-from boligregler.explain.replay import policy_sha256
-from boligregler.model.checker import check
+from boligregler.model.checker import check, policy_digest
 from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
@@ -34,10 +33,10 @@ class Policy:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}")
         self.model = model
-        self._build = BACKENDS[backend]
+        self.backend = backend
         self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are
         self._lookup = runtime.DatedLookup(model)
-        self._programs: dict[str, Program] = {}
+        self._programs: dict[tuple[str, str], Program] = {}  # (backend, scheme id) → program
         self._validator = None
         self._conditions: dict[tuple[str, int], Any] = {}  # (scheme, id(expr)) → function; the model keeps expr alive
 
@@ -58,11 +57,16 @@ class Policy:
     def warnings(self):
         return [d for d in self.model.diagnostics if d.severity is Severity.WARNING]
 
-    def program(self, ordning: str) -> Program:
+    def program(self, ordning: str, backend: str | None = None) -> Program:
+        """The program of the scheme `ordning` picks, run by this policy's backend or by `backend`.
+
+        Explanations re-evaluate many times and ask for "compiled" whichever backend the policy runs.
+        """
         scheme = self.model.scheme_for(ordning)
-        if scheme.id not in self._programs:
-            self._programs[scheme.id] = self._build(self.model, scheme, self._lookup)
-        return self._programs[scheme.id]
+        key = (backend or self.backend, scheme.id)
+        if key not in self._programs:
+            self._programs[key] = BACKENDS[key[0]](self.model, scheme, self._lookup)
+        return self._programs[key]
 
     def validate(self, soknad: Any) -> dict:
         """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
@@ -111,6 +115,11 @@ class Policy:
             memo=M,
             basis=Basis(self, program, facts, M) if explain else None,
         )
+
+
+def policy_sha256(model: CheckedPolicy) -> str:
+    """sha256 over the policy and its bases, by file name, so the path it was loaded from does not matter."""
+    return policy_digest({Path(path).name: text for path, text in model.sources.items()})
 
 
 def check_policy(path: str | Path) -> CheckedPolicy:

@@ -9,9 +9,10 @@ from typing import Any
 import attrs
 
 from boligregler.evaluation import runtime
-from boligregler.evaluation.compiler import Program
+from boligregler.evaluation.compiler import CompiledCriterion, Program
 from boligregler.money import CONTEXT, money_json
 
+OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering"}
 OUTCOME_WORDS = {"innvilget": "innvilget", "avslag": "avslått", "manuell_vurdering": "sendt til manuell vurdering"}
 RESULT_WORDS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
                 "ikke_relevant": "ikke relevant"}
@@ -112,8 +113,21 @@ class Decision:
         return next(c for c in self.vilkår if c.id == cid)
 
 
-def _default_explanation(title: str, result: str) -> str:
+def default_explanation(title: str, result: str) -> str:
+    """The explanation of a criterion whose policy gives no text for `result`."""
     return f"Vilkåret «{title}» er {RESULT_WORDS[result]}."
+
+
+def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str | None]:
+    """A criterion's result over memo `M` and facts `F`, and the letter of the exception that applied."""
+    if c.relevance is not None and not c.relevance(M, F):
+        return "ikke_relevant", None
+    if c.condition(M, F):
+        return "oppfylt", None
+    for letter, cond in c.exceptions:
+        if cond(M, F):
+            return "unntak", letter
+    return "ikke_oppfylt", None
 
 
 def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list[CriterionResult], dict]:
@@ -123,17 +137,7 @@ def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list
     results = []
     for c in program.criteria:
         d = c.definition
-        letter = None
-        if c.relevance is not None and not c.relevance(M, F):
-            result = "ikke_relevant"
-        elif c.condition(M, F):
-            result = "oppfylt"
-        else:
-            result = "ikke_oppfylt"
-            for exc_letter, cond in c.exceptions:
-                if cond(M, F):
-                    result, letter = "unntak", exc_letter
-                    break
+        result, letter = criterion_result(c, M, F)
         text = ""
         if explain:
             if letter is not None and letter in c.exception_explanations:
@@ -141,13 +145,15 @@ def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list
             elif result in c.explanations:
                 text = c.explanations[result](M, F)
             else:
-                text = _default_explanation(d.title, result)
+                text = default_explanation(d.title, result)
         results.append(CriterionResult(d.id, d.title, result, d.kind, d.hjemmel, d.lenke, letter, text))
     return results, M
 
 
 def decide(outcome_rules, default: str, results: list[CriterionResult]) -> str:
+    """The first outcome rule whose kind of criterion has one not met; else the default."""
+    failed_kinds = {r.art for r in results if r.resultat == "ikke_oppfylt"}
     for rule in outcome_rules:
-        if any(r.art == rule.kind and r.resultat == "ikke_oppfylt" for r in results):
+        if rule.kind in failed_kinds:
             return rule.outcome
     return default

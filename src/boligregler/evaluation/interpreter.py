@@ -128,8 +128,9 @@ class Interpreter:
         formats = [None if isinstance(p, str) else
                    runtime.formatter(self.policy.expr_types.get(id(p), T.TEXT)) for p in tpl.parts]
 
-        def render(M: dict, F: dict) -> str:
-            return "".join(p if fmt is None else fmt(self.eval(p, M, F, {})) for p, fmt in zip(tpl.parts, formats))
+        def render(M: dict, F: dict, local: dict | None = None) -> str:
+            local = {} if local is None else local
+            return "".join(p if fmt is None else fmt(self.eval(p, M, F, local)) for p, fmt in zip(tpl.parts, formats))
         return render
 
 

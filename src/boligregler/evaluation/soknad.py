@@ -167,10 +167,11 @@ def _list_converter(element: Convert, min_items: int) -> Convert:
 def _record_converter(record: T.Record) -> Convert:
     fields = [(key, spec, converter(spec.type, spec.low, spec.high)) for key, spec in record.fields.items()]
     names = tuple(record.fields)
+    known = frozenset(names)
 
     def fill(data: dict, path: Path, run: Run) -> dict:
         out: dict[str, Any] = {}
-        if len(data) > len(names) or any(k not in record.fields for k in data):
+        if not data.keys() <= known:
             for key in data:
                 if key not in record.fields:
                     guess = suggest(str(key), names)

@@ -23,10 +23,9 @@ import attrs
 
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program
-from boligregler.evaluation.decision import RESULT_WORDS
+from boligregler.evaluation.decision import criterion_result, default_explanation
 from boligregler.evaluation.runtime import EvaluationError, MissingFact
 from boligregler.evaluation.soknad import Path, Problem, SoknadError, format_path
-from boligregler.explain.evaluate import _compiled
 from boligregler.model import types as T
 from boligregler.money import CONTEXT
 
@@ -236,22 +235,12 @@ class _Analysis:
             return self.gaps.sample_date
         return _partial(placeholder, path)
 
-    def result(self, c, facts: dict, memo: dict) -> str:
-        if c.relevance is not None and not c.relevance(memo, facts):
-            return "ikke_relevant"
-        if c.condition(memo, facts):
-            return "oppfylt"
-        for _, cond in c.exceptions:
-            if cond(memo, facts):
-                return "unntak"
-        return "ikke_oppfylt"
-
     def explore(self, c, facts: dict, memo: dict, budget: list[int]) -> tuple[set[str], bool, list[str]]:
         """(possible results, whether an unenumerable fact was assumed, missing facts read)."""
         budget[0] -= 1
         try:
             with localcontext(CONTEXT):
-                return {self.result(c, facts, memo)}, False, []
+                return {criterion_result(c, memo, facts)[0]}, False, []
         except MissingFact as e:
             path_text = e.path
         if path_text not in self.gaps.domains or budget[0] <= 0:
@@ -295,7 +284,7 @@ class _Analysis:
                     return c.explanations[result](self.memo, self.facts)
         except EvaluationError:
             pass
-        return f"Vilkåret «{c.definition.title}» er {RESULT_WORDS[result]}."
+        return default_explanation(c.definition.title, result)
 
 
 def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()) -> Completeness:
@@ -314,7 +303,7 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
     filled = gaps.record(model.schema, soknad, ())
     facts = _remove(policy.validate(filled), gaps.missing, gaps.conditional)
     ordning = facts["ordning"] if "ordning" in facts else ""
-    analysis = _Analysis(policy, facts, gaps, _compiled(policy, ordning))
+    analysis = _Analysis(policy, facts, gaps, policy.program(ordning, "compiled"))
     gaps.conditional = [p for p in gaps.conditional if analysis.may_be_required(gaps.domains[format_path(p)][1])]
     statuses = analysis.statuses()
     utfall = analysis.outcome(statuses)

@@ -24,15 +24,9 @@ from boligregler import __version__
 from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
-from boligregler.model.checker import policy_digest
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import load_json
 from boligregler.syntax import ast
-
-
-def policy_sha256(model: CheckedPolicy) -> str:
-    """sha256 over the policy and its bases, by file name, so the path it was loaded from does not matter."""
-    return policy_digest({Path(path).name: text for path, text in model.sources.items()})
 
 
 def canonical_json(value: Any) -> str:
@@ -95,7 +89,7 @@ def record(decision) -> dict[str, Any]:
     return {
         "bibliotek": {"navn": "boligregler", "versjon": __version__},
         "regelverk": {
-            "id": model.id, "sha256": policy_sha256(model),
+            "id": model.id, "sha256": basis.policy.sha256,
             "filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                       for pid, (path, text) in zip(model.chain, model.sources.items())],
         },
