@@ -21,11 +21,11 @@ from sphinx.util.docutils import SphinxDirective
 from boligregler import __version__
 from boligregler.api import load_policy
 from boligregler.diagnostics import BoligreglerError
-from boligregler.model.checker import check
-from boligregler.model.loader import load_chain, resolve_policy_path
+from boligregler.model.loader import resolve_policy_path
 from boligregler.rendering.policy_markdown import (
-    SECTIONS, Admonition, Block, BulletList, CodeBlock, Heading, Paragraph, Table, policy_blocks,
+    SECTIONS, Admonition, Block, BulletList, CodeBlock, Heading, Paragraph, Table,
 )
+from boligregler.site.pages import SitePolicy
 
 ADMONITIONS = {"note": nodes.note, "success": nodes.tip, "warning": nodes.warning, "failure": nodes.error}
 
@@ -46,16 +46,12 @@ class RegelverkDirective(SphinxDirective):
         if unknown:
             raise self.error(f"ukjent del {', '.join(unknown)} i :deler:; velg blant {', '.join(SECTIONS)}")
         try:
-            policy = load_policy(path)
-            chain = load_chain(path)
+            page = SitePolicy.of(path, load_policy(path))
         except BoligreglerError as e:
             raise self.error(f"regelverket {name} kan ikke vises:\n{e}") from None
-        for source in policy.model.sources:
+        for source in page.policy.model.sources:
             self.env.note_dependency(str(Path(source).resolve()))
-        base = check(chain[:-1]) if len(chain) > 1 else None
-        root = check(chain[:1]) if len(chain) > 1 else policy.model
-        blocks = policy_blocks(policy, base, reference=tuple(root.computations), sections=sections)
-        return blocks_to_nodes(blocks, prefix=policy.id)
+        return blocks_to_nodes(page.blocks(sections), prefix=page.policy.id)
 
 
 def blocks_to_nodes(blocks: list[Block], prefix: str) -> list[nodes.Node]:

@@ -11,6 +11,7 @@ import html
 import json
 import re
 
+from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.explain.letter import Item, Letter, Section
 from boligregler.explain.missing import Completeness
 
@@ -93,7 +94,6 @@ def render(letter: Letter, fmt: str) -> str:
     return {"tekst": render_text, "markdown": render_markdown, "html": render_html, "json": render_json}[fmt](letter)
 
 
-OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering"}
 
 
 def completeness_report(c: Completeness) -> Letter:

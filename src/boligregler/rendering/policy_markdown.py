@@ -29,6 +29,7 @@ from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
 from boligregler.money import CONTEXT, format_kr, format_number, format_percent
+from boligregler.rendering.text import AMOUNT_LABELS
 from boligregler.syntax import ast
 
 # ---- the block document ---------------------------------------------------------------
@@ -133,29 +134,27 @@ def _markdown_inline(text: str) -> str:
     return re.sub(r"\]\(regelverk:([\w-]+)", r"](\1.md", text)
 
 
-def _markdown_block(b: Block, indent: str = "") -> str:
+def _markdown_block(b: Block) -> str:
     match b:
         case Heading(level, text, anchor):
-            out = f"{'#' * level} {_markdown_inline(text)}" + (f" {{#{anchor}}}" if anchor else "")
+            return f"{'#' * level} {_markdown_inline(text)}" + (f" {{#{anchor}}}" if anchor else "")
         case Paragraph(text, anchor):
-            out = _markdown_inline(text) + (f"\n{{: #{anchor} }}" if anchor else "")
+            return _markdown_inline(text) + (f"\n{{: #{anchor} }}" if anchor else "")
         case BulletList(items, ordered):
-            out = "\n".join(f"{f'{i}.' if ordered else '-'} {_markdown_inline(t)}" for i, t in enumerate(items, 1))
+            return "\n".join(f"{f'{i}.' if ordered else '-'} {_markdown_inline(t)}" for i, t in enumerate(items, 1))
         case Table(header, rows):
             lines = [header, tuple("---" for _ in header), *rows]
-            out = "\n".join("| " + " | ".join(_markdown_inline(c).replace("\n", " ") or " " for c in row) + " |"
-                            for row in lines)
+            return "\n".join("| " + " | ".join(_markdown_inline(c).replace("\n", " ") or " " for c in row) + " |"
+                             for row in lines)
         case Admonition(kind, title, blocks, collapsible):
             marker = "???" if collapsible else "!!!"
             body = "\n\n".join(_markdown_block(x) for x in blocks)
-            out = f'{marker} {kind} "{_markdown_inline(title).replace(chr(34), "&quot;")}"\n\n' + "\n".join(
+            return f'{marker} {kind} "{_markdown_inline(title).replace(chr(34), "&quot;")}"\n\n' + "\n".join(
                 f"    {line}" if line else "" for line in body.split("\n"))
         case CodeBlock(language, text):
             fence = "````" if "```" in text else "```"
-            out = f"{fence}{language}\n{text.rstrip()}\n{fence}"
-        case _:
-            raise TypeError(b)
-    return "\n".join(f"{indent}{line}" if line else "" for line in out.split("\n"))
+            return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+    raise TypeError(b)
 
 
 # ---- values and expressions in words -------------------------------------------------------
@@ -302,8 +301,9 @@ class Describer:
             case ast.Member(item, container):
                 return f"{self._wrap(item, 5)} er blant {self._d(container)}"
             case ast.If(cond, then, otherwise):
-                if self._resolved(e) is not e:
-                    return self._d(self._resolved(e))
+                taken = self._resolved(e)
+                if taken is not e:
+                    return self._d(taken)
                 return f"hvis {self._d(cond)}, så {self._d(then)}, ellers {self._d(otherwise)}"
             case ast.ListLiteral(items):
                 return _join([self._d(x) for x in items])
@@ -543,7 +543,7 @@ def _change_text(section: str, action: str, name: str, e: dict, model: CheckedPo
                 old = next(x for x in base.criteria if x.id == name)
                 return f"*{esc(old.title)}*"
             text = f"{link(esc(c.title), '#' + slug('vilkår', c.id))} ({esc(KIND_WORDS[c.kind])})"
-            fields = [str(f["felt"]).replace("_", " ") for f in e.get("felter", [])]
+            fields = [humanise(str(f["felt"])) for f in e.get("felter", [])]
             fields += [f"unntak {u['bokstav']}" for u in e.get("unntak", [])] if action == "endret" else []
             return text + (f": endret {esc(_join(fields))}" if fields else "")
         case "ordninger":
@@ -570,12 +570,10 @@ ACTION_WORDS = {"lagt_til": "Egne", "endret": "Endrede", "fjernet": "Fjernede"}
 
 def changes_blocks(changes: Sequence[Change], model: CheckedPolicy, base: CheckedPolicy) -> list[Block]:
     where = esc(_place(model))
-    intro = (f"{where} bygger på {link(esc(base.header.get('navn', base.id)), f'regelverk:{base.id}')} "
-             "og følger de reglene, bortsett fra dette:")
+    base_link = link(esc(base.header.get("navn", base.id)), f"regelverk:{base.id}")
     if not changes:
-        return [Paragraph(f"{where} følger {link(esc(base.header.get('navn', base.id)), f'regelverk:{base.id}')} "
-                          "uten endringer.")]
-    blocks: list[Block] = [Paragraph(intro)]
+        return [Paragraph(f"{where} følger {base_link} uten endringer.")]
+    blocks: list[Block] = [Paragraph(f"{where} bygger på {base_link} og følger de reglene, bortsett fra dette:")]
     groups: dict[str, list[str]] = {}
     for c in changes:
         title = f"{ACTION_WORDS.get(c.action, c.action)} {CHANGE_HEADINGS.get(c.section, c.section)}"
@@ -587,6 +585,13 @@ def changes_blocks(changes: Sequence[Change], model: CheckedPolicy, base: Checke
 
 def _place(model: CheckedPolicy) -> str:
     return str(model.header.get("kommune") or model.header.get("navn") or model.id)
+
+
+def _own(model: CheckedPolicy, definition: Any) -> bool:
+    """Whether `definition` (a parameter, computation, criterion, scheme or None) is a local rule of `model`:
+    written in it, where it builds on another policy."""
+    return (definition is not None and definition.origin is not None and definition.origin.policy == model.id
+            and len(model.chain) > 1)
 
 
 def _short_place(model: CheckedPolicy) -> str:
@@ -612,6 +617,12 @@ def _kind_effect(model: CheckedPolicy, kind: str) -> str:
 
 def _doc_paragraphs(doc: str) -> list[Paragraph]:
     return [Paragraph(autolink(" ".join(chunk.split()))) for chunk in re.split(r"\n\s*\n", doc) if chunk.strip()]
+
+
+def _documented(head: str, doc: str) -> str:
+    """A definition's head followed by its documentation, on one line."""
+    doc = " ".join(doc.split())
+    return head + (f": {autolink(doc)}" if doc else "")
 
 
 def _hjemmel(text: str, url: str | None) -> str:
@@ -643,10 +654,9 @@ def summary_blocks(model: CheckedPolicy) -> list[Block]:
 def criterion_blocks(model: CheckedPolicy, c: CriterionDef, level: int, scheme: SchemeDef | None = None) -> list[Block]:
     d = Describer(model, scheme)
     blocks: list[Block] = [Heading(level, esc(c.title), anchor("vilkår", c.id, scheme))]
-    local = c.origin is not None and c.origin.policy == model.id and len(model.chain) > 1
     facts = [f"**Art:** {esc(KIND_WORDS[c.kind])} ({esc(_kind_effect(model, c.kind))})",
              f"**Hjemmel:** {_hjemmel(c.hjemmel, c.lenke)}"]
-    if local:
+    if _own(model, c):
         facts.append(f"**Lokal regel** i {esc(_place(model))}")
     blocks.append(BulletList(tuple(facts)))
     blocks += _doc_paragraphs(c.doc)
@@ -697,10 +707,9 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
     for name in names:
         c: ComputeDef = scheme.computations[name]
         head = f"**{esc(humanise(name).capitalize())}** ({esc(type_words(c.type))})"
-        if c.origin.policy == model.id and len(model.chain) > 1:
+        if _own(model, c):
             head += f" · lokal regel i {esc(_place(model))}"
-        doc = " ".join(c.doc.split())
-        blocks.append(Paragraph(head + (f": {autolink(doc)}" if doc else ""), anchor("beregn", name, scheme)))
+        blocks.append(Paragraph(_documented(head, c.doc), anchor("beregn", name, scheme)))
         blocks.append(Paragraph(f"{esc(humanise(name))} = {d.describe(c.expr)}"))
     return blocks
 
@@ -709,10 +718,9 @@ def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
     head = f"**{esc(humanise(p.name).capitalize())}** ({esc(type_words(p.type))})"
     if len(model.chain) > 1:
         head += f" · fastsatt i {esc(p.origin.policy)}"
-    doc = " ".join(p.doc.split())
     rows = tuple((esc(format_value(v.value, p.type)), format_date(v.valid_from), autolink(v.source or "–"))
                  for v in p.values)
-    return [Paragraph(head + (f": {autolink(doc)}" if doc else ""), slug("parameter", p.name)),
+    return [Paragraph(_documented(head, p.doc), slug("parameter", p.name)),
             Table(("Verdi", "Gjelder fra", "Kilde"), rows)]
 
 
@@ -720,8 +728,7 @@ def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
     head = f"**{esc(humanise(t.name).capitalize())}** ({esc(type_words(t.value_type))} etter {esc(t.key_name)})"
     if len(model.chain) > 1:
         head += f" · fastsatt i {esc(t.origin.policy)}"
-    doc = " ".join(t.doc.split())
-    blocks: list[Block] = [Paragraph(head + (f": {autolink(doc)}" if doc else ""), slug("tabell", t.name))]
+    blocks: list[Block] = [Paragraph(_documented(head, t.doc), slug("tabell", t.name))]
     for v in t.versions:
         blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
         rows = tuple((esc(_table_key(k)), esc(format_value(value, t.value_type))) for k, value in v.rows)
@@ -814,18 +821,18 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
 
 
-def _input_items(record: T.Record, given: dict, facts: dict, prefix: str = "") -> list[str]:
+def _input_items(record: T.Record, given: dict, facts: dict, nested: bool = False) -> list[str]:
     items = []
     for name, value in given.items():
         spec = record.fields.get(name)
-        label = esc(humanise(name).capitalize() if not prefix else humanise(name))
+        label = esc(humanise(name) if nested else humanise(name).capitalize())
         typed = facts.get(name) if isinstance(facts, dict) else None
         if spec is not None and isinstance(spec.type, T.Record) and isinstance(value, dict):
-            inner = _input_items(spec.type, value, typed or {}, prefix + name + ".")
+            inner = _input_items(spec.type, value, typed or {}, nested=True)
             items.append(f"{label}: " + "; ".join(inner))
         elif spec is not None and isinstance(spec.type, T.ListOf):
             element = spec.type.element
-            rows = [", ".join(_input_items(element, row, typed_row, prefix + name + "."))
+            rows = [", ".join(_input_items(element, row, typed_row, nested=True))
                     if isinstance(element, T.Record) and isinstance(row, dict) else esc(format_value(typed_row, element))
                     for row, typed_row in zip(value, typed or [])]
             items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else "ingen"))
@@ -868,14 +875,6 @@ def example_blocks(model: CheckedPolicy, w: WorkedExample) -> list[Block]:
         blocks.append(Admonition("warning", "Resultatet avviker fra det eksempelet forventer",
                                  (BulletList(tuple(esc(m) for m in w.mismatches)),)))
     return blocks
-
-
-AMOUNT_LABELS = {
-    "lånebehov": "Lånebehov", "maks_lån": "Maks lån", "startlån": "Startlån", "tilskudd": "Tilskudd",
-    "terminbeløp_per_måned": "Terminbeløp per måned", "disponibelt_per_måned": "Disponibelt per måned",
-    "margin_per_måned": "Margin per måned", "livsopphold_per_måned": "Livsopphold per måned",
-    "tellende_inntekt_per_måned": "Tellende inntekt per måned", "omkostninger": "Omkostninger",
-}
 
 
 def _amount_label(key: str) -> str:
@@ -984,15 +983,13 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
         Heading(2, "Parametre", "parametre"),
     ]
 
-    def marked(m: CheckedPolicy, text: str, own: bool) -> str:
-        return f"**{text}**" if own and len(m.chain) > 1 else text
-
-    def own_parameter(m: CheckedPolicy, n: str) -> bool:
-        return n in m.parameters and m.parameters[n].origin.policy == m.id and len(m.chain) > 1
+    def marked(text: str, own: bool) -> str:
+        return f"**{text}**" if own else text
 
     names = list(dict.fromkeys(n for m in models for n in m.parameters))
-    local = [n for n in names if any(own_parameter(m, n) for m in models)]
-    rows = [(esc(humanise(n)), *(marked(m, _latest(m.parameters.get(n)), own_parameter(m, n)) for m in models))
+    local = [n for n in names if any(_own(m, m.parameters.get(n)) for m in models)]
+    rows = [(esc(humanise(n)), *(marked(_latest(m.parameters.get(n)), _own(m, m.parameters.get(n)))
+                                 for m in models))
             for n in local]
     if rows:
         blocks += [Paragraph("Parametre som minst én kommune har fastsatt selv:"), Table(header, tuple(rows))]
@@ -1005,8 +1002,7 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
                         _latest(first.parameters[n])) for n in shared))]
 
     blocks.append(Heading(2, "Beregninger", "beregninger"))
-    changed = list(dict.fromkeys(n for m in models for n, c in m.computations.items()
-                                 if c.origin.policy == m.id and len(m.chain) > 1))
+    changed = list(dict.fromkeys(n for m in models for n, c in m.computations.items() if _own(m, c)))
     if changed:
         rows = []
         for n in changed:
@@ -1017,32 +1013,28 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
                 cell = "–" if c is None else (
                     "som grunnlaget" if base is not None and c.origin.policy != m.id
                     else Describer(m, page=f"regelverk:{m.id}").describe(c.expr))
-                row.append(marked(m, cell, c is not None and c.origin.policy == m.id))
+                row.append(marked(cell, _own(m, c)))
             rows.append(tuple(row))
         blocks += [Paragraph("Beregninger som minst én kommune har endret eller lagt til:"), Table(header, tuple(rows))]
     else:
         blocks.append(Paragraph("Ingen kommune har endret beregningen."))
 
     blocks.append(Heading(2, "Vilkår", "vilkar"))
-    criteria: dict[str, str] = {}
-    for m in models:
-        for c in m.criteria:
-            criteria.setdefault(c.id, c.title)
+    criteria = list(dict.fromkeys(c.id for m in models for c in m.criteria))
     rows = []
-    for cid, title in criteria.items():
+    for cid in criteria:
         row = [esc(humanise(cid))]
         for m in models:
             c = next((x for x in m.criteria if x.id == cid), None)
             cell = "–" if c is None else esc(KIND_WORDS[c.kind])
-            row.append(marked(m, cell, c is not None and c.origin is not None and c.origin.policy == m.id))
+            row.append(marked(cell, _own(m, c)))
         rows.append(tuple(row))
     blocks.append(Table(header, tuple(rows)))
 
     blocks.append(Heading(2, "Ordninger", "ordninger"))
     schemes = list(dict.fromkeys(s for m in models for s in m.schemes))
-    rows = [(esc(humanise(s)), *(marked(m, "tilbys" if s in m.schemes else "–",
-                                       s in m.schemes and m.schemes[s].origin is not None
-                                       and m.schemes[s].origin.policy == m.id) for m in models))
+    rows = [(esc(humanise(s)), *(marked("tilbys" if s in m.schemes else "–", _own(m, m.schemes.get(s)))
+                                 for m in models))
             for s in schemes]
     blocks.append(Table(header, tuple(rows)))
     blocks += [Heading(2, "Eksempler", "eksempler"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping, Sequence
 
 import attrs
 
@@ -12,7 +13,7 @@ from boligregler.model.checker import check
 from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
 from boligregler.rendering.policy_markdown import (
-    comparison_blocks, index_blocks, policy_blocks, to_markdown,
+    SECTIONS, Block, comparison_blocks, index_blocks, policy_blocks, to_markdown,
 )
 
 INDEX = "index.md"
@@ -33,6 +34,27 @@ class SitePolicy:
     def title(self) -> str:
         return str(self.policy.model.header.get("kommune") or self.policy.navn)
 
+    @classmethod
+    def of(cls, path: Path, policy: Policy, known: Mapping[str, CheckedPolicy] = {}) -> SitePolicy:
+        """`policy`, loaded from `path`, with the checked policies it builds on: taken from `known` (by id)
+        when their chain matches, else checked from `path`'s chain."""
+        chain = policy.model.chain
+        if len(chain) == 1:
+            return cls(path, policy, None, policy.model)
+
+        def model_of(ids: tuple[str, ...]) -> CheckedPolicy:
+            model = known.get(ids[-1])
+            if model is not None and model.chain == ids:
+                return model
+            return check(load_chain(path)[:len(ids)])
+
+        base = model_of(chain[:-1])
+        return cls(path, policy, base, base if len(chain) == 2 else model_of(chain[:1]))
+
+    def blocks(self, sections: Sequence[str] = SECTIONS) -> list[Block]:
+        """The policy's page; its worked examples follow the root baseline's calculation order."""
+        return policy_blocks(self.policy, self.base, reference=tuple(self.root.computations), sections=sections)
+
 
 def load_site_policies(folder: str | Path) -> list[SitePolicy]:
     """Every `*.pol` in `folder`, baselines first, then by kommune; raises `PolicyError` listing every error."""
@@ -47,25 +69,13 @@ def load_site_policies(folder: str | Path) -> list[SitePolicy]:
     if diagnostics:
         raise PolicyError(diagnostics, sources)
     by_id = {p.id: p.model for _, p in policies}
-
-    def model_of(path: Path, chain: tuple[str, ...]) -> CheckedPolicy:
-        if chain[-1] in by_id and by_id[chain[-1]].chain == chain:
-            return by_id[chain[-1]]
-        return check(load_chain(path)[:len(chain)])
-
-    out = []
-    for path, p in policies:
-        chain = p.model.chain
-        base = model_of(path, chain[:-1]) if len(chain) > 1 else None
-        root = model_of(path, chain[:1]) if len(chain) > 1 else p.model
-        out.append(SitePolicy(path, p, base, root))
+    out = [SitePolicy.of(path, p, by_id) for path, p in policies]
     return sorted(out, key=lambda s: (len(s.policy.model.chain) > 1, s.title.lower(), s.policy.id))
 
 
 def policy_page(site_policy: SitePolicy) -> str:
-    """The Markdown page of one policy; its worked examples follow the root baseline's calculation order."""
-    return to_markdown(policy_blocks(site_policy.policy, site_policy.base,
-                                     reference=tuple(site_policy.root.computations)))
+    """The Markdown page of one policy."""
+    return to_markdown(site_policy.blocks())
 
 
 def site_pages(policies: list[SitePolicy]) -> dict[str, str]:
