@@ -139,10 +139,10 @@ def _as_decimal(value: object) -> Decimal:
     return Decimal(value)
 
 
+_NORWEGIAN_DIGITS = str.maketrans({",": _NBSP, ".": ","})
+
+
 def _group(value: Decimal) -> str:
     """Render a finite Decimal with no-break-space thousand groups, decimal comma and U+2212 minus."""
-    whole, _, fraction = f"{value.copy_abs():f}".partition(".")
-    text = f"{int(whole):,}".replace(",", _NBSP)
-    if fraction:
-        text += f",{fraction}"
+    text = format(value.copy_abs(), ",f").translate(_NORWEGIAN_DIGITS)
     return (_MINUS if value.is_signed() else "") + text
