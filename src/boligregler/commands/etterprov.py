@@ -35,6 +35,8 @@ def run(args) -> int:
         text = Path(args.vedtak).read_text(encoding="utf-8")
     except OSError as e:
         raise file_problem(args.vedtak, "lese", e) from None
+    except UnicodeDecodeError:
+        raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen (er ikke UTF-8-tekst)") from None
     replay = verify(text, read_soknad(args.soknad), args.regelverk, name=args.vedtak)
     if args.format == "json":
         print(json.dumps({

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-from boligregler.diagnostics import PolicyError, Severity, render_text, to_json
+from boligregler.diagnostics import PolicyError, Severity, render_json, render_text
 from boligregler.model.checker import check
 from boligregler.model.lint import lint
 from boligregler.model.loader import load_chain
@@ -40,7 +39,7 @@ def run(args) -> int:
         sources.update(srcs)
     errors = [d for d in all_diags if d.severity is Severity.ERROR]
     if args.format == "json":
-        print(json.dumps(to_json(all_diags), ensure_ascii=False, indent=2))
+        print(render_json(all_diags))
     elif all_diags:
         color = args.farge == "alltid" or (args.farge == "auto" and sys.stderr.isatty())
         print(render_text(all_diags, sources, color=color), file=sys.stderr)

@@ -22,13 +22,13 @@ import attrs
 
 from boligregler.api import Policy, load_policy
 from boligregler.diagnostics import BoligreglerError, file_problem, suggest
+from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.model import types as T
 from boligregler.money import load_json
 from boligregler.rendering.text import render_decision
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 REFERENCE = "referanse"  # an optional key or column copied to the output line, never part of the søknad
-OUTCOME_LABELS = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering"}
 
 
 def register(sub) -> None:
@@ -52,10 +52,7 @@ def register(sub) -> None:
 
 
 def read_soknad(path: str):
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise file_problem(path, "lese", e) from None
+    text = read_text(path)
     try:
         return load_json(text)
     except json.JSONDecodeError as e:
@@ -137,7 +134,7 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
 
 def summary(policy: Policy, counts: Counter, bad: list[int]) -> str:
     assessed = sum(counts.values())
-    outcomes = ", ".join(f"{counts[k]} {label}" for k, label in OUTCOME_LABELS.items())
+    outcomes = ", ".join(f"{counts[k]} {label}" for k, label in OUTCOME_NAMES.items())
     text = f"Vurderte {assessed} søknad{'er' if assessed != 1 else ''} etter «{policy.navn}»: {outcomes}."
     if bad:
         lines = ", ".join(str(n) for n in bad[:20]) + (" …" if len(bad) > 20 else "")

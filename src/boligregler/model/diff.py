@@ -53,7 +53,7 @@ class PolicyDiff:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"a": dict(self.a), "b": dict(self.b), "antall_endringer": self.count,
-                               **{k: v for k, v in self.sections.items()}}
+                               **self.sections}
         if self.examples is not None:
             out["eksempler_med_ulikt_utfall"] = self.examples
         return out
@@ -101,10 +101,16 @@ def _kind(old, new) -> str:
 # ---- header and søknad ------------------------------------------------------------------
 
 
+def _field(name: str, old: str | None, new: str | None) -> dict | None:
+    return None if old == new else {"endring": _kind(old, new), "felt": name, "før": old, "nå": new}
+
+
 def _header(a: CheckedPolicy, b: CheckedPolicy) -> list[dict]:
-    old = {"bygger på": " → ".join(a.chain[:-1]) or "ingenting", **{k: _plain(v) for k, v in a.header.items()}}
-    new = {"bygger på": " → ".join(b.chain[:-1]) or "ingenting", **{k: _plain(v) for k, v in b.header.items()}}
-    return _keyed(old, new, lambda k, x, y: None if x == y else {"endring": _kind(x, y), "felt": k, "før": x, "nå": y})
+    return _keyed(_header_fields(a), _header_fields(b), _field)
+
+
+def _header_fields(p: CheckedPolicy) -> dict[str, str]:
+    return {"bygger på": " → ".join(p.chain[:-1]) or "ingenting", **{k: _plain(v) for k, v in p.header.items()}}
 
 
 def _plain(v: Any) -> str:
@@ -112,8 +118,7 @@ def _plain(v: Any) -> str:
 
 
 def _schema(a: T.Record, b: T.Record) -> list[dict]:
-    old, new = dict(_schema_paths(a, "")), dict(_schema_paths(b, ""))
-    return _keyed(old, new, lambda k, x, y: None if x == y else {"endring": _kind(x, y), "felt": k, "før": x, "nå": y})
+    return _keyed(dict(_schema_paths(a, "")), dict(_schema_paths(b, "")), _field)
 
 
 def _schema_paths(record: T.Record, prefix: str):
@@ -246,8 +251,7 @@ def _described(fields: dict[str, str | None]) -> dict[str, str]:
 
 
 def _field_changes(old: dict, new: dict) -> list[dict]:
-    return [{"felt": k, "før": old.get(k), "nå": new.get(k)}
-            for k in [*old, *(k for k in new if k not in old)] if old.get(k) != new.get(k)]
+    return _keyed(old, new, lambda k, x, y: None if x == y else {"felt": k, "før": x, "nå": y})
 
 
 def _criterion(cid: str, old: CriterionDef | None, new: CriterionDef | None) -> dict | None:
@@ -310,30 +314,30 @@ def _scheme_sections(a: dict[str, dict], b: dict[str, dict]) -> dict[str, list[d
 
 def _schemes(a: CheckedPolicy, b: CheckedPolicy) -> list[dict]:
     base = _scheme_sections(_scheme_parts(a.base_scheme), _scheme_parts(b.base_scheme))
-    out = []
-    for sid in [*a.schemes, *(s for s in b.schemes if s not in a.schemes)]:
-        old, new = a.schemes.get(sid), b.schemes.get(sid)
+
+    def scheme(sid: str, old: SchemeDef | None, new: SchemeDef | None) -> dict | None:
         if old is None or new is None:
             # a scheme only one side has: the definitions it adds, and those it overrides
             # compared with the same policy's ordinary definitions
-            scheme, policy = (new, b) if old is None else (old, a)
-            own = _scheme_parts(scheme, own_only=True)
+            only, policy = (new, b) if old is None else (old, a)
+            own = _scheme_parts(only, own_only=True)
             ordinary = {k: {n: d for n, d in v.items() if n in own[k]}
                         for k, v in _scheme_parts(policy.base_scheme).items()}
             sections = _scheme_sections(ordinary, own) if old is None else _scheme_sections(own, ordinary)
-            out.append({"endring": _kind(old, new), "id": sid, "tittel": (new or old).title,
-                        **{k: v for k, v in sections.items() if v}})
-            continue
+            return {"endring": _kind(old, new), "id": sid, "tittel": (new or old).title,
+                    **{k: v for k, v in sections.items() if v}}
         # a scheme both have: what differs beyond the differences of the policies themselves
         sections = {k: [e for e in v if e not in base[k]]
                     for k, v in _scheme_sections(_scheme_parts(old), _scheme_parts(new)).items()}
         changes = {k: v for k, v in sections.items() if v}
-        if old.title != new.title or changes:
-            entry = {"endring": CHANGED, "id": sid, "tittel": new.title}
-            if old.title != new.title:
-                entry["tittel_før"] = old.title
-            out.append({**entry, **changes})
-    return out
+        if old.title == new.title and not changes:
+            return None
+        entry = {"endring": CHANGED, "id": sid, "tittel": new.title}
+        if old.title != new.title:
+            entry["tittel_før"] = old.title
+        return {**entry, **changes}
+
+    return _keyed(a.schemes, b.schemes, scheme)
 
 
 # ---- examples ----------------------------------------------------------------------------------

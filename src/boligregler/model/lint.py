@@ -103,32 +103,25 @@ class _Linter:
         self.model = model
         self.root = files[0].header.id
         self.national = national
-        self.national_criteria = {c.id: c for s in [national.base_scheme, *national.schemes.values()]
-                                  for c in s.criteria}
-        self.national_computations = {n for s in [national.base_scheme, *national.schemes.values()]
-                                      for n in s.computations}
+        self.national_criteria = {c.id: c for s in _schemes(national) for c in s.criteria}
+        self.national_computations = {n for s in _schemes(national) for n in s.computations}
         self.criterion_nodes = dict(_criterion_nodes(files[1:]))
         self.found: list[Diagnostic] = []
-        computations = self.municipal(self._all_computations())
-        self.age_computations = _closure(self._all_computations(),
+        # every computation once: the schemes share the objects they do not override
+        computations = list({id(c): c for s in _schemes(model) for c in s.computations.values()}.values())
+        self.municipal_computations = self.municipal(computations)
+        self.age_computations = _closure(computations,
                                          lambda e, known: self.is_age_expression(e, frozenset(), known))
-        new = [c for c in computations if c.name not in self.national_computations]
+        new = [c for c in self.municipal_computations if c.name not in self.national_computations]
         self.derived = {cap: _closure(new, lambda e, known, cap=cap: _mentions(e, cap, known)) for cap in CAPS}
 
     # ---- what the municipality wrote
-    def _all_computations(self) -> list[ComputeDef]:
-        found: dict[int, ComputeDef] = {}
-        for scheme in [self.model.base_scheme, *self.model.schemes.values()]:
-            for c in scheme.computations.values():
-                found.setdefault(id(c), c)
-        return list(found.values())
-
     def municipal(self, definitions):
         return [d for d in definitions if d.origin is not None and d.origin.policy != self.root]
 
     def criteria(self) -> Iterator[tuple[CriterionDef, SchemeDef | None]]:
         seen: set[int] = set()
-        for scheme in [self.model.base_scheme, *self.model.schemes.values()]:
+        for scheme in _schemes(self.model):
             for c in self.municipal(scheme.criteria):
                 if id(c) not in seen:
                     seen.add(id(c))
@@ -147,7 +140,7 @@ class _Linter:
     def run(self) -> list[Diagnostic]:
         for c, scheme in self.criteria():
             self.check_criterion(c, scheme)
-        for c in self.municipal(self._all_computations()):
+        for c in self.municipal_computations:
             self.check_expression(c.expr, c.origin.file, f"beregningen «{c.name}»")
         self.check_parameters()
         self.check_schema()
@@ -210,7 +203,7 @@ class _Linter:
 
     def check_schema(self) -> None:
         for f in self.files[1:]:
-            for path, field in _schema_fields([f]):
+            for path, field in _schema_fields(f):
                 if CITIZENSHIP.search(path.rsplit(".", 1)[-1]):
                     self.report("L003", f"søknadsfeltet «{path}» gjelder statsborgerskap eller nasjonalitet",
                                 f.path, field.span, ["fjern feltet fra søknaden"])
@@ -248,6 +241,11 @@ class _Linter:
                         found.append((cap, node))
                     break
         return found
+
+
+def _schemes(policy: CheckedPolicy) -> list[SchemeDef]:
+    """The policy without any `ordning` overlay, then every `ordning`."""
+    return [policy.base_scheme, *policy.schemes.values()]
 
 
 # ---- syntax-tree helpers --------------------------------------------------------------------
@@ -360,7 +358,7 @@ def _field_value_span(node: ast.Criterion | None, name: str) -> Span | None:
     return next((f.value_span or f.span for f in node.fields if f.name == name), None)
 
 
-def _schema_fields(files: list[ast.PolicyFile]) -> Iterator[tuple[str, ast.SchemaField]]:
+def _schema_fields(file: ast.PolicyFile) -> Iterator[tuple[str, ast.SchemaField]]:
     def walk(fields, prefix):
         for field in fields:
             path = prefix + field.name
@@ -371,7 +369,6 @@ def _schema_fields(files: list[ast.PolicyFile]) -> Iterator[tuple[str, ast.Schem
             if isinstance(t, ast.RecordType):
                 yield from walk(t.fields, path + ".")
 
-    for f in files:
-        for d in _definitions(f.items):
-            if isinstance(d, ast.Schema):
-                yield from walk(d.fields, "")
+    for d in _definitions(file.items):
+        if isinstance(d, ast.Schema):
+            yield from walk(d.fields, "")
