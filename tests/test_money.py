@@ -136,3 +136,10 @@ def test_format_number_and_percent():
     assert format_number(D("-0.004"), decimals=2) == "0,00"
     assert format_percent(D("0.05")) == f"5,00{NBSP}%"
     assert format_percent(D("0.03125")) == f"3,13{NBSP}%"
+
+
+def test_json_nested_too_deeply_is_a_decode_error():
+    import json
+
+    with pytest.raises(json.JSONDecodeError, match="for dypt nestet"):
+        load_json("[" * 100_000)

@@ -62,8 +62,14 @@ def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
 
 
 def load_json(text: str | bytes) -> Any:
-    """Parse JSON with non-integer numbers as :class:`~decimal.Decimal` instead of float."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON with non-integer numbers as :class:`~decimal.Decimal` instead of float.
+
+    Raises `json.JSONDecodeError` for invalid JSON, also for JSON nested too deeply to read.
+    """
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise json.JSONDecodeError("for dypt nestet", text if isinstance(text, str) else text.decode(errors="replace"), 0) from None
 
 
 def parse_money(value: object) -> Decimal:

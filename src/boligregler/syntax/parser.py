@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import lark
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
@@ -121,7 +121,7 @@ def _items(children):
 
 
 @v_args(meta=True)
-class ToAst(Transformer):
+class ToAst(Transformer_NonRecursive):
     """Lark tree → `ast` nodes. Collects value errors (bad dates) instead of raising."""
 
     def __init__(self, path: str):
@@ -688,7 +688,49 @@ def _parse(text: str, start: str, path: str):
         result = builder.transform(tree)
     except VisitError as e:  # pragma: no cover - a transformer bug, not user input
         raise e.orig_exc
+    span = _too_deep(result)
+    if span is not None:
+        builder.diagnostics.append(Diagnostic(
+            "S009", Severity.ERROR, f"uttrykket eller verdien er nestet i mer enn {MAX_DEPTH} nivåer", path, span,
+            ("del et uttrykk opp i flere beregninger (beregn …) og bruk navnene deres",)))
     return result, builder.diagnostics
+
+
+MAX_DEPTH = 100  # expression nesting; the checker, the generated code and CPython's own limits are recursive
+
+
+def _too_deep(root) -> Span | None:
+    """The span of the outermost expression nested more than MAX_DEPTH levels, if any (walked without recursion)."""
+    stack = [(root, 0, None)]
+    while stack:
+        node, depth, span = stack.pop()
+        if isinstance(node, tuple):  # a sequence of syntax nodes
+            stack.extend((child, depth, span) for child in node)
+        elif isinstance(node, (list, dict)):  # a literal such as an example's søknad
+            if depth >= MAX_DEPTH:
+                return span
+            stack.extend((child, depth + 1, span) for child in (node.values() if isinstance(node, dict) else node))
+        elif isinstance(node, EXPRESSION_NODES):
+            if depth >= MAX_DEPTH:
+                return span
+            outermost = span if depth else node.span
+            stack.extend((getattr(node, name), depth + 1, outermost) for name in _children(type(node)))
+        elif hasattr(node, "__attrs_attrs__") and not isinstance(node, Span):
+            here = getattr(node, "span", None) or span
+            if isinstance(node, ast.Example):
+                here = node.input_span or here
+            stack.extend((getattr(node, name), depth, here) for name in _children(type(node)))
+    return None
+
+
+EXPRESSION_NODES = tuple(t for t in ast.Expr.__args__)
+
+
+@functools.cache
+def _children(node_type) -> tuple[str, ...]:
+    return tuple(a.name for a in node_type.__attrs_attrs__ if a.name not in ("span", "value_span", "base_span",
+                                                                              "default_span", "input_span",
+                                                                              "expected_span"))
 
 
 def _with_doc_comments(text: str, start: int) -> int:

@@ -1,0 +1,42 @@
+"""Very deep expressions get a diagnostic with a location, never a RecursionError."""
+
+from __future__ import annotations
+
+import pytest
+
+from boligregler.diagnostics import PolicyError
+from boligregler.syntax.parser import MAX_DEPTH, parse_expression, parse_policy
+
+HEADER = 'regelverk d bygger på nasjonal { navn: "x" kommune: "x" vedtatt: 2024-01-01 kilde: "k" klageinstans: "k" }\n'
+
+
+@pytest.mark.parametrize("terms", [MAX_DEPTH + 1, 500, 5000])
+def test_a_long_sum_is_reported_not_crashed(terms):
+    text = HEADER + "beregn x: kr = " + " + ".join(["1 kr"] * terms) + "\n"
+    with pytest.raises(PolicyError) as e:
+        parse_policy(text, "d.pol")
+    (d,) = e.value.diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("S009", 2, 16)
+
+
+def test_a_sum_within_the_limit_parses():
+    text = HEADER + "beregn x: kr = " + " + ".join(["1 kr"] * MAX_DEPTH) + "\n"
+    assert parse_policy(text, "d.pol").items
+
+
+def test_deep_parentheses_add_no_depth():
+    assert parse_expression("(" * 300 + "1 kr" + ")" * 300).value == 1
+
+
+def test_deep_nesting_inside_a_template_hole_is_reported():
+    with pytest.raises(PolicyError) as e:
+        parse_expression(" - ".join(["a"] * 400), "mal.pol", 3, 20)
+    assert e.value.diagnostics[0].code == "S009"
+
+
+def test_a_deeply_nested_example_literal_is_reported():
+    text = HEADER + "eksempel e {\n    søknad: { a: " + "[" * 2000 + "]" * 2000 + " }\n    forventet: { utfall: \"avslag\" }\n}\n"
+    with pytest.raises(PolicyError) as e:
+        parse_policy(text, "d.pol")
+    (d,) = e.value.diagnostics
+    assert (d.code, d.span.line) == ("S009", 3)
