@@ -40,3 +40,15 @@ def test_a_deeply_nested_example_literal_is_reported():
         parse_policy(text, "d.pol")
     (d,) = e.value.diagnostics
     assert (d.code, d.span.line) == ("S009", 3)
+
+
+def test_generated_code_python_cannot_compile_is_a_library_error(monkeypatch):
+    from boligregler import EvaluationError, load_policy
+    from boligregler.evaluation import compiler
+
+    def refuse(*args, **kwargs):
+        raise SyntaxError("too many nested parentheses")
+
+    monkeypatch.setattr(compiler, "compile", refuse, raising=False)
+    with pytest.raises(EvaluationError, match="for sammensatt"):
+        load_policy("nasjonal").program("")

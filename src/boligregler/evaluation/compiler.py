@@ -219,7 +219,12 @@ def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.Dat
         criteria_names.append((crit, names))
     decision_names = [(key, g.function(f"d{i}", expr)) for i, (key, expr) in enumerate(policy.decision)]
     source = "\n".join(g.lines)
-    code = compile(source, f"<regelverk {policy.id}:{scheme.id or 'grunnlag'}>", "exec")
+    try:
+        code = compile(source, f"<regelverk {policy.id}:{scheme.id or 'grunnlag'}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):
+        raise runtime.EvaluationError(
+            f"regelverket «{policy.id}» er for sammensatt til å kjøres; del de dypeste uttrykkene opp "
+            "i flere beregninger") from None
     ns = g.namespace
     exec(code, ns)
     ns["C"].update({"c:" + n: ns[f] for n, f in computation_names.items()})
