@@ -15,7 +15,6 @@ from typing import Any, Callable
 import attrs
 
 from boligregler.model import types as T
-from boligregler.model.checker import _scaled
 from boligregler.model.policy import CheckedPolicy, CriterionDef, SchemeDef
 from boligregler.evaluation import runtime
 from boligregler.syntax import ast
@@ -76,7 +75,7 @@ class _Codegen:
     def gen(self, e: ast.Expr) -> str:
         match e:
             case ast.Quantity(value, unit):
-                return self.const(_scaled(value, T.unit_of(unit)) if unit else value)
+                return self.const(T.stored_value(value, unit))
             case ast.Text(value) | ast.Boolean(value):
                 return repr(value)
             case ast.DateLiteral(value):
@@ -148,7 +147,7 @@ class _Codegen:
                 return f"_loan_for({', '.join(a)})"
             case "avrund":
                 value, unit, mode = args
-                scaled = _scaled(unit.value, T.unit_of(unit.unit or "tall"))
+                scaled = T.stored_value(unit.value, unit.unit)
                 return f"_round({self.gen(value)}, {self.const(scaled)}, {mode.name!r})"
             case "oppgitt":
                 return f"({self.raw(args[0])} is not None)"

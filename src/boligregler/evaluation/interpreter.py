@@ -13,7 +13,6 @@ from typing import Any, Callable
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import CompiledCriterion, Program, _path
 from boligregler.model import types as T
-from boligregler.model.checker import _scaled
 from boligregler.model.policy import CheckedPolicy, SchemeDef
 from boligregler.syntax import ast
 
@@ -52,7 +51,7 @@ class Interpreter:
     def eval(self, e: ast.Expr, M: dict, F: dict, local: dict) -> Any:
         match e:
             case ast.Quantity(value, unit):
-                return _scaled(value, T.unit_of(unit)) if unit else value
+                return T.stored_value(value, unit)
             case ast.Text(value) | ast.Boolean(value) | ast.DateLiteral(value):
                 return value
             case ast.Name(name):
@@ -95,7 +94,7 @@ class Interpreter:
         if function == "avrund":
             value, unit, mode = args
             return runtime.rounded(self.eval(value, M, F, local),
-                                   _scaled(unit.value, T.unit_of(unit.unit or "tall")), mode.name)
+                                   T.stored_value(unit.value, unit.unit), mode.name)
         values = [self.eval(a, M, F, local) for a in args]
         if function == "maks":
             return max(values)

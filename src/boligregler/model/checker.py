@@ -312,7 +312,7 @@ class Checker:
         match value, type_:
             case ast.Quantity(), T.Num():
                 self._unit_matches(value, type_.unit, name)
-                return _scaled(value.value, type_.unit)
+                return T.stored_value(value.value, type_.unit)
             case ast.Ratio(), T.Num(unit="andel"):
                 if value.denominator == 0:
                     self.error("T002", "nevneren kan ikke være 0", value.span)
@@ -354,7 +354,7 @@ class Checker:
                 elif text_keys != is_text:
                     self.error("T002", "en tabell kan ikke blande tekstnøkler og tallintervaller", row.span)
                 self._unit_matches(row.value, value_type.unit, d.name)
-                rows.append((row.key, _scaled(row.value.value, value_type.unit)))
+                rows.append((row.key, T.stored_value(row.value.value, value_type.unit)))
             if not text_keys:
                 self._check_ranges(d.name, v)
             versions.append(TableVersion(v.valid_from, v.source, tuple(rows), v.span))
@@ -1142,10 +1142,6 @@ def _text(f: ast.Field | None, default):
 def _show(q: ast.Quantity) -> str:
     return f"{q.value} {q.unit}" if q.unit else str(q.value)
 
-
-def _scaled(value: Decimal, unit: str) -> Decimal:
-    """Percentages are stored as fractions: 5 % is 0.05."""
-    return value / 100 if unit in ("%", "prosentpoeng") else value
 
 
 def _is_zero(e: Any) -> bool:

@@ -90,6 +90,11 @@ def unit_of(name: str) -> str:
     return UNIT_ALIASES.get(name, name)
 
 
+def stored_value(value, unit: str | None):
+    """A number as the evaluator holds it: percentages as fractions (5 % is 0.05), others unchanged."""
+    return value / 100 if unit is not None and unit_of(unit) in ("%", "prosentpoeng") else value
+
+
 def describe(t: Type) -> str:
     """A Norwegian name of the type for messages."""
     match t:
