@@ -26,8 +26,11 @@ def pair(request):
 
 
 def test_unknown_backend_is_refused():
-    with pytest.raises(ValueError, match="unknown backend"):
+    from boligregler import BoligreglerError
+    with pytest.raises(BoligreglerError, match="ukjent motor «gpu»") as err:
         load_policy("nasjonal", backend="gpu")
+    assert isinstance(err.value, ValueError) and err.value.code == "ukjent_motor"
+    assert err.value.problems[0].params == {"motor": "gpu", "gyldige": ["compiled", "interpreter"]}
 
 
 def test_every_example_agrees(pair):

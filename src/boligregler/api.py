@@ -6,7 +6,7 @@ from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
-from boligregler.diagnostics import PolicyError, Severity
+from boligregler.diagnostics import PolicyError, Severity, UsageError
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
@@ -31,7 +31,8 @@ class Policy:
 
     def __init__(self, model: CheckedPolicy, backend: str = "compiled"):
         if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)}")
+            raise UsageError(f"ukjent motor «{backend}»; velg en av {', '.join(sorted(BACKENDS))}",
+                             code="ukjent_motor", params={"motor": backend, "gyldige": sorted(BACKENDS)})
         self.model = model
         self.backend = backend
         self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are

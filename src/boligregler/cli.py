@@ -1,13 +1,15 @@
 """The `boligregler` command line. Each subcommand lives in `boligregler.commands.<navn>`.
 
 Exit codes: 0 success, 1 the input has problems (a policy with errors, an invalid
-søknad, a failing example), 2 wrong use of the command.
+søknad, a failing example), 2 wrong use of the command. With `--format json` an error is
+written to standard out as JSON (`BoligreglerError.to_dict()`: code, message, problems).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pkgutil
 import sys
 
@@ -58,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except BoligreglerError as e:
-        print(str(e), file=sys.stderr)
+        if getattr(args, "format", None) == "json":
+            print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))  # errors as data, on standard out
+        else:
+            print(str(e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("avbrutt", file=sys.stderr)

@@ -6,7 +6,9 @@ import difflib
 import enum
 import errno
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -53,20 +55,142 @@ class Diagnostic:
     related: tuple[tuple[str, Span, str], ...] = attrs.field(default=(), converter=tuple)
 
 
+def format_path(path: Sequence[str | int]) -> str:
+    """JSON path segments as text: ``("husstand", "barn", 1, "alder")`` → ``husstand.barn[1].alder``."""
+    out = ""
+    for segment in path:
+        out += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if out else segment)
+    return out
+
+
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """The inverse of `format_path`: ``husstand.barn[1].alder`` → ``("husstand", "barn", 1, "alder")``."""
+    return tuple(int(index) if index else name
+                 for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text))
+
+
+def json_pointer(path: Sequence[str | int]) -> str:
+    """JSON path segments as an RFC 6901 JSON Pointer: ``/husstand/barn/1/alder``."""
+    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)  # Decimal, dates
+
+
+@attrs.frozen
+class Problem:
+    """One problem as data: a stable code, where it is (JSON path), the Norwegian message and its parameters.
+
+    `path` is the formatted JSON path (``husstand.barn[1].alder``, empty for the whole input);
+    `segments` the same path as field names and list indexes, `pointer` as a JSON Pointer.
+    `params` are the values the message is built from (limits, the offending key, a suggestion),
+    so that a case system can write its own text.
+    """
+
+    path: str
+    message: str
+    code: str = "ugyldig"
+    params: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda p: dict(p), eq=False)
+    segments: tuple[str | int, ...] = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.segments is None:
+            object.__setattr__(self, "segments", parse_path(self.path))
+
+    @property
+    def pointer(self) -> str:
+        return json_pointer(self.segments)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON: ``{"kode", "sti", "peker", "felt", "melding", "parametre"}``."""
+        return {"kode": self.code, "sti": list(self.segments), "peker": self.pointer, "felt": self.path,
+                "melding": self.message, "parametre": _plain(self.params)}
+
+
 class BoligreglerError(Exception):
-    """Base class for all errors raised by the library."""
+    """Base class for all errors raised by the library.
+
+    Every error is also data: `code` (stable, for programs), `problems` (each with its code,
+    location, Norwegian message and parameters) and `to_dict()` (the JSON the CLI's
+    ``--format json`` and the HTTP service's problem responses carry).
+    """
+
+    code = "feil"
+
+    def __init__(self, message: str = "", *, code: str | None = None, params: Mapping[str, Any] | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.params = dict(params or {})
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return (Problem("", str(self), self.code, self.params),)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kode": self.code, "melding": str(self), "problemer": [p.to_dict() for p in self.problems]}
+
+    def __reduce__(self):
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type, args: tuple, state: dict) -> BoligreglerError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class UsageError(BoligreglerError, ValueError):
+    """The library was called wrongly: an unknown backend, an argument of the wrong kind."""
+
+    code = "feil_bruk"
 
 
 class PolicyError(BoligreglerError):
     """Raised when policy sources contain errors; ``str()`` renders the diagnostics."""
 
+    code = "ugyldig_regelverk"
+
     def __init__(self, diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]) -> None:
         self.diagnostics = tuple(diagnostics)
         self.sources = dict(sources)
-        super().__init__(self.diagnostics, self.sources)
+        Exception.__init__(self, self.diagnostics, self.sources)
+        self.params = {}
 
     def __str__(self) -> str:
         return render_text(self.diagnostics, self.sources)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """One problem per error diagnostic; warnings stay in `diagnostics`."""
+        return tuple(diagnostic_problem(d) for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    def to_dict(self) -> dict[str, Any]:
+        errors = sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        return {"kode": self.code, "melding": f"regelverket har {errors} feil",
+                "problemer": [p.to_dict() for p in self.problems], "diagnostikk": to_json(self.diagnostics)}
+
+
+def diagnostic_problem(d: Diagnostic) -> Problem:
+    """A policy diagnostic as a `Problem`: its code and message; the file and span as parameters."""
+    params: dict[str, Any] = {"fil": d.file}
+    if d.span is not None:
+        params |= {"linje": d.span.line, "kolonne": d.span.column,
+                   "slutt_linje": d.span.end_line, "slutt_kolonne": d.span.end_column}
+    if d.notes:
+        params["hjelp"] = list(d.notes)
+    return Problem("", d.message, d.code, params, segments=())
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -184,7 +308,8 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
 
 
 _FILE_PROBLEMS = {errno.ENOENT: "finnes ikke", errno.EACCES: "mangler tilgang", errno.EISDIR: "er en mappe",
-                  errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem"}
+                  errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem",
+                  errno.ENAMETOOLONG: "filnavnet er for langt", errno.ENOTDIR: "en del av stien er ikke en mappe"}
 
 
 def file_reason(error: OSError) -> str:
@@ -194,4 +319,5 @@ def file_reason(error: OSError) -> str:
 
 def file_problem(path: object, action: str, error: OSError) -> BoligreglerError:
     """A Norwegian message for a file that cannot be read or written, e.g. «x.json: kan ikke lese filen (finnes ikke)»."""
-    return BoligreglerError(f"{path}: kan ikke {action} filen ({file_reason(error)})")
+    return BoligreglerError(f"{path}: kan ikke {action} filen ({file_reason(error)})", code="fil",
+                            params={"fil": str(path), "handling": action, "grunn": file_reason(error)})

@@ -223,7 +223,7 @@ def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.Dat
     except (SyntaxError, RecursionError, MemoryError):
         raise runtime.EvaluationError(
             f"regelverket «{policy.id}» er for sammensatt til å kjøres; del de dypeste uttrykkene opp "
-            "i flere beregninger") from None
+            "i flere beregninger", code="for_sammensatt") from None
     ns = g.namespace
     exec(code, ns)
     ns["C"].update({"c:" + n: ns[f] for n, f in computation_names.items()})

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 from decimal import Decimal
 
-from boligregler.diagnostics import BoligreglerError
+from boligregler.diagnostics import BoligreglerError, Problem
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
@@ -20,11 +20,19 @@ DATE_KEY = "@dato"
 class EvaluationError(BoligreglerError):
     """A søknad the policy cannot decide: a date before a parameter's first value, a missing fact."""
 
+    code = "kan_ikke_vurderes"
+
 
 class MissingFact(EvaluationError):
+    code = "mangler_faktum"
+
     def __init__(self, path: str):
         self.path = path
-        super().__init__(f"søknadsfeltet «{path}» mangler, men trengs for vurderingen")
+        super().__init__(f"søknadsfeltet «{path}» mangler, men trengs for vurderingen", params={"felt": path})
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return (Problem(self.path, str(self), self.code, self.params),)
 
 
 def required(value, path: str):
@@ -48,7 +56,8 @@ class DatedLookup:
         if i < 0:
             first = dates[0].isoformat() if dates else "–"
             raise EvaluationError(
-                f"søknadsdatoen {on.isoformat()} er før første verdi av {what} «{name}», som gjelder fra {first}")
+                f"søknadsdatoen {on.isoformat()} er før første verdi av {what} «{name}», som gjelder fra {first}",
+                code="dato_foer_foerste_verdi", params={"søknadsdato": on, "navn": name, "gyldig_fra": first})
         return values[i]
 
     def parameter(self, M: dict, name: str):
@@ -62,7 +71,8 @@ class DatedLookup:
         for row_key, value in rows:
             if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key <= row_key[1]):
                 return value
-        raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}")
+        raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}", code="tabell_uten_rad",
+                              params={"tabell": name, "nøkkel": key})
 
 
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:
@@ -89,7 +99,7 @@ def monthly_interest(loan: Decimal, rate: Decimal) -> Decimal:
 
 def loan_for_interest(payment: Decimal, rate: Decimal) -> Decimal:
     if rate == 0:
-        raise EvaluationError("renten er 0 %, så lånet som svarer til et rentebeløp er ubegrenset")
+        raise EvaluationError("renten er 0 %, så lånet som svarer til et rentebeløp er ubegrenset", code="rente_null")
     return payment * TWELVE / rate
 
 

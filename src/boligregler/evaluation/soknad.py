@@ -17,38 +17,28 @@ from typing import Any, Callable
 
 import attrs
 
-from boligregler.diagnostics import BoligreglerError, suggest
+from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.model import types as T
 from boligregler.money import parse_money
 
 
-@attrs.frozen
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
 class SoknadError(BoligreglerError):
-    """A søknad that does not match the policy's schema; `problems` lists every one."""
+    """A søknad that does not match the policy's schema; `problems` lists every one (see `Problem`)."""
+
+    code = "ugyldig_soknad"
 
     def __init__(self, problems: list[Problem]):
-        self.problems = tuple(problems)
-        super().__init__("søknaden er ugyldig:\n" + "\n".join(f"  {p}" for p in self.problems))
+        self._problems = tuple(problems)
+        super().__init__("søknaden er ugyldig:\n" + "\n".join(f"  {p}" for p in self._problems))
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self._problems
 
 
 Path = tuple  # JSON path segments: field names and list indexes, formatted only when a problem is found
 Convert = Callable[[Any, Path, "Run"], Any]
-
-
-def format_path(path: Path) -> str:
-    out = ""
-    for segment in path:
-        out += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if out else segment)
-    return out
 
 
 class Run:
@@ -60,8 +50,8 @@ class Run:
         self.problems: list[Problem] = []
         self.conditional: list[tuple[Path, T.FieldSpec]] = []
 
-    def fail(self, path: Path, message: str) -> None:
-        self.problems.append(Problem(format_path(path), message))
+    def fail(self, path: Path, code: str, message: str, **params: Any) -> None:
+        self.problems.append(Problem(format_path(path), message, code, params, segments=tuple(path)))
 
 
 def _integer(value: Any) -> Decimal | None:
@@ -84,11 +74,14 @@ def _integer_converter(unit: str, low, high) -> Convert:
         message = f"må være et heltall på minst {low}"
     else:
         message = "må være et heltall"
+    limits = {k: int(v) for k, v in (("min", low), ("maks", high)) if v is not None}
 
     def convert(value, path, run):
         n = _integer(value)
-        if n is None or (low is not None and n < low) or (high is not None and n > high):
-            run.fail(path, message)
+        if n is None:
+            run.fail(path, "heltall", message, **limits)
+        elif (low is not None and n < low) or (high is not None and n > high):
+            run.fail(path, "utenfor_grenser", message, verdi=n, **limits)
         return n
     return convert
 
@@ -97,10 +90,10 @@ def _money(value, path, run):
     try:
         money = parse_money(value)
     except ValueError as e:
-        run.fail(path, str(e))
+        run.fail(path, "belop", str(e))
         return None
     if money < 0:
-        run.fail(path, "kan ikke være negativt")
+        run.fail(path, "negativt", "kan ikke være negativt", verdi=money)
     return money
 
 
@@ -111,7 +104,7 @@ def _number_converter(unit: str) -> Convert:
         try:
             number = parse_money(value)
         except ValueError:
-            run.fail(path, "må være et tall")
+            run.fail(path, "tall", "må være et tall")
             return None
         return number / 100 if percent else number
     return convert
@@ -119,13 +112,13 @@ def _number_converter(unit: str) -> Convert:
 
 def _bool(value, path, run):
     if value is not True and value is not False:
-        run.fail(path, "må være true eller false")
+        run.fail(path, "sannhetsverdi", "må være true eller false")
     return value
 
 
 def _text(value, path, run):
     if not isinstance(value, str):
-        run.fail(path, "må være en tekst")
+        run.fail(path, "tekst", "må være en tekst")
     return value
 
 
@@ -135,7 +128,7 @@ def _date(value, path, run):
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    run.fail(path, "må være en dato på formen ÅÅÅÅ-MM-DD")
+    run.fail(path, "dato", "må være en dato på formen ÅÅÅÅ-MM-DD")
     return None
 
 
@@ -146,7 +139,8 @@ def _enum_converter(values: tuple[str, ...]) -> Convert:
         if value not in allowed if isinstance(value, str) else True:
             guess = suggest(value, values) if isinstance(value, str) else None
             hint = f"; mente du «{guess}»?" if guess else f"; gyldige verdier: {', '.join(values)}"
-            run.fail(path, f"«{value}» er ikke en gyldig verdi{hint}")
+            run.fail(path, "ugyldig_verdi", f"«{value}» er ikke en gyldig verdi{hint}",
+                     gyldige=list(values), **({"forslag": guess} if guess else {}))
         return value
     return convert
 
@@ -156,10 +150,10 @@ def _list_converter(element: Convert, min_items: int) -> Convert:
 
     def convert(value, path, run):
         if not isinstance(value, list):
-            run.fail(path, "må være en liste")
+            run.fail(path, "liste", "må være en liste")
             return []
         if len(value) < min_items:
-            run.fail(path, too_few)
+            run.fail(path, "for_faa_elementer", too_few, min_elementer=min_items, antall=len(value))
         return [element(v, (*path, i), run) for i, v in enumerate(value)]
     return convert
 
@@ -175,13 +169,14 @@ def _record_converter(record: T.Record) -> Convert:
             for key in data:
                 if key not in record.fields:
                     guess = suggest(str(key), names)
-                    run.fail((*path, str(key)), "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""))
+                    run.fail((*path, str(key)), "ukjent_felt", "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""),
+                             **({"forslag": guess} if guess else {}))
         for key, spec, convert in fields:
             if key in data:
                 value = data[key]
                 if value is None:
                     if not spec.nullable:
-                        run.fail((*path, key), "kan ikke være null")
+                        run.fail((*path, key), "ikke_null", "kan ikke være null")
                     elif spec.required_when is not None:
                         run.conditional.append(((*path, key), spec))
                     out[key] = None
@@ -197,12 +192,12 @@ def _record_converter(record: T.Record) -> Convert:
                 else:
                     out[key] = copy.deepcopy(default) if isinstance(default, (list, dict)) else default
             else:
-                run.fail((*path, key), "mangler")
+                run.fail((*path, key), "mangler", "mangler")
         return out
 
     def convert(value, path, run):
         if not isinstance(value, dict):
-            run.fail(path, "må være et objekt")
+            run.fail(path, "objekt", "må være et objekt")
             return {}
         return fill(value, path, run)
     return convert
@@ -239,7 +234,7 @@ def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bo
     def validate(data: Any) -> dict:
         run = Run()
         if not isinstance(data, dict):
-            run.fail((), "søknaden må være et JSON-objekt")
+            run.fail((), "objekt", "søknaden må være et JSON-objekt")
             raise SoknadError(run.problems)
         facts = root(data, (), run)
         for path, spec in run.conditional:
@@ -248,7 +243,7 @@ def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bo
             except (KeyError, TypeError, EvaluationError):
                 continue  # the condition reads a field that is itself invalid; that problem is reported already
             if needed:
-                run.fail(path, "mangler; feltet er påkrevd for denne søknaden")
+                run.fail(path, "paakrevd", "mangler; feltet er påkrevd for denne søknaden")
         if run.problems:
             raise SoknadError(run.problems)
         return facts

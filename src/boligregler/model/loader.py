@@ -6,7 +6,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-from boligregler.diagnostics import Diagnostic, PolicyError, Severity, file_reason, suggest
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageError, file_reason, suggest
 from boligregler.syntax import ast
 from boligregler.syntax.cache import cached_parse
 
@@ -21,8 +21,15 @@ def shipped_policies_dir() -> Path:
 
 def resolve_policy_path(name_or_path: str | Path) -> Path:
     """A path as given, or the name of a shipped policy (`drammen` → policies/drammen.pol)."""
+    if not isinstance(name_or_path, (str, Path)):
+        raise UsageError(f"et regelverk oppgis som en sti eller et navn, ikke {type(name_or_path).__name__}; "
+                         "bruk load_policy_text for regelverk som tekst")
     path = Path(name_or_path)
-    if path.exists() or path.suffix == ".pol" or len(path.parts) > 1:
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: not a file
+        exists = False
+    if exists or path.suffix == ".pol" or len(path.parts) > 1 or "\n" in str(name_or_path):
         return path
     return shipped_policies_dir() / f"{name_or_path}.pol"
 
@@ -35,9 +42,13 @@ def read_text(path: Path) -> str:
         raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
     except UnicodeDecodeError:
         raise PolicyError((Diagnostic("S006", Severity.ERROR, "filen er ikke UTF-8-tekst", str(path), None),), {}) from None
-    except OSError as e:
-        message = f"kan ikke lese filen ({file_reason(e)})"
-        raise PolicyError((Diagnostic("N006", Severity.ERROR, message, str(path), None),), {}) from None
+    except (OSError, ValueError) as e:
+        reason = file_reason(e) if isinstance(e, OSError) else "ugyldig filnavn"
+        shown = str(path) if len(str(path)) <= 100 and "\n" not in str(path) else str(path)[:60].split("\n")[0] + " …"
+        notes = ("er dette teksten til et regelverk? bruk load_policy_text(tekst, name=…)",) \
+            if "regelverk" in str(path) or "\n" in str(path) else ()
+        raise PolicyError((Diagnostic("N006", Severity.ERROR, f"kan ikke lese filen ({reason})", shown, None, notes),),
+                          {}) from None
 
 
 def load_chain(path: str | Path) -> list[ast.PolicyFile]:

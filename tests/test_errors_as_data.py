@@ -1,0 +1,118 @@
+"""Errors as data: every library error has a stable code, located problems and parameters."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from boligregler import BoligreglerError, EvaluationError, PolicyError, SoknadError, cli, load_policy
+from boligregler.diagnostics import Problem, json_pointer, parse_path
+from boligregler.money import load_json
+
+ROOT = Path(__file__).resolve().parents[1]
+FAMILIE = ROOT / "examples" / "familie.json"
+
+
+@pytest.fixture(scope="module")
+def nasjonal():
+    return load_policy("nasjonal")
+
+
+@pytest.fixture
+def familie() -> dict:
+    return load_json(FAMILIE.read_text(encoding="utf-8"))
+
+
+def soknad_error(policy, soknad) -> SoknadError:
+    with pytest.raises(SoknadError) as err:
+        policy.validate(soknad)
+    return err.value
+
+
+def test_søknad_problems_have_codes_segments_pointers_and_parameters(nasjonal, familie):
+    familie["husstand"]["barn"][1]["alder"] = 18
+    familie["formål"] = "kjop"
+    familie["egenkapitel"] = 1
+    familie["bolig"]["kjøpesum"] = -1
+    del familie["bolig"]["boutgifter_per_måned"]
+    error = soknad_error(nasjonal, familie)
+    by_path = {p.path: p for p in error.problems}
+    age = by_path["husstand.barn[1].alder"]
+    assert (age.code, age.segments, age.pointer) == ("utenfor_grenser", ("husstand", "barn", 1, "alder"),
+                                                      "/husstand/barn/1/alder")
+    assert age.params == {"verdi": 18, "min": 0, "maks": 17}
+    assert by_path["formål"].code == "ugyldig_verdi" and by_path["formål"].params["forslag"] == "kjøp"
+    assert "refinansiering" in by_path["formål"].params["gyldige"]
+    assert by_path["egenkapitel"].code == "ukjent_felt" and by_path["egenkapitel"].params == {"forslag": "egenkapital"}
+    assert by_path["bolig.kjøpesum"].code == "negativt"
+    assert by_path["bolig.boutgifter_per_måned"].code == "mangler"
+    data = error.to_dict()
+    assert data["kode"] == "ugyldig_soknad"
+    assert {"kode": "utenfor_grenser", "sti": ["husstand", "barn", 1, "alder"], "peker": "/husstand/barn/1/alder",
+            "felt": "husstand.barn[1].alder", "melding": "må være et heltall mellom 0 og 17",
+            "parametre": {"verdi": "18", "min": 0, "maks": 17}} in data["problemer"]
+    json.dumps(data, ensure_ascii=False)  # JSON-ready as it is
+
+
+def test_whole_søknad_of_the_wrong_kind(nasjonal):
+    (problem,) = soknad_error(nasjonal, [1, 2]).problems
+    assert (problem.code, problem.segments, problem.pointer) == ("objekt", (), "")
+
+
+def test_json_pointer_escapes_and_paths_round_trip():
+    assert json_pointer(("a/b", "c~d", 0)) == "/a~1b/c~0d/0"
+    assert parse_path("husstand.barn[12].alder") == ("husstand", "barn", 12, "alder")
+    assert Problem("inntekter[0].type", "x").segments == ("inntekter", 0, "type")
+
+
+def test_policy_errors_are_data(tmp_path):
+    bad = tmp_path / "feil.pol"
+    text = (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8").replace(
+        "regelverk nasjonal {", "regelverk feil {\n    ukjentfelt: \"x\"", 1)
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as err:
+        load_policy(bad)
+    data = err.value.to_dict()
+    assert data["kode"] == "ugyldig_regelverk"
+    problem = next(p for p in data["problemer"] if p["kode"] == "H002")
+    assert problem["parametre"]["fil"] == str(bad) and problem["parametre"]["linje"] == 5
+    assert "ukjentfelt" in problem["melding"]
+
+
+def test_evaluation_errors_are_data(nasjonal, familie):
+    familie["søknadsdato"] = "1990-01-01"
+    with pytest.raises(EvaluationError) as err:
+        nasjonal.evaluate(familie)
+    (problem,) = err.value.problems
+    assert problem.code == "dato_foer_foerste_verdi"
+    assert problem.params["søknadsdato"].isoformat() == "1990-01-01" and problem.params["navn"]
+
+
+@pytest.mark.parametrize("argument", ["regelverk x bygger på nasjonal {\n navn: \"x\"\n}\n" + "a" * 5000, 42, None])
+def test_policy_text_or_a_non_path_given_to_load_policy(argument):
+    with pytest.raises(BoligreglerError) as err:
+        load_policy(argument)
+    message = str(err.value)
+    assert "load_policy_text" in message and "Traceback" not in message and len(message) < 600
+
+
+def test_errors_pickle_with_their_data(nasjonal, familie):
+    familie["formål"] = "kjop"
+    error = soknad_error(nasjonal, familie)
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is SoknadError and again.to_dict() == error.to_dict()
+
+
+def test_cli_writes_errors_as_json_with_format_json(tmp_path, capsys, familie):
+    familie["formål"] = "kjop"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(familie, ensure_ascii=False), encoding="utf-8")
+    assert cli.main(["vurder", "nasjonal", str(path), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["kode"] == "ugyldig_soknad" and data["problemer"][0]["peker"] == "/formål"
+    assert cli.main(["vurder", "nasjonal", str(tmp_path / "mangler.json"), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["kode"] == "fil" and data["problemer"][0]["parametre"]["grunn"] == "finnes ikke"
