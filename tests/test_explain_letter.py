@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import markdown as markdown_lib
 import pytest
 from lark import Lark
 
@@ -154,8 +155,12 @@ def test_html_and_markdown_escape_everything_from_the_policy(tmp_path):
         assert raw not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;b&gt;klagenemnda&lt;/b&gt;" in page
     markdown = render_markdown(letter)
-    assert "\\*startlån\\*" in markdown and "\\[lenke\\]" in markdown and "\\<img" in markdown
-    assert "\n\\# Klage til \\<b\\>klagenemnda\\</b\\> \\| \\<script\\>" in markdown
+    assert "\\*startlån\\*" in markdown and "\\[lenke\\]" in markdown and "&lt;img" in markdown
+    assert "\n\\# Klage til &lt;b>klagenemnda&lt;/b> \\| &lt;script>" in markdown
+    shown = markdown_lib.markdown(markdown)
+    for raw in ("<script>", "<img", "<b>", "<em>", "<a ", "<h1>Klage"):
+        assert raw not in shown
+    assert "Søknaden om *startlån* [lenke](javascript:x) &lt;img src=x onerror=alert(1)&gt; gjelder" in shown
 
 
 def write(tmp_path, text: str) -> Path:

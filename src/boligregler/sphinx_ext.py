@@ -12,6 +12,7 @@ turned into docutils nodes; links to other policies' pages are shown as plain te
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -22,10 +23,12 @@ from boligregler import __version__
 from boligregler.api import load_policy
 from boligregler.diagnostics import BoligreglerError
 from boligregler.model.loader import resolve_policy_path
+from boligregler.rendering.markup import ENTITY_PATTERN, entity_char
 from boligregler.rendering.policy_markdown import (
     SECTIONS, Admonition, Block, BulletList, CodeBlock, Heading, Paragraph, Table,
 )
 from boligregler.site.pages import SitePolicy
+from boligregler.urls import is_web_address
 
 ADMONITIONS = {"note": nodes.note, "success": nodes.tip, "warning": nodes.warning, "failure": nodes.error}
 
@@ -119,6 +122,9 @@ def _id(prefix: str, anchor: str) -> str:
     return nodes.make_id(f"{prefix}-{anchor}")
 
 
+_ENTITY = re.compile(ENTITY_PATTERN)
+
+
 def inline_nodes(text: str, prefix: str) -> list[nodes.Node]:
     """Inline markup (see `policy_markdown`) as docutils nodes."""
     out, _ = _parse(text, 0, "", prefix)
@@ -142,9 +148,9 @@ def _parse(text: str, i: int, stop: str, prefix: str) -> tuple[list[nodes.Node],
         if ch == "\\" and i + 1 < len(text):
             buf.append(text[i + 1])
             i += 2
-        elif text.startswith(("&lt;", "&amp;"), i):
-            buf.append("<" if text[i + 1] == "l" else "&")
-            i += 4 if text[i + 1] == "l" else 5
+        elif ch == "&" and (entity := _ENTITY.match(text, i)):
+            buf.append(entity_char(entity.group(1)))
+            i = entity.end()
         elif ch == "`":
             end = text.find("`", i + 1)
             end = len(text) if end < 0 else end
@@ -176,7 +182,7 @@ def _parse(text: str, i: int, stop: str, prefix: str) -> tuple[list[nodes.Node],
 def _reference(label: list[nodes.Node], target: str, prefix: str) -> nodes.Node:
     if target.startswith("#"):
         return nodes.reference("", "", *label, refid=_id(prefix, target[1:]), internal=True)
-    if target.startswith(("http://", "https://")):
+    if is_web_address(target):
         return nodes.reference("", "", *label, refuri=target)
     return nodes.inline("", "", *label)
 

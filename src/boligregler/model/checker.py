@@ -23,6 +23,7 @@ from boligregler.model.policy import (
 )
 from boligregler.money import RoundingMode
 from boligregler.syntax import ast
+from boligregler.urls import is_web_address
 from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
@@ -390,6 +391,10 @@ class Checker:
                        ["oppgi regelen vilkåret bygger på, f.eks. hjemmel: \"Forskrift om lån fra Husbanken § 5-2\""])
         if d.condition is None:
             self.error("V003", f"vilkåret «{d.name}» mangler «oppfylt når …»", d.span)
+        for f in [fields.get("lenke"), *(x for e in d.exceptions for x in e.fields if x.name == "lenke")]:
+            if f is not None and not (isinstance(f.value, str) and is_web_address(f.value)):
+                self.error("T002", "«lenke» må være en nettadresse som begynner med https:// (eller http://), "
+                           "uten mellomrom", f.value_span)
         explanations = {}
         for f in d.explanations:
             if f.name not in RESULTS:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 import json
-import re
 
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.explain.letter import Item, Letter, Section
 from boligregler.explain.missing import Completeness
+from boligregler.rendering.markup import escape_markdown
 
 FORMATS = ("tekst", "markdown", "html", "json")
 
@@ -35,28 +35,18 @@ def render_text(letter: Letter) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
-
-
-def _md(text: str) -> str:
-    """Text with every Markdown metacharacter escaped, including list and heading markers at the start."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
-    return re.sub(r"^([-=+])", r"\\\1", escaped)
-
-
 def render_markdown(letter: Letter) -> str:
     lines: list[str] = []
     if letter.title:
-        lines += [f"# {_md(letter.title)}", ""]
+        lines += [f"# {escape_markdown(letter.title)}", ""]
     for section in letter.sections:
         if section.heading:
-            lines += [f"## {_md(section.heading)}", ""]
+            lines += [f"## {escape_markdown(section.heading)}", ""]
         for p in section.paragraphs:
-            lines += [_md(p), ""]
+            lines += [escape_markdown(p), ""]
         for item in section.items:
-            lines.append(f"- {_md(item.text)}")
-            lines += [f"  - {_md(d)}" for d in item.details]
+            lines.append(f"- {escape_markdown(item.text)}")
+            lines += [f"  - {escape_markdown(d)}" for d in item.details]
         if section.items:
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

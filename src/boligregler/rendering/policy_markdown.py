@@ -29,6 +29,7 @@ from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
 from boligregler.money import CONTEXT, format_kr, format_number, format_percent
+from boligregler.rendering.markup import ENTITY_PATTERN, escape_markdown, safe_link_target, entity_char
 from boligregler.rendering.text import AMOUNT_LABELS
 from boligregler.syntax import ast
 
@@ -78,20 +79,19 @@ class CodeBlock:
 
 Block = Union[Heading, Paragraph, BulletList, Table, Admonition, CodeBlock]
 
-_ESCAPED = re.compile(r"([\\`*_\[\]{}|#])")
-_BLOCK_START = re.compile(r"^(\s*)([-+>]|\d+\.)")
 _URL = re.compile(r"https?://[^\s«»\"<>]+[^\s«»\"<>.,;:!?)]")
 
 
 def esc(text: object) -> str:
     """Plain text as inline markup: Markdown's special characters escaped, wherever the text is placed."""
-    escaped = _ESCAPED.sub(r"\\\1", str(text)).replace("&", "&amp;").replace("<", "&lt;")
-    return _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
+    return escape_markdown(text)
 
 
 def link(label: str, target: str) -> str:
-    """A link; `label` is inline markup, `target` a URL, `#anker` or `regelverk:ID#anker`."""
-    return f"[{label}]({target.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
+    """A link; `label` is inline markup, `target` an http(s) URL, `#anker`, `side.md` or `regelverk:ID#anker`.
+    Any other target (`javascript:`, a text with line breaks …) gives the label alone, not a link."""
+    safe = safe_link_target(target)
+    return f"[{label}]({safe})" if safe is not None else label
 
 
 def autolink(text: str) -> str:
@@ -103,7 +103,7 @@ def autolink(text: str) -> str:
     return "".join(out) + esc(text[pos:])
 
 
-_MARKUP = re.compile(r"\\(.)|\[((?:\\.|[^\]\\])*)\]\([^)]*\)|\*\*|\*|`|&lt;|&amp;")
+_MARKUP = re.compile(r"\\(.)|\[((?:\\.|[^\]\\])*)\]\([^)]*\)|\*\*|\*|`|" + ENTITY_PATTERN)
 
 
 def strip_markup(text: str) -> str:
@@ -113,7 +113,7 @@ def strip_markup(text: str) -> str:
             return m.group(1)
         if m.group(2) is not None:
             return strip_markup(m.group(2))
-        return {"&lt;": "<", "&amp;": "&"}.get(m.group(), "")
+        return entity_char(m.group(3)) if m.group(3) is not None else ""
     return _MARKUP.sub(plain, text)
 
 
@@ -152,7 +152,7 @@ def _markdown_block(b: Block) -> str:
             return f'{marker} {kind} "{_markdown_inline(title).replace(chr(34), "&quot;")}"\n\n' + "\n".join(
                 f"    {line}" if line else "" for line in body.split("\n"))
         case CodeBlock(language, text):
-            fence = "````" if "```" in text else "```"
+            fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", text))])
             return f"{fence}{language}\n{text.rstrip()}\n{fence}"
     raise TypeError(b)
 
@@ -947,7 +947,7 @@ def policy_blocks(policy: Any, base: CheckedPolicy | None = None, *, reference: 
         source_path = list(model.sources)[-1] if model.sources else None  # the chain's files, root first
         if source_path is not None:
             blocks += [Heading(2, "Regelverket som kode", "kildekode"),
-                       Admonition("note", f"Kildekoden ({source_path.rsplit('/', 1)[-1]})",
+                       Admonition("note", f"Kildekoden ({esc(source_path.rsplit('/', 1)[-1])})",
                                   (CodeBlock("pol", model.sources[source_path]),), collapsible=True)]
     return blocks
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -74,8 +75,15 @@ def load_site_policies(folder: str | Path) -> list[SitePolicy]:
 
 
 def policy_page(site_policy: SitePolicy) -> str:
-    """The Markdown page of one policy."""
-    return to_markdown(site_policy.blocks())
+    """The Markdown page of one policy, its title (escaped) in the front matter for the page's <title>."""
+    return f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n" + to_markdown(
+        site_policy.blocks())
+
+
+def html_title(text: str) -> str:
+    """A policy's title as HTML text for a theme that inserts it unescaped (navigation, <title>): markup
+    characters, line breaks and anything YAML front matter cannot hold become character references."""
+    return "".join(c if c.isprintable() and c not in "<>&\"'`\\" else f"&#{ord(c)};" for c in " ".join(text.split()))
 
 
 def site_pages(policies: list[SitePolicy]) -> dict[str, str]:

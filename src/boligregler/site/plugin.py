@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from boligregler.diagnostics import BoligreglerError
-from boligregler.site.pages import INDEX, SitePolicy, load_site_policies, site_pages
+from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
 
 
 class BoligreglerConfig(base.Config):
@@ -50,7 +50,7 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         if section is None:
             return
         listed = {_target(entry) for entry in section}
-        section += [{s.title: f"{self.config.dest}/{s.policy.id}.md"} for s in self.policies
+        section += [{html_title(s.title): f"{self.config.dest}/{s.policy.id}.md"} for s in self.policies
                     if f"{self.config.dest}/{s.policy.id}.md" not in listed]
 
     def on_files(self, files: Files, *, config) -> Files:
