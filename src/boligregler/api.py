@@ -118,6 +118,18 @@ class Policy:
         )
 
 
+    def evaluate_batch(self, batch):
+        """Decide a batch of søknader as columns (`boligregler.evaluation.columnar.Batch`).
+
+        The columnar backend decides every row it can represent exactly; the other rows are
+        decided here by `evaluate_facts` and marked in the result's `fallback`.
+        """
+        from boligregler.diagnostics import BoligreglerError
+        from boligregler.evaluation import columnar
+        return columnar.evaluate(self.model, batch, lambda facts: self.evaluate_facts(facts, explain=False),
+                                 (BoligreglerError,))
+
+
 def policy_sha256(model: CheckedPolicy) -> str:
     """sha256 over the policy and its bases, by file name, so the path it was loaded from does not matter."""
     return policy_digest({Path(path).name: text for path, text in model.sources.items()})

@@ -1,0 +1,1188 @@
+"""Columnar backend: a batch of søknader as NumPy columns, every rule as array operations.
+
+It is generated from the same checked model as `compiler` and `interpreter` and gives the
+same decisions to the øre, row by row:
+
+- numbers are exact scaled integers (`value = data / 10**scale`, int64): sums, products,
+  comparisons and every `avrund` are integer operations;
+- a division (or a fraction such as 10/12) stays an exact fraction until it is rounded; where
+  it is used unrounded and its decimal expansion does not terminate, the row falls back;
+- `nåverdi` and `annuitet` are float64 with the factor computed once per rate and term; their
+  rounding is exact except within a guard band of a rounding boundary, where the row's value
+  is recomputed with the Decimal runtime (`rechecked`);
+- a row the arrays cannot decide exactly (a missing fact it needs, an error such as a date
+  before a parameter's first value, an amount too large for int64, an inexact fraction) is
+  decided by the Decimal backend instead (`fallback`), and counted.
+
+The guard band: the float64 value of P·f (f computed in Decimal and rounded once to float)
+differs from the Decimal result by at most a few ulp, below 1e-15 relative; a row is re-checked
+when it lies within 1e-12 relative (plus 1e-9 absolute) of a boundary, a margin of 1000×.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, localcontext
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from boligregler.evaluation import runtime
+from boligregler.evaluation.values import Ratio
+from boligregler.model import types as T
+from boligregler.model.policy import CheckedPolicy, SchemeDef
+from boligregler.money import CONTEXT
+from boligregler.syntax import ast
+
+RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
+OPPFYLT, IKKE_OPPFYLT, UNNTAK, IKKE_RELEVANT = range(4)
+MAX_MONEY_ORE = 10**13  # 100 000 000 000 kr: larger amounts fall back to the Decimal backend
+MAX_INTEGER = 10**9
+SAFE = 2**62
+REL_BAND = 1e-12
+ABS_BAND = 1e-9
+EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+class Unsupported(Exception):
+    """The policy uses something this backend does not vectorise; the whole batch falls back."""
+
+
+# ---- values --------------------------------------------------------------------------------
+# `bad` is None or a boolean array: rows (or list elements) whose value the arrays cannot give.
+
+
+def _or(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a | b
+
+
+def _sel(cond, a, b):
+    """Bad mask of `a if cond else b`."""
+    if a is None and b is None:
+        return None
+    return np.where(cond, False if a is None else a, False if b is None else b)
+
+
+def _and_mask(cond, mask):
+    return None if mask is None else cond & mask
+
+
+@attrs.define(slots=True)
+class Num:
+    data: Any  # int64 array or Python int
+    scale: int
+    bad: Any = None
+    bound: int = SAFE  # max |data| (statically known), for overflow checks
+
+
+@attrs.define(slots=True)
+class Rat:
+    """An exact fraction num / den / 10**scale with den > 0."""
+
+    num: Any
+    den: Any
+    scale: int
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Approx:
+    """A float64 value whose exact Decimal value `exact(rows)` can be recomputed for some rows."""
+
+    data: Any
+    exact: Callable[[np.ndarray], list]
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Bool:
+    data: Any
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Cat:
+    """An enum or text value: codes into `values`."""
+
+    data: Any
+    values: tuple
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Day:
+    data: Any  # days since 1970-01-01
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Sets:
+    """A set of texts per row: `sets[index]`."""
+
+    sets: tuple
+    index: Any
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Frac:
+    """A dated fraction parameter (10/12): numerator and denominator as scaled integers."""
+
+    num: Num
+    den: Num
+    bad: Any = None
+
+
+@attrs.define(slots=True)
+class Field:
+    value: Any
+    missing: Any = None  # rows where the (nullable) fact is `ingen`
+
+
+@attrs.define(slots=True)
+class Rec:
+    fields: dict
+    parent: Any = None  # when set: a row-level record seen from list elements
+
+    def get(self, name: str) -> Field:
+        f = self.fields[name]
+        return f if self.parent is None else Field(lift(f.value, self.parent), _take(f.missing, self.parent))
+
+
+@attrs.define(slots=True)
+class Lst:
+    offsets: np.ndarray
+    element: Rec  # fields over all elements of the batch
+    bad: Any = None
+    _parent: Any = None
+
+    @property
+    def parent(self) -> np.ndarray:
+        if self._parent is None:
+            self._parent = np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+        return self._parent
+
+
+def _take(a, idx):
+    return a[idx] if isinstance(a, np.ndarray) and a.ndim else a
+
+
+def lift(v, parent):
+    """A row-level value seen from list elements (`parent[i]` is the row of element i)."""
+    match v:
+        case Num():
+            return Num(_take(v.data, parent), v.scale, _take(v.bad, parent), v.bound)
+        case Rat():
+            return Rat(_take(v.num, parent), _take(v.den, parent), v.scale, _take(v.bad, parent))
+        case Bool():
+            return Bool(_take(v.data, parent), _take(v.bad, parent))
+        case Cat():
+            return Cat(_take(v.data, parent), v.values, _take(v.bad, parent))
+        case Day():
+            return Day(_take(v.data, parent), _take(v.bad, parent))
+        case Sets():
+            return Sets(v.sets, _take(v.index, parent), _take(v.bad, parent))
+        case Frac():
+            return Frac(lift(v.num, parent), lift(v.den, parent), _take(v.bad, parent))
+        case Rec():
+            return Rec(v.fields, parent if v.parent is None else v.parent[parent])
+    raise Unsupported("en liste inne i en liste")
+
+
+def decimal_num(d: Decimal) -> Num:
+    """A Decimal constant as a scaled integer with the smallest scale that holds it exactly."""
+    sign, digits, exp = d.as_tuple()
+    scale = max(0, -exp)
+    data = int(d.scaleb(scale))
+    while scale and data % 10 == 0:
+        data //= 10
+        scale -= 1
+    return Num(data, scale, None, abs(data))
+
+
+def _pow10(k: int) -> int:
+    return 10**k
+
+
+def _scaled(v: Num, scale: int) -> Num:
+    """`v` at a larger scale, marking rows that would overflow."""
+    if scale == v.scale:
+        return v
+    f = _pow10(scale - v.scale)
+    bound = v.bound * f
+    bad = v.bad
+    if bound >= SAFE:
+        bad = _or(bad, _risk(np.abs(np.asarray(v.data, dtype=np.float64)) * f))
+        data = np.where(np.abs(np.asarray(v.data, dtype=np.float64)) * f >= SAFE, 0, v.data) * f
+        bound = SAFE
+    else:
+        data = v.data * f
+    return Num(data, scale, bad, bound)
+
+
+def _risk(magnitude) -> Any:
+    m = magnitude >= SAFE
+    return m if isinstance(m, np.ndarray) else (np.bool_(m) if m else None)
+
+
+def _align(a: Num, b: Num) -> tuple[Num, Num]:
+    s = max(a.scale, b.scale)
+    return _scaled(a, s), _scaled(b, s)
+
+
+def _twos_and_fives(n: int) -> int:
+    k2 = k5 = 0
+    while n % 2 == 0 and n:
+        n //= 2
+        k2 += 1
+    while n % 5 == 0 and n:
+        n //= 5
+        k5 += 1
+    return max(k2, k5)
+
+
+def exact(v) -> Any:
+    """A fraction as an exact scaled integer; rows whose decimal expansion does not end are bad."""
+    if not isinstance(v, Rat):
+        if isinstance(v, Approx):
+            raise Unsupported("nåverdi eller annuitet brukt uten avrunding")
+        return v
+    dens = [int(d) for d in np.unique(v.den)] if isinstance(v.den, np.ndarray) else [int(v.den)]
+    k = max(_twos_and_fives(d) for d in dens) if dens else 0
+    num = Num(v.num, 0, v.bad, _bound_of(v.num))
+    num = _scaled(num, k)
+    q, r = np.divmod(num.data, v.den)
+    bad = _or(num.bad, _mask(r != 0))
+    return Num(q, v.scale + k, bad, _bound_of(q))
+
+
+def _mask(m):
+    if isinstance(m, np.ndarray):
+        return m if m.ndim == 0 or m.any() else None
+    return np.bool_(True) if m else None
+
+
+def _bound_of(data) -> int:
+    if isinstance(data, np.ndarray):
+        return int(np.abs(data).max()) if data.size else 0
+    return abs(int(data))
+
+
+def divround(v, u, mode: str):
+    """Round v / u (integers, u > 0) to an integer with one of the language's rounding modes."""
+    if mode == "ned":
+        return v // u
+    if mode == "opp":
+        return -((-v) // u)
+    if mode == "halv_opp":
+        a = np.abs(v)
+        q = (2 * a + u) // (2 * u)
+        return np.where(np.asarray(v) < 0, -q, q)
+    q = v // u  # halv_jevn
+    twice = 2 * (v - q * u)
+    return q + ((twice > u) | ((twice == u) & (q % 2 == 1)))
+
+
+# ---- the batch -----------------------------------------------------------------------------
+
+
+@attrs.define
+class Batch:
+    """Validated søknader as columns: one `Rec` of fields; lists as offsets and element columns.
+
+    `bad` marks rows the arrays cannot represent exactly (amounts over 100 milliarder kr);
+    `facts` keeps the original validated facts when the batch was built from them.
+    """
+
+    n: int
+    root: Rec
+    schema: T.Record
+    bad: Any = None
+    facts: list | None = None
+
+    def take(self, rows: np.ndarray) -> "Batch":
+        return Batch(len(rows), _take_rec(self.root, rows), self.schema, _take(self.bad, rows),
+                     None if self.facts is None else [self.facts[i] for i in rows])
+
+    def row_facts(self, i: int) -> dict:
+        """The validated facts of row `i` (as `Policy.validate` returns them)."""
+        if self.facts is not None:
+            return self.facts[i]
+        return _row_record(self.root, self.schema, i)
+
+
+def _take_value(v, rows):
+    match v:
+        case Lst():
+            lengths = np.diff(v.offsets)[rows]
+            offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            starts = v.offsets[:-1][rows]
+            elems = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+            return Lst(offsets, _take_rec(v.element, elems), _take(v.bad, rows))
+        case Rec():
+            return _take_rec(v, rows)
+    return lift(v, rows)
+
+
+def _take_rec(rec: Rec, rows) -> Rec:
+    return Rec({k: Field(_take_value(f.value, rows), _take(f.missing, rows)) for k, f in rec.fields.items()})
+
+
+def number_scale(t: T.Num) -> int:
+    """The scale facts of a unit are held at: øre for money, 4 decimals for percentages."""
+    if t.integer:
+        return 0
+    return 4 if t.unit in ("%", "prosentpoeng") else 2
+
+
+def from_facts(schema: T.Record, facts: list[dict]) -> Batch:
+    """Columns from validated facts (`Policy.validate`), e.g. JSON søknader or the policy's examples."""
+    root, bad = _record_columns(schema, facts)
+    return Batch(len(facts), root, schema, bad, facts)
+
+
+def _record_columns(record: T.Record, rows: list[dict]) -> tuple[Rec, Any]:
+    fields, bad = {}, None
+    for name, spec in record.fields.items():
+        values = [r[name] for r in rows]
+        value, missing, b = _column(spec.type, values)
+        fields[name] = Field(value, missing)
+        bad = _or(bad, b)
+    return Rec(fields), bad
+
+
+def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
+    """(value, missing mask, bad mask) of one field over all rows."""
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    any_missing = bool(missing.any())
+    match t:
+        case T.Num():
+            scale = number_scale(t)
+            f = 10**scale
+            ints = [0 if v is None else int(v * f) for v in values]
+            limit = MAX_INTEGER if t.integer else MAX_MONEY_ORE
+            big = [abs(x) > limit for x in ints]
+            bad = np.array(big, dtype=bool) if any(big) else None
+            data = np.array([0 if b else x for x, b in zip(ints, big)], dtype=np.int64)
+            value = Num(data, scale, None, limit)
+        case T.Bool():
+            value = Bool(np.array([bool(v) for v in values], dtype=bool))
+            bad = None
+        case T.Enum(_, options):
+            index = {o: i for i, o in enumerate(options)}
+            value = Cat(np.array([index.get(v, 0) for v in values], dtype=np.int16), tuple(options))
+            bad = None
+        case T.Text():
+            seen: dict[str, int] = {}
+            codes = [seen.setdefault(v, len(seen)) if v is not None else 0 for v in values]
+            value = Cat(np.array(codes, dtype=np.int32), tuple(seen) or ("",))
+            bad = None
+        case T.Date():
+            value = Day(np.array([0 if v is None else v.toordinal() - EPOCH for v in values], dtype=np.int64))
+            bad = None
+        case T.Record():
+            value, bad = _record_columns(t, [{} if v is None else v for v in values])
+        case T.ListOf(element):
+            lengths = [0 if v is None else len(v) for v in values]
+            offsets = np.zeros(len(values) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            items = [item for v in values if v for item in v]
+            if isinstance(element, T.Record):
+                rec, ebad = _record_columns(element, items)
+            else:
+                raise Unsupported("liste av enkeltverdier")
+            value = Lst(offsets, rec)
+            bad = None if ebad is None else _segment_any(ebad, offsets)
+        case _:
+            raise Unsupported(f"felttype {T.describe(t)}")
+    return value, (missing if any_missing else None), bad
+
+
+def _row_record(rec: Rec, record: T.Record, i: int) -> dict:
+    return {name: _row_value(rec.fields[name], spec.type, i) for name, spec in record.fields.items()}
+
+
+def _row_value(f: Field, t: T.Type, i: int):
+    if f.missing is not None and f.missing[i]:
+        return None
+    v = f.value
+    match t:
+        case T.Num():
+            return Decimal(int(v.data[i])).scaleb(-v.scale) if v.scale else Decimal(int(v.data[i]))
+        case T.Bool():
+            return bool(v.data[i])
+        case T.Enum() | T.Text():
+            return v.values[int(v.data[i])]
+        case T.Date():
+            return dt.date.fromordinal(int(v.data[i]) + EPOCH)
+        case T.Record():
+            return _row_record(v, t, i)
+        case T.ListOf(element):
+            return [_row_record(v.element, element, j) for j in range(int(v.offsets[i]), int(v.offsets[i + 1]))]
+    raise AssertionError(t)
+
+
+def _segment_sum(values, offsets):
+    """Sum of each row's elements (int64; wrap-around cancels out in the differences)."""
+    cs = np.zeros(len(values) + 1, dtype=values.dtype if values.dtype != bool else np.int64)
+    np.cumsum(values, out=cs[1:])
+    return cs[offsets[1:]] - cs[offsets[:-1]]
+
+
+def _segment_any(mask, offsets):
+    if mask is None:
+        return None
+    m = _segment_sum(np.broadcast_to(mask, offsets[-1:]).astype(np.int64) if mask.ndim == 0 else mask.astype(np.int64), offsets) > 0
+    return m if m.any() else None
+
+
+# ---- the program ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Recheck:
+    """Where the guard band sent a row to the Decimal runtime (for reporting)."""
+
+    name: str
+    rows: int
+
+
+class _Scope:
+    """Where an expression is evaluated: the rows, or the elements of a list (with their row)."""
+
+    def __init__(self, parent=None, names=None, outer=None):
+        self.parent = parent
+        self.names = names or {}
+        self.outer = outer
+
+
+class Evaluator:
+    """Evaluate one scheme of a checked policy over a `Batch`, computation by computation."""
+
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch):
+        self.policy, self.scheme, self.batch = policy, scheme, batch
+        self.memo: dict[str, Any] = {}
+        self.rechecked = np.zeros(batch.n, dtype=bool)
+        self.dates = batch.root.fields["søknadsdato"].value.data
+        self._date_range = (int(self.dates.min()), int(self.dates.max())) if batch.n else (0, 0)
+
+    # -- names
+    def name(self, name: str, scope: _Scope):
+        s = scope
+        while s is not None:
+            if name in s.names:
+                return s.names[name]
+            s = s.outer
+        v = self.row_name(name)
+        return v if scope.parent is None else lift(v, scope.parent)
+
+    def row_name(self, name: str):
+        if name in self.memo:
+            return self.memo[name]
+        if name in self.scheme.computations:
+            v = self.eval(self.scheme.computations[name].expr, _Scope())
+        elif name in self.policy.parameters:
+            v = self.parameter(name)
+        elif name == "tilbudte_ordninger":
+            v = Sets((frozenset(self.policy.schemes),), 0)
+        elif name == "utfall":
+            raise Unsupported("utfall brukt utenfor vedtaket")
+        else:
+            spec = self.policy.schema.fields[name]
+            v = self.fact(self.batch.root.fields[name], spec)
+        self.memo[name] = v
+        return v
+
+    @staticmethod
+    def fact(f: Field, spec: T.FieldSpec | None):
+        v = f.value
+        if spec is not None and spec.nullable and f.missing is not None:
+            v = attrs.evolve(v, bad=_or(v.bad, f.missing))
+        return v
+
+    def _version(self, dates: list[dt.date]):
+        """Index of the dated value in force per row: an int when one value covers the batch."""
+        days = np.array([d.toordinal() - EPOCH for d in dates], dtype=np.int64)
+        lo, hi = (int(np.searchsorted(days, d, side="right")) - 1 for d in self._date_range)
+        if lo == hi:
+            return lo, (np.bool_(True) if lo < 0 else None)
+        idx = np.searchsorted(days, self.dates, side="right") - 1
+        bad = idx < 0
+        return np.maximum(idx, 0), (bad if bad.any() else None)
+
+    def parameter(self, name: str):
+        p = self.policy.parameters[name]
+        idx, bad = self._version([v.valid_from for v in p.values])
+        values = [v.value for v in p.values]
+        if isinstance(idx, int) and idx < 0:
+            idx = 0
+        return _dated(values, idx, bad, p.type)
+
+    # -- expressions
+    def eval(self, e: ast.Expr, scope: _Scope):
+        match e:
+            case ast.Quantity(value, unit):
+                v = T.stored_value(value, unit)
+                return decimal_num(v) if isinstance(v, Decimal) else _constant(v)
+            case ast.Text(value):
+                return Cat(0, (value,))
+            case ast.Boolean(value):
+                return Bool(np.bool_(value))
+            case ast.DateLiteral(value):
+                return Day(value.toordinal() - EPOCH)
+            case ast.Name(name):
+                return self.name(name, scope)
+            case ast.Attribute(obj, name):
+                rec = self.eval(obj, scope)
+                record = self.policy.expr_types.get(id(obj))
+                spec = record.fields.get(name) if isinstance(record, T.Record) else None
+                return self.fact(rec.get(name), spec)
+            case ast.Lookup(ast.Name(table), key):
+                return self.table(table, self.eval(key, scope), scope)
+            case ast.Call(function, args):
+                return self.call(function, args, scope)
+            case ast.Unary("-", operand):
+                v = exact(self.eval(operand, scope))
+                return Num(-v.data, v.scale, v.bad, v.bound)
+            case ast.Unary("ikke", operand):
+                v = self.eval(operand, scope)
+                return Bool(np.logical_not(v.data), v.bad)
+            case ast.Binary(op, left, right):
+                return self.binary(op, self.eval(left, scope), self.eval(right, scope))
+            case ast.Compare(op, left, right):
+                return compare(op, self.eval(left, scope), self.eval(right, scope))
+            case ast.Logical(op, left, right):
+                a, b = self.eval(left, scope), self.eval(right, scope)
+                if op == "og":
+                    return Bool(np.logical_and(a.data, b.data), _or(a.bad, _and_mask(a.data, b.bad)))
+                return Bool(np.logical_or(a.data, b.data), _or(a.bad, _and_mask(np.logical_not(a.data), b.bad)))
+            case ast.Member(item, ast.ListLiteral(items)):
+                v = self.eval(item, scope)
+                return member(v, frozenset(x.value for x in items))
+            case ast.Member(item, container):
+                v, c = self.eval(item, scope), self.eval(container, scope)
+                if not isinstance(c, Sets):
+                    raise Unsupported("«i» med en beholder som ikke er en mengde")
+                return member_sets(v, c)
+            case ast.If(cond, then, otherwise):
+                c = self.eval(cond, scope)
+                return choose(c, self.eval(then, scope), self.eval(otherwise, scope))
+            case ast.Aggregate():
+                return self.aggregate(e, scope)
+        raise Unsupported(type(e).__name__)
+
+    def binary(self, op: str, a, b):
+        if op == "*" and isinstance(b, Frac):
+            a, b = b, a
+        if op == "*" and isinstance(a, Frac):  # x · n/d is (x · n) / d, as values.Ratio computes it
+            r = divide(multiply(exact(b), a.num), a.den)
+            return attrs.evolve(r, bad=_or(r.bad, a.bad))
+        if op == "/":
+            return divide(exact(a), exact(b))
+        a, b = exact(a), exact(b)
+        if op == "*":
+            return multiply(a, b)
+        a, b = _align(a, b)
+        data = a.data + b.data if op == "+" else a.data - b.data
+        bound = a.bound + b.bound
+        bad = _or(a.bad, b.bad)
+        if bound >= SAFE:
+            bad = _or(bad, _risk(np.abs(np.asarray(a.data, dtype=np.float64)) + np.abs(np.asarray(b.data, dtype=np.float64))))
+            bound = SAFE
+        return Num(data, a.scale, bad, bound)
+
+    def call(self, function: str, args: tuple, scope: _Scope):
+        if function == "oppgitt":
+            arg = args[0]
+            if isinstance(arg, ast.Attribute):
+                f = self.eval(arg.obj, scope).get(arg.name)
+            else:
+                f = self.batch.root.fields[arg.name]
+                if scope.parent is not None:
+                    f = Field(None, _take(f.missing, scope.parent))
+            return Bool(np.bool_(True) if f.missing is None else np.logical_not(f.missing))
+        if function == "avrund":
+            value, unit, mode = args
+            return self.rounded(self.eval(value, scope), T.stored_value(unit.value, unit.unit), mode.name)
+        values = [self.eval(a, scope) for a in args]
+        if function in ("maks", "min"):
+            nums = [exact(v) for v in values]
+            s = max(v.scale for v in nums)
+            nums = [_scaled(v, s) for v in nums]
+            pick = np.maximum if function == "maks" else np.minimum
+            data, bad = nums[0].data, nums[0].bad
+            for v in nums[1:]:
+                data, bad = pick(data, v.data), _or(bad, v.bad)
+            return Num(data, s, bad, max(v.bound for v in nums))
+        if function in ("nåverdi", "annuitet"):
+            return self.finance(function, *[exact(v) for v in values])
+        if function == "månedsrente":
+            loan, rate = (exact(v) for v in values)
+            return divide(multiply(loan, rate), Num(12, 0, None, 12))
+        if function == "lån_for_rente":
+            payment, rate = (exact(v) for v in values)
+            zero = _mask(np.asarray(rate.data) == 0)
+            r = Num(np.where(np.asarray(rate.data) == 0, 1, rate.data), rate.scale, _or(rate.bad, zero), rate.bound)
+            return divide(multiply(payment, Num(12, 0, None, 12)), r)
+        raise Unsupported(function)
+
+    def rounded(self, v, unit: Decimal, mode: str) -> Num:
+        u = decimal_num(unit)
+        if isinstance(v, Approx):
+            return self.rounded_approx(v, unit, u, mode)
+        if isinstance(v, Rat):
+            # value / unit = num / (den · 10^s) · 10^su / U, rounded exactly in integers
+            k = u.scale - v.scale
+            numer = Num(v.num, 0, v.bad, _bound_of(v.num))
+            numer = _scaled(numer, k) if k > 0 else numer
+            denom = v.den * u.data * (_pow10(-k) if k < 0 else 1)
+            q = divround(numer.data, denom, mode)
+            return Num(q * u.data, u.scale, numer.bad, (_bound_of(q) + 1) * u.data)
+        v = exact(v)
+        s = max(v.scale, u.scale)
+        x = _scaled(v, s)
+        q = divround(x.data, u.data * _pow10(s - u.scale), mode)
+        bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
+        return Num(q * u.data, u.scale, x.bad, bound * u.data)
+
+    def rounded_approx(self, v: Approx, unit: Decimal, u: Num, mode: str) -> Num:
+        x = v.data / float(unit)
+        band = np.abs(x) * REL_BAND + ABS_BAND / float(unit)
+        if mode in ("ned", "opp"):
+            frac = x - np.floor(x)
+            near = (frac < band) | (1 - frac < band)
+            q = np.floor(x) if mode == "ned" else np.ceil(x)
+        else:
+            frac = x - np.floor(x)
+            near = np.abs(frac - 0.5) < band
+            q = np.where(x >= 0, np.floor(np.abs(x) + 0.5), -np.floor(np.abs(x) + 0.5)) if mode == "halv_opp" else np.rint(x)
+        q = q.astype(np.int64)
+        if v.bad is not None:
+            near = near & ~v.bad
+        rows = np.flatnonzero(near)
+        if rows.size:
+            with localcontext(CONTEXT):
+                exact_q = [runtime.rounded(d, unit, mode) / unit for d in v.exact(rows)]
+            q[rows] = [int(d) for d in exact_q]
+            self.rechecked[rows] = True
+        return Num(q * u.data, u.scale, v.bad, _bound_of(q) * u.data + 1)
+
+    def finance(self, function: str, amount: Num, rate: Num, years: Num) -> Approx:
+        """nåverdi or annuitet in float64: the factor once per (rate, term), the product per row."""
+        months = (np.asarray(years.data) * 12) // _pow10(years.scale)
+        months = np.broadcast_to(months, np.shape(amount.data)) if np.ndim(months) < np.ndim(amount.data) else months
+        rates = np.asarray(rate.data)
+        bad = _or(_or(amount.bad, rate.bad), years.bad)
+        nonpositive = _mask(months <= 0)
+        bad = _or(bad, nonpositive)
+        months = np.where(months <= 0, 1, months)
+        pv = function == "nåverdi"
+
+        def factor(r: int, n: int) -> float:
+            with localcontext(CONTEXT):
+                i = Decimal(r).scaleb(-rate.scale) / runtime.TWELVE
+                if i == 0:
+                    return float(n) if pv else 1.0 / n
+                q = (1 + i) ** -n
+                return float((1 - q) / i) if pv else float(i / (1 - q))
+
+        if rates.ndim == 0:
+            r = int(rates)
+            if months.ndim == 0:
+                fac = factor(r, int(months))
+            else:
+                present = np.flatnonzero(np.bincount(months.ravel()))
+                table = np.zeros(int(present.max()) + 1 if present.size else 1)
+                for n in present:
+                    table[n] = factor(r, int(n))
+                fac = table[months]
+        else:
+            rates_b, months_b = np.broadcast_arrays(rates, months)
+            keys, inverse = np.unique(np.stack([rates_b.ravel(), months_b.ravel()]), axis=1, return_inverse=True)
+            fac = np.array([factor(int(k0), int(k1)) for k0, k1 in keys.T])[inverse.ravel()]
+        data = np.asarray(amount.data, dtype=np.float64) / _pow10(amount.scale) * fac
+        run = runtime.present_value if pv else runtime.annuity
+
+        def exact_values(rows: np.ndarray) -> list:
+            def at(col: Num, i: int) -> Decimal:
+                d = col.data[i] if isinstance(col.data, np.ndarray) and col.data.ndim else col.data
+                return Decimal(int(d)).scaleb(-col.scale)
+            return [run(at(amount, i), at(rate, i), at(years, i)) for i in rows]
+        return Approx(data, exact_values, bad)
+
+    def table(self, name: str, key, scope: _Scope):
+        t = self.policy.tables[name]
+        idx, bad = self._version([v.valid_from for v in t.versions])
+        if scope.parent is not None:
+            idx, bad = _take(idx, scope.parent), _take(bad, scope.parent)
+        if isinstance(idx, int) and idx < 0:
+            idx = 0
+        out_scale = max((decimal_num(v).scale for ver in t.versions for _, v in ver.rows), default=0)
+        result, found = None, None
+        for vi, version in enumerate(t.versions):
+            if isinstance(idx, int) and vi != idx:
+                continue
+            data, hit = np.zeros(np.shape(key.data), dtype=np.int64), np.zeros(np.shape(key.data), dtype=bool)
+            for row_key, value in reversed(version.rows):
+                m = _key_match(row_key, key)
+                data = np.where(m, _scaled(decimal_num(value), out_scale).data, data)
+                hit = hit | m
+            if isinstance(idx, int):
+                result, found = data, hit
+            else:
+                here = idx == vi
+                result = data if result is None else np.where(here, data, result)
+                found = np.where(here, hit, False if found is None else found)
+        miss = _mask(np.logical_not(found))
+        bound = max((abs(_scaled(decimal_num(v), out_scale).data) for ver in t.versions for _, v in ver.rows), default=0)
+        return Num(result, out_scale, _or(_or(key.bad, bad), miss), bound)
+
+    def aggregate(self, e: ast.Aggregate, scope: _Scope):
+        src = self.eval(e.source, scope)
+        if not isinstance(src, Lst) or scope.parent is not None:
+            raise Unsupported("aggregat over noe annet enn en liste i søknaden")
+        counts = np.diff(src.offsets)
+        if e.var is None:
+            return Num(counts, 0, src.bad, int(counts.max()) if counts.size else 0)
+        inner = _Scope(src.parent, {e.var: src.element}, scope)
+        longest = int(counts.max()) if counts.size else 0
+        if e.kind in ("finnes", "alle"):
+            w = self.eval(e.where, inner)
+            data = np.broadcast_to(np.asarray(w.data, dtype=bool), src.parent.shape)
+            hits = _segment_sum(data.astype(np.int64), src.offsets)
+            out = hits > 0 if e.kind == "finnes" else hits == counts
+            return Bool(out, _or(src.bad, _segment_any(w.bad, src.offsets)))
+        mask, mbad = None, None
+        if e.where is not None:
+            w = self.eval(e.where, inner)
+            mask = np.broadcast_to(np.asarray(w.data, dtype=bool), src.parent.shape)
+            mbad = w.bad
+        if e.kind == "antall":
+            ones = np.ones(src.parent.shape, dtype=np.int64) if mask is None else mask.astype(np.int64)
+            return Num(_segment_sum(ones, src.offsets), 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
+        body = exact(self.eval(e.body, inner))
+        values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.parent.shape)
+        bbad = body.bad if mask is None or body.bad is None else (mask & body.bad)
+        if mask is not None:
+            values = np.where(mask, values, 0)
+        bound = body.bound * max(longest, 1)
+        bad = _or(src.bad, _segment_any(_or(mbad, None if bbad is None else np.broadcast_to(bbad, src.parent.shape)), src.offsets))
+        if bound >= SAFE:
+            raise Unsupported("summen kan bli for stor for 64-bits heltall")
+        return Num(_segment_sum(values, src.offsets), body.scale, bad, bound)
+
+
+def _key_match(row_key, key):
+    if isinstance(row_key, tuple):
+        if len(row_key) != 2:
+            raise Unsupported("tabellnøkkel med flere dimensjoner")
+        low, high = row_key
+        m = True
+        k = exact(key)
+        if low is not None:
+            lo = decimal_num(low)
+            a, b = _align(k, lo)
+            m = np.logical_and(m, a.data >= b.data)
+        if high is not None:
+            hi = decimal_num(high)
+            a, b = _align(k, hi)
+            m = np.logical_and(m, a.data <= b.data)
+        return m
+    if isinstance(row_key, str):
+        if not isinstance(key, Cat):
+            raise Unsupported("tekstnøkkel for et tall")
+        return np.asarray(key.data) == key.values.index(row_key) if row_key in key.values else np.bool_(False)
+    if isinstance(row_key, Decimal):
+        a, b = _align(exact(key), decimal_num(row_key))
+        return a.data == b.data
+    raise Unsupported("tabellnøkkel av ukjent slag")
+
+
+def _constant(v):
+    if isinstance(v, Ratio):
+        return Frac(decimal_num(v.numerator), decimal_num(v.denominator))
+    if isinstance(v, bool):
+        return Bool(np.bool_(v))
+    if isinstance(v, frozenset):
+        return Sets((v,), 0)
+    if isinstance(v, str):
+        return Cat(0, (v,))
+    if isinstance(v, dt.date):
+        return Day(v.toordinal() - EPOCH)
+    if isinstance(v, Decimal):
+        return decimal_num(v)
+    raise Unsupported(f"verdi av typen {type(v).__name__}")
+
+
+def _dated(values: list, idx, bad, t: T.Type):
+    """The value of a dated parameter per row: `values[idx]`."""
+    if isinstance(idx, int):
+        v = _constant(values[idx])
+        return attrs.evolve(v, bad=bad) if bad is not None else v
+    first = values[0]
+    if isinstance(first, Decimal):
+        nums = [decimal_num(v) for v in values]
+        s = max(n.scale for n in nums)
+        table = np.array([_scaled(n, s).data for n in nums], dtype=np.int64)
+        return Num(table[idx], s, bad, int(np.abs(table).max()))
+    if isinstance(first, bool):
+        return Bool(np.array(values, dtype=bool)[idx], bad)
+    if isinstance(first, frozenset):
+        return Sets(tuple(values), idx, bad)
+    if isinstance(first, Ratio):
+        nums = _dated([v.numerator for v in values], idx, None, t)
+        dens = _dated([v.denominator for v in values], idx, None, t)
+        return Frac(nums, dens, bad)
+    if isinstance(first, str):
+        options = tuple(dict.fromkeys(values))
+        return Cat(np.array([options.index(v) for v in values])[idx], options, bad)
+    raise Unsupported(f"datert verdi av typen {type(first).__name__}")
+
+
+def multiply(a: Num, b: Num) -> Num:
+    bound = a.bound * b.bound
+    bad = _or(a.bad, b.bad)
+    if bound >= SAFE:
+        mag = np.abs(np.asarray(a.data, dtype=np.float64)) * np.abs(np.asarray(b.data, dtype=np.float64))
+        bad = _or(bad, _risk(mag))
+        return Num(np.where(mag >= SAFE, 0, a.data) * np.where(mag >= SAFE, 0, b.data), a.scale + b.scale, bad, SAFE)
+    return Num(a.data * b.data, a.scale + b.scale, bad, bound)
+
+
+def divide(a: Num, b: Num) -> Rat:
+    """a / b as an exact fraction; rows dividing by zero are bad."""
+    den = np.asarray(b.data)
+    zero = den == 0
+    sign = np.where(den < 0, -1, 1)
+    num = Num(a.data * sign, a.scale, a.bad, a.bound)
+    num = _scaled(num, a.scale + b.scale)  # a·10^sb / (b·10^sa) at scale sa: (a·10^sb)/b / 10^sa
+    den = np.where(zero, 1, np.abs(den))
+    den = int(den) if den.ndim == 0 else den
+    return Rat(num.data, den, a.scale, _or(_or(num.bad, b.bad), _mask(zero)))
+
+
+def compare(op: str, a, b) -> Bool:
+    if isinstance(a, Cat) or isinstance(b, Cat):
+        if not (isinstance(a, Cat) and isinstance(b, Cat)):
+            raise Unsupported("sammenligning av tekst med noe annet")
+        if op not in ("=", "!="):
+            raise Unsupported("ordning av tekst")
+        values = tuple(dict.fromkeys(a.values + b.values))
+        x = _recode(a, values)
+        y = _recode(b, values)
+        eq = x == y
+        return Bool(eq if op == "=" else np.logical_not(eq), _or(a.bad, b.bad))
+    if isinstance(a, (Bool, Day)):
+        x, y = a.data, b.data
+    else:
+        a, b = _align(exact(a), exact(b))
+        x, y = a.data, b.data
+    result = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+              ">": np.greater, ">=": np.greater_equal}[op](x, y)
+    return Bool(result, _or(a.bad, b.bad))
+
+
+def _recode(c: Cat, values: tuple):
+    if c.values == values[:len(c.values)]:
+        return c.data
+    table = np.array([values.index(v) for v in c.values])
+    return table[c.data]
+
+
+def member(v, options: frozenset) -> Bool:
+    if not isinstance(v, Cat):
+        raise Unsupported("«i» for noe annet enn tekst")
+    table = np.array([x in options for x in v.values], dtype=bool)
+    return Bool(table[v.data], v.bad)
+
+
+def member_sets(v, c: Sets) -> Bool:
+    if not isinstance(v, Cat):
+        raise Unsupported("«i» for noe annet enn tekst")
+    table = np.array([[x in s for x in v.values] for s in c.sets], dtype=bool)
+    return Bool(table[c.index, v.data], _or(v.bad, c.bad))
+
+
+def choose(c: Bool, a, b):
+    cond = c.data
+    if isinstance(a, Approx) or isinstance(b, Approx):
+        raise Unsupported("nåverdi eller annuitet i et hvis-uttrykk uten avrunding")
+    if isinstance(a, (Num, Rat)) or isinstance(b, (Num, Rat)):
+        a, b = _align(exact(a), exact(b))
+        return Num(np.where(cond, a.data, b.data), a.scale, _or(c.bad, _sel(cond, a.bad, b.bad)), max(a.bound, b.bound))
+    bad = _or(c.bad, _sel(cond, a.bad, b.bad))
+    match a:
+        case Bool():
+            return Bool(np.where(cond, a.data, b.data), bad)
+        case Cat():
+            values = tuple(dict.fromkeys(a.values + b.values))
+            return Cat(np.where(cond, _recode(a, values), _recode(b, values)), values, bad)
+        case Day():
+            return Day(np.where(cond, a.data, b.data), bad)
+    raise Unsupported("hvis-uttrykk av denne typen")
+
+
+# ---- decisions -----------------------------------------------------------------------------
+
+
+@attrs.define
+class CriterionColumn:
+    """One criterion's result over the batch: codes into `RESULTS` (-1: not part of the row's scheme)."""
+
+    id: str
+    title: str
+    kind: str
+    results: np.ndarray
+    letters: np.ndarray  # index into `exceptions` for `unntak`, else -1
+    exceptions: tuple[str, ...]
+
+
+@attrs.define
+class BatchResult:
+    """The decisions of a batch: codes and exact amounts in øre, one entry per row.
+
+    `fallback` marks rows decided by the Decimal backend, `rechecked` rows where a float
+    rounding fell within the guard band and was recomputed exactly, `errors` rows that could
+    not be decided at all (row → message), `unsupported` why a whole scheme fell back.
+    """
+
+    n: int
+    outcomes: tuple[str, ...]
+    utfall: np.ndarray  # index into outcomes; -1 for an error
+    criteria: dict[str, CriterionColumn]
+    amounts: dict[str, np.ndarray]  # øre, rounded half up to whole øre as the vedtak writes them
+    rente: np.ndarray | None  # the rate in hundredths of a percent (5.00 % → 500)
+    nedbetalingstid: np.ndarray | None
+    schemes: np.ndarray  # scheme id per row
+    fallback: np.ndarray
+    rechecked: np.ndarray
+    errors: dict[int, str]
+    unsupported: dict[str, str]
+    conditions: dict[str, tuple[tuple[str, str], ...]]
+
+    def outcome(self, i: int) -> str | None:
+        code = int(self.utfall[i])
+        return None if code < 0 else self.outcomes[code]
+
+    def record(self, i: int) -> dict[str, Any]:
+        """Row `i` in the shape of `decision_record`: what the exactness tests compare."""
+        if i in self.errors:
+            return {"feil": self.errors[i]}
+        out: dict[str, Any] = {"utfall": self.outcome(i),
+                               "beløp": {k: ore_text(int(v[i])) for k, v in self.amounts.items()}}
+        if self.rente is not None:
+            out["rente"] = hundredths_text(int(self.rente[i]))
+        if self.nedbetalingstid is not None:
+            out["nedbetalingstid_år"] = int(self.nedbetalingstid[i])
+        out["vilkår"] = [(c.id, RESULTS[r], c.exceptions[c.letters[i]] if r == UNNTAK else None)
+                         for c in self.criteria.values() if (r := int(c.results[i])) >= 0]
+        granted = out["utfall"] != "avslag"
+        out["betingelser"] = list(self.conditions[str(self.schemes[i])]) if granted else []
+        return out
+
+
+def decision_record(d) -> dict[str, Any]:
+    """The same summary of a Decimal `Decision` (outcome, amounts as vedtak writes them, results)."""
+    j = d.to_dict(letter=False)
+    out: dict[str, Any] = {"utfall": j["utfall"], "beløp": j["beløp"]}
+    if "rente" in j:
+        out["rente"] = j["rente"]
+    if "nedbetalingstid_år" in j:
+        out["nedbetalingstid_år"] = j["nedbetalingstid_år"]
+    out["vilkår"] = [(c.id, c.resultat, c.unntak) for c in d.vilkår]
+    out["betingelser"] = list(d.betingelser)
+    return out
+
+
+def ore_text(ore: int) -> str:
+    """Øre as vedtak.md writes money: "2973590" or "23932.50"."""
+    sign = "-" if ore < 0 else ""
+    kr, o = divmod(abs(ore), 100)
+    return f"{sign}{kr}" if o == 0 else f"{sign}{kr}.{o:02d}"
+
+
+def hundredths_text(h: int) -> str:
+    sign = "-" if h < 0 else ""
+    whole, part = divmod(abs(h), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def _at_scale(v: Num, scale: int, n: int) -> np.ndarray:
+    """`v` at `scale` digits, rounded half up (as vedtak.md writes amounts and rates)."""
+    data = np.asarray(v.data, dtype=np.int64)
+    if v.scale > scale:
+        data = divround(data, _pow10(v.scale - scale), "halv_opp")
+    elif v.scale < scale:
+        data = data * _pow10(scale - v.scale)
+    return np.broadcast_to(data, (n,))
+
+
+def _truncated(v: Num, n: int) -> np.ndarray:
+    data = np.asarray(v.data, dtype=np.int64)
+    f = _pow10(v.scale)
+    return np.broadcast_to(np.where(data < 0, -((-data) // f), data // f), (n,))
+
+
+def _full(mask, n: int) -> np.ndarray:
+    if mask is None:
+        return np.zeros(n, dtype=bool)
+    return np.broadcast_to(mask, (n,))
+
+
+class _SchemeRun:
+    """The arrays of one scheme over (part of) the batch."""
+
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch):
+        ev = Evaluator(policy, scheme, batch)
+        n = batch.n
+        bad = batch.bad
+        self.criteria = []
+        for crit in scheme.criteria:
+            cond = ev.eval(crit.condition, _Scope())
+            res = np.full(n, IKKE_OPPFYLT, dtype=np.int8)
+            letters = np.full(n, -1, dtype=np.int8)
+            tail = None
+            for j in reversed(range(len(crit.exceptions))):
+                e = ev.eval(crit.exceptions[j].condition, _Scope())
+                hit = np.broadcast_to(np.asarray(e.data, dtype=bool), (n,))
+                res = np.where(hit, UNNTAK, res)
+                letters = np.where(hit, j, letters)
+                tail = _or(e.bad, _and_mask(np.logical_not(hit), tail))
+            met = np.broadcast_to(np.asarray(cond.data, dtype=bool), (n,))
+            res = np.where(met, OPPFYLT, res)
+            cbad = _or(cond.bad, _and_mask(np.logical_not(met), tail))
+            if crit.relevance is not None:
+                rel = ev.eval(crit.relevance, _Scope())
+                relevant = np.broadcast_to(np.asarray(rel.data, dtype=bool), (n,))
+                res = np.where(relevant, res, IKKE_RELEVANT)
+                cbad = _or(rel.bad, _and_mask(relevant, cbad))
+            bad = _or(bad, cbad)
+            self.criteria.append((crit, res.astype(np.int8), letters.astype(np.int8)))
+        outcomes = tuple(dict.fromkeys([policy.outcome_default] + [r.outcome for r in policy.outcome_rules]
+                                       + ["innvilget", "avslag", "manuell_vurdering"]))
+        utfall = np.full(n, outcomes.index(policy.outcome_default), dtype=np.int8)
+        for rule in reversed(policy.outcome_rules):
+            failed = np.zeros(n, dtype=bool)
+            for crit, res, _ in self.criteria:
+                if crit.kind == rule.kind:
+                    failed |= res == IKKE_OPPFYLT
+            utfall = np.where(failed, outcomes.index(rule.outcome), utfall).astype(np.int8)
+        ev.memo["utfall"] = Cat(utfall, outcomes)
+        self.outcomes, self.utfall = outcomes, utfall
+        self.values: dict[str, Num] = {}
+        for key, expr in policy.decision:
+            v = exact(ev.eval(expr, _Scope()))
+            if not isinstance(v, Num):
+                raise Unsupported(f"vedtaksverdien «{key}» er ikke et tall")
+            bad = _or(bad, v.bad)
+            self.values[key] = v
+        self.bad = _full(bad, n)
+        self.rechecked = ev.rechecked
+
+
+def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], Any],
+             error_types: tuple = (Exception,)) -> BatchResult:
+    """Decide every row of `batch`; rows the arrays cannot decide go to `decide_row` (a Decimal backend)."""
+    n = batch.n
+    ordning_field = batch.root.fields.get("ordning")
+    if ordning_field is not None:
+        codes, values = np.asarray(ordning_field.value.data), ordning_field.value.values
+        scheme_of_code = [policy.scheme_for(v) for v in values]
+    else:
+        codes, scheme_of_code = np.zeros(n, dtype=np.int16), [policy.scheme_for("")]
+    scheme_ids = np.array([s.id for s in scheme_of_code], dtype=object)[codes] if n else np.array([], dtype=object)
+    by_scheme: dict[str, list[int]] = {}
+    for code, s in enumerate(scheme_of_code):
+        by_scheme.setdefault(s.id, []).append(code)
+
+    outcomes: tuple[str, ...] = ("innvilget", "avslag", "manuell_vurdering")
+    utfall = np.full(n, -1, dtype=np.int8)
+    criteria: dict[str, CriterionColumn] = {}
+    amounts: dict[str, np.ndarray] = {k: np.zeros(n, dtype=np.int64) for k, _ in policy.decision
+                                      if k not in ("rente", "nedbetalingstid_år")}
+    keys = {k for k, _ in policy.decision}
+    rente = np.zeros(n, dtype=np.int64) if "rente" in keys else None
+    term = np.zeros(n, dtype=np.int64) if "nedbetalingstid_år" in keys else None
+    fallback = np.zeros(n, dtype=bool) if batch.bad is None else np.broadcast_to(batch.bad, (n,)).copy()
+    rechecked = np.zeros(n, dtype=bool)
+    unsupported: dict[str, str] = {}
+    conditions = {s.id: tuple((c.id, c.text) for c in s.conditions) for s in scheme_of_code}
+
+    def column(crit) -> CriterionColumn:
+        if crit.id not in criteria:
+            criteria[crit.id] = CriterionColumn(crit.id, crit.title, crit.kind, np.full(n, -1, dtype=np.int8),
+                                                np.full(n, -1, dtype=np.int8), tuple(e.letter for e in crit.exceptions))
+        return criteria[crit.id]
+
+    for scheme_id, scheme_codes in by_scheme.items():
+        scheme = next(s for s in scheme_of_code if s.id == scheme_id)
+        whole = len(by_scheme) == 1
+        rows = np.arange(n) if whole else np.flatnonzero(np.isin(codes, scheme_codes))
+        if not rows.size:
+            continue
+        part = batch if whole else batch.take(rows)
+        for crit in scheme.criteria:
+            column(crit)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                run = _SchemeRun(policy, scheme, part)
+        except Unsupported as e:
+            unsupported[scheme_id] = str(e)
+            fallback[rows] = True
+            continue
+        outcomes = tuple(dict.fromkeys(outcomes + run.outcomes))
+        remap = np.array([outcomes.index(o) for o in run.outcomes], dtype=np.int8)
+        utfall[rows] = remap[run.utfall]
+        for crit, res, letters in run.criteria:
+            c = criteria[crit.id]
+            c.results[rows] = res
+            c.letters[rows] = letters
+        for key, v in run.values.items():
+            if key == "rente":
+                rente[rows] = _at_scale(v, 4, len(rows))
+            elif key == "nedbetalingstid_år":
+                term[rows] = _truncated(v, len(rows))
+            else:
+                amounts[key][rows] = _at_scale(v, 2, len(rows))
+        fallback[rows] |= run.bad
+        rechecked[rows] |= run.rechecked
+    errors: dict[int, str] = {}
+    for i in np.flatnonzero(fallback):
+        i = int(i)
+        try:
+            d = decide_row(batch.row_facts(i))
+        except error_types as e:
+            errors[i] = str(e)
+            utfall[i] = -1
+            continue
+        outcomes = _store_decision(d, i, outcomes, utfall, criteria, amounts, rente, term, column)
+    return BatchResult(n, outcomes, utfall, criteria, amounts, rente, term, scheme_ids, fallback,
+                       rechecked & ~fallback, errors, unsupported, conditions)
+
+
+def _store_decision(d, i, outcomes, utfall, criteria, amounts, rente, term, column):
+    if d.utfall not in outcomes:
+        outcomes = outcomes + (d.utfall,)
+    utfall[i] = outcomes.index(d.utfall)
+    for c in criteria.values():
+        c.results[i] = -1
+    for r in d.vilkår:
+        c = criteria.get(r.id)
+        if c is None:
+            raise Unsupported(f"vilkåret «{r.id}» finnes bare i Decimal-vurderingen")
+        c.results[i] = RESULTS.index(r.resultat)
+        c.letters[i] = c.exceptions.index(r.unntak) if r.unntak is not None else -1
+    with localcontext(CONTEXT):
+        for key, value in d.beløp.items():
+            amounts[key][i] = int(value.quantize(Decimal("0.01")).scaleb(2))
+        if rente is not None and d.rente is not None:
+            rente[i] = int((d.rente * 100).quantize(Decimal("0.01")).scaleb(2))
+        if term is not None and d.nedbetalingstid_år is not None:
+            term[i] = int(d.nedbetalingstid_år)
+    return outcomes

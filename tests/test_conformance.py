@@ -1,0 +1,165 @@
+"""One conformance suite for every backend: each must decide like the reference interpreter.
+
+A backend here is a function from validated facts to one summary per søknad
+(`columnar.decision_record`: outcome, the amounts as vedtak.md writes them, rate, term, every
+criterion's result and exception letter, conditions). The compiled backend decides row by row;
+the columnar backend decides the whole batch as arrays.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boligregler import load_policy
+from boligregler.evaluation import columnar
+from boligregler.model.loader import shipped_policies_dir
+from boligregler.money import load_json
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
+FAMILY = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
+
+
+def compiled(policy, facts):
+    return [columnar.decision_record(policy.evaluate_facts(f, explain=False)) for f in facts], None
+
+
+def columnar_backend(policy, facts):
+    result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+    return [result.record(i) for i in range(len(facts))], result
+
+
+BACKENDS = {"compiled": compiled, "columnar": columnar_backend}
+
+
+@pytest.fixture(scope="module", params=POLICIES)
+def policies(request):
+    return load_policy(request.param), load_policy(request.param, backend="interpreter")
+
+
+def reference(interpreter, facts):
+    out = []
+    for f in facts:
+        try:
+            out.append(columnar.decision_record(interpreter.evaluate_facts(f, explain=False)))
+        except Exception as e:  # the same error must come out of every backend
+            out.append({"feil": str(e)})
+    return out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_example_of_every_policy(policies, backend):
+    policy, interpreter = policies
+    facts = [policy.validate(copy.deepcopy(e.input)) for e in policy.model.examples if e.input is not None]
+    got, result = BACKENDS[backend](policy, facts)
+    assert got == reference(interpreter, facts)
+    if result is not None:  # the arrays decide the examples, not the fallback
+        assert result.unsupported == {}
+        assert result.fallback.sum() <= 1, [e.name for e, f in zip(policy.model.examples, result.fallback) if f]
+
+
+money = st.integers(min_value=0, max_value=120_000)
+cents = st.integers(min_value=0, max_value=9_999_999).map(lambda c: Decimal(c).scaleb(-2))
+
+
+@st.composite
+def soknader(draw):
+    s = copy.deepcopy(FAMILY)
+    formal = draw(st.sampled_from(["kjøp", "kjøp", "oppføring", "utbedring", "refinansiering"]))
+    price = draw(st.integers(300_000, 8_000_000))
+    s["søknadsdato"] = draw(st.sampled_from(["2024-03-01", "2025-01-15", "2025-07-01", "2026-03-01"]))
+    s["formål"] = formal
+    s["ordning"] = draw(st.sampled_from(["startlån", "startlån", "eie_først"]))
+    types = ["lønn", "uføretrygd", "barnetrygd", "sosialhjelp", "bostøtte", "leieinntekt", "dagpenger"]
+    s["inntekter"] = [{"type": draw(st.sampled_from(types)), "netto_per_måned": draw(st.one_of(money, cents))}
+                      for _ in range(draw(st.integers(0, 4)))]
+    s["faste_utgifter"] = [{"type": "forbrukslån", "per_måned": draw(money)} for _ in range(draw(st.integers(0, 2)))]
+    s["bolig"]["boutgifter_per_måned"] = draw(st.integers(0, 30_000))
+    s["bolig"]["kjøpesum"] = price if formal in ("kjøp", "oppføring") else None
+    s["bolig"]["kostnad"] = price if formal in ("utbedring", "refinansiering") else None
+    s["bolig"]["eierform"] = draw(st.sampled_from(["selveier", "borettslag", "aksjeleilighet"]))
+    s["bolig"]["fellesgjeld"] = draw(st.integers(0, 900_000))
+    s["bolig"]["kommunal_utleiebolig"] = draw(st.booleans())
+    s["egenkapital"] = draw(st.integers(0, 900_000))
+    s["banklån"] = {"beløp": draw(st.sampled_from([0, 0, 1_000_000])), "terminbeløp_per_måned": draw(st.sampled_from([0, 5200]))}
+    s["livsopphold_per_måned"] = draw(st.sampled_from([None, None, 15_000]))
+    s["husstand"] = {"voksne": [{"alder": draw(st.integers(18, 90))} for _ in range(draw(st.integers(1, 3)))],
+                     "barn": [{"alder": draw(st.integers(0, 17))} for _ in range(draw(st.integers(0, 4)))],
+                     "særlige_behov": draw(st.booleans())}
+    s["ønsket_nedbetalingstid_år"] = draw(st.integers(1, 50))
+    for key in ("langvarige_finansieringsproblemer", "spareevne_utnyttet", "stabil_bosituasjon_haster",
+                "fare_for_tvangssalg", "hindrer_arbeid", "varig_lav_inntekt", "boligen_egnet_og_nøktern"):
+        s["skjønn"][key] = draw(st.booleans())
+    s["skjønn"]["avslag_fra_banker"] = draw(st.integers(0, 3))
+    s["tilknytning"]["folkeregistrert_i_kommunen"] = draw(st.booleans())
+    s["tilknytning"]["botid_måneder"] = draw(st.integers(0, 400))
+    s["tilknytning"]["leietaker_i_kommunal_bolig"] = draw(st.booleans())
+    s["tilknytning"]["mottar_sosialhjelp"] = draw(st.booleans())
+    return s
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(soknader(), min_size=1, max_size=25))
+def test_random_batches(policies, backend, batch):
+    policy, interpreter = policies
+    facts = []
+    for s in batch:
+        try:
+            facts.append(policy.validate(s))
+        except Exception:
+            continue  # e.g. a policy whose schema has no such ordning
+    got, _ = BACKENDS[backend](policy, facts)
+    assert got == reference(interpreter, facts)
+
+
+def test_guard_band_recheck_is_exact(monkeypatch):
+    """With a band so wide that every float rounding is re-checked in Decimal, nothing changes."""
+    policy = load_policy("drammen")
+    facts = [policy.validate(copy.deepcopy(e.input)) for e in policy.model.examples]
+    before = [policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts)).record(i) for i in range(len(facts))]
+    monkeypatch.setattr(columnar, "REL_BAND", 1.0)
+    result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+    assert result.rechecked.sum() == (~result.fallback).sum()
+    assert [result.record(i) for i in range(len(facts))] == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(payment=st.integers(-10**9, 10**9), rate=st.integers(0, 2000), years=st.integers(1, 50),
+       kind=st.sampled_from(["nåverdi", "annuitet"]))
+def test_float_error_is_far_inside_the_guard_band(payment, rate, years, kind):
+    """The float64 value differs from the Decimal runtime by far less than the band (here: < band/100)."""
+    from decimal import localcontext
+    from boligregler.evaluation import runtime
+    from boligregler.money import CONTEXT
+    amount = columnar.Num(np.array([payment]), 2, None, 10**9)
+    r = columnar.Num(np.array([rate]), 4, None, 2000)
+    t = columnar.Num(np.array([years]), 0, None, 50)
+    ev = columnar.Evaluator.__new__(columnar.Evaluator)
+    approx = ev.finance(kind, amount, r, t)
+    with localcontext(CONTEXT):
+        exact = approx.exact(np.array([0]))[0]
+    band = abs(float(exact)) * columnar.REL_BAND + columnar.ABS_BAND
+    assert abs(float(approx.data[0]) - float(exact)) < band / 100
+
+
+def test_rows_that_need_a_missing_fact_or_hit_an_error_fall_back():
+    policy = load_policy("nasjonal")
+    good = policy.validate(copy.deepcopy(FAMILY))
+    early = copy.deepcopy(FAMILY)
+    early["søknadsdato"] = "2023-01-01"  # before the first value of a parameter: an error, reported per row
+    rent = copy.deepcopy(FAMILY)
+    rent["inntekter"].append({"type": "leieinntekt", "netto_per_måned": 7000})  # 7000 · 10/12 does not terminate
+    facts = [good, policy.validate(early), policy.validate(rent)]
+    result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+    assert result.fallback.tolist() == [False, True, True]
+    assert 1 in result.errors and "2023-01-01" in result.errors[1]
+    assert result.record(2) == columnar.decision_record(policy.evaluate_facts(facts[2], explain=False))
