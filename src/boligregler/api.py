@@ -1,20 +1,32 @@
-"""The public Python API: `load_policy(path)` → `Policy`; `Policy.evaluate(søknad)` → `Decision`."""
+"""The public Python API: `load_policy(path)` → `Policy`; `Policy.evaluate(søknad)` → `Decision`.
+
+This module composes the stages: it builds a `Decision` (evaluation) with the `Basis` its letter
+and replay record are made from (explain), so that evaluation never imports explain.
+
+Thread safety: a `Policy` may be shared by any number of threads. Its lazily compiled programs
+and validator are built under a lock, evaluation keeps its state in per-call memos, and decimal
+arithmetic runs in a thread-local context. A `Decision` is immutable; its letter and record are
+built on first use (two threads that ask at once may both build them, with the same result).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from decimal import localcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from boligregler.diagnostics import PolicyError, Severity, UsageError
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageError
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.decision import Decision, assess, decide
 from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
-from boligregler.model.checker import check, policy_digest
-from boligregler.model.loader import load_chain
+from boligregler.explain.replay import Replay, read_record, replay_record
+from boligregler.model.checker import check
+from boligregler.model.loader import Resolver, load_chain, load_chain_text
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
 
@@ -29,13 +41,14 @@ class Policy:
     or "interpreter" (the reference tree-walker, slower; both give the same decisions).
     """
 
-    def __init__(self, model: CheckedPolicy, backend: str = "compiled"):
+    def __init__(self, model: CheckedPolicy, backend: str = "compiled") -> None:
         if backend not in BACKENDS:
             raise UsageError(f"ukjent motor «{backend}»; velg en av {', '.join(sorted(BACKENDS))}",
                              code="ukjent_motor", params={"motor": backend, "gyldige": sorted(BACKENDS)})
         self.model = model
         self.backend = backend
-        self.sha256 = policy_sha256(model)  # by file name: the same wherever the files are
+        self.sha256 = policy_sha256(model)  # of the content only: the same whatever the files are called
+        self._lock = threading.RLock()  # guards the lazily built programs, validator and conditions
         self._lookup = runtime.DatedLookup(model)
         self._programs: dict[tuple[str, str], Program] = {}  # (backend, scheme id) → program
         self._validator = None
@@ -50,12 +63,18 @@ class Policy:
         return str(self.model.header.get("navn", self.model.id))
 
     @property
+    def versjon(self) -> str | None:
+        """The version label the header gives (`versjon: "2026.1"`), if any."""
+        value = self.model.header.get("versjon")
+        return None if value is None else str(value)
+
+    @property
     def lookup(self) -> runtime.DatedLookup:
         """The dated parameter and table values, shared by every scheme's program."""
         return self._lookup
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[Diagnostic]:
         return [d for d in self.model.diagnostics if d.severity is Severity.WARNING]
 
     def program(self, ordning: str, backend: str | None = None) -> Program:
@@ -65,20 +84,28 @@ class Policy:
         """
         scheme = self.model.scheme_for(ordning)
         key = (backend or self.backend, scheme.id)
-        if key not in self._programs:
-            self._programs[key] = BACKENDS[key[0]](self.model, scheme, self._lookup)
-        return self._programs[key]
+        program = self._programs.get(key)
+        if program is None:
+            with self._lock:
+                if key not in self._programs:
+                    self._programs[key] = BACKENDS[key[0]](self.model, scheme, self._lookup)
+                program = self._programs[key]
+        return program
 
-    def validate(self, soknad: Any) -> dict:
+    def validate(self, soknad: Any) -> dict[str, Any]:
         """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
-        if self._validator is None:
-            def required(expr, facts):
-                with localcontext(CONTEXT):
-                    return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
-            self._validator = compile_validator(self.model.schema, required)
-        return self._validator(soknad)
+        validator = self._validator
+        if validator is None:
+            with self._lock:
+                if self._validator is None:
+                    def required(expr, facts):
+                        with localcontext(CONTEXT):
+                            return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
+                    self._validator = compile_validator(self.model.schema, required)
+                validator = self._validator
+        return validator(soknad)
 
-    def expression(self, expr, ordning: str = ""):
+    def expression(self, expr: Any, ordning: str = "") -> Callable[[dict, dict], Any]:
         """A checked expression of this policy (e.g. a `påkrevd når` condition) as a function of (memo, facts).
 
         The memo maps `runtime.DATE_KEY` to the søknadsdato and may hold values already computed
@@ -86,16 +113,20 @@ class Policy:
         """
         program = self.program(ordning)
         key = (program.scheme.id, id(expr))
-        if key not in self._conditions:
-            self._conditions[key] = compile_expression(self.model, program, self._lookup, expr)
-        return self._conditions[key]
+        function = self._conditions.get(key)
+        if function is None:
+            with self._lock:
+                if key not in self._conditions:
+                    self._conditions[key] = compile_expression(self.model, program, self._lookup, expr)
+                function = self._conditions[key]
+        return function
 
     def evaluate(self, soknad: Any, *, explain: bool = True) -> Decision:
         """Assess a søknad (a dict as in soknad.md) and return the decision."""
         facts = self.validate(soknad)
         return self.evaluate_facts(facts, explain=explain)
 
-    def evaluate_facts(self, facts: dict, *, explain: bool = True) -> Decision:
+    def evaluate_facts(self, facts: dict[str, Any], *, explain: bool = True) -> Decision:
         """Assess already validated facts (see `validate`)."""
         ordning = facts.get("ordning", "")
         program = self.program(ordning)
@@ -108,13 +139,15 @@ class Policy:
         term = amounts.pop("nedbetalingstid_år", None)
         granted = utfall != "avslag"
         conditions = tuple((c.id, c.text) for c in program.scheme.conditions) if granted else ()
+        policy = {"id": self.id, "navn": self.navn, "sha256": self.sha256}
+        if self.versjon is not None:
+            policy["versjon"] = self.versjon
         return Decision(
-            utfall=utfall, ordning=ordning,
-            policy={"id": self.id, "navn": self.navn, "sha256": self.sha256},
+            utfall=utfall, ordning=ordning, policy=policy,
             søknadsdato=facts["søknadsdato"], beløp=amounts, rente=rente, nedbetalingstid_år=term,
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
-            basis=Basis(self, program, facts, M) if explain else None,
+            basis=Basis(self, program, facts, M, explain=explain),
         )
 
 
@@ -131,8 +164,13 @@ class Policy:
 
 
 def policy_sha256(model: CheckedPolicy) -> str:
-    """sha256 over the policy and its bases, by file name, so the path it was loaded from does not matter."""
-    return policy_digest({Path(path).name: text for path, text in model.sources.items()})
+    """sha256 over the content of the policy and its bases, root first; file names and paths do not count."""
+    h = hashlib.sha256(b"boligregler-regelverk-1\0")
+    for text in model.sources.values():
+        data = text.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
 
 
 def check_policy(path: str | Path) -> CheckedPolicy:
@@ -140,10 +178,41 @@ def check_policy(path: str | Path) -> CheckedPolicy:
     return check(load_chain(path))
 
 
-def load_policy(path: str | Path, backend: str = "compiled") -> Policy:
-    """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors."""
-    model = check_policy(path)
+def check_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None) -> CheckedPolicy:
+    """`check_policy` for a policy given as text; see `load_policy_text`."""
+    return check(load_chain_text(text, name, resolver))
+
+
+def _usable(model: CheckedPolicy, backend: str) -> Policy:
     errors = [d for d in model.diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise PolicyError(tuple(errors), model.sources)
     return Policy(model, backend)
+
+
+def load_policy(path: str | Path, backend: str = "compiled") -> Policy:
+    """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors."""
+    return _usable(check_policy(path), backend)
+
+
+def load_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None,
+                     backend: str = "compiled") -> Policy:
+    """Load a policy from its text, e.g. one kept in a database; raises `PolicyError` if it has errors.
+
+    `name` is what diagnostics call the text (e.g. "drammen.pol"). The policies it builds on
+    (`bygger på`) come from `resolver(id) -> text | None`; by default the shipped policies.
+    The policy's `sha256` depends on the texts only, so it is the same as when loaded from files.
+    """
+    return _usable(check_policy_text(text, name, resolver), backend)
+
+
+def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = None,
+           name: str = "VEDTAK.json") -> Replay:
+    """Evaluate `soknad` again and compare with the recorded decision (see `explain.replay.verify`).
+
+    `policy` is a `Policy`, a path or a shipped policy's name; by default the policy the record names.
+    """
+    recorded = read_record(vedtak_text, name)
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy if policy is not None else str(recorded["sporbarhet"]["regelverk"].get("id", "")))
+    return replay_record(recorded, soknad, policy, vedtak_text)

@@ -1,9 +1,10 @@
 """`boligregler etterprøv VEDTAK.json SØKNAD.json`: check that a recorded decision reproduces.
 
 The søknad is evaluated again under the policy the record names (or `--regelverk`), and the
-new decision JSON is compared with the recorded file byte for byte. Exit code 0 when it is
-identical, 1 when it differs, with what differs and why (a changed policy file, another søknad,
-another library version).
+new decision is compared with the recorded one by content (the JSON values; formatting does
+not count). Exit code 0 when it is the same, 1 when it differs, with what differs and why (a
+changed policy file, another søknad, another library version). With the output of a batch
+(`vurder SØKNADER.jsonl`) and its input, every line is replayed against the søknad on its line.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from boligregler.commands.vurder import read_soknad
+from boligregler.api import load_policy, verify
+from boligregler.commands.vurder import BATCH_SUFFIXES, read_csv, read_jsonl, read_soknad, read_text
 from boligregler.diagnostics import BoligreglerError, file_problem
-from boligregler.explain.replay import describe, verify
+from boligregler.explain.replay import describe, read_record, replay_record
 
 
 def register(sub) -> None:
@@ -37,13 +39,49 @@ def run(args) -> int:
         raise file_problem(args.vedtak, "lese", e) from None
     except UnicodeDecodeError:
         raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen (er ikke UTF-8-tekst)") from None
+    if Path(args.vedtak).suffix.lower() in (".jsonl", ".ndjson"):
+        return replay_batch(text, args)
     replay = verify(text, read_soknad(args.soknad), args.regelverk, name=args.vedtak)
     if args.format == "json":
-        print(json.dumps({
-            "identisk": replay.identical, "samme_innhold": replay.same_content, "merknader": list(replay.notes),
-            "forskjeller": [{"sti": d.path, "vedtaket": d.recorded, "ny_vurdering": d.now}
-                            for d in replay.differences],
-        }, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(replay.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(describe(replay), file=sys.stdout if replay.identical else sys.stderr)
     return 0 if replay.identical else 1
+
+
+def replay_batch(text: str, args) -> int:
+    """Replay every decision line of a batch against the søknad on the same line of its input."""
+    policies: dict[str, object] = {}
+    kind = BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(), "jsonl")
+    failed = 0
+    checked = 0
+    soknader = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        recorded = read_record(line, f"{args.vedtak}:{number}")
+        pid = args.regelverk or str(recorded["sporbarhet"]["regelverk"].get("id", ""))
+        if pid not in policies:
+            policies[pid] = load_policy(pid)
+        if soknader is None:
+            source = read_text(args.soknad)
+            records = read_jsonl(source) if kind == "jsonl" else read_csv(source, policies[pid].model.schema,
+                                                                          args.soknad)
+            soknader = {r.line: r for r in records}
+        source_line = recorded.get("linje")
+        record = soknader.get(source_line) if isinstance(source_line, int) else None
+        if record is None or record.problem is not None:
+            raise BoligreglerError(f"{args.vedtak}:{number}: finner ingen søknad på linje {source_line} "
+                                   f"i {args.soknad}")
+        replay = replay_record(recorded, record.soknad, policies[pid])
+        checked += 1
+        if not replay.identical:
+            failed += 1
+            if args.format == "json":
+                print(json.dumps({"linje": source_line} | replay.to_dict(), ensure_ascii=False))
+            else:
+                print(f"{args.vedtak}:{number} (søknaden på linje {source_line}):\n{describe(replay)}",
+                      file=sys.stderr)
+    summary = f"Etterprøvde {checked} vedtak: {checked - failed} gir det samme vedtaket, {failed} avviker."
+    print(summary, file=sys.stderr if args.format == "json" or failed else sys.stdout)
+    return 1 if failed else 0

@@ -40,7 +40,14 @@ class CriterionResult:
 
 @attrs.frozen
 class Decision:
-    """The outcome of one søknad under one policy, with every criterion and amount."""
+    """The outcome of one søknad under one policy, with every criterion and amount.
+
+    `basis` is what the letter and the replay record are built from: an object with
+    `letter(decision) -> str` and `record(decision, with_letter=bool) -> dict` (`explain.basis.Basis`,
+    attached by `boligregler.api`); evaluation itself knows nothing of letters. A decision read
+    back with `from_dict` has no basis and carries the recorded letter and record instead.
+    Decisions pickle: the letter and record are built first, the basis is left out.
+    """
 
     utfall: str
     ordning: str
@@ -52,7 +59,6 @@ class Decision:
     vilkår: tuple[CriterionResult, ...]
     betingelser: tuple[tuple[str, str], ...]
     memo: dict[str, Any] = attrs.field(eq=False, repr=False)  # the evaluation's memo ("c:navn", "p:navn")
-    # What the letter and the replay record are built from (explain.basis.Basis); None: no texts.
     basis: Any = attrs.field(default=None, eq=False, repr=False)
     _built: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
@@ -66,28 +72,32 @@ class Decision:
 
     @property
     def begrunnelse(self) -> str:
-        """The reasons as a letter in plain Norwegian text, built on first use (boligregler.explain)."""
+        """The reasons as a letter in plain Norwegian text, built on first use ("" without a basis)."""
         if "begrunnelse" not in self._built:
-            from boligregler.explain.letter import begrunnelse_text
-            self._built["begrunnelse"] = begrunnelse_text(self) if self.basis is not None else ""
+            self._built["begrunnelse"] = self.basis.letter(self) if self.basis is not None else ""
         return self._built["begrunnelse"]
 
     @property
     def sporbarhet(self) -> dict[str, Any] | None:
-        """The replay record: policy and library versions, parameters used, søknad hash (explain.replay)."""
-        if self.basis is None:
-            return None
-        if "sporbarhet" not in self._built:
-            from boligregler.explain.replay import record
-            self.begrunnelse  # the letter may read parameters too; they belong in the record
-            self._built["sporbarhet"] = record(self)
-        return self._built["sporbarhet"]
+        """The replay record: policy and library versions, parameters used (by the letter too), søknad hash."""
+        return self._record(with_letter=True)
+
+    def _record(self, *, with_letter: bool) -> dict[str, Any] | None:
+        key = "sporbarhet" if with_letter else "sporbarhet_uten_brev"
+        if key not in self._built:
+            if self.basis is None:
+                return self._built.get("sporbarhet")
+            if with_letter:
+                self.begrunnelse  # the letter may read parameters too; they belong in the record
+            self._built[key] = self.basis.record(self, with_letter=with_letter)
+        return self._built[key]
 
     def to_dict(self, *, letter: bool = True) -> dict[str, Any]:
         """The JSON record of vedtak.md: money as strings, stable key order.
 
         `letter=False` leaves out `begrunnelse` (the decision letter, whose search for what would
-        change the outcome is the costly part), e.g. when screening many søknader.
+        change the outcome is the costly part), e.g. when screening many søknader; the record
+        (`sporbarhet`) then lists what the assessment read, and replays as it is.
         """
         out: dict[str, Any] = {
             "utfall": self.utfall,
@@ -105,9 +115,50 @@ class Decision:
         out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
         if letter:
             out["begrunnelse"] = self.begrunnelse
-        if self.basis is not None:
-            out["sporbarhet"] = self.sporbarhet
+        trace = self._record(with_letter=letter)
+        if trace is not None:
+            out["sporbarhet"] = trace
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        """A decision read back from its JSON record (`to_dict`), e.g. one stored in a database.
+
+        Money, rates and dates become Decimal and date again; the letter and the record are kept
+        as recorded, so `from_dict(d).to_dict() == d`. Raises `ValueError` on a malformed record.
+        """
+        try:
+            rente = data.get("rente")
+            with localcontext(CONTEXT):
+                decision = cls(
+                    utfall=data["utfall"], ordning=data["ordning"], policy=dict(data["policy"]),
+                    søknadsdato=dt.date.fromisoformat(data["søknadsdato"]),
+                    beløp={k: Decimal(v) for k, v in data["beløp"].items()},
+                    rente=None if rente is None else Decimal(rente) / 100,
+                    nedbetalingstid_år=None if data.get("nedbetalingstid_år") is None
+                    else Decimal(data["nedbetalingstid_år"]),
+                    vilkår=tuple(CriterionResult(c["id"], c["tittel"], c["resultat"], c["art"], c["hjemmel"],
+                                                 c.get("lenke"), c.get("unntak"), c["forklaring"])
+                                 for c in data["vilkår"]),
+                    betingelser=tuple((b["id"], b["tekst"]) for b in data["betingelser"]),
+                    memo={},
+                )
+        except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as e:
+            raise ValueError(f"ikke et vedtak fra boligregler: {type(e).__name__}: {e}") from None
+        decision._built["begrunnelse"] = data.get("begrunnelse", "")
+        if "sporbarhet" in data:
+            decision._built["sporbarhet"] = data["sporbarhet"]
+        return decision
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.sporbarhet  # build the letter and the record now: the basis (compiled code) does not pickle
+        self._record(with_letter=False)
+        return {"fields": {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.name != "basis"}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state["fields"].items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "basis", None)
 
     def criterion(self, cid: str) -> CriterionResult:
         return next(c for c in self.vilkår if c.id == cid)

@@ -1,10 +1,12 @@
-"""The replay record of a decision, and checking that a decision reproduces byte for byte.
+"""The replay record of a decision, and checking that a stored decision reproduces.
 
 `record(decision)` is the `sporbarhet` part of the decision JSON: the library version, the
-sha256 of the policy and of each file it builds on, the sha256 of the søknad as it was
-assessed, and every dated parameter the assessment read with the value, the date it is valid
-from and its source. `verify(vedtak_json, søknad)` evaluates the søknad again and compares
-the new JSON with the recorded one, byte for byte.
+sha256 of the policy (its content) and of each file it builds on, the sha256 of the søknad as
+it was assessed, and every dated parameter the assessment read with the value, the date it is
+valid from and its source. `verify(vedtak_json, søknad, policy)` evaluates the søknad again and
+compares the new record with the stored one by content: the JSON values, not the bytes, so a
+record a database re-serialised (other key order, spacing, escapes) still verifies. A batch
+line (`linje`, `referanse`, no letter) and a decision made with `explain=False` replay too.
 """
 
 from __future__ import annotations
@@ -68,20 +70,24 @@ def _in_force(dates: list[dt.date], on: dt.date) -> int:
     return bisect.bisect_right(dates, on) - 1
 
 
-def record(decision) -> dict[str, Any]:
-    """The `sporbarhet` record of a decision made by `Policy.evaluate`."""
+def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
+    """The `sporbarhet` record of a decision made by `Policy.evaluate`.
+
+    `with_letter=False` lists only what the assessment read, not what building the letter read.
+    """
     basis = decision.basis
     model: CheckedPolicy = basis.policy.model
     on = basis.facts["søknadsdato"]
     parameters = []
-    for key in sorted(k for k in basis.memo if isinstance(k, str) and k.startswith("p:")):
+    read = basis.memo if with_letter else basis.assessed
+    for key in sorted(k for k in read if isinstance(k, str) and k.startswith("p:")):
         p = model.parameters[key[2:]]
         v = p.values[_in_force([x.valid_from for x in p.values], on)]
         parameters.append({"navn": p.name, "verdi": _parameter_value(v.value, p.type),
                            "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
                            "kilde": v.source, "regelverk": p.origin.policy})
     tables = []
-    for name in sorted(_tables_read(basis)):
+    for name in sorted(_tables_read(basis, read)):
         t = model.tables[name]
         v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
         tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
@@ -99,10 +105,10 @@ def record(decision) -> dict[str, Any]:
     }
 
 
-def _tables_read(basis) -> set[str]:
-    """Tables looked up by the computations the assessment evaluated, or by its criteria."""
+def _tables_read(basis, read) -> set[str]:
+    """Tables looked up by the computations evaluated (memo keys `read`), or by the criteria."""
     scheme = basis.program.scheme
-    exprs: list[Any] = [scheme.computations[k[2:]].expr for k in basis.memo
+    exprs: list[Any] = [scheme.computations[k[2:]].expr for k in read
                         if isinstance(k, str) and k.startswith("c:") and k[2:] in scheme.computations]
     exprs += [(c.condition, c.relevance, [e.condition for e in c.exceptions]) for c in scheme.criteria]
     found: set[str] = set()
@@ -132,11 +138,22 @@ class Difference:
 class Replay:
     """The result of evaluating a recorded decision again."""
 
-    identical: bool  # the new JSON is byte for byte the recorded file
-    same_content: bool  # the same JSON values, perhaps formatted differently
+    identical: bool  # the new record has the same content (JSON values) as the recorded one
+    same_content: bool  # the same as `identical` (kept for callers of earlier versions)
     notes: tuple[str, ...]  # why it may differ: a changed policy file, søknad or library version
     differences: tuple[Difference, ...]
     text: str  # the new decision JSON
+    same_bytes: bool = False  # the new JSON is also byte for byte the recorded text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as JSON, as `boligregler etterprøv --format json` and the service write it."""
+        return {"identisk": self.identical, "samme_innhold": self.same_content, "samme_bytes": self.same_bytes,
+                "merknader": list(self.notes),
+                "forskjeller": [{"sti": d.path, "vedtaket": _plain(d.recorded), "ny_vurdering": _plain(d.now)}
+                                for d in self.differences]}
+
+# Keys a batch line carries besides the decision record (commands/vurder.py); not part of the decision.
+LINE_KEYS = ("linje", "referanse")
 
 
 def decision_json(decision) -> str:
@@ -144,34 +161,50 @@ def decision_json(decision) -> str:
     return json.dumps(decision.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def verify(vedtak_text: str, soknad: Any, policy=None, name: str = "VEDTAK.json") -> Replay:
-    """Evaluate `soknad` again and compare with the recorded decision `vedtak_text`.
-
-    `policy` is a `Policy`, a path or the name of a shipped policy; by default the policy the
-    record names. Raises `BoligreglerError` if the record is not a decision with `sporbarhet`.
-    """
-    from boligregler.api import Policy, load_policy
-
-    try:
-        recorded = load_json(vedtak_text)
-    except json.JSONDecodeError as e:
-        raise BoligreglerError(f"{name}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}") from None
+def read_record(vedtak: str | dict, name: str = "VEDTAK.json") -> dict:
+    """A stored decision (JSON text or already parsed) checked to carry a replay record."""
+    if isinstance(vedtak, dict):
+        recorded = vedtak
+    else:
+        try:
+            recorded = load_json(vedtak)
+        except json.JSONDecodeError as e:
+            raise BoligreglerError(f"{name}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}", code="ugyldig_json") from None
     trace = recorded.get("sporbarhet") if isinstance(recorded, dict) else None
     if not isinstance(trace, dict) or not isinstance(trace.get("regelverk"), dict):
         raise BoligreglerError(f"{name}: vedtaket mangler «sporbarhet» og kan ikke etterprøves; "
-                               "lag det med «boligregler vurder POLICY SØKNAD --format json»")
-    if not isinstance(policy, Policy):
-        policy = load_policy(policy if policy is not None else str(trace["regelverk"].get("id", "")))
-    facts = policy.validate(soknad)
-    decision = policy.evaluate_facts(facts)
-    text = decision_json(decision)
-    now = load_json(text)
-    notes = _notes(trace, decision.sporbarhet)
+                               "lag det med «boligregler vurder POLICY SØKNAD --format json»", code="mangler_sporbarhet")
+    return recorded
+
+
+def verify(vedtak: str | dict, soknad: Any, policy, name: str = "VEDTAK.json") -> Replay:
+    """Evaluate `soknad` again under `policy` (a `Policy`) and compare with the recorded decision.
+
+    Raises `BoligreglerError` if the record is not a decision with `sporbarhet`.
+    `boligregler.api.verify` also loads the policy the record names.
+    """
+    return replay_record(read_record(vedtak, name), soknad, policy, vedtak if isinstance(vedtak, str) else None)
+
+
+def replay_record(recorded: dict, soknad: Any, policy, text: str | None = None) -> Replay:
+    """`verify` for a record already read; `text` is its JSON text, if any, for the byte comparison."""
+    recorded = {k: v for k, v in recorded.items() if k not in LINE_KEYS}
+    if isinstance(soknad, dict) and "referanse" in soknad:
+        soknad = {k: v for k, v in soknad.items() if k != "referanse"}
+    letter = "begrunnelse" in recorded
+    vilkår = recorded.get("vilkår")
+    explain = not (isinstance(vilkår, list) and vilkår
+                   and all(isinstance(c, dict) and c.get("forklaring") == "" for c in vilkår))
+    decision = policy.evaluate_facts(policy.validate(soknad), explain=explain)
+    new = decision.to_dict(letter=letter)
+    new_text = json.dumps(new, ensure_ascii=False, indent=2) + "\n"
+    now = load_json(new_text)
+    notes = _notes(recorded["sporbarhet"], new["sporbarhet"])
     differences = tuple(_differences(recorded, now, ""))
-    identical = text == vedtak_text
-    if not identical and not differences:
+    same_bytes = text is not None and text == new_text
+    if not differences and text is not None and not same_bytes:
         notes += ("innholdet er det samme, men filen er formatert annerledes enn «boligregler vurder» skriver den",)
-    return Replay(identical, not differences, notes, differences, text)
+    return Replay(not differences, not differences, notes, differences, new_text, same_bytes)
 
 
 def _notes(recorded: dict, now: dict) -> tuple[str, ...]:
@@ -206,9 +239,10 @@ def _differences(a: Any, b: Any, path: str):
 def describe(replay: Replay) -> str:
     """A Norwegian report of a replay for the terminal."""
     if replay.identical:
-        return "Vedtaket er etterprøvd: en ny vurdering gir nøyaktig det samme vedtaket, byte for byte."
-    lines = ["Vedtaket ble ikke reprodusert byte for byte." if replay.same_content
-             else "Vedtaket ble ikke reprodusert: en ny vurdering gir et annet vedtak."]
+        how = "byte for byte" if replay.same_bytes else "med samme innhold"
+        return "\n".join([f"Vedtaket er etterprøvd: en ny vurdering gir det samme vedtaket, {how}.",
+                          *(f"  • {n}" for n in replay.notes)])
+    lines = ["Vedtaket ble ikke reprodusert: en ny vurdering gir et annet vedtak."]
     lines += [f"  • {n}" for n in replay.notes]
     if replay.differences:
         lines.append("Forskjeller (vedtaket → ny vurdering):")

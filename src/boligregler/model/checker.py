@@ -27,6 +27,7 @@ from boligregler.urls import is_web_address
 from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
+OPTIONAL_HEADER_FIELDS = ("versjon",)  # the policy's own version label, e.g. "2026.1"; shown in every vedtak
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
 EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
 # Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them.
@@ -147,9 +148,11 @@ class Checker:
     def check_header(self, f: ast.PolicyFile) -> None:
         given = {fl.name: fl for fl in f.header.fields}
         for fl in f.header.fields:
-            if fl.name not in HEADER_FIELDS:
+            if fl.name not in HEADER_FIELDS and fl.name not in OPTIONAL_HEADER_FIELDS:
                 self.error("H002", f"ukjent felt «{fl.name}» i regelverkshodet", fl.span,
-                           self._hint(fl.name, HEADER_FIELDS))
+                           self._hint(fl.name, HEADER_FIELDS + OPTIONAL_HEADER_FIELDS))
+        if "versjon" in given and not isinstance(given["versjon"].value, str):
+            self.error("T002", "«versjon» må være en tekst i anførselstegn, f.eks. \"2026.1\"", given["versjon"].value_span)
         for name in HEADER_FIELDS:
             if name not in given:
                 self.error("H001", f"regelverkshodet mangler «{name}»", f.header.span)

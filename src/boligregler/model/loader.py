@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -49,6 +50,42 @@ def read_text(path: Path) -> str:
             if "regelverk" in str(path) or "\n" in str(path) else ()
         raise PolicyError((Diagnostic("N006", Severity.ERROR, f"kan ikke lese filen ({reason})", shown, None, notes),),
                           {}) from None
+
+
+Resolver = Callable[[str], "str | None"]  # policy id → its text, or None if unknown
+
+
+def load_chain_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None) -> list[ast.PolicyFile]:
+    """Parse policy `text` (diagnostics name it `name`) and every policy it builds on, root first.
+
+    `resolver(id)` gives the text of the policy `bygger på` names, or None; by default the
+    shipped policies. A base named `id` is reported as the file «id.pol».
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"regelverksteksten må være en tekst (str), ikke {type(text).__name__}")
+    resolve = resolver if resolver is not None else _shipped_text
+    chain = [_parse(name, text)]
+    seen = {chain[0].header.id}
+    while chain[0].header.base is not None:
+        child = chain[0]
+        base = child.header.base
+        if base in seen:
+            names = " → ".join([*(f.header.id for f in reversed(chain)), base])
+            raise PolicyError((Diagnostic("N006", Severity.ERROR, f"regelverkene bygger på hverandre i ring: {names}",
+                                          child.path, child.header.base_span),), {f.path: f.source for f in chain})
+        found = resolve(base)
+        if found is None:
+            raise PolicyError((Diagnostic(
+                "N006", Severity.ERROR, f"finner ikke regelverket «{base}» som dette bygger på",
+                child.path, child.header.base_span),), {f.path: f.source for f in chain})
+        seen.add(base)
+        chain.insert(0, _parse(f"{base}.pol", found))
+    return chain
+
+
+def _shipped_text(policy_id: str) -> str | None:
+    path = shipped_policies_dir() / f"{policy_id}.pol"
+    return read_text(path) if path.is_file() else None
 
 
 def load_chain(path: str | Path) -> list[ast.PolicyFile]:
