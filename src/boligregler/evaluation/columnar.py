@@ -304,16 +304,25 @@ class Batch:
     schema: T.Record
     bad: Any = None
     facts: list | None = None
+    exact_facts: dict = attrs.field(factory=dict)  # row → facts, for rows whose columns are clamped
 
     def take(self, rows: np.ndarray) -> "Batch":
+        exact_facts = {}
+        if self.exact_facts:
+            where = {int(r): i for i, r in enumerate(rows)}
+            exact_facts = {where[r]: f for r, f in self.exact_facts.items() if r in where}
         return Batch(len(rows), _take_rec(self.root, rows), self.schema, _take(self.bad, rows),
-                     None if self.facts is None else [self.facts[i] for i in rows])
+                     None if self.facts is None else [self.facts[i] for i in rows], exact_facts)
 
-    def row_facts(self, i: int) -> dict:
-        """The validated facts of row `i` (as `Policy.validate` returns them)."""
+    def rows_facts(self, rows: np.ndarray) -> list[dict]:
+        """The validated facts of some rows (as `Policy.validate` returns them), converted column by column."""
         if self.facts is not None:
-            return self.facts[i]
-        return _row_record(self.root, self.schema, i)
+            return [self.facts[i] for i in rows]
+        sub = self.take(rows)
+        out = _py_records(sub.root, self.schema, sub.n)
+        for i, f in sub.exact_facts.items():
+            out[i] = f
+        return out
 
 
 def _take_value(v, rows):
@@ -404,28 +413,36 @@ def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
     return value, (missing if any_missing else None), bad
 
 
-def _row_record(rec: Rec, record: T.Record, i: int) -> dict:
-    return {name: _row_value(rec.fields[name], spec.type, i) for name, spec in record.fields.items()}
+def _py_records(rec: Rec, record: T.Record, n: int) -> list[dict]:
+    names = list(record.fields)
+    columns = [_py_values(rec.fields[name], record.fields[name].type, n) for name in names]
+    return [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
 
 
-def _row_value(f: Field, t: T.Type, i: int):
-    if f.missing is not None and f.missing[i]:
-        return None
+def _py_values(f: Field, t: T.Type, n: int) -> list:
     v = f.value
     match t:
         case T.Num():
-            return Decimal(int(v.data[i])).scaleb(-v.scale) if v.scale else Decimal(int(v.data[i]))
+            data = np.broadcast_to(v.data, (n,)).tolist()
+            unit = 10**v.scale
+            out = [Decimal(x // unit) if x % unit == 0 else Decimal(x).scaleb(-v.scale) for x in data]
         case T.Bool():
-            return bool(v.data[i])
+            out = np.broadcast_to(v.data, (n,)).tolist()
         case T.Enum() | T.Text():
-            return v.values[int(v.data[i])]
+            out = [v.values[c] for c in np.broadcast_to(v.data, (n,)).tolist()]
         case T.Date():
-            return dt.date.fromordinal(int(v.data[i]) + EPOCH)
+            out = [dt.date.fromordinal(d + EPOCH) for d in np.broadcast_to(v.data, (n,)).tolist()]
         case T.Record():
-            return _row_record(v, t, i)
+            out = _py_records(v, t, n)
         case T.ListOf(element):
-            return [_row_record(v.element, element, j) for j in range(int(v.offsets[i]), int(v.offsets[i + 1]))]
-    raise AssertionError(t)
+            items = _py_records(v.element, element, int(v.offsets[-1]))
+            bounds = v.offsets.tolist()
+            out = [items[bounds[i]:bounds[i + 1]] for i in range(n)]
+        case _:
+            raise AssertionError(t)
+    if f.missing is not None:
+        out = [None if m else x for x, m in zip(out, f.missing.tolist())]
+    return out
 
 
 def _segment_sum(values, offsets):
@@ -1098,8 +1115,9 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
         codes, scheme_of_code = np.zeros(n, dtype=np.int16), [policy.scheme_for("")]
     scheme_ids = np.array([s.id for s in scheme_of_code], dtype=object)[codes] if n else np.array([], dtype=object)
     by_scheme: dict[str, list[int]] = {}
-    for code, s in enumerate(scheme_of_code):
-        by_scheme.setdefault(s.id, []).append(code)
+    present = np.flatnonzero(np.bincount(np.asarray(codes, dtype=np.int64), minlength=len(scheme_of_code))) if n else []
+    for code in present:
+        by_scheme.setdefault(scheme_of_code[code].id, []).append(int(code))
 
     outcomes: tuple[str, ...] = ("innvilget", "avslag", "manuell_vurdering")
     utfall = np.full(n, -1, dtype=np.int8)
@@ -1123,9 +1141,8 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
     for scheme_id, scheme_codes in by_scheme.items():
         scheme = next(s for s in scheme_of_code if s.id == scheme_id)
         whole = len(by_scheme) == 1
-        rows = np.arange(n) if whole else np.flatnonzero(np.isin(codes, scheme_codes))
-        if not rows.size:
-            continue
+        rows = slice(None) if whole else np.flatnonzero(np.isin(codes, scheme_codes))
+        count = n if whole else len(rows)
         part = batch if whole else batch.take(rows)
         for crit in scheme.criteria:
             column(crit)
@@ -1145,44 +1162,51 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
             c.letters[rows] = letters
         for key, v in run.values.items():
             if key == "rente":
-                rente[rows] = _at_scale(v, 4, len(rows))
+                rente[rows] = _at_scale(v, 4, count)
             elif key == "nedbetalingstid_år":
-                term[rows] = _truncated(v, len(rows))
+                term[rows] = _truncated(v, count)
             else:
-                amounts[key][rows] = _at_scale(v, 2, len(rows))
+                amounts[key][rows] = _at_scale(v, 2, count)
         fallback[rows] |= run.bad
         rechecked[rows] |= run.rechecked
     errors: dict[int, str] = {}
-    for i in np.flatnonzero(fallback):
-        i = int(i)
+    rows = np.flatnonzero(fallback)
+    decided = []
+    for i, facts in zip(rows.tolist(), batch.rows_facts(rows) if rows.size else []):
         try:
-            d = decide_row(batch.row_facts(i))
+            decided.append((i, decide_row(facts)))
         except error_types as e:
             errors[i] = str(e)
             utfall[i] = -1
-            continue
-        outcomes = _store_decision(d, i, outcomes, utfall, criteria, amounts, rente, term, column)
+    if decided:
+        outcomes = _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term)
     return BatchResult(n, outcomes, utfall, criteria, amounts, rente, term, scheme_ids, fallback,
                        rechecked & ~fallback, errors, unsupported, conditions)
 
 
-def _store_decision(d, i, outcomes, utfall, criteria, amounts, rente, term, column):
-    if d.utfall not in outcomes:
-        outcomes = outcomes + (d.utfall,)
-    utfall[i] = outcomes.index(d.utfall)
+def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term):
+    """Put the Decimal backend's decisions of the fallback rows into the result arrays."""
+    rows = np.array([i for i, _ in decided])
+    for _, d in decided:
+        if d.utfall not in outcomes:
+            outcomes = outcomes + (d.utfall,)
+    utfall[rows] = [outcomes.index(d.utfall) for _, d in decided]
     for c in criteria.values():
-        c.results[i] = -1
-    for r in d.vilkår:
-        c = criteria.get(r.id)
-        if c is None:
-            raise Unsupported(f"vilkåret «{r.id}» finnes bare i Decimal-vurderingen")
-        c.results[i] = RESULTS.index(r.resultat)
-        c.letters[i] = c.exceptions.index(r.unntak) if r.unntak is not None else -1
+        c.results[rows] = -1
+    for k, (i, d) in enumerate(decided):
+        for r in d.vilkår:
+            c = criteria.get(r.id)
+            if c is None:
+                raise Unsupported(f"vilkåret «{r.id}» finnes bare i Decimal-vurderingen")
+            c.results[i] = RESULTS.index(r.resultat)
+            c.letters[i] = c.exceptions.index(r.unntak) if r.unntak is not None else -1
+    cent = Decimal("0.01")
     with localcontext(CONTEXT):
-        for key, value in d.beløp.items():
-            amounts[key][i] = int(value.quantize(Decimal("0.01")).scaleb(2))
-        if rente is not None and d.rente is not None:
-            rente[i] = int((d.rente * 100).quantize(Decimal("0.01")).scaleb(2))
-        if term is not None and d.nedbetalingstid_år is not None:
-            term[i] = int(d.nedbetalingstid_år)
+        for key, column in amounts.items():
+            column[rows] = [int(d.beløp[key].quantize(cent).scaleb(2)) for _, d in decided]
+        if rente is not None:
+            rente[rows] = [int((d.rente * 100).quantize(cent).scaleb(2)) if d.rente is not None else 0
+                           for _, d in decided]
+        if term is not None:
+            term[rows] = [int(d.nedbetalingstid_år) if d.nedbetalingstid_år is not None else 0 for _, d in decided]
     return outcomes
