@@ -27,7 +27,9 @@ from boligregler.model import types as T
 from boligregler.money import load_json
 from boligregler.rendering.text import render_decision
 
-BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+                  ".xlsx": "xlsx"}
+TABLE_OUTPUTS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 REFERENCE = "referanse"  # an optional key or column copied to the output line, never part of the søknad
 
 
@@ -42,8 +44,13 @@ def register(sub) -> None:
                    help="søknad som JSON-fil, mange søknader som .jsonl eller .csv, eller - for standard inn")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst",
                    help="utdataformat for én søknad (standard: tekst); mange søknader gir alltid JSON-linjer")
-    p.add_argument("--inndata", choices=["json", "jsonl", "csv"],
+    p.add_argument("--inndata", choices=["json", "jsonl", "csv", "parquet", "xlsx"],
                    help="formatet til SØKNAD (standard: etter filendelsen; json for standard inn)")
+    p.add_argument("--utdata", choices=["vedtak", "tabell"],
+                   help="vedtak: ett fullstendig vedtak (JSON) per linje, som standard for .jsonl og .csv; "
+                        "tabell: én rad per søknad med utfall, beløp, vilkår som ikke er oppfylt og manglende "
+                        "opplysninger, vurdert kolonnevis; standard for .parquet og .xlsx, og når --ut er en "
+                        ".parquet- eller .csv-fil (formatet følger filendelsen til --ut, ellers JSON-linjer)")
     p.add_argument("--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut")
     p.add_argument("--begrunnelse", action="store_true",
                    help="ta med vedtaksbrevet (begrunnelse) på hver linje når mange søknader vurderes; "
@@ -62,6 +69,12 @@ def read_soknad(path: str):
 def run(args) -> int:
     policy = load_policy(args.policy)
     kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(), "json")
+    out_table = TABLE_OUTPUTS.get(Path(args.ut).suffix.lower()) if args.ut else None
+    utdata = args.utdata or ("tabell" if kind in ("parquet", "xlsx") or out_table in ("parquet", "csv") else "vedtak")
+    if utdata == "tabell":
+        return screen_table(policy, args, kind, out_table or "jsonl")
+    if kind in ("parquet", "xlsx"):
+        raise BoligreglerError(f"--utdata vedtak kan ikke brukes med {kind}; bruk --utdata tabell")
     if kind != "json":
         return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse)
     decision = policy.evaluate(read_soknad(args.soknad))
@@ -71,6 +84,21 @@ def run(args) -> int:
         else:
             print(render_decision(decision), file=out)
     return 0
+
+
+def screen_table(policy: Policy, args, kind: str, out_kind: str) -> int:
+    """Many søknader decided as columns, one result row each (boligregler.screening)."""
+    if kind == "json":
+        raise BoligreglerError("--utdata tabell gjelder mange søknader: bruk en .jsonl-, .csv-, .parquet- eller .xlsx-fil")
+    if args.begrunnelse:
+        raise BoligreglerError("--begrunnelse gir vedtaksbrevet i hvert vedtak og kan bare brukes med --utdata vedtak")
+    try:
+        from boligregler.screening.run import screen_file
+    except ImportError:
+        raise BoligreglerError("tabeller krever tilleggspakkene: pip install 'boligregler[screening]'") from None
+    tally = screen_file(policy, args.soknad, kind, args.ut, out_kind)
+    print(tally.summary(policy.navn, "linje" if kind == "jsonl" else "rad"), file=sys.stderr)
+    return 1 if tally.bad_rows else 0
 
 
 @contextlib.contextmanager

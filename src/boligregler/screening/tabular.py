@@ -66,23 +66,23 @@ class Chunk:
     bad_rows: np.ndarray  # 1-based file rows left out
 
 
-def check_columns(schema: T.Record, names: list[str]) -> None:
+def check_columns(schema: T.Record, names: list[str], types: list | None = None) -> None:
     """Raise `TableError` naming every column that is not a søknad field (all at once)."""
     problems, seen = [], set()
-    for name in names:
+    for j, name in enumerate(names):
         if name in seen:
             problems.append(f"  kolonne «{name}»: står to ganger")
         seen.add(name)
         if name == REFERENCE:
             continue
-        problem = _column_problem(schema, name)
+        problem = _column_problem(schema, name, None if types is None else types[j])
         if problem:
             problems.append(f"  kolonne «{name}»: {problem}")
     if problems:
         raise TableError("tabellen har kolonner som ikke er felt i søknaden:\n" + "\n".join(problems))
 
 
-def _column_problem(schema: T.Record, name: str) -> str | None:
+def _column_problem(schema: T.Record, name: str, typ=None) -> str | None:
     record: Any = schema
     parts = name.split(".")
     for i, part in enumerate(parts):
@@ -99,8 +99,13 @@ def _column_problem(schema: T.Record, name: str) -> str | None:
             if not isinstance(t, T.ListOf):
                 return f"«{field}» er ikke en liste"
             t = t.element
-        elif isinstance(t, T.ListOf) and i < len(parts) - 1:
-            return f"«{field}» er en liste; skriv {field}[0], {field}[1] …"
+        elif isinstance(t, T.ListOf):
+            is_list = typ is not None and (pa.types.is_list(typ) or pa.types.is_large_list(typ)) and \
+                pa.types.is_struct(typ.value_type)
+            if i < len(parts) - 1 or not is_list:
+                return (f"«{field}» er en liste; skriv {name}[0].felt, {name}[1].felt … "
+                        "eller bruk en listekolonne av poster (list<struct>)")
+            return None
         record = t
     if isinstance(record, T.Record):
         return "kolonnen må peke på et enkeltfelt, ikke en gruppe av felt"
@@ -387,7 +392,7 @@ def _numbers(array: pa.Array, t: T.Num, report) -> np.ndarray:
     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
         report(np.ones(len(array), dtype=bool))
         return np.zeros(len(array), dtype=np.int64)
-    text = pc.replace_substring_regex(array.cast(pa.string()), r"[ \u00a0\u202f]", "")
+    text = pc.replace_substring_regex(array.cast(pa.string()), "[ \u00a0\u202f]", "")
     text = pc.replace_substring(text, ",", ".")
     ok = np.asarray(pc.match_substring_regex(text, INTEGER_TEXT if t.integer else MONEY_TEXT).fill_null(False))
     report(~ok)
@@ -518,7 +523,7 @@ def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None) -> 
     checked = False
     for table in tables:
         if not checked:
-            check_columns(policy.schema, table.column_names)
+            check_columns(policy.schema, table.column_names, table.schema.types)
             checked = True
         yield read_chunk(policy, table, first, validate)
         first += table.num_rows
