@@ -27,12 +27,30 @@ POLICIES = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
 FAMILY = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
 
 
+CASE = {"saksnummer": "2026/4711", "dato": "2026-03-20", "søker_navn": "Kari Nordmann og Per Nordmann",
+        "søker_adresse": "Storgata 1\n3015 Drammen", "saksbehandler": "Ola Hansen"}
+
+
 def refused_family() -> dict:
     """Two adults, two children, too little income, and no registered long-term financing problems."""
     s = copy.deepcopy(FAMILY)
     s["inntekter"][0]["netto_per_måned"] = 30000
     s["skjønn"]["langvarige_finansieringsproblemer"] = False
+    s["sak"] = dict(CASE)
     return s
+
+
+def one_example_per_outcome() -> list[tuple[str, str, dict]]:
+    """(policy, utfall, søknad): the first example of each outcome in every shipped policy, with case metadata."""
+    out = []
+    for pid in POLICIES:
+        seen = set()
+        for ex in load_policy(pid).model.examples:
+            utfall = (ex.expected or {}).get("utfall")
+            if utfall and utfall not in seen:
+                seen.add(utfall)
+                out.append((pid, utfall, {**copy.deepcopy(ex.input), "sak": dict(CASE)}))
+    return out
 
 
 def assert_golden(name: str, actual: str) -> None:
@@ -49,9 +67,19 @@ def policy(request):
 
 
 def test_refusal_letter_for_a_family_matches_golden(policy):
-    decision = policy.evaluate(refused_family())
+    s = refused_family()
+    if policy.id == "nasjonal":
+        del s["sak"]  # one golden letter shows the visible gaps of a søknad without case metadata
+    decision = policy.evaluate(s)
     assert decision.utfall == "avslag"
     assert_golden(f"{policy.id}-avslag-barnefamilie.txt", decision.begrunnelse)
+
+
+@pytest.mark.parametrize("pid, utfall, soknad", one_example_per_outcome(), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_outcome_of_every_policy_matches_golden(pid, utfall, soknad):
+    decision = load_policy(pid).evaluate(soknad)
+    assert decision.utfall == utfall
+    assert_golden(f"{pid}-{utfall}.txt", decision.begrunnelse)
 
 
 @pytest.mark.parametrize("fmt, suffix", [("markdown", "md"), ("html", "html"), ("json", "json")])
@@ -63,9 +91,10 @@ def test_other_formats_match_golden(fmt, suffix):
 def test_refusal_letter_has_every_part_a_case_worker_needs(policy):
     letter = build_letter(policy.evaluate(refused_family()))
     keys = [s.key for s in letter.sections]
-    assert keys[:2] == ["innledning", "vedtak"]
-    for key in ("grunnlag", "vurdering", "barn", "endringer", "klage", "automatisering"):
+    assert letter.document == "vedtaksbrev" and keys[:2] == ["innledning", "vedtak"]
+    for key in ("grunnlag", "inntekt", "utgifter", "betjeningsevne", "vurdering", "barn", "endringer", "klage"):
         assert key in keys, key
+    assert "automatisering" not in keys, "a letter a case worker signs is not an automated decision"
     vurdering = letter.section("vurdering")
     failed = [": ikke oppfylt." in i.text for i in vurdering.items]
     assert failed == sorted(failed, reverse=True), "the criteria that are not met come first"
@@ -73,7 +102,7 @@ def test_refusal_letter_has_every_part_a_case_worker_needs(policy):
     behov = next(i for i in vurdering.items if i.text.startswith("Langvarige problemer"))
     assert any(d.startswith("Unntak a ") and "gjelder ikke" in d for d in behov.details), \
         "the children's exception is shown as considered"
-    assert policy.model.header["klageinstans"] in letter.section("klage").paragraphs[0]
+    assert any(policy.model.header["klageinstans"] in p for p in letter.section("klage").paragraphs)
 
 
 def test_letter_without_children_has_no_childrens_section():
@@ -88,7 +117,7 @@ def test_granted_letter_states_the_loan_and_no_changes():
     letter = build_letter(decision)
     assert decision.utfall == "innvilget"
     assert letter.section("endringer") is None
-    assert "Søknaden er innvilget" in letter.section("vedtak").paragraphs[0]
+    assert "Søknaden om startlån er innvilget" in letter.section("vedtak").paragraphs[0]
     assert "2\u00a0973\u00a0590 kr" in letter.section("vedtak").paragraphs[0]
 
 
@@ -101,7 +130,8 @@ def test_manual_assessment_lists_what_the_case_worker_must_assess():
     manual = letter.section("manuell")
     assert [i.text.split(":")[0] for i in manual.items] == ["Søkeren er folkeregistrert i Drammen"]
     assert letter.section("klage") is None, "a manual assessment is not yet a decision one can appeal"
-    assert [c.text for c in letter.what_if.changes] == ["at søkeren er folkeregistrert i kommunen"]
+    assert letter.document == "saksframlegg" and letter.frame.recipient == ()
+    assert [c.text for c in letter.what_if.changes] == ["at du er folkeregistrert i kommunen"]
 
 
 def test_exception_that_applies_is_explained():
@@ -112,7 +142,7 @@ def test_exception_that_applies_is_explained():
     behov = next(i for i in letter.section("vurdering").items if i.text.startswith("Langvarige problemer"))
     assert "oppfylt etter unntak (bokstav a)" in behov.text
     assert behov.details[-1].startswith("Unntak a (Barnefamilier") and " gjelder. " in behov.details[-1]
-    assert "Det er lagt til grunn at barna trenger en stabil bosituasjon raskt." in letter.section("barn").paragraphs
+    assert any("barna trenger en stabil bosituasjon raskt" in p for p in letter.section("barn").paragraphs)
 
 
 def test_explain_false_gives_no_letter_but_a_record():

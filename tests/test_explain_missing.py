@@ -64,7 +64,7 @@ def test_a_refusal_is_decided_early_whatever_is_missing(drammen):
     assert c.decided and c.utfall == "avslag" and c.needed == ()
     assert c.not_needed == c.missing
     assert next(x for x in c.vilkår if x.id == "bankfinansiering").forklaring == \
-        "Søkeren har ikke dokumentert avslag på lån fra en bank."
+        "Det er ikke dokumentert avslag på lån fra en bank."
 
 
 def test_a_yes_no_fact_is_tried_both_ways_before_it_is_needed(nasjonal):

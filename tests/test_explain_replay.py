@@ -13,6 +13,7 @@ import pytest
 from boligregler import __version__, load_policy
 from boligregler.cli import main
 from boligregler.api import verify
+from boligregler.evaluation.soknad import SoknadError
 from boligregler.explain.replay import canonical_json, decision_json
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
@@ -36,7 +37,24 @@ def test_record_names_policy_files_version_and_soknad(drammen):
     text = (shipped_policies_dir() / "drammen.pol").read_text(encoding="utf-8")
     assert files[1] == {"id": "drammen", "fil": "drammen.pol", "sha256": hashlib.sha256(text.encode()).hexdigest()}
     facts = drammen.validate(copy.deepcopy(FAMILY))
-    assert trace["søknad_sha256"] == hashlib.sha256(canonical_json(facts).encode()).hexdigest()
+    assessed = {k: v for k, v in facts.items() if k != "sak"}  # the case metadata is not part of the hash
+    assert trace["søknad_sha256"] == hashlib.sha256(canonical_json(assessed).encode()).hexdigest()
+
+
+def test_case_metadata_is_validated_never_assessed_and_not_hashed(drammen):
+    plain = drammen.evaluate(copy.deepcopy(FAMILY))
+    with_case = copy.deepcopy(FAMILY)
+    with_case["sak"] = {"saksnummer": "2026/1234", "dato": "2026-03-15", "søker_navn": "Kari Nordmann",
+                        "søker_adresse": "Storgata 1\n3015 Drammen", "saksbehandler": "Ola Hansen"}
+    decision = drammen.evaluate(with_case)
+    assert decision.sporbarhet["søknad_sha256"] == plain.sporbarhet["søknad_sha256"]
+    assert decision.to_dict(letter=False) | {"sporbarhet": None} == plain.to_dict(letter=False) | {"sporbarhet": None}
+    assert "2026/1234" in decision.begrunnelse and "Kari Nordmann" in decision.begrunnelse
+    bad = copy.deepcopy(FAMILY)
+    bad["sak"] = {"dato": "15.03.2026", "saksnr": "1"}
+    with pytest.raises(SoknadError) as e:
+        drammen.validate(bad)
+    assert {p.path for p in e.value.problems} == {"sak.dato", "sak.saksnr"}
 
 
 def test_record_lists_each_parameter_read_with_date_and_source(drammen):

@@ -149,7 +149,7 @@ def test_worked_expression_shows_values_and_only_the_branch_taken():
 def test_explanation_template_shows_holes_as_plain_placeholders():
     criterion = next(c for c in nasjonal().model.criteria if c.id == "bankfinansiering")
     text = Describer(nasjonal().model).template(criterion.explanations["oppfylt"])
-    assert text == "Søkeren har fått avslag fra *⟨skjønn: avslag fra banker⟩* bank(er)."
+    assert text == "Det er dokumentert avslag på lån fra *⟨skjønn: avslag fra banker banker⟩*."
 
 
 # ---- values ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import attrs
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy, CriterionDef, SchemeDef
 from boligregler.evaluation import runtime
+from boligregler.norsk import antall_tekst
 from boligregler.syntax import ast
 
 
@@ -47,7 +48,7 @@ class _Codegen:
         self.namespace: dict[str, Any] = {
             "_lookup": lookup, "_req": runtime.required, "_annuity": runtime.annuity,
             "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
-            "_loan_for": runtime.loan_for_interest, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
+            "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
             "_D": Decimal, "C": {},
         }
         self.lines: list[str] = []
@@ -145,6 +146,8 @@ class _Codegen:
                 return f"_interest({', '.join(a)})"
             case "lån_for_rente":
                 return f"_loan_for({', '.join(a)})"
+            case "antall_tekst":
+                return f"_count_text({', '.join(a)})"
             case "avrund":
                 value, unit, mode = args
                 scaled = T.stored_value(unit.value, unit.unit)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from boligregler.evaluation import runtime
+from boligregler.norsk import antall_tekst
 from boligregler.evaluation.compiler import CompiledCriterion, Program, _path
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy, SchemeDef
@@ -20,7 +21,8 @@ BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a 
 COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 FINANCE = {"annuitet": runtime.annuity, "nåverdi": runtime.present_value,
-           "månedsrente": runtime.monthly_interest, "lån_for_rente": runtime.loan_for_interest}
+           "månedsrente": runtime.monthly_interest, "lån_for_rente": runtime.loan_for_interest,
+           "antall_tekst": antall_tekst}
 
 
 class Interpreter:

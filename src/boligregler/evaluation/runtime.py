@@ -11,6 +11,7 @@ from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_to
+from boligregler.norsk import tall_med_enhet
 
 ZERO = Decimal(0)
 TWELVE = Decimal(12)
@@ -122,7 +123,7 @@ def formatter(t: T.Type):
         case T.Num("år"):
             return lambda v: f"{format_number(v)} år"
         case T.Num("måneder"):
-            return lambda v: f"{format_number(v)} måneder"
+            return lambda v: tall_med_enhet(v, "måned", "måneder")
         case T.Num("andel"):
             return lambda v: str(v) if isinstance(v, Ratio) else format_number(v)
         case T.Num():

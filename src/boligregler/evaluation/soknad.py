@@ -227,9 +227,39 @@ def converter(t: T.Type, low=None, high=None) -> Convert:
     raise AssertionError(t)
 
 
+CASE_FIELD = "sak"
+
+
+def _case_text(doc: str) -> T.FieldSpec:
+    return T.FieldSpec(T.TEXT, nullable=True, has_default=True, doc=doc, origin="boligregler", case_metadata=True)
+
+
+# Case metadata every søknad may carry for the letter's frame. The assessment never reads it (a policy
+# cannot name it), and the søknad hash that decides replay leaves it out (explain.replay).
+CASE_METADATA = T.FieldSpec(T.Record({
+    "saksnummer": _case_text("Kommunens saksnummer."),
+    "dato": T.FieldSpec(T.DATE, nullable=True, has_default=True, doc="Datoen brevet sendes.", origin="boligregler",
+                        case_metadata=True),
+    "søker_navn": _case_text("Navnet på søkeren eller søkerne, slik det står i brevet."),
+    "søker_adresse": _case_text("Søkerens postadresse; linjeskift skiller linjene."),
+    "saksbehandler": _case_text("Saksbehandleren som signerer brevet."),
+    "automatisert": T.FieldSpec(T.BOOL, has_default=True, default=False, origin="boligregler", case_metadata=True,
+                                doc="Vedtaket treffes automatisk, uten at en saksbehandler signerer det."),
+}), has_default=True, default={}, origin="boligregler", case_metadata=True,
+    doc="Saksopplysninger til brevet. De brukes aldri i vurderingen og er ikke med i søknadens sha256.")
+
+
+def with_case_metadata(schema: T.Record) -> T.Record:
+    """The policy's søknad schema with the case metadata (`sak`) every søknad may carry."""
+    return T.Record({**schema.fields, CASE_FIELD: CASE_METADATA})
+
+
 def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bool]) -> Callable[[Any], dict]:
-    """A function that turns a søknad into facts (Decimal money, dates, defaults) or raises `SoknadError`."""
-    root = _record_converter(schema)
+    """A function that turns a søknad into facts (Decimal money, dates, defaults) or raises `SoknadError`.
+
+    The facts include the case metadata under `sak` (see `CASE_METADATA`).
+    """
+    root = _record_converter(with_case_metadata(schema))
 
     def validate(data: Any) -> dict:
         run = Run()

@@ -1,31 +1,89 @@
-"""The decision letter: the reasons forvaltningsloven §§ 24, 25 and 27 ask for, as a structure.
+"""The documents a decision gives, as a structure: the vedtaksbrev, the saksframlegg and the forespørsel.
 
-Every sentence comes from the policy: its `begrunnelse { … }` texts, the criteria's
-explanations and legal bases, the exceptions' texts and the `endring` wording. This module
-only decides the order and which parts apply; `rendering.letter` writes the structure as text,
-Markdown, HTML or JSON. Section headings are the only fixed words.
+- *vedtaksbrev* (innvilget, avslag): to the applicant, in du-form, with the reasons
+  forvaltningsloven §§ 24, 25 and 27 ask for: the reason first, the facts with every figure a
+  reader can redo, each rule with its legal basis, barnets beste, what would change the outcome,
+  the terms of a grant, klage and utsatt iverksetting;
+- *saksframlegg* (manuell_vurdering): to the case worker: which guidelines are not met, what the
+  rules allow, and the same facts;
+- *forespørsel om opplysninger* (ikke_avgjort): to the applicant: what we need before we can decide.
+
+The sentences come from the policy: its `begrunnelse { … }` texts, the criteria's explanations
+and legal bases, the exceptions' texts and the `endring` wording. The fixed words here are the
+headings and the few words that join a criterion's own texts (in `WORDS`, per målform).
+`rendering.letter` writes the structure as text, Markdown, HTML or JSON.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from boligregler.evaluation.decision import RESULT_WORDS, CriterionResult
+from boligregler.evaluation.decision import CriterionResult
 from boligregler.evaluation.runtime import EvaluationError
+from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
 from boligregler.explain.counterfactual import WhatIf, what_would_change
 from boligregler.explain.evaluate import Texts
+from boligregler.explain.frame import Frame, build_frame, målform
+from boligregler.model.checker import LETTER_LINES
+from boligregler.norsk import antall_tekst
 
-HEADINGS = {
-    "vedtak": "Vedtak", "resultat": "Resultat av vurderingen", "betingelser": "Vilkår for lånet",
-    "grunnlag": "Opplysninger vi har lagt til grunn", "vurdering": "Vurdering", "barn": "Barnets beste",
-    "manuell": "Dette må saksbehandler vurdere", "endringer": "Hva som kan endre utfallet",
-    "klage": "Klageadgang", "automatisering": "Automatisert saksbehandling",
+DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurdering": "saksframlegg",
+             "ikke_avgjort": "forespørsel"}
+
+WORDS = {
+    "bokmål": {
+        "headings": {
+            "vedtak": "Vedtak", "resultat": "Hva saken gjelder", "lånevilkår": "Vilkår for lånet",
+            "grunnlag": "Opplysninger vi har lagt til grunn", "inntekt": "Inntekt",
+            "utgifter": "Livsopphold og faste utgifter", "betjeningsevne": "Lånebehov og betjeningsevne",
+            "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandler vurdere",
+            "endringer": "Hva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
+            "Automatisert saksbehandling",
+        },
+        "refused_one": "Søknaden om startlån er avslått fordi vilkåret «{title}» ikke er oppfylt.",
+        "refused_many": "Søknaden om startlån er avslått fordi {count} ikke er oppfylt:",
+        "manual_one": "Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
+        "manual_many": "Søknaden kan ikke avgjøres automatisk fordi {count} ikke er oppfylt:",
+        "criteria": ("ett vilkår", "vilkår"), "guidelines": ("én retningslinje", "retningslinjer"),
+        "rule": "Regelen står i {basis}.", "basis": "Hjemmel: {basis}",
+        "results": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
+                    "ikke_relevant": "gjelder ikke for denne søknaden", "ikke_vurdert": "ikke vurdert ennå"},
+        "exception_applies": "Unntak {letter} ({title}{basis}) gjelder. {why}",
+        "exception_not": "Unntak {letter} ({title}{basis}) gjelder ikke. {why}",
+        "exception_not_met": "Vilkårene for unntaket er ikke oppfylt etter opplysningene i søknaden.",
+        "no_change": "Ingen endring av opplysningene alene er nok til å oppfylle dette vilkåret.",
+        "combined": "Sammen: {changes}",
+        "and": " og ",
+    },
+    "nynorsk": {
+        "headings": {
+            "vedtak": "Vedtak", "resultat": "Kva saka gjeld", "lånevilkår": "Vilkår for lånet",
+            "grunnlag": "Opplysningar vi har lagt til grunn", "inntekt": "Inntekt",
+            "utgifter": "Livsopphald og faste utgifter", "betjeningsevne": "Lånebehov og betalingsevne",
+            "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandlaren vurdere",
+            "endringer": "Kva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
+            "Automatisert saksbehandling",
+        },
+        "refused_one": "Søknaden om startlån er avslått fordi vilkåret «{title}» ikkje er oppfylt.",
+        "refused_many": "Søknaden om startlån er avslått fordi {count} ikkje er oppfylte:",
+        "manual_one": "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt.",
+        "manual_many": "Søknaden kan ikkje avgjerast automatisk fordi {count} ikkje er oppfylte:",
+        "criteria": ("eitt vilkår", "vilkår"), "guidelines": ("éi retningsline", "retningsliner"),
+        "rule": "Regelen står i {basis}.", "basis": "Heimel: {basis}",
+        "results": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikkje oppfylt", "unntak": "oppfylt etter unntak",
+                    "ikke_relevant": "gjeld ikkje for denne søknaden", "ikke_vurdert": "ikkje vurdert enno"},
+        "exception_applies": "Unntak {letter} ({title}{basis}) gjeld. {why}",
+        "exception_not": "Unntak {letter} ({title}{basis}) gjeld ikkje. {why}",
+        "exception_not_met": "Vilkåra for unntaket er ikkje oppfylte etter opplysningane i søknaden.",
+        "no_change": "Inga endring av opplysningane åleine er nok til å oppfylle dette vilkåret.",
+        "combined": "Saman: {changes}",
+        "and": " og ",
+    },
 }
-NO_CHANGE = "Ingen enkelt endring av opplysningene er nok til å oppfylle vilkåret."
-EXCEPTION_NOT_MET = "Vilkårene for unntaket er ikke oppfylt etter opplysningene i søknaden."
 
 
 @attrs.frozen
@@ -57,15 +115,26 @@ class Letter:
     utfall: str | None
     sections: tuple[Section, ...]
     what_if: WhatIf | None = None
+    document: str = "vedtaksbrev"  # vedtaksbrev | saksframlegg | forespørsel | oversikt
+    frame: Frame | None = None
+    målform: str = "bokmål"
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"tittel": self.title, "utfall": self.utfall, "deler": [s.to_dict() for s in self.sections]}
+        out: dict[str, Any] = {"dokument": self.document, "målform": self.målform, "tittel": self.title,
+                               "utfall": self.utfall}
+        if self.frame is not None:
+            out["ramme"] = self.frame.to_dict()
+        out["deler"] = [s.to_dict() for s in self.sections]
         if self.what_if is not None:
             out["hva_kan_endre_utfallet"] = self.what_if.to_dict()
         return out
+
+
+def first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class _Builder:
@@ -74,11 +143,48 @@ class _Builder:
         self.basis: Basis = decision.basis
         self.model = self.basis.policy.model
         self.texts = Texts(self.basis)
+        self.form = målform(self.model)
+        self.w = WORDS[self.form]
 
+    # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
         return tuple(self.texts.render(s.template) for s in self.model.letter
                      if s.name == name and self.texts.holds(s.condition))
 
+    def points(self, names: tuple[str, ...]) -> tuple[Item, ...]:
+        """The points of a part, in policy order: `X_punkt` texts and the per-line texts (`LETTER_LINES`)."""
+        out = []
+        for s in self.model.letter:
+            if s.name not in names:
+                continue
+            if s.name in LETTER_LINES:
+                for extra in self.lines(s.name):
+                    if self.texts.holds(s.condition, extra):
+                        out.append(Item(first_upper(self.texts.render(s.template, extra))))
+            elif self.texts.holds(s.condition):
+                out.append(Item(first_upper(self.texts.render(s.template))))
+        return tuple(out)
+
+    def lines(self, name: str) -> list[dict[str, Any]]:
+        """The names each line of a søknad list binds in a per-line text; incomes also `medregnet`."""
+        path, var, _ = LETTER_LINES[name]
+        lines = P.get(self.basis.facts, path)
+        out = []
+        for i, line in enumerate(lines):
+            extra: dict[str, Any] = {var: line}
+            if name == "inntektslinje":
+                extra["medregnet"] = self.counted(path, i)
+            out.append(extra)
+        return out
+
+    def counted(self, path: P.Path, index: int) -> Decimal:
+        """How much of income line `index` counts: tellende inntekt with the line, less without it."""
+        facts = self.basis.facts
+        lines = P.get(facts, path)
+        without = P.with_value(facts, path, [x for j, x in enumerate(lines) if j != index])
+        return self.texts.value("tellende_inntekt") - self.texts.value("tellende_inntekt", without)
+
+    # ---- the criteria
     def decisive(self) -> list[CriterionResult]:
         """The criteria that decided a non-default outcome: those of the outcome rule that applied."""
         rule = next((r for r in self.model.outcome_rules if r.outcome == self.decision.utfall), None)
@@ -86,11 +192,36 @@ class _Builder:
             return []
         return [r for r in self.decision.vilkår if r.art == rule.kind and r.resultat == "ikke_oppfylt"]
 
+    def rule_sentence(self, r: CriterionResult) -> str:
+        """Where the rule stands: its legal basis in words, which names the forskrift or the kommune's guideline."""
+        first, _, rest = r.hjemmel.partition(" ")
+        basis = f"{first.lower()} {rest}" if first in ("Forskrift", "Lov", "Kommunens") else r.hjemmel
+        return self.w["rule"].format(basis=basis)
+
+    def reason(self, decisive: list[CriterionResult], key_one: str, key_many: str, nouns: str) -> Section:
+        """The Vedtak section of a refusal or a case for manual assessment: the deciding rules first."""
+        w = self.w
+        heading = w["headings"]["vedtak" if key_one == "refused_one" else "resultat"]
+        brief = self.decision.utfall == "manuell_vurdering"  # the saksframlegg gives the details below
+        if len(decisive) == 1:
+            r = decisive[0]
+            text = " ".join([w[key_one].format(title=r.tittel), self.rule_sentence(r), *([] if brief else [r.forklaring])])
+            return Section("vedtak", heading, (text.strip(), *self.paragraphs(self.decision.utfall)))
+        count = antall_tekst(len(decisive), *w[nouns])
+        items = tuple(Item(r.tittel if brief else f"{r.tittel}: {r.forklaring}", (w["basis"].format(basis=r.hjemmel),))
+                      for r in decisive)
+        return Section("vedtak", heading, (w[key_many].format(count=count), *self.paragraphs(self.decision.utfall)),
+                       items)
+
     def criterion_item(self, r: CriterionResult) -> Item:
-        result = RESULT_WORDS[r.resultat] + (f" (bokstav {r.unntak})" if r.unntak else "")
-        details = [f"Hjemmel: {r.hjemmel}"] if r.hjemmel else []
+        details = [self.w["basis"].format(basis=r.hjemmel)] if r.hjemmel else []
         if r.resultat in ("ikke_oppfylt", "unntak"):
             details += self.exceptions(r)
+        if r.art == "informasjon":
+            return Item(f"{r.tittel}: {r.forklaring}".rstrip(), tuple(details))
+        result = self.w["results"].get(r.resultat, r.resultat)
+        if r.unntak:
+            result += f" (bokstav {r.unntak})"
         return Item(f"{r.tittel}: {result}. {r.forklaring}".rstrip(), tuple(details))
 
     def exceptions(self, r: CriterionResult) -> list[str]:
@@ -101,52 +232,73 @@ class _Builder:
             basis = f"; {e.hjemmel}" if e.hjemmel else ""
             if e.letter == r.unntak:
                 why = self.texts.render(e.explanation) if e.explanation else ""
-                lines.append(f"Unntak {e.letter} ({e.title}{basis}) gjelder. {why}".rstrip())
+                lines.append(self.w["exception_applies"].format(letter=e.letter, title=e.title, basis=basis,
+                                                                why=why).rstrip())
                 break
-            why = self.texts.render(e.not_applied) if e.not_applied else EXCEPTION_NOT_MET
-            lines.append(f"Unntak {e.letter} ({e.title}{basis}) gjelder ikke. {why}")
+            why = self.texts.render(e.not_applied) if e.not_applied else self.w["exception_not_met"]
+            lines.append(self.w["exception_not"].format(letter=e.letter, title=e.title, basis=basis, why=why))
         return lines
 
+    # ---- the documents
     def build(self) -> Letter:
         d = self.decision
+        document = DOCUMENTS.get(d.utfall, "vedtaksbrev")
         decisive = self.decisive()
         failing = [r for r in d.vilkår if r.resultat == "ikke_oppfylt" and r not in decisive]
         others = [r for r in d.vilkår if r not in decisive and r not in failing]
-        sections = [
-            Section("innledning", None, self.paragraphs("innledning")),
-            Section("vedtak", HEADINGS["resultat" if d.utfall == "manuell_vurdering" else "vedtak"],
-                    self.paragraphs(d.utfall)),
-            Section("betingelser", HEADINGS["betingelser"], (), tuple(Item(text) for _, text in d.betingelser)),
-            Section("grunnlag", HEADINGS["grunnlag"], self.paragraphs("grunnlag")),
-            Section("vurdering", HEADINGS["vurdering"], self.paragraphs("vurdering"),
+        h = self.w["headings"]
+        if d.utfall == "avslag":
+            vedtak = self.reason(decisive, "refused_one", "refused_many", "criteria")
+        elif d.utfall == "manuell_vurdering":
+            vedtak = self.reason(decisive, "manual_one", "manual_many", "guidelines")
+        else:
+            vedtak = Section("vedtak", h["vedtak"], self.paragraphs(d.utfall))
+        sections = [Section("innledning", None, self.paragraphs("innledning")), vedtak]
+        if d.utfall == "innvilget":
+            sections.append(Section("lånevilkår", h["lånevilkår"],
+                                    (*self.paragraphs("lånevilkår"), *self.paragraphs("ordningsvilkår")),
+                                    tuple(Item(text) for _, text in d.betingelser)))
+        sections += [
+            Section("grunnlag", h["grunnlag"], self.paragraphs("grunnlag"), self.points(("grunnlag_punkt",))),
+            Section("inntekt", h["inntekt"], self.paragraphs("inntekt"),
+                    self.points(("inntektslinje", "inntekt_punkt"))),
+            Section("utgifter", h["utgifter"], self.paragraphs("utgifter"),
+                    self.points(("utgifter_punkt", "barnesats", "utgiftslinje"))),
+            Section("betjeningsevne", h["betjeningsevne"], self.paragraphs("betjeningsevne"),
+                    self.points(("betjeningsevne_punkt",))),
+            Section("vurdering", h["vurdering"], self.paragraphs("vurdering"),
                     tuple(self.criterion_item(r) for r in [*decisive, *failing, *others])),
-            Section("barn", HEADINGS["barn"], self.paragraphs("barn")),
+            Section("barn", h["barn"], self.paragraphs("barn")),
         ]
         if d.utfall == "manuell_vurdering":
-            sections.append(Section("manuell", HEADINGS["manuell"], self.paragraphs("manuell"), tuple(
-                Item(f"{r.tittel}: {r.forklaring}", (f"Hjemmel: {r.hjemmel}",)) for r in decisive)))
+            sections.append(Section("manuell", h["manuell"], self.paragraphs("manuell"), tuple(
+                Item(f"{r.tittel}: {r.forklaring}", (self.w["basis"].format(basis=r.hjemmel),)) for r in decisive)))
         what_if = what_would_change(d)
         if what_if.changes:
-            sections.append(Section("endringer", HEADINGS["endringer"], self.paragraphs("endringer"),
+            sections.append(Section("endringer", h["endringer"], self.paragraphs("endringer"),
                                     tuple(Item(c.text) for c in what_if.changes)))
         elif what_if.none_suffices:
-            sections.append(Section("endringer", HEADINGS["endringer"], self.paragraphs("ingen_endring"), tuple(
-                Item(f"{r.tittel}:", tuple(c.text for c in changes) or (NO_CHANGE,))
-                for r, changes in what_if.per_criterion)))
-        sections += [Section("klage", HEADINGS["klage"], self.paragraphs("klage")),
-                     Section("automatisering", HEADINGS["automatisering"], self.paragraphs("automatisering"))]
+            items = [Item(f"{r.tittel}:", tuple(c.text for c in changes) or (self.w["no_change"],))
+                     for r, changes in what_if.per_criterion]
+            sections.append(Section("endringer", h["endringer"], self.paragraphs("ingen_endring"), tuple(items)))
+        frame = build_frame(self.model, self.basis.facts, document)
+        if document == "vedtaksbrev":
+            sections.append(Section("klage", h["klage"], self.paragraphs("klage")))
+            if frame.automated:
+                sections.append(Section("automatisering", h["automatisering"], self.paragraphs("automatisering")))
         title = " ".join(self.paragraphs("tittel"))
-        return Letter(title, d.utfall, tuple(s for s in sections if s.paragraphs or s.items), what_if)
+        return Letter(title, d.utfall, tuple(s for s in sections if s.paragraphs or s.items), what_if,
+                      document, frame, self.form)
 
 
 def build_letter(decision) -> Letter:
-    """The letter for a decision made by `Policy.evaluate` (it needs the decision's `basis`)."""
+    """The document for a decision made by `Policy.evaluate` (it needs the decision's `basis`)."""
     if decision.basis is None:
         raise EvaluationError("vedtaket mangler grunnlaget brevet bygges fra; vurder søknaden med Policy.evaluate")
     return _Builder(decision).build()
 
 
 def begrunnelse_text(decision) -> str:
-    """The letter as plain text: what `Decision.begrunnelse` and the JSON record hold."""
+    """The document as plain text: what `Decision.begrunnelse` and the JSON record hold."""
     from boligregler.rendering.letter import render_text
     return render_text(build_letter(decision))

@@ -24,6 +24,7 @@ import attrs
 
 from boligregler import __version__
 from boligregler.diagnostics import BoligreglerError
+from boligregler.evaluation.soknad import CASE_FIELD
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
@@ -53,7 +54,9 @@ def _number(value: Decimal) -> str:
 
 
 def soknad_sha256(facts: dict) -> str:
-    return hashlib.sha256(canonical_json(facts).encode("utf-8")).hexdigest()
+    """sha256 of the facts the assessment used: the case metadata (`sak`) is left out."""
+    assessed = {k: v for k, v in facts.items() if k != CASE_FIELD}
+    return hashlib.sha256(canonical_json(assessed).encode("utf-8")).hexdigest()
 
 
 def _parameter_value(value: Any, t: T.Type) -> Any:

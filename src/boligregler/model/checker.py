@@ -22,19 +22,32 @@ from boligregler.model.policy import (
     LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
 )
 from boligregler.money import RoundingMode
+from boligregler.norsk import MÅLFORMER
 from boligregler.syntax import ast
 from boligregler.urls import is_web_address
 from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 OPTIONAL_HEADER_FIELDS = ("versjon",)  # the policy's own version label, e.g. "2026.1"; shown in every vedtak
+# The letterhead and language of the kommune's letters; a letter shows a visible gap for each one missing.
+FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "automatisering_hjemmel", "målform")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
 EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
-# Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them.
-LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "grunnlag", "vurdering",
-                   "barn", "manuell", "endringer", "ingen_endring", "klage", "automatisering")
+# Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them. A name
+# ending in «_punkt» is a point in the list of the part before it (`inntekt_punkt` in `inntekt`).
+LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "lånevilkår", "ordningsvilkår",
+                   "grunnlag", "grunnlag_punkt", "inntekt", "inntektslinje", "inntekt_punkt", "utgifter",
+                   "utgifter_punkt", "barnesats", "utgiftslinje", "betjeningsevne", "betjeningsevne_punkt",
+                   "vurdering", "barn", "manuell", "endringer", "ingen_endring", "klage", "automatisering")
+# Paragraphs written once per line of a søknad list: (the list's path, the name of the line, extra names).
+LETTER_LINES = {
+    "inntektslinje": (("inntekter",), "inn", {"medregnet": "kr/mnd"}),
+    "barnesats": (("husstand", "barn"), "b", {}),
+    "utgiftslinje": (("faste_utgifter",), "u", {}),
+}
 # Names every letter text may use besides the policy's own: texts from the header and the scheme.
-LETTER_NAMES = ("kommune", "klageinstans", "regelverk_navn", "ordning_tittel")
+LETTER_NAMES = ("kommune", "klageinstans", "klageinstans_adresse", "postadresse", "kontakt", "enhet",
+                "automatisering_hjemmel", "regelverk_navn", "ordning_tittel", "barnas_alder")
 KINDS = ("absolutt", "hovedregel", "informasjon")
 RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
 OUTCOMES = ("innvilget", "avslag", "manuell_vurdering")
@@ -49,7 +62,7 @@ BUILTINS = {
     "lån_for_rente": (("kr/mnd", "%"), "kr"),
 }
 VARIADIC = ("maks", "min")
-FUNCTIONS = (*BUILTINS, *VARIADIC, "avrund", "oppgitt")
+FUNCTIONS = (*BUILTINS, *VARIADIC, "avrund", "oppgitt", "antall_tekst")
 
 CODES = {
     "S001": "uventet symbol", "S002": "blokk er ikke lukket", "S003": "mangler verdi",
@@ -148,9 +161,13 @@ class Checker:
     def check_header(self, f: ast.PolicyFile) -> None:
         given = {fl.name: fl for fl in f.header.fields}
         for fl in f.header.fields:
-            if fl.name not in HEADER_FIELDS and fl.name not in OPTIONAL_HEADER_FIELDS:
+            if fl.name not in HEADER_FIELDS and fl.name not in OPTIONAL_HEADER_FIELDS and fl.name not in FRAME_FIELDS:
                 self.error("H002", f"ukjent felt «{fl.name}» i regelverkshodet", fl.span,
-                           self._hint(fl.name, HEADER_FIELDS + OPTIONAL_HEADER_FIELDS))
+                           self._hint(fl.name, (*HEADER_FIELDS, *OPTIONAL_HEADER_FIELDS, *FRAME_FIELDS)))
+            elif fl.name == "målform" and _word(fl.value) not in MÅLFORMER:
+                self.error("T002", "«målform» må være bokmål eller nynorsk", fl.value_span)
+            elif fl.name in FRAME_FIELDS and fl.name != "målform" and not isinstance(fl.value, str):
+                self.error("T002", f"«{fl.name}» må være en tekst i anførselstegn", fl.value_span)
         if "versjon" in given and not isinstance(given["versjon"].value, str):
             self.error("T002", "«versjon» må være en tekst i anførselstegn, f.eks. \"2026.1\"", given["versjon"].value_span)
         for name in HEADER_FIELDS:
@@ -566,6 +583,14 @@ class Checker:
             self.file = section.origin.file
             scope = _Scope(self, scheme.computations, in_decision=True)
             scope.locals.update(names)
+            if section.name in LETTER_LINES:
+                path, var, extra = LETTER_LINES[section.name]
+                element = self._list_element(path)
+                if element is None:
+                    self.error("B001", f"avsnittet «{section.name}» krever listen «{'.'.join(path)}» i søknaden",
+                               section.template.span)
+                    continue
+                scope.locals.update({var: element, **{k: T.Num(u) for k, u in extra.items()}})
             if section.condition is not None:
                 self.infer_bool(section.condition, scope, "«når»")
             self.check_template(section.template, scope)
@@ -579,6 +604,14 @@ class Checker:
                 self.infer_bool(lever.condition, condition_scope, "«når»")
             scope.locals.update({**names, "endring": value, "ny_verdi": value, "økning": T.BOOL})
             self.check_template(lever.template, scope)
+
+    def _list_element(self, path: tuple[str, ...]) -> T.Type | None:
+        t: T.Type = self.schema
+        for part in path:
+            if not isinstance(t, T.Record) or part not in t.fields:
+                return None
+            t = t.fields[part].type
+        return t.element if isinstance(t, T.ListOf) else None
 
     def lever_type(self, lever: Lever) -> T.Type:
         t: T.Type = self.schema
@@ -1014,6 +1047,19 @@ class Checker:
             elif isinstance(value, T.Num) and T.unit_of(unit.unit or "tall") != value.unit:
                 self.error("T001", f"avrundingsenheten er i {unit.unit or 'tall'}, men beløpet er i {value.unit}", unit.span)
             return value
+        if name == "antall_tekst":
+            if len(args) != 3:
+                self.error("T004", "antall_tekst tar tre argumenter: antall_tekst(antall_barn, \"ett barn\", \"barn\")",
+                           e.span)
+            for a, want in zip(args, ("count", T.TEXT, T.TEXT)):
+                t = self.infer(a, s)
+                if want == "count":
+                    if t is not None and not (isinstance(t, T.Num) and t.unit in ("tall", "antall", "år", "måneder")):
+                        self.error("T002", f"det første argumentet til antall_tekst må være et antall, ikke {T.describe(t)}",
+                                   a.span)
+                elif t is not None and not isinstance(t, T.Text):
+                    self.error("T002", f"antall_tekst tar tekst som andre og tredje argument, ikke {T.describe(t)}", a.span)
+            return T.TEXT
         if name in VARIADIC:
             if not args:
                 self.error("T004", f"{name}(…) trenger minst ett argument", e.span)
@@ -1200,3 +1246,7 @@ def policy_digest(sources: dict[str, str]) -> str:
 def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
     """Check a chain of parsed files (root baseline first); the result carries all diagnostics."""
     return Checker(files).run()
+
+
+def _word(value) -> str:
+    return value.value if isinstance(value, ast.Word) else str(value)

@@ -60,6 +60,7 @@ class FieldSpec:
     high: object = None
     doc: str = ""
     origin: str = ""
+    case_metadata: bool = False  # for the letter only: never read by the assessment, not in the søknad hash
 
 
 @attrs.frozen

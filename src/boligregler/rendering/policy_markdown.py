@@ -398,6 +398,8 @@ class Describer:
             case "avrund", (value, ast.Quantity() as unit, ast.Name(mode)):
                 words = ROUNDING_WORDS.get(mode, f"rundet ({mode})")
                 return f"{self._wrap(value, 1)}, {words} til hele {esc(_unit_phrase(unit))}"
+            case "antall_tekst", (_, _, ast.Text(plural)):
+                return f"{a[0]} {esc(plural)}"
             case "oppgitt", (x,):
                 return f"{a[0]} er oppgitt" if self.facts is None else (
                     f"{Describer(self.model, self.scheme).describe(x)} er oppgitt")

@@ -1,0 +1,113 @@
+"""The frame of a letter: the kommune's letterhead from the policy header and the case metadata of the søknad.
+
+Nothing in the frame is invented: a field a letter needs but neither the header nor the søknad
+gives is written as a visible gap, «[mangler: …]», and listed in `Frame.missing`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from boligregler.evaluation.soknad import CASE_FIELD
+from boligregler.model.policy import CheckedPolicy
+
+# What each frame field is called in a gap, per målform.
+LABELS = {
+    "bokmål": {
+        "kommune": "kommunens navn", "enhet": "enheten som behandler saken", "postadresse": "kommunens postadresse",
+        "kontakt": "telefon eller e-post for spørsmål", "klageinstans": "klageinstansen",
+        "klageinstans_adresse": "klageinstansens adresse",
+        "automatisering_hjemmel": "hjemmelen for automatisert vedtak",
+        "saksnummer": "saksnummer", "dato": "dato", "søker_navn": "søkerens navn",
+        "søker_adresse": "søkerens adresse", "saksbehandler": "saksbehandlerens navn",
+    },
+    "nynorsk": {
+        "kommune": "namnet på kommunen", "enhet": "eininga som behandlar saka", "postadresse": "postadressa til kommunen",
+        "kontakt": "telefon eller e-post for spørsmål", "klageinstans": "klageinstansen",
+        "klageinstans_adresse": "adressa til klageinstansen",
+        "automatisering_hjemmel": "heimelen for automatisert vedtak",
+        "saksnummer": "saksnummer", "dato": "dato", "søker_navn": "namnet på søkjaren",
+        "søker_adresse": "adressa til søkjaren", "saksbehandler": "namnet på saksbehandlaren",
+    },
+}
+GAP = {"bokmål": "[mangler: {}]", "nynorsk": "[manglar: {}]"}
+HEADER_FRAME = ("kommune", "enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse",
+                "automatisering_hjemmel")
+
+
+def målform(model: CheckedPolicy) -> str:
+    return str(model.header.get("målform", "bokmål"))
+
+
+def gap(field: str, form: str) -> str:
+    """The visible gap written where a frame field is missing."""
+    return GAP[form].format(LABELS[form][field])
+
+
+def header_texts(model: CheckedPolicy) -> dict[str, str]:
+    """The header's frame fields for letter texts, a visible gap for each one missing."""
+    form = målform(model)
+    return {f: str(model.header[f]) if model.header.get(f) else gap(f, form) for f in HEADER_FRAME}
+
+
+@attrs.frozen
+class Frame:
+    """Sender, recipient and case lines of a letter; `missing` names the fields shown as gaps."""
+
+    sender: tuple[str, ...]
+    recipient: tuple[str, ...]
+    case_lines: tuple[tuple[str, str], ...]  # (label, value): saksnummer, dato, saksbehandler
+    signature: tuple[str, ...]
+    automated: bool
+    missing: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"avsender": list(self.sender), "mottaker": list(self.recipient),
+                "saksopplysninger": [{"navn": k, "verdi": v} for k, v in self.case_lines],
+                "signatur": list(self.signature), "automatisert": self.automated, "mangler": list(self.missing)}
+
+
+CASE_LABELS = {"bokmål": {"saksnummer": "Saksnummer", "dato": "Dato", "saksbehandler": "Saksbehandler"},
+               "nynorsk": {"saksnummer": "Saksnummer", "dato": "Dato", "saksbehandler": "Saksbehandlar"}}
+SIGN_OFF = {"bokmål": "Med hilsen", "nynorsk": "Med helsing"}
+AUTOMATED_SIGNATURE = {"bokmål": "Vedtaket er truffet automatisk og har derfor ingen underskrift.",
+                       "nynorsk": "Vedtaket er gjort automatisk og har difor inga underskrift."}
+
+
+def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
+    """The frame of `document` ("vedtaksbrev", "saksframlegg" or "forespørsel") for these facts."""
+    form = målform(model)
+    case = facts.get(CASE_FIELD) or {}
+    header = header_texts(model)
+    missing: list[str] = [f for f in ("kommune", "enhet", "postadresse", "kontakt") if not model.header.get(f)]
+    automated = bool(case.get("automatisert")) and document == "vedtaksbrev"
+
+    def case_value(field: str) -> str:
+        value = case.get(field)
+        if value in (None, ""):
+            missing.append(field)
+            return gap(field, form)
+        return value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else str(value)
+
+    sender = (header["kommune"], header["enhet"], *header["postadresse"].split("\n"), header["kontakt"])
+    recipient: tuple[str, ...] = ()
+    if document != "saksframlegg":
+        recipient = (case_value("søker_navn"), *case_value("søker_adresse").split("\n"))
+    labels = CASE_LABELS[form]
+    lines = [(labels["saksnummer"], case_value("saksnummer")), (labels["dato"], case_value("dato"))]
+    signature: tuple[str, ...] = ()
+    if automated:
+        if not model.header.get("automatisering_hjemmel"):
+            missing.append("automatisering_hjemmel")
+        signature = (AUTOMATED_SIGNATURE[form], header["enhet"], header["kommune"])
+    else:
+        worker = case_value("saksbehandler")
+        lines.append((labels["saksbehandler"], worker))
+        if document != "saksframlegg":
+            signature = (SIGN_OFF[form], "", worker, header["enhet"], header["kommune"])
+    if document == "vedtaksbrev":
+        missing += [f for f in ("klageinstans", "klageinstans_adresse") if not model.header.get(f)]
+    return Frame(sender, recipient, tuple(lines), signature, automated, tuple(dict.fromkeys(missing)))
