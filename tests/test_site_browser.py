@@ -1,8 +1,9 @@
-"""The built site in a real browser: headless Chromium reads a kommune page and the comparison.
+"""The built site in a real browser: headless Chromium reads the pages and a tenant uses the calculator.
 
-Builds the repository's site (mkdocs.yml, strict) to a temporary folder, serves it on
-127.0.0.1 and drives Chromium with --dump-dom and --screenshot. Screenshots are saved in
-test-artifacts/. Skipped only when Chromium is missing outside CI; in CI it must run.
+Builds the repository's site (mkdocs.yml, strict) once to a temporary folder, serves it on
+127.0.0.1 and drives Debian's Chromium: with --dump-dom and --screenshot, and through Playwright
+(one browser for all the calculator's checks). Screenshots are saved in test-artifacts/.
+Skipped only when Chromium or Playwright is missing outside CI; in CI both must be there.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import datetime as dt
+import re
+
 import pytest
 
 from boligregler.cli import main
+from boligregler.money import format_kr
 from boligregler.rendering.policy_markdown import _short_place, slug
 from boligregler.site.pages import load_site_policies
 
@@ -110,3 +115,171 @@ def test_comparison_page_lists_every_kommune(site):
     assert "Sammenligning av kommunene" in page
     for s in POLICIES:
         assert f'<a href="../{s.policy.id}/">{_short_place(s.policy.model)}</a>' in page
+
+
+# ---- the calculator, driven as a tenant would -------------------------------------------------
+
+from test_site_calculator import CASES, expected_soknad  # noqa: E402
+
+
+def playwright_api():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Playwright mangler i CI; test-ekstraen skal installere det (pip install -e '.[test]')")
+        pytest.skip("Playwright er ikke installert (pip install -e '.[test]')")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    """One Chromium (Debian's, never a downloaded one) for every calculator check."""
+    sync_playwright = playwright_api()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=site[0], args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        yield b
+        b.close()
+
+
+class Requests(list):
+    """Every request the page made: (url, body)."""
+
+
+@pytest.fixture(scope="module")
+def calculator(browser, site):
+    """The kommune page with its calculator loaded, once; every request is recorded, and requests to
+    any other host than the site are refused (the site must work offline)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    requests = Requests()
+
+    def guard(route):
+        requests.append((route.request.url, route.request.post_data or ""))
+        if route.request.url.startswith(site[1] + "/"):
+            route.continue_()
+        else:
+            route.abort()
+    p.route("**/*", guard)
+    p.goto(f"{site[1]}/regler/{KOMMUNE.policy.id}/")
+    p.wait_for_function("window.boligreglerKalkulator && (window.boligreglerKalkulator.ready"
+                        " || window.boligreglerKalkulator.error)", timeout=90_000)
+    assert p.evaluate("window.boligreglerKalkulator.error || null") is None
+    yield p, requests
+    context.close()
+
+
+@pytest.fixture
+def page(calculator):
+    """The calculator page with the form emptied («Tøm skjemaet»)."""
+    p, _ = calculator
+    p.get_by_role("button", name="Tøm skjemaet").click()
+    p.wait_for_function("document.getElementById('kalk-svar').innerHTML === ''")
+    return p
+
+
+def fill_in(page, pairs) -> None:
+    """Fill in the form as a person would: add the lines the answers need, type, pick, tick."""
+    for name, value in pairs:
+        row = re.match(r"^(.*?)\[(\d+)\]", name)
+        if row:
+            listing = page.locator(f'fieldset[data-liste="{row.group(1)}"]')
+            while listing.locator(".kalk-rad").count() <= int(row.group(2)):
+                listing.locator(".kalk-legg-til").click()
+        control = page.locator(f'[name="{name}"]')
+        kind = control.first.evaluate("e => e.type || e.tagName")
+        if kind == "radio":
+            page.locator(f'[name="{name}"][value="{value}"]').check()
+        elif kind.startswith("select"):
+            control.select_option(value)
+        else:
+            control.fill(value)
+
+
+def answered(page, action) -> None:
+    """Do `action` and wait for the calculator's next answer."""
+    before = page.evaluate("window.boligreglerKalkulator.answers")
+    action()
+    page.wait_for_function(f"window.boligreglerKalkulator.answers > {before}", timeout=60_000)
+
+
+def submit_and_read(page) -> dict:
+    answered(page, page.get_by_role("button", name="Regn ut").click)
+    answer = page.locator("#kalk-svar")
+    rows = {r.locator("th").inner_text(): r.locator("td").inner_text() for r in answer.locator("tr").all()}
+    classes = answer.locator(".kalk-svar").get_attribute("class").split()
+    return {"utfall": next(c[5:] for c in classes if c.startswith("kalk-") and c != "kalk-svar"),
+            "rows": rows, "text": answer.inner_text()}
+
+
+@pytest.mark.parametrize("utfall", list(CASES))
+def test_a_tenant_gets_the_policys_own_answer_in_the_browser(page, calculator, site, utfall):
+    fill_in(page, CASES[utfall])
+    shown = submit_and_read(page)
+    soknad = expected_soknad(CASES[utfall]) | {"søknadsdato": dt.date.today().isoformat()}
+    decision = KOMMUNE.policy.evaluate(soknad)
+    assert shown["utfall"] == decision.utfall == utfall
+    assert shown["rows"]["Største lån dere kan betjene (maks lån)"] == format_kr(decision.beløp["maks_lån"])
+    assert shown["rows"]["Startlån dere kan få"] == format_kr(decision.beløp["startlån"] if utfall != "avslag" else 0)
+    for c in decision.vilkår:
+        if c.art != "informasjon":
+            assert c.forklaring in shown["text"]
+    typed = {v for _, v in CASES[utfall] if re.fullmatch(r"[\d ]{4,}", v)}
+    for url, body in calculator[1]:
+        assert url.startswith(site[1] + "/"), f"a request left the site: {url}"
+        for value in typed:
+            assert value not in url and value.replace(" ", "") not in url + body, f"form data sent: {url}"
+    if utfall == "avslag":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "kalkulator-avslag-1280.png"), full_page=False)
+
+
+def test_the_calculator_is_used_by_keyboard_alone_with_labelled_fields(page):
+    page.locator("#kalk-tittel").click()  # the reading position: Tab goes on from the heading
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "kalk-formål":
+            break
+    else:
+        pytest.fail("Tab reaches no field of the calculator")
+    names = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        el = page.evaluate("""() => { const e = document.activeElement;
+            const label = e.labels && e.labels[0] ? e.labels[0].innerText : (e.getAttribute('aria-label') || e.innerText);
+            return {name: e.name || '', tag: e.tagName, label, text: e.innerText || ''}; }""")
+        assert el["label"].strip(), f"no accessible name: {el}"
+        names.append(el)
+        if el["tag"] == "BUTTON" and el["text"] == "Regn ut":
+            break
+    else:
+        pytest.fail("Tab never reaches «Regn ut»")
+    assert {"husstand.voksne[0].alder", "inntekter[0].netto_per_måned", "bolig.kjøpesum"} <= {n["name"] for n in names}
+    page.focus('[name="husstand.voksne[0].alder"]')
+    page.keyboard.type("40")
+    page.focus('[name="inntekter[0].netto_per_måned"]')
+    page.keyboard.type("30000")
+    page.locator("fieldset[data-liste='husstand.barn'] .kalk-legg-til").focus()
+    page.keyboard.press("Enter")  # adds a line and moves the focus into it
+    assert page.evaluate("document.activeElement.name") == "husstand.barn[0].alder"
+    page.keyboard.type("4")
+    page.focus('[name="bolig.kjøpesum"]')
+    page.keyboard.type("1800000")
+    page.focus('[name="bolig.eierform"]')
+    page.keyboard.press("ArrowDown")
+    page.focus('[name="bolig.boutgifter_per_måned"]')
+    page.keyboard.type("3000")
+    answered(page, lambda: page.keyboard.press("Enter"))  # Enter in a field submits the form
+    assert page.evaluate("document.activeElement.closest('#kalk-svar') !== null")
+    assert page.locator("#kalk-svar h3").inner_text() in {
+        "Etter kommunens regler ser det ut til at dere kan få startlån",
+        "Etter kommunens regler ser det ut til at dere ikke kan få startlån",
+        "Kommunen må vurdere søknaden nærmere"}
+
+
+def test_a_missing_answer_is_shown_at_the_field(page):
+    answered(page, page.get_by_role("button", name="Regn ut").click)
+    assert page.locator("#kalk-svar [role=alert]").count() == 1
+    field = page.locator('[name="bolig.boutgifter_per_måned"]')
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.locator("#kalk-bolig-boutgifter_per_måned-feil").inner_text().strip()

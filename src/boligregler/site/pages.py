@@ -13,6 +13,7 @@ from boligregler.diagnostics import PolicyError
 from boligregler.model.checker import check
 from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
+from boligregler.site.calculator import form_html
 from boligregler.rendering.policy_markdown import (
     SECTIONS, Block, comparison_blocks, index_blocks, policy_blocks, to_markdown,
 )
@@ -75,9 +76,14 @@ def load_site_policies(folder: str | Path) -> list[SitePolicy]:
 
 
 def policy_page(site_policy: SitePolicy) -> str:
-    """The Markdown page of one policy, its title (escaped) in the front matter for the page's <title>."""
-    return f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n" + to_markdown(
-        site_policy.blocks())
+    """The Markdown page of one policy, its title (escaped) in the front matter for the page's <title>;
+    a kommune's page has the calculator after its overview."""
+    front = f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n"
+    if site_policy.base is None:
+        return front + to_markdown(site_policy.blocks())
+    overview = site_policy.blocks(("oversikt",))
+    rules = site_policy.blocks(tuple(s for s in SECTIONS if s != "oversikt"))[1:]  # without the page title
+    return front + to_markdown(overview) + "\n" + form_html(site_policy.policy) + "\n" + to_markdown(rules)
 
 
 def html_title(text: str) -> str:

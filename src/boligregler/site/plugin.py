@@ -14,12 +14,15 @@ from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from boligregler.diagnostics import BoligreglerError
+from boligregler.site import calculator
 from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
+from boligregler.site.vendor import package_dir
 
 
 class BoligreglerConfig(base.Config):
@@ -42,6 +45,10 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
             raise PluginError(f"boligregler: regelverkene i {self.folder} har feil:\n{e}") from None
         if config.nav is not None:
             self._add_to_nav(config.nav)
+        config.extra_css.append(f"{calculator.DEST}/kalkulator.css")
+        script = ExtraScriptValue(f"{calculator.DEST}/kalkulator.js")
+        script.type = "module"
+        config.extra_javascript.append(script)
         return config
 
     def _add_to_nav(self, nav: list) -> None:
@@ -60,7 +67,22 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
             raise PluginError(f"boligregler: kan ikke lage sidene: {e}") from None
         for name, markdown in pages.items():
             files.append(File.generated(config, f"{self.config.dest}/{name}", content=markdown))
+        for name in calculator.ASSET_FILES:
+            files.append(File.generated(config, f"{calculator.DEST}/{name}", abs_src_path=str(calculator.ASSETS / name)))
         return files
+
+    def on_post_build(self, *, config) -> None:
+        """The calculator's engine: the Pyodide runtime (vendored from npm) and the library bundle."""
+        try:
+            calculator.write_assets(Path(config.site_dir), [s.path for s in self.policies] + self._bases(),
+                                    package_dir("pyodide"))
+        except BoligreglerError as e:
+            raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
+
+    def _bases(self) -> list[Path]:
+        """Policy files the site's policies build on that live outside its folder (the shipped baseline)."""
+        inside = {s.path.resolve() for s in self.policies}
+        return sorted({Path(p).resolve() for s in self.policies for p in s.policy.model.sources} - inside)
 
     def on_serve(self, server, *, config, builder):
         server.watch(str(self.folder))

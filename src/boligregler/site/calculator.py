@@ -1,0 +1,279 @@
+"""«Hva kan vi låne?»: the calculator on every kommune page, and the bundle it runs in the browser.
+
+The form is generated from the policy's søknad schema, with the wording of `estimate.QUESTIONS`.
+The answer is computed in the visitor's browser by this library itself, running in Pyodide
+(vendored from npm, see `site.vendor`), on the same policy files: `write_bundle` packs the
+package, the policies, their pre-parsed syntax trees (so the browser never imports Lark) and the
+pure-Python dependencies into one zip beside the Pyodide runtime. Nothing typed leaves the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import importlib.metadata as metadata
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from boligregler.model import types as T
+from boligregler.site import estimate as E
+from boligregler.syntax.cache import cached_parse, user_cache_dir, private_dir
+from boligregler.syntax.grammar import grammar_path
+
+ASSETS = Path(__file__).parent / "assets"
+ASSET_FILES = ("kalkulator.js", "kalkulator-worker.js", "kalkulator.css")
+DEST = "assets/boligregler"  # inside the built site
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+BROWSER_ROOT = "/app"  # where the bundle is unpacked in Pyodide's file system
+DEPENDENCIES = ("attrs", "lark")  # pure Python, taken from their installed wheels
+PACKAGE = Path(__file__).resolve().parents[1]
+
+e = html.escape
+
+
+# ---- the form -------------------------------------------------------------------------
+
+
+def form_html(policy: Any) -> str:
+    """The calculator section of a kommune page: the form, the place for the answer, the assumptions."""
+    model = policy.model
+    form = _Form(policy)
+    body = form.record(model.schema, (), ())
+    assess = "".join(form.assessed)
+    fixed = "".join(f"<li>{e(text)}</li>" for text in form.fixed)
+    return (
+        f'<section class="kalkulator" aria-labelledby="kalk-tittel">\n'
+        f'<h2 id="kalk-tittel">Hva kan vi låne?</h2>\n'
+        f'<p>Fyll inn opplysningene om husstanden og boligen dere ser på, så regner kalkulatoren ut svaret etter '
+        f'{e(_place(model))}s egne regler: om dere ser ut til å kunne få startlån, hvor mye, høyeste boligpris, '
+        f'hva det koster i måneden og hva som kunne endret svaret. Det du skriver blir i nettleseren din og sendes '
+        f'ikke noe sted. Svaret er et anslag, ikke et vedtak.</p>\n'
+        f'<form class="kalk-skjema" id="kalkulator" data-policy="{e(model.id)}" novalidate>\n'
+        f'{body}'
+        + (f'<fieldset class="kalk-gruppe kalk-vurderinger"><legend>Det kommunen vurderer</legend>\n'
+           f'<p class="kalk-hjelp">Noen vilkår vurderer saksbehandleren i kommunen. Kalkulatoren har gjort antakelsene '
+           f'som står under hvert spørsmål. Endre svaret hvis det ikke stemmer for dere.</p>\n{assess}</fieldset>\n'
+           if assess else "")
+        + '<p class="kalk-knapper"><button type="submit" class="md-button md-button--primary">Regn ut</button> '
+        '<button type="reset" class="md-button">Tøm skjemaet</button></p>\n'
+        '<p class="kalk-status" role="status" aria-live="polite">Kalkulatoren krever JavaScript. '
+        'Den lastes når siden er åpnet.</p>\n'
+        '</form>\n'
+        + (f'<details class="kalk-antakelser"><summary>Slik regner kalkulatoren</summary><ul>{fixed}</ul></details>\n'
+           if fixed else "")
+        + '<div class="kalk-resultat" id="kalk-svar" aria-live="polite"></div>\n'
+        '</section>\n')
+
+
+def _place(model) -> str:
+    return str(model.header.get("kommune") or model.header.get("navn") or model.id)
+
+
+class _Form:
+    def __init__(self, policy: Any):
+        self.policy = policy
+        self.assessed: list[str] = []
+        self.fixed: list[str] = []
+
+    def record(self, record: T.Record, prefix: tuple, keys: tuple[str, ...]) -> str:
+        out = []
+        for name, spec in record.fields.items():
+            path, qkeys = prefix + (name,), keys + (name,)
+            q = E.question(qkeys)
+            if q.role == E.FIXED:
+                if q.assumption:
+                    self.fixed.append(q.assumption)
+                continue
+            if name == "ordning" and not prefix and len(self.policy.model.schemes) < 2:
+                continue
+            if isinstance(spec.type, T.Record):
+                inner = self.record(spec.type, path, qkeys)
+                if inner:
+                    legend = E.GROUPS.get(name, q.label)
+                    out.append(f'<fieldset class="kalk-gruppe"><legend>{e(legend)}</legend>\n{inner}</fieldset>\n')
+            elif isinstance(spec.type, T.ListOf):
+                out.append(self.listing(spec, path, qkeys, q))
+            elif q.role == E.ASSESS:
+                self.assessed.append(self.field(spec, path, qkeys, q))
+            else:
+                out.append(self.field(spec, path, qkeys, q))
+        return "".join(out)
+
+    def listing(self, spec: T.FieldSpec, path: tuple, keys: tuple[str, ...], q: E.Question) -> str:
+        element = spec.type.element
+        name = _path_name(path)
+        rows = max(spec.type.min_items, 1 if keys in (("inntekter",),) else 0)
+        template = self.row(element, path, keys, "__i__")
+        existing = "".join(self.row(element, path, keys, str(i)) for i in range(rows))
+        help_ = f'<p class="kalk-hjelp">{e(q.help)}</p>' if q.help else ""
+        return (f'<fieldset class="kalk-liste" id="{E._field_id(name)}" data-liste="{e(name)}" '
+                f'data-min="{spec.type.min_items}">'
+                f'<legend>{e(q.label)}</legend>{help_}\n<div class="kalk-rader">{existing}</div>\n'
+                f'<template>{template}</template>\n'
+                f'<button type="button" class="md-button kalk-legg-til">{e(q.add or "Legg til")}</button>\n'
+                f'</fieldset>\n')
+
+    def row(self, element: T.Type, path: tuple, keys: tuple[str, ...], index: str) -> str:
+        label = E.question(keys).label
+        number = "__n__" if index == "__i__" else str(int(index) + 1)
+        if isinstance(element, T.Record):
+            cells = "".join(self.field(s, path + (index,) + (n,), keys + (n,), E.question(keys + (n,)), row=True)
+                            for n, s in element.fields.items())
+        else:
+            cells = self.field(T.FieldSpec(element), path + (index,), keys, E.question(keys), row=True)
+        return (f'<div class="kalk-rad" data-indeks="{index}">{cells}'
+                f'<button type="button" class="kalk-fjern" aria-label="Fjern linje {number} i «{e(label)}»">Fjern</button>'
+                f'</div>')
+
+    def field(self, spec: T.FieldSpec, path: tuple, keys: tuple[str, ...], q: E.Question, row: bool = False) -> str:
+        name = _path_name(path)
+        fid = E._field_id(name)
+        t = spec.type
+        help_id = f"{fid}-hjelp"
+        helps = [q.help] if q.help else []
+        if q.role == E.ASSESS and q.assumption:
+            helps.append(q.assumption)
+        if spec.doc and ".".join(keys) not in E.QUESTIONS:
+            helps.append(spec.doc)
+        help_html = f'<span class="kalk-hjelp" id="{help_id}">{e(" ".join(helps))}</span>' if helps else ""
+        described = f' aria-describedby="{help_id} {fid}-feil"' if helps else f' aria-describedby="{fid}-feil"'
+        error = f'<span class="kalk-feilmelding" id="{fid}-feil"></span>'
+        show = ""
+        if q.show_when is not None:
+            show = f' data-vis-felt="{e(q.show_when[0])}" data-vis-verdier="{e(" ".join(q.show_when[1]))}"'
+        default = spec.default if spec.has_default else None
+        if isinstance(t, T.Bool):
+            assumed = q.assume if q.role == E.ASSESS else default
+            options = [(E.YES, "Ja"), (E.NO, "Nei")]
+            if q.role == E.ASSESS and _may_be_unassessed(spec):
+                options.append((E.UNKNOWN, "Vet ikke: la kommunen vurdere"))
+            radios = "".join(
+                f'<label class="kalk-valg"><input type="radio" name="{e(name)}" value="{v}"'
+                f'{" checked" if (assumed is True and v == E.YES) or (assumed is False and v == E.NO) else ""}> {w}</label>'
+                for v, w in options)
+            return (f'<fieldset class="kalk-felt kalk-janei" id="{fid}"{described}{show}><legend>{e(q.label)}</legend>'
+                    f'{help_html}<div class="kalk-valgene">{radios}</div>{error}</fieldset>\n')
+        label = f'<label for="{fid}">{e(q.label)}</label>'
+        if isinstance(t, T.Enum):
+            first = ""
+            if default is None and spec.nullable:
+                first = '<option value="" selected>Velg</option>'
+            elif default is None:
+                default = t.values[0]
+            options = first + "".join(
+                f'<option value="{e(v)}"{" selected" if v == default else ""}>{e(self.choice(keys, v))}</option>'
+                for v in t.values)
+            control = f'<select id="{fid}" name="{e(name)}"{described}>{options}</select>'
+        elif isinstance(t, T.Num):
+            value = "" if default is None or isinstance(default, bool) else _plain_number(default)
+            control = (f'<input type="text" inputmode="{"numeric" if t.integer else "decimal"}" autocomplete="off" '
+                       f'id="{fid}" name="{e(name)}" value="{e(value)}"{described}{" required" if not spec.has_default else ""}>')
+        else:
+            control = f'<input type="text" id="{fid}" name="{e(name)}"{described}>'
+        return f'<div class="kalk-felt"{show}>{label}{help_html}{control}{error}</div>\n'
+
+    def choice(self, keys: tuple[str, ...], value: str) -> str:
+        if keys == ("ordning",):
+            scheme = self.policy.model.schemes.get(value)
+            return scheme.title if scheme is not None else E.choice_word(value)
+        return E.choice_word(value)
+
+
+def _may_be_unassessed(spec: T.FieldSpec) -> bool:
+    """A fact the schema lets the søknad leave out without assuming an answer: the case worker has not assessed it."""
+    return not spec.has_default or spec.nullable
+
+
+def _path_name(path: tuple) -> str:
+    """A field's name: its JSON path as problems report it (`inntekter[0].type`), `[__i__]` in a row template."""
+    out = ""
+    for p in path:
+        index = isinstance(p, int) or p == "__i__" or p.isdigit()
+        out += f"[{p}]" if index else (f".{p}" if out else p)
+    return out
+
+
+def _plain_number(value: Any) -> str:
+    text = f"{value:f}" if hasattr(value, "is_finite") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# ---- the bundle -----------------------------------------------------------------------
+
+
+def write_assets(site_dir: Path, policy_files: Sequence[Path], pyodide: Path) -> None:
+    """Put the calculator's runtime into a built site: Pyodide, the library bundle."""
+    dest = Path(site_dir) / DEST
+    (dest / "pyodide").mkdir(parents=True, exist_ok=True)
+    for name in PYODIDE_FILES:
+        _link_or_copy(pyodide / name, dest / "pyodide" / name)
+    _link_or_copy(bundle(policy_files), dest / "boligregler.zip")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _package_files() -> list[tuple[Path, str]]:
+    files = [(p, f"boligregler/{p.relative_to(PACKAGE).as_posix()}") for p in sorted(PACKAGE.rglob("*.py"))]
+    files.append((grammar_path(), "boligregler/_grammar/boligregler.lark"))
+    for dist in DEPENDENCIES:
+        d = metadata.distribution(dist)
+        for f in d.files or ():
+            if f.suffix in (".py", ".lark") and ".dist-info" not in f.as_posix() and not f.as_posix().startswith(".."):
+                files.append((Path(str(d.locate_file(f))), f.as_posix()))
+    return files
+
+
+def bundle(policy_files: Sequence[Path]) -> Path:
+    """The zip the browser unpacks at `/app`, built once per content (kept in the user cache folder)."""
+    files = _package_files()
+    policies = [(Path(p), f"boligregler/_policies/{Path(p).name}") for p in sorted(policy_files)]
+    h = hashlib.sha256(b"bundle-1")
+    for source, name in files + policies:
+        h.update(name.encode() + b"\0" + source.read_bytes() + b"\0")
+    digest = h.hexdigest()[:24]
+    cache = user_cache_dir()
+    folder = cache if cache is not None and private_dir(cache) else Path(tempfile.mkdtemp(prefix="boligregler-"))
+    target = folder / f"nettleser-{digest}.zip"
+    if target.is_file():
+        return target
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for source, name in files + policies:
+            z.write(source, name)
+        with _trees_in(Path(tempfile.mkdtemp(prefix="boligregler-trær-"))) as trees:
+            for source, name in policies:
+                cached_parse(source.read_text(encoding="utf-8"), f"{BROWSER_ROOT}/{name}")
+            for entry in sorted(trees.glob("tre-*.json")):
+                z.write(entry, f"cache/{entry.name}")
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(buffer.getvalue())
+    os.replace(tmp, target)
+    return target
+
+
+@contextmanager
+def _trees_in(folder: Path) -> Iterator[Path]:
+    """The syntax-tree cache pointed at `folder` (made private), for the entries the browser reads."""
+    old = os.environ.get("BOLIGREGLER_CACHE_DIR")
+    folder.chmod(0o700)
+    os.environ["BOLIGREGLER_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if old is None:
+            os.environ.pop("BOLIGREGLER_CACHE_DIR", None)
+        else:
+            os.environ["BOLIGREGLER_CACHE_DIR"] = old
+        shutil.rmtree(folder, ignore_errors=True)
