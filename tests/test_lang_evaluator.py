@@ -63,7 +63,7 @@ def test_every_problem_is_reported_at_once_with_its_json_path(nasjonal, familie)
     assert "mente du «egenkapital»?" in found["egenkapitel"]
     assert found["bolig.boutgifter_per_måned"] == "mangler"
     assert "negativ" in found["bolig.kjøpesum"]
-    assert "float" in found["inntekter[0].netto_per_måned"]
+    assert "flyttall" in found["inntekter[0].netto_per_måned"]
 
 
 def test_the_error_message_lists_every_problem_on_its_own_line(nasjonal, familie):

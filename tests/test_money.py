@@ -81,14 +81,17 @@ def test_parse_money(value, expected):
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
-        (3532.5, "float"),
+        (3532.5, "flyttall"),
         (True, "sannhetsverdi"),
         ("1.005", "høyst to desimaler"),
         ("1e5", "høyst to desimaler"),
         (" 12", "høyst to desimaler"),
         (D("1.005"), "høyst to desimaler"),
         (D("NaN"), "endelig"),
-        (None, "NoneType"),
+        (None, "må være et beløp i kroner"),
+        (D("1e50"), "høyst 1\u00a0000\u00a0000\u00a0000\u00a0000 kr"),
+        (10 ** 400, "er for stort"),
+        ("1" + "0" * 40, "er for stort"),
     ],
 )
 def test_parse_money_rejects(value, fragment):

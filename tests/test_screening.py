@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from boligregler.api import load_policy
 from boligregler.cli import main
-from boligregler.commands.vurder import Progress, _cell_value, read_csv
+from boligregler.commands.vurder import Progress
+from boligregler.records import cell_value as _cell_value, read_csv
 from boligregler.model import types as T
 from boligregler.money import load_json
 
@@ -133,7 +134,7 @@ def test_csv_line_numbers_count_quoted_newlines_and_skip_blank_rows(nasjonal):
             '\n'
             '"2026-03-01\n"\tkjøp\n'
             '2026-03-01\n')
-    records = read_csv(text, nasjonal.model.schema, "s.tsv")
+    records = list(read_csv(text, nasjonal.model.schema, "s.tsv"))
     assert [r.line for r in records] == [2, 4, 6]
     assert records[2].problem == "raden har 1 felt, men overskriften har 2"
 
@@ -166,7 +167,7 @@ def test_progress_bar_on_a_terminal_only(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", terminal)
     assert run("nasjonal", str(path)) == 0
     shown = terminal.getvalue()
-    assert "█" * Progress.WIDTH + " 3/3 søknader\r\x1b[KVurderte 3 søknader etter" in shown
+    assert "█" * Progress.WIDTH + " 3/3 linjer\r\x1b[KVurderte 3 søknader etter" in shown
     monkeypatch.undo()
     assert run("nasjonal", str(path)) == 0
     err = capsys.readouterr().err
@@ -180,8 +181,8 @@ def test_progress_bar_drawing():
     bar.show(2)  # within a tenth of a second: not redrawn
     bar.show(4)  # the last one is always drawn
     bar.clear()
-    assert stream.getvalue() == ("\r" + "█" * 7 + "░" * 23 + " 1/4 søknader"
-                                 "\r" + "█" * 30 + " 4/4 søknader\r\x1b[K")
+    assert stream.getvalue() == ("\r" + "█" * 7 + "░" * 23 + " 1/4 linjer"
+                                 "\r" + "█" * 30 + " 4/4 linjer\r\x1b[K")
 
 
 def test_one_json_søknad_still_gives_one_decision(tmp_path, capsys, nasjonal):

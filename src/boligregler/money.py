@@ -9,6 +9,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from boligregler.limits import MAX_AMOUNT, grouped, magnitude_exceeds
+from boligregler.json_input import load_json  # noqa: F401  (the library's JSON reader, long imported from here)
+
 CONTEXT = decimal.Context(
     prec=34,
     rounding=decimal.ROUND_HALF_UP,
@@ -61,17 +64,6 @@ def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     return result.copy_abs() if result.is_zero() else result
 
 
-def load_json(text: str | bytes) -> Any:
-    """Parse JSON with non-integer numbers as :class:`~decimal.Decimal` instead of float.
-
-    Raises `json.JSONDecodeError` for invalid JSON, also for JSON nested too deeply to read.
-    """
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except RecursionError:
-        raise json.JSONDecodeError("for dypt nestet", text if isinstance(text, str) else text.decode(errors="replace"), 0) from None
-
-
 def parse_money(value: object) -> Decimal:
     """Parse an amount in kroner from int, Decimal or text, with at most two decimals.
 
@@ -81,21 +73,29 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"må være {_MONEY_HINT}, ikke en sannhetsverdi")
     if isinstance(value, float):
-        raise ValueError(f"må være {_MONEY_HINT}, ikke desimaltall av typen float")
+        raise ValueError(f"må være {_MONEY_HINT}, ikke et binært flyttall (les JSON med load_json)")
     if isinstance(value, int):
-        return Decimal(value)
+        return _within_range(Decimal(value) if abs(value) <= MAX_AMOUNT else value)
     if isinstance(value, str):
         if not _MONEY_TEXT.fullmatch(value):
-            raise ValueError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{value}»")
-        return Decimal(value)
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise ValueError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{shown}»")
+        return _within_range(Decimal(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"må være et endelig beløp, ikke {value}")
+            raise ValueError("må være et endelig tall")
+        _within_range(value)
         with decimal.localcontext(CONTEXT):
             if value != value.quantize(_CENT):
                 raise ValueError(f"må være et beløp med høyst to desimaler, ikke {value}")
         return value
-    raise ValueError(f"må være {_MONEY_HINT}, ikke {type(value).__name__}")
+    raise ValueError(f"må være {_MONEY_HINT}")
+
+
+def _within_range(value):
+    if magnitude_exceeds(value, MAX_AMOUNT):
+        raise ValueError(f"er for stort; et beløp kan være høyst {grouped(MAX_AMOUNT)} kr")
+    return value
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -124,10 +124,13 @@ def format_number(value: Decimal, decimals: int | None = None) -> str:
     exactly, without trailing fractional zeros.
     """
     value = _as_decimal(value)
+    # Enough precision for any finite value, so formatting never fails (CONTEXT has 34 digits).
+    context = CONTEXT.copy()
+    context.prec = max(CONTEXT.prec, value.adjusted() + 3 + (decimals or 0)) if value.is_finite() else CONTEXT.prec
     if decimals is None:
-        value = value.quantize(_ONE, context=CONTEXT) if value == value.to_integral_value() else value.normalize(CONTEXT)
+        value = value.quantize(_ONE, context=context) if value == value.to_integral_value() else value.normalize(context)
     else:
-        value = value.quantize(_PLACES[decimals] if decimals in _PLACES else Decimal(1).scaleb(-decimals), context=CONTEXT)
+        value = value.quantize(_PLACES[decimals] if decimals in _PLACES else Decimal(1).scaleb(-decimals), context=context)
     return _group(value.copy_abs() if value.is_zero() else value)
 
 

@@ -8,10 +8,7 @@ reported with its line number while the rest still run (docs/kommunale-regler.md
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -23,14 +20,13 @@ import attrs
 from boligregler.api import Policy, load_policy
 from boligregler.diagnostics import BoligreglerError, file_problem, suggest
 from boligregler.evaluation.decision import OUTCOME_NAMES
-from boligregler.model import types as T
 from boligregler.money import load_json
+from boligregler.records import REFERENCE, cell_value, count_lines, open_input, read_csv, read_records
 from boligregler.rendering.text import render_decision
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".xlsx": "xlsx"}
 TABLE_OUTPUTS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-REFERENCE = "referanse"  # an optional key or column copied to the output line, never part of the søknad
 
 
 def register(sub) -> None:
@@ -118,76 +114,84 @@ def output(path: str | None):
 # ---- screening many søknader -----------------------------------------------------------------
 
 
-@attrs.frozen
-class Record:
-    """One søknad of a batch: where it starts, the søknad, its optional reference, or why it cannot be read."""
-
-    line: int
-    soknad: Any = None
-    reference: str | None = None
-    problem: str | None = None
-
-
 def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: bool = False) -> int:
-    """Assess every søknad in a JSON Lines or CSV file; exit code 1 if any record was bad."""
-    text = read_text(path)
-    records = read_jsonl(text) if kind == "jsonl" else read_csv(text, policy.model.schema, path)
+    """Assess every søknad in a JSON Lines or CSV file, streamed; every record is decided or reported
+    on standard error as `FIL:N: …`. Exit code 1 if any record was bad."""
     counts: Counter[str] = Counter()
-    bad: list[int] = []
-    progress = Progress(len(records)) if sys.stderr.isatty() else None
-    with output(out_path) as out:
-        for done, record in enumerate(records, 1):
+    bad = 0
+    first_bad: list[int] = []  # the first 20 bad lines, for the summary; memory stays constant
+    progress = Progress(count_lines(path)) if sys.stderr.isatty() else None
+    with open_input(path) as stream, output(out_path) as out:
+        for record in read_records(path, kind, stream, policy.model.schema):
             problem = record.problem
             if problem is None:
                 try:
                     decision = policy.evaluate(record.soknad)
+                    head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
+                    line = json_line(head | decision.to_dict(letter=letters))
                 except BoligreglerError as e:
                     problem = str(e)
+                except Exception as e:  # noqa: BLE001 - a defect must not lose the rest of the batch
+                    problem = f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"
                 else:
                     counts[decision.utfall] += 1
-                    head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
-                    print(json.dumps(head | decision.to_dict(letter=letters), ensure_ascii=False), file=out)
+                    print(line, file=out)
             if problem is not None:
-                bad.append(record.line)
+                bad += 1
+                if len(first_bad) < 20:
+                    first_bad.append(record.line)
                 if progress:
                     progress.clear()
                 print(f"{path}:{record.line}: {problem}", file=sys.stderr)
             if progress:
-                progress.show(done)
+                progress.show(record.line)
     if progress:
         progress.clear()
-    print(summary(policy, counts, bad), file=sys.stderr)
+    print(summary(policy, counts, bad, first_bad), file=sys.stderr)
     return 1 if bad else 0
 
 
-def summary(policy: Policy, counts: Counter, bad: list[int]) -> str:
+_LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: Any) -> str:
+    """One JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader sees one line."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKING)
+
+
+def summary(policy: Policy, counts: Counter, bad: int, first_bad: list[int]) -> str:
+    """How many søknader were decided, by outcome, and how many could not be (with their first lines)."""
     assessed = sum(counts.values())
     outcomes = ", ".join(f"{counts[k]} {label}" for k, label in OUTCOME_NAMES.items())
     text = f"Vurderte {assessed} søknad{'er' if assessed != 1 else ''} etter «{policy.navn}»: {outcomes}."
     if bad:
-        lines = ", ".join(str(n) for n in bad[:20]) + (" …" if len(bad) > 20 else "")
-        text += f" {len(bad)} søknad{'er' if len(bad) != 1 else ''} kunne ikke vurderes (linje {lines})."
+        lines = ", ".join(str(n) for n in first_bad) + (" …" if bad > len(first_bad) else "")
+        text += f" {bad} søknad{'er' if bad != 1 else ''} kunne ikke vurderes (linje {lines})."
     return text
 
 
 class Progress:
-    """A one-line progress bar on standard error, redrawn at most ten times a second."""
+    """A one-line progress bar over the input's lines on standard error, redrawn at most ten times a second;
+    without a total (standard input) it counts lines."""
 
     WIDTH = 30
 
-    def __init__(self, total: int, stream: TextIO | None = None):
+    def __init__(self, total: int | None, stream: TextIO | None = None):
         self.total = total
         self.stream = stream or sys.stderr
         self.drawn = 0.0
 
     def show(self, done: int) -> None:
         now = time.monotonic()
-        if done < self.total and now - self.drawn < 0.1:
+        if (self.total is None or done < self.total) and now - self.drawn < 0.1:
             return
         self.drawn = now
-        filled = self.WIDTH * done // self.total if self.total else self.WIDTH
-        bar = "█" * filled + "░" * (self.WIDTH - filled)
-        self.stream.write(f"\r{bar} {done}/{self.total} søknader")
+        if self.total is None:
+            self.stream.write(f"\rlinje {done}")
+        else:
+            filled = self.WIDTH * min(done, self.total) // self.total if self.total else self.WIDTH
+            bar = "█" * filled + "░" * (self.WIDTH - filled)
+            self.stream.write(f"\r{bar} {done}/{self.total} linjer")
         self.stream.flush()
 
     def clear(self) -> None:
@@ -204,137 +208,3 @@ def read_text(path: str) -> str:
         raise file_problem(path, "lese", e) from None
     except UnicodeDecodeError:
         raise BoligreglerError(f"{path}: filen er ikke UTF-8-tekst") from None
-
-
-def read_jsonl(text: str) -> list[Record]:
-    """JSON Lines: one søknad object per line; blank lines are skipped."""
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            soknad = load_json(line)
-        except json.JSONDecodeError as e:
-            records.append(Record(number, problem=f"ugyldig JSON i kolonne {e.colno}: {e.msg}"))
-            continue
-        reference = soknad.pop(REFERENCE, None) if isinstance(soknad, dict) else None
-        records.append(Record(number, soknad, None if reference is None else str(reference)))
-    return records
-
-
-# A CSV column names one søknad field by its JSON path: `bolig.kjøpesum`, `husstand.voksne[0].alder`.
-COLUMN_STEP = re.compile(r"([^\W\d]\w*)(?:\[(\d+)\])?")
-TRUE_WORDS = {"sann", "ja", "true", "1"}
-FALSE_WORDS = {"usann", "nei", "false", "0"}
-
-
-class _Indexed(dict):
-    """List elements by their column index while a row is assembled."""
-
-
-def read_csv(text: str, schema: T.Record, path: str) -> list[Record]:
-    """CSV with a header row of JSON paths; comma, semicolon or tab separated, detected from the header."""
-    lines = text.splitlines()
-    if not lines:
-        return []
-    header_line = lines[0]
-    delimiter = max([",", ";", "\t"], key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-    columns, problems = [], []
-    for number, name in enumerate(header, 1):
-        name = name.strip()
-        column = (name, None, None) if name == REFERENCE else (name, *_column(schema, name))
-        if column[2] is not None:
-            problems.append(f"  kolonne {number} «{name}»: {column[2]}")
-        elif name in [c[0] for c in columns]:
-            problems.append(f"  kolonne {number} «{name}»: står to ganger")
-        columns.append(column)
-    if problems:
-        raise BoligreglerError(f"{path}:1: overskriftsraden har ugyldige kolonner:\n" + "\n".join(problems))
-    records, end = [], reader.line_num
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(columns):
-            records.append(Record(start, problem=f"raden har {len(row)} felt, men overskriften har {len(columns)}"))
-            continue
-        soknad: dict = {}
-        reference = None
-        for (name, steps, _), cell in zip(columns, row):
-            cell = cell.strip()
-            if not cell:
-                continue
-            if steps is None:
-                reference = cell
-            else:
-                _assign(soknad, steps, _cell_value(cell, steps[-1][2]))
-        records.append(Record(start, _lists(soknad), reference))
-    return records
-
-
-def _column(schema: T.Record, name: str):
-    """(steps, None) for a column naming a søknad field, or (None, problem)."""
-    steps, record, done = [], schema, ""
-    parts = name.split(".")
-    for i, part in enumerate(parts):
-        m = COLUMN_STEP.fullmatch(part)
-        if m is None:
-            return None, "skriv feltets sti, f.eks. bolig.kjøpesum eller husstand.voksne[0].alder"
-        field, index = m.group(1), m.group(2)
-        if not isinstance(record, T.Record):
-            return None, f"«{done}» har ingen underfelt"
-        spec = record.fields.get(field)
-        if spec is None:
-            guess = suggest(field, record.fields)
-            return None, f"ukjent felt «{field}»" + (f"; mente du «{guess}»?" if guess else "")
-        t = spec.type
-        if index is not None:
-            if not isinstance(t, T.ListOf):
-                return None, f"«{field}» er ikke en liste"
-            t = t.element
-        elif isinstance(t, T.ListOf):
-            return None, f"«{field}» er en liste; skriv {field}[0], {field}[1] …"
-        done = ".".join(parts[:i + 1])
-        steps.append((field, None if index is None else int(index), t))
-        record = t
-    if isinstance(record, (T.Record, T.ListOf)):
-        return None, "kolonnen må peke på et enkeltfelt, ikke en gruppe av felt"
-    return steps, None
-
-
-def _cell_value(cell: str, t: T.Type):
-    """CSV text as the søknad value: ja/nei for sannheter, tall med mellomrom og desimalkomma."""
-    if isinstance(t, T.Bool):
-        word = cell.lower()
-        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else cell
-    if isinstance(t, T.Num):
-        return re.sub(r"[ \u00a0\u202f]", "", cell).replace(",", ".")
-    return cell
-
-
-def _assign(target: dict, steps, value) -> None:
-    node: dict = target
-    for i, (field, index, _) in enumerate(steps):
-        last = i == len(steps) - 1
-        if index is None:
-            if last:
-                node[field] = value
-            else:
-                node = node.setdefault(field, {})
-            continue
-        elements = node.setdefault(field, _Indexed())
-        if last:
-            elements[index] = value
-        else:
-            node = elements.setdefault(index, {})
-
-
-def _lists(value):
-    """Turn the indexed list elements of an assembled row into lists, in index order."""
-    if isinstance(value, _Indexed):
-        return [_lists(v) for _, v in sorted(value.items())]
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    return value

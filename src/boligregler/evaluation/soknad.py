@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -20,6 +21,7 @@ import attrs
 from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.model import types as T
+from boligregler.limits import MAX_INTEGER, grouped, magnitude_exceeds
 from boligregler.money import parse_money
 
 
@@ -63,7 +65,7 @@ def _integer(value: Any) -> Decimal | None:
         d = Decimal(value) if not isinstance(value, str) else Decimal(value.strip())
     except InvalidOperation:
         return None
-    return d if d.is_finite() and d == d.to_integral_value() else None
+    return d if d.is_finite() and (d.adjusted() > 40 or d == d.to_integral_value()) else None
 
 
 def _integer_converter(unit: str, low, high) -> Convert:
@@ -75,11 +77,15 @@ def _integer_converter(unit: str, low, high) -> Convert:
     else:
         message = "må være et heltall"
     limits = {k: int(v) for k, v in (("min", low), ("maks", high)) if v is not None}
+    too_large = f"er for stort; et heltall i søknaden kan være høyst {grouped(MAX_INTEGER)}"
 
     def convert(value, path, run):
         n = _integer(value)
         if n is None:
             run.fail(path, "heltall", message, **limits)
+        elif magnitude_exceeds(n, MAX_INTEGER):
+            run.fail(path, "utenfor_grenser", too_large, maks=MAX_INTEGER)
+            return None
         elif (low is not None and n < low) or (high is not None and n > high):
             run.fail(path, "utenfor_grenser", message, verdi=n, **limits)
         return n
@@ -103,8 +109,8 @@ def _number_converter(unit: str) -> Convert:
     def convert(value, path, run):
         try:
             number = parse_money(value)
-        except ValueError:
-            run.fail(path, "tall", "må være et tall")
+        except ValueError as e:
+            run.fail(path, "tall", "må være et tall" + (f"; {e}" if "høyst" in str(e) else ""))
             return None
         return number / 100 if percent else number
     return convert
@@ -122,8 +128,11 @@ def _text(value, path, run):
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value, path, run):
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20260301, 2026W101
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

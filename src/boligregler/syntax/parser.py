@@ -24,6 +24,7 @@ from lark.grammar import Rule
 from lark.lexer import TerminalDef
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
+from boligregler.limits import MAX_LIST_MINIMUM, MAX_POLICY_DECIMALS, MAX_POLICY_NUMBER, decimals, grouped, magnitude_exceeds
 from boligregler.syntax import ast
 from boligregler.syntax.cache import private_dir, store, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
@@ -133,6 +134,18 @@ class ToAst(Transformer_NonRecursive):
     def _error(self, code: str, message: str, span: Span | None) -> None:
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, self.path, span))
 
+    def _number(self, tok: Token) -> Decimal:
+        """A number token, reported (S010) when it lies outside the documented range of policy numbers."""
+        value = number(tok)
+        if magnitude_exceeds(value, MAX_POLICY_NUMBER):
+            self._error("S010", f"tallet er for stort; et tall i et regelverk kan være høyst "
+                        f"{grouped(MAX_POLICY_NUMBER)}", span_of_token(tok))
+            return Decimal(0)
+        if decimals(value) > MAX_POLICY_DECIMALS:
+            self._error("S010", f"tallet har for mange desimaler; høyst {MAX_POLICY_DECIMALS}", span_of_token(tok))
+            return Decimal(0)
+        return value
+
     def _date(self, tok: Token) -> dt.date:
         try:
             return dt.date.fromisoformat(str(tok))
@@ -216,14 +229,18 @@ class ToAst(Transformer_NonRecursive):
         return ast.IntegerType(unit, low, high, span=span_of_meta(meta))
 
     def range(self, meta, children):
-        return number(children[0]), number(children[1])
+        return self._number(children[0]), self._number(children[1])
 
     def enum_type(self, meta, children):
         return ast.EnumType(tuple(unquote(t) for t in children), span=span_of_meta(meta))
 
     def list_type(self, meta, children):
         element, minimum = children
-        return ast.ListType(element, number(minimum) if minimum else None, span=span_of_meta(meta))
+        least = self._number(minimum) if minimum else None
+        if least is not None and least > MAX_LIST_MINIMUM:
+            self._error("S010", f"«minst» kan være høyst {MAX_LIST_MINIMUM}", span_of_token(minimum))
+            least = None
+        return ast.ListType(element, least, span=span_of_meta(meta))
 
     def record_type(self, meta, children):
         return ast.RecordType(_items(children), span=span_of_meta(meta))
@@ -273,7 +290,7 @@ class ToAst(Transformer_NonRecursive):
         return unquote(children[0])
 
     def ratio(self, meta, children):
-        return ast.Ratio(number(children[0]), number(children[1]), span=span_of_meta(meta))
+        return ast.Ratio(self._number(children[0]), self._number(children[1]), span=span_of_meta(meta))
 
     def set_value(self, meta, children):
         return ast.SetValue(tuple(unquote(t) for t in _items(children)), False, span=span_of_meta(meta))
@@ -299,10 +316,11 @@ class ToAst(Transformer_NonRecursive):
         return unquote(children[0])
 
     def key_range(self, meta, children):
-        return number(children[0]), number(children[1])
+        return self._number(children[0]), self._number(children[1])
 
     def key_int(self, meta, children):
-        return number(children[0]), number(children[0])
+        value = self._number(children[0])
+        return value, value
 
     # -- computations, criteria, outcome, schemes
     def compute(self, meta, children):
@@ -432,7 +450,7 @@ class ToAst(Transformer_NonRecursive):
     # -- expressions
     def quantity(self, meta, children):
         value, unit = children
-        return ast.Quantity(number(value), str(unit) if unit else None, span=span_of_meta(meta))
+        return ast.Quantity(self._number(value), str(unit) if unit else None, span=span_of_meta(meta))
 
     def negative(self, meta, children):
         q = children[0]
