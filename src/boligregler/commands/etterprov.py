@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from boligregler.api import load_policy, verify
-from boligregler.commands.vurder import BATCH_SUFFIXES, read_csv, read_jsonl, read_soknad, read_text
+from boligregler.commands.vurder import BATCH_SUFFIXES, read_soknad, read_text
 from boligregler.diagnostics import BoligreglerError, file_problem
 from boligregler.explain.replay import describe, read_record, replay_record
+from boligregler.records import read_csv, read_jsonl
 
 
 def register(sub) -> None:
@@ -56,7 +57,7 @@ def replay_batch(text: str, args) -> int:
     failed = 0
     checked = 0
     soknader = None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # JSON Lines end at \n only
         if not line.strip():
             continue
         recorded = read_record(line, f"{args.vedtak}:{number}")
