@@ -189,10 +189,12 @@ def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
         yield flush()
 
 
-def table_chunks(policy, path: str, kind: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+def table_chunks(policy, path: str, kind: str, rows: int = CHUNK_ROWS,
+                 searched: frozenset[str] = frozenset()) -> Iterator[Chunk]:
+    """Validated chunks of any supported file (`searched`: see `tabular.read_chunk`; tables only)."""
     if kind == "jsonl":
         return jsonl_chunks(policy, path, rows)
-    return chunks(policy.model, read_tables(path, kind, rows), policy.validate)
+    return chunks(policy.model, read_tables(path, kind, rows), policy.validate, searched)
 
 
 # ---- results as tables -----------------------------------------------------------------------

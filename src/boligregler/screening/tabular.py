@@ -164,14 +164,19 @@ def _as_lists(v):
     return v
 
 
-def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, validate=None) -> Chunk:
-    """Validate one table chunk against the policy's søknad schema; `first_row` numbers its first row."""
+def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, validate=None,
+               searched: frozenset[str] = frozenset()) -> Chunk:
+    """Validate one table chunk against the policy's søknad schema; `first_row` numbers its first row.
+
+    `searched` names fields (by path) whose `påkrevd når` is not enforced because the caller
+    fills them in itself (the kartlegging searches the kjøpesum).
+    """
     schema = policy.schema
     src = _Source(table, first_row)
     n = src.n
     root = _record(schema, "", src, n, None)
     batch = C.Batch(n, root, schema, None)
-    _required_when(policy, schema, root, "", batch, src)
+    _required_when(policy, schema, root, "", batch, src, searched)
     bad = np.zeros(n, dtype=bool)
     if src.problem_rows:
         bad[list(src.problem_rows)] = True
@@ -492,12 +497,13 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
     return lst
 
 
-def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: str, batch: C.Batch, src: _Source):
+def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: str, batch: C.Batch, src: _Source,
+                   searched: frozenset[str]):
     """`påkrevd når`: an absent field whose condition holds is a problem (evaluated as columns)."""
     for name, spec in record.fields.items():
         if isinstance(spec.type, T.Record):
-            _required_when(policy, spec.type, rec.fields[name].value, prefix + name + ".", batch, src)
-        if spec.required_when is None:
+            _required_when(policy, spec.type, rec.fields[name].value, prefix + name + ".", batch, src, searched)
+        if spec.required_when is None or prefix + name in searched:
             continue
         f = rec.fields[name]
         if f.missing is None:
@@ -517,7 +523,8 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
         src.fail(idx, prefix + name, ["mangler; feltet er påkrevd for denne søknaden"] * len(idx))
 
 
-def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None) -> Iterator[Chunk]:
+def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None,
+           searched: frozenset[str] = frozenset()) -> Iterator[Chunk]:
     """Validate a stream of table chunks, numbering rows across them (`validate`: `Policy.validate`)."""
     first = 1
     checked = False
@@ -525,5 +532,5 @@ def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None) -> 
         if not checked:
             check_columns(policy.schema, table.column_names, table.schema.types)
             checked = True
-        yield read_chunk(policy, table, first, validate)
+        yield read_chunk(policy, table, first, validate, searched)
         first += table.num_rows

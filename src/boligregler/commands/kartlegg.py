@@ -1,0 +1,227 @@
+"""`boligregler kartlegg POLICY REGISTER`: which households in a register could buy, and at what price."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from boligregler.api import load_policy
+from boligregler.diagnostics import BoligreglerError, file_problem
+
+TYPE_NAMES = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
+              "par_med_barn": "par med barn", "bofellesskap": "tre eller flere voksne", "alle": "alle"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("kartlegg", help="kartlegg hvilke husstander i et register som kan kjøpe bolig", description=(
+        "Vurderer hver husstand i et register (Parquet, CSV, XLSX eller JSON-linjer, én husstand per rad; "
+        "kolonnene er beskrevet i docs/screening.md) etter regelverket: om husstanden kan kjøpe nå, den "
+        "høyeste kjøpesummen den kan finansiere med og uten tilskudd (finansieringsbevis i hele 1 000 kr), "
+        "hva som hindrer, og rekkefølgen regelverket prioriterer. Skriver en oppsummering etter "
+        "husstandstype, og etter ønske en tabell, en Excel-arbeidsbok og en HTML-rapport med figurer."))
+    p.add_argument("policy", metavar="POLICY")
+    p.add_argument("register", metavar="REGISTER", help=".parquet, .csv, .xlsx eller .jsonl")
+    p.add_argument("--inndata", choices=["parquet", "csv", "xlsx", "jsonl"], help="formatet til REGISTER")
+    p.add_argument("--ut", metavar="FIL", help="tabell med én rad per husstand (.parquet eller .csv)")
+    p.add_argument("--xlsx", metavar="FIL", help="Excel-arbeidsbok for boligkonsulenten")
+    p.add_argument("--html", metavar="FIL", help="rapport med figurer (én HTML-fil)")
+    p.add_argument("--forrige", metavar="FIL",
+                   help="en tidligere kartlegging (fra --ut, Parquet eller CSV) å sammenligne med, etter «referanse»")
+    p.add_argument("--prisnivå", metavar="KR", action="append", default=[],
+                   help="kommunens prisnivå for en bolig (kan gis flere ganger), vist i figuren")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    try:
+        import pyarrow as pa
+        from boligregler.screening import files, kartlegging as K
+    except ImportError:
+        raise BoligreglerError("kartlegg krever tilleggspakkene: pip install 'boligregler[screening]'") from None
+    policy = load_policy(args.policy)
+    kind = files.kind_of(args.register, args.inndata)
+    levels = []
+    for text in args.prisnivå:
+        try:
+            levels.append(int(text.replace(" ", "").replace("\u00a0", "")))
+        except ValueError:
+            raise BoligreglerError(f"--prisnivå må være et beløp i hele kroner, ikke «{text}»") from None
+    previous = _read_previous(args.forrige) if args.forrige else None
+    parts, bad = [], 0
+    for chunk in files.table_chunks(policy, args.register, kind, searched=K.SEARCHED):
+        for p in chunk.problems:
+            where = f"{args.register}:{p.row}" if kind == "jsonl" else f"{args.register}:rad {p.row}, kolonne «{p.column}»"
+            print(f"{where}: {p.message}", file=sys.stderr)
+        bad += len(chunk.bad_rows)
+        if chunk.batch.n:
+            parts.append(K.map_chunk(policy, chunk))
+    if not parts:
+        raise BoligreglerError(f"{args.register}: ingen husstander kunne kartlegges")
+    table = K.sort_by_priority(policy, pa.concat_tables(parts))
+    summary = K.summary_by_type(table)
+    comparison = K.compare(previous, table) if previous is not None else None
+    synthetic = _is_synthetic(args.register, kind)
+    print(text_summary(policy, table, summary, comparison, bad, synthetic))
+    if args.ut:
+        _write_table(table, args.ut)
+    if args.xlsx:
+        write_workbook(args.xlsx, policy, table, summary, comparison, synthetic)
+    if args.html:
+        _write_text(args.html, html_report(policy, table, summary, comparison, levels, synthetic))
+    return 1 if bad else 0
+
+
+def _read_previous(path: str):
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+    try:
+        table = pcsv.read_csv(path) if Path(path).suffix.lower() == ".csv" else pq.read_table(path)
+    except OSError as e:
+        raise file_problem(path, "lese", e) from None
+    except Exception as e:  # pyarrow's errors for a file that is not a table
+        raise BoligreglerError(f"{path}: kan ikke leses som en tidligere kartlegging: {e}") from None
+    missing = [c for c in ("referanse", "kan_kjøpe_nå", "høyeste_kjøpesum") if c not in table.column_names]
+    if missing:
+        raise BoligreglerError(f"{path}: en tidligere kartlegging må ha kolonnene {', '.join(missing)}")
+    return table
+
+
+def _is_synthetic(path: str, kind: str) -> bool:
+    if kind != "parquet":
+        return False
+    import pyarrow.parquet as pq
+    meta = pq.read_schema(path).metadata or {}
+    return b"Syntetiske" in meta.get(b"boligregler", b"")
+
+
+def _write_table(table, path: str) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+    try:
+        if Path(path).suffix.lower() == ".csv":
+            pcsv.write_csv(table, path)
+        else:
+            pq.write_table(table, path)
+    except OSError as e:
+        raise file_problem(path, "skrive", e) from None
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise file_problem(path, "skrive", e) from None
+
+
+def _kr(v) -> str:
+    from boligregler.screening.report import kr
+    return kr(v)
+
+
+def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool) -> str:
+    lines = [f"Kartlegging etter «{policy.navn}», {table.num_rows} husstander"
+             + (" (syntetiske data)" if synthetic else "") + ":"]
+    for s in summary:
+        lines.append(f"  {TYPE_NAMES.get(s['husstandstype'], s['husstandstype'])}: {s['husstander']} husstander, "
+                     f"{s['kan_kjøpe_nå']} kan kjøpe nå, {s['kan_finansiere_en_bolig']} kan finansiere en bolig; "
+                     f"median høyeste kjøpesum {_kr(s['median_høyeste_kjøpesum'])} "
+                     f"({_kr(s['median_uten_tilskudd'])} uten tilskudd)")
+    if comparison is not None:
+        from collections import Counter
+        counts = Counter(comparison.column("endring").to_pylist())
+        lines.append("  Siden forrige kartlegging: " + ", ".join(
+            f"{counts[k]} {k}" for k in ("kan nå kjøpe", "falt ut", "ny", "borte", "uendret")))
+    if bad:
+        lines.append(f"  {bad} rader kunne ikke leses (se meldingene over).")
+    return "\n".join(lines)
+
+
+HEADER = [("prioritet", "Prioritet"), ("referanse", "Referanse"), ("husstandstype", "Husstandstype"),
+          ("voksne", "Voksne"), ("barn", "Barn"), ("kjøpesum", "Kjøpesum i registeret"), ("utfall", "Utfall nå"),
+          ("kan_kjøpe_nå", "Kan kjøpe nå"), ("høyeste_kjøpesum", "Høyeste kjøpesum"),
+          ("høyeste_kjøpesum_uten_tilskudd", "Høyeste kjøpesum uten tilskudd"), ("maks_lån", "Maks lån"),
+          ("disponibelt_per_måned", "Disponibelt per måned"), ("hindrer", "Hindrer"), ("rad", "Rad i registeret")]
+
+
+def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool) -> None:
+    from boligregler.screening.report import workbook
+    cols = {k: table.column(k).to_pylist() for k, _ in HEADER}
+    rows = zip(*(["ja" if v is True else "nei" if v is False else v for v in cols[k]] for k, _ in HEADER))
+    sheets = [("Husstander", [h for _, h in HEADER], rows),
+              ("Etter husstandstype", ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig",
+                                       "Median høyeste kjøpesum", "Median uten tilskudd"],
+               [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
+                 s["median_høyeste_kjøpesum"], s["median_uten_tilskudd"]] for s in summary])]
+    if comparison is not None:
+        sheets.append(("Endringer", ["Referanse", "Endring", "Høyeste kjøpesum før", "Høyeste kjøpesum nå"],
+                       zip(*[comparison.column(c).to_pylist() for c in comparison.column_names])))
+    about = [["Regelverk", policy.navn], ["Regelverkets sha256", policy.sha256],
+             ["Laget", dt.date.today().isoformat()], ["Husstander", table.num_rows],
+             ["Metode", "Høyeste kjøpesum i hele 1 000 kr der ingen absolutte vilkår svikter som ikke svikter uansett "
+                        "pris; kontrollert mot 1 000 kr mer. Beregnet eksakt etter regelverket."]]
+    if synthetic:
+        about.insert(0, ["Data", "SYNTETISKE husstander (ingen ekte personer)"])
+    sheets.append(("Om kartleggingen", ["", ""], about))
+    try:
+        workbook(path, sheets)
+    except OSError as e:
+        raise file_problem(path, "skrive", e) from None
+
+
+def html_report(policy, table, summary, comparison, levels: list[int], synthetic: bool) -> str:
+    import numpy as np
+    from boligregler.screening.report import bar_chart, esc, kr, page, table as html_table
+    best = np.array(table.column("høyeste_kjøpesum").to_pylist(), dtype=object)
+    prices = np.array(table.column("kjøpesum").to_pylist(), dtype=object)
+    width = 250_000
+    top = max([v for v in list(best) + list(prices) if v is not None] + levels + [width])
+    edges = list(range(0, int(top) + width, width))[:41]
+    labels = [f"{e // 1000:,}".replace(",", " ") + "k" for e in edges]
+
+    def hist(values):
+        counts = [0] * len(edges)
+        for v in values:
+            if v is not None:
+                counts[min(int(v) // width, len(edges) - 1)] += 1
+        return counts
+    series = {"Høyeste kjøpesum husstanden kan finansiere": hist(best), "Kjøpesum i registeret": hist(prices)}
+    levels_html = ""
+    if levels:
+        reach = [(kr(level), sum(1 for v in best if v is not None and v >= level)) for level in levels]
+        levels_html = "<p>Husstander som kan finansiere kommunens prisnivå:</p>" + html_table(
+            ["Prisnivå", "Husstander som kan finansiere det"], reach)
+    from collections import Counter
+    outcomes = Counter(v or "uten kjøpesum i registeret" for v in table.column("utfall").to_pylist())
+    sections = [
+        ("Oppsummering", f"<p>{table.num_rows} husstander er kartlagt etter «{esc(policy.navn)}».</p>" + html_table(
+            ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig", "Median høyeste kjøpesum",
+             "Median uten tilskudd"],
+            [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
+              kr(s["median_høyeste_kjøpesum"]), kr(s["median_uten_tilskudd"])] for s in summary])),
+        ("Hva husstandene kan finansiere", bar_chart("Høyeste kjøpesum mot prisene i registeret (antall husstander)",
+                                                     labels, series) + levels_html),
+        ("Utfall med kjøpesummen i registeret", bar_chart("Utfall (antall husstander)", list(outcomes),
+                                                          {"Husstander": list(outcomes.values())})),
+    ]
+    first = table.slice(0, 50).to_pylist()
+    sections.append(("De første 50 i prioritert rekkefølge", html_table(
+        ["Prioritet", "Referanse", "Husstandstype", "Kan kjøpe nå", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
+        [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
+          "ja" if r["kan_kjøpe_nå"] else "nei" if r["kan_kjøpe_nå"] is False else "–",
+          kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), r["hindrer"]] for r in first])))
+    if comparison is not None:
+        changed = [r for r in comparison.to_pylist() if r["endring"] in ("kan nå kjøpe", "falt ut")]
+        counts = Counter(comparison.column("endring").to_pylist())
+        sections.append(("Endringer siden forrige kartlegging", bar_chart(
+            "Endringer (antall husstander)", list(counts), {"Husstander": list(counts.values())}) + html_table(
+            ["Referanse", "Endring", "Høyeste kjøpesum før", "Høyeste kjøpesum nå"],
+            [[r["referanse"], r["endring"], kr(r["høyeste_kjøpesum_før"]), kr(r["høyeste_kjøpesum_nå"])]
+             for r in changed[:200]])))
+    sections.append(("Slik er det regnet", "<p>Høyeste kjøpesum er den høyeste prisen i hele 1 000 kr der ingen "
+                     "absolutte vilkår svikter utover dem som svikter uansett pris (for eksempel manglende avslag "
+                     "fra bank), kontrollert mot 1 000 kr mer: et finansieringsbevis regnet eksakt etter regelverket "
+                     f"(sha256 {esc(policy.sha256[:12])}…). «Uten tilskudd» er den høyeste prisen startlånet alene "
+                     "dekker. Mangler registeret eierform, er selveier (med dokumentavgift) lagt til grunn.</p>"))
+    note = "Syntetiske data: husstandene er laget av boligregler og beskriver ingen ekte personer." if synthetic else None
+    return page(f"Kartlegging: {policy.navn}", sections, note)

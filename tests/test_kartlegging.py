@@ -1,0 +1,119 @@
+"""`boligregler kartlegg`: the highest price is an exact, verified finansieringsbevis; priority, reports, comparison."""
+
+from __future__ import annotations
+
+import copy
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from boligregler import load_policy
+from boligregler.cli import main
+from boligregler.screening import population, tabular
+
+PRIORITISED = """regelverk drammen_kartlegging bygger på drammen {
+    navn: "Drammen, kartlegging"
+    kommune: "Drammen kommune"
+    vedtatt: 2015-01-01
+    kilde: "Test: prioritert rekkefølge for hjemmebesøk"
+    klageinstans: "Drammen kommunes klageinstans"
+}
+
+## Barnefamilier først.
+beregn kartleggingsprioritet: antall = hvis antall_barn > 0 så 1 ellers 2
+
+## Deretter den som har bodd lengst i kommunal bolig.
+beregn kartleggingsprioritet_2_synkende: måneder = tilknytning.botid_måneder
+"""
+
+
+@pytest.fixture(scope="module")
+def register(tmp_path_factory):
+    path = tmp_path_factory.mktemp("k") / "register.parquet"
+    pq.write_table(population.households(120, seed=11), path)
+    return path
+
+
+def test_highest_price_is_verified_against_the_decimal_backend(register, tmp_path, capsys):
+    assert main(["kartlegg", "drammen", str(register), "--ut", str(tmp_path / "k.parquet")]) == 0
+    out = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    assert "Kartlegging etter «Startlån i Drammen kommune», 120 husstander (syntetiske data)" in capsys.readouterr().out
+    policy = load_policy("drammen")
+    source = pq.read_table(register)
+    checked = 0
+    for row in out[:40]:
+        soknad = tabular.row_soknad(source, row["rad"] - 1)
+
+        def at(price):
+            s = copy.deepcopy(soknad)
+            s["bolig"]["kjøpesum"] = price
+            return policy.evaluate(s, explain=False)
+
+        best = row["høyeste_kjøpesum"]
+        if best is None:
+            assert at(0).criterion("betjeningsevne").resultat == "ikke_oppfylt"
+            continue
+        assert at(best).criterion("betjeningsevne").resultat == "oppfylt"
+        assert at(best + 1000).criterion("betjeningsevne").resultat == "ikke_oppfylt"
+        plain = row["høyeste_kjøpesum_uten_tilskudd"]
+        d = at(plain)
+        assert d.criterion("betjeningsevne").resultat == "oppfylt" and d.beløp["tilskudd"] == 0
+        d = at(plain + 1000)
+        assert d.criterion("betjeningsevne").resultat == "ikke_oppfylt" or d.beløp["tilskudd"] > 0
+        assert row["kan_kjøpe_nå"] == (at(row["kjøpesum"]).utfall == "innvilget")
+        checked += 1
+    assert checked > 20
+
+
+def test_priority_order_the_policy_declares(register, tmp_path, capsys):
+    pol = tmp_path / "drammen_kartlegging.pol"
+    pol.write_text(PRIORITISED, encoding="utf-8")
+    assert main(["kartlegg", str(pol), str(register), "--ut", str(tmp_path / "k.parquet")]) == 0
+    t = pq.read_table(tmp_path / "k.parquet")
+    rows = t.to_pylist()
+    assert [r["prioritet"] for r in rows] == list(range(1, 121))
+    keys = [(0 if r["barn"] > 0 else 1, -r["kartleggingsprioritet_2_synkende"]) for r in rows]
+    assert keys == sorted(keys)
+    assert rows[0]["barn"] > 0
+
+
+def test_workbook_html_and_comparison_with_the_previous_run(register, tmp_path, capsys):
+    assert main(["kartlegg", "drammen", str(register), "--ut", str(tmp_path / "før.parquet")]) == 0
+    later = population.households(120, seed=11)
+    incomes = later.column("inntekter").combine_chunks()
+    flat = incomes.flatten()
+    raised = pc.multiply(flat.field("netto_per_måned"), 2)
+    new = pa.ListArray.from_arrays(incomes.offsets, pa.StructArray.from_arrays([flat.field("type"), raised],
+                                                                              ["type", "netto_per_måned"]))
+    later = later.set_column(later.column_names.index("inntekter"), "inntekter", new)
+    pq.write_table(later, tmp_path / "nå.parquet")
+    capsys.readouterr()
+    assert main(["kartlegg", "drammen", str(tmp_path / "nå.parquet"), "--forrige", str(tmp_path / "før.parquet"),
+                 "--xlsx", str(tmp_path / "k.xlsx"), "--html", str(tmp_path / "k.html"), "--prisnivå", "2 500 000"]) == 0
+    text = capsys.readouterr().out
+    assert "Siden forrige kartlegging:" in text and "0 falt ut" in text and "0 kan nå kjøpe" not in text
+    wb = openpyxl.load_workbook(tmp_path / "k.xlsx")
+    assert wb.sheetnames == ["Husstander", "Etter husstandstype", "Endringer", "Om kartleggingen"]
+    assert wb["Husstander"]["A1"].value == "Prioritet" and wb["Husstander"].max_row == 121
+    html = (tmp_path / "k.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3 and "Syntetiske data" in html and "kan nå kjøpe" in html
+    assert "<script" not in html
+
+
+def test_bad_rows_are_reported_and_the_rest_mapped(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text("referanse,søknadsdato,formål,husstand.voksne[0].alder,inntekter[0].type,inntekter[0].netto_per_måned,"
+                    "bolig.boutgifter_per_måned,skjønn.avslag_fra_banker\n"
+                    "A,2026-03-01,kjøp,40,lønn,38000,4000,2\nB,2026-03-01,kjøp,40,lønn,mye,4000,2\n", encoding="utf-8")
+    assert main(["kartlegg", "drammen", str(path), "--ut", str(tmp_path / "k.csv")]) == 1
+    captured = capsys.readouterr()
+    assert "rad 2, kolonne «inntekter[0].netto_per_måned»" in captured.err
+    assert "1 rader kunne ikke leses" in captured.out
+    out = pa.csv.read_csv(tmp_path / "k.csv").to_pylist() if hasattr(pa, "csv") else None
+    import pyarrow.csv as pcsv
+    out = pcsv.read_csv(tmp_path / "k.csv").to_pylist()
+    assert [r["referanse"] for r in out] == ["A"] and out[0]["høyeste_kjøpesum"] > 0
+    assert out[0]["kan_kjøpe_nå"] is None or out[0]["kan_kjøpe_nå"] == ""  # no price in the register
