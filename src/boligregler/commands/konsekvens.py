@@ -1,0 +1,61 @@
+"""`boligregler konsekvens A.pol B.pol BEFOLKNING`: what changing the rules from A to B does to a population."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from boligregler.api import load_policy
+from boligregler.diagnostics import BoligreglerError, file_problem
+
+
+def register(sub) -> None:
+    p = sub.add_parser("konsekvens", help="hva en regelendring gjør med en befolkning av husstander", description=(
+        "Vurderer de samme husstandene (Parquet, CSV, XLSX eller JSON-linjer) etter regelverk A og B, og viser "
+        "hvor mange som får et annet utfall, i hvilken retning, etter husstandstype, endringen i sum startlån og "
+        "tilskudd, og eksempler på husstander for hver slags endring."))
+    p.add_argument("policy_a", metavar="A")
+    p.add_argument("policy_b", metavar="B")
+    p.add_argument("population", metavar="BEFOLKNING")
+    p.add_argument("--inndata", choices=["parquet", "csv", "xlsx", "jsonl"], help="formatet til BEFOLKNING")
+    p.add_argument("--html", metavar="FIL", help="rapport med figurer (én HTML-fil)")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    try:
+        from boligregler.screening import files, konsekvens as K
+    except ImportError:
+        raise BoligreglerError("konsekvens krever tilleggspakkene: pip install 'boligregler[screening]'") from None
+    a, b = load_policy(args.policy_a), load_policy(args.policy_b)
+    kind = files.kind_of(args.population, args.inndata)
+    chunks_a = files.table_chunks(a, args.population, kind)
+    chunks_b = files.table_chunks(b, args.population, kind)
+    reported = set()
+
+    def reporting(chunks, name):
+        for chunk in chunks:
+            for p in chunk.problems:
+                key = (p.row, p.column, p.message)
+                if key not in reported:
+                    reported.add(key)
+                    where = f"{args.population}:{p.row}" if kind == "jsonl" else \
+                        f"{args.population}:rad {p.row}, kolonne «{p.column}»"
+                    print(f"{where}: {p.message} (etter «{name}»)", file=sys.stderr)
+            yield chunk
+
+    impact = K.impact_of(a, b, reporting(chunks_a, a.navn), reporting(chunks_b, b.navn))
+    if impact.name_a == impact.name_b:  # two versions of one policy: tell them apart by file
+        impact.name_a = f"{a.navn} ({Path(args.policy_a).name})"
+        impact.name_b = f"{b.navn} ({Path(args.policy_b).name})"
+    print(K.text(impact))
+    if args.html:
+        synthetic = False
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+            synthetic = b"Syntetiske" in ((pq.read_schema(args.population).metadata or {}).get(b"boligregler", b""))
+        try:
+            Path(args.html).write_text(K.html(impact, synthetic), encoding="utf-8")
+        except OSError as e:
+            raise file_problem(args.html, "skrive", e) from None
+    return 1 if impact.skipped else 0
