@@ -48,6 +48,9 @@ def register(sub) -> None:
                         "opplysninger, vurdert kolonnevis; standard for .parquet og .xlsx, og når --ut er en "
                         ".parquet- eller .csv-fil (formatet følger filendelsen til --ut, ellers JSON-linjer)")
     p.add_argument("--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut")
+    p.add_argument("--dask", metavar="ADRESSE",
+                   help="vurder en partisjonert Parquet-mappe på en Dask-klynge (tcp://vert:8786, eller «lokal» for "
+                        "en klynge på denne maskinen); resultatet skrives som partisjonert Parquet til mappen --ut")
     p.add_argument("--begrunnelse", action="store_true",
                    help="ta med vedtaksbrevet (begrunnelse) på hver linje når mange søknader vurderes; "
                         "det er utelatt som standard fordi det tar langt mer tid enn selve vurderingen")
@@ -64,7 +67,10 @@ def read_soknad(path: str):
 
 def run(args) -> int:
     policy = load_policy(args.policy)
-    kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(), "json")
+    kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
+                                              "parquet" if Path(args.soknad).is_dir() else "json")
+    if args.dask:
+        return screen_on_dask(policy, args)
     out_table = TABLE_OUTPUTS.get(Path(args.ut).suffix.lower()) if args.ut else None
     utdata = args.utdata or ("tabell" if kind in ("parquet", "xlsx") or out_table in ("parquet", "csv") else "vedtak")
     if utdata == "tabell":
@@ -95,6 +101,29 @@ def screen_table(policy: Policy, args, kind: str, out_kind: str) -> int:
     tally = screen_file(policy, args.soknad, kind, args.ut, out_kind)
     print(tally.summary(policy.navn, "linje" if kind == "jsonl" else "rad"), file=sys.stderr)
     return 1 if tally.bad_rows else 0
+
+
+def screen_on_dask(policy: Policy, args) -> int:
+    """The tabular screening on a Dask cluster (docs/screening.md): partitions in, partitions out."""
+    if not args.ut:
+        raise BoligreglerError("--dask skriver resultatet som partisjonert Parquet: oppgi en mappe med --ut")
+    try:
+        from distributed import Client, LocalCluster
+        from boligregler.screening.cluster import screen_parquet
+    except ImportError:
+        raise BoligreglerError("--dask krever tilleggspakkene: pip install 'boligregler[screening]'") from None
+    cluster = LocalCluster(dashboard_address=None) if args.dask == "lokal" else None
+    try:
+        with Client(cluster if cluster is not None else args.dask):
+            frame = screen_parquet(policy, args.soknad)
+            frame.to_parquet(args.ut, write_index=False)
+    except OSError as e:
+        raise BoligreglerError(f"Dask-klyngen {args.dask}: {e}") from None
+    finally:
+        if cluster is not None:
+            cluster.close()
+    print(f"Vurderte {args.soknad} etter «{policy.navn}» på Dask; resultatet er skrevet til {args.ut}.", file=sys.stderr)
+    return 0
 
 
 @contextlib.contextmanager

@@ -43,9 +43,10 @@ def read_tables(path: str, kind: str, rows: int = CHUNK_ROWS) -> Iterator[pa.Tab
     try:
         if kind == "parquet":
             import pyarrow.parquet as pq
-            f = pq.ParquetFile(path)
-            for batch in f.iter_batches(batch_size=rows):
-                yield pa.Table.from_batches([batch])
+            parts = sorted(str(p) for p in Path(path).rglob("*.parquet")) if Path(path).is_dir() else [path]
+            for part in parts:  # a partitioned dataset: its files in name order, as Dask reads them
+                for batch in pq.ParquetFile(part).iter_batches(batch_size=rows):
+                    yield pa.Table.from_batches([batch])
         elif kind == "csv":
             yield from _csv_tables(path, rows)
         elif kind == "xlsx":

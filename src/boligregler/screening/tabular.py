@@ -524,9 +524,9 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
 
 
 def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None,
-           searched: frozenset[str] = frozenset()) -> Iterator[Chunk]:
+           searched: frozenset[str] = frozenset(), first_row: int = 1) -> Iterator[Chunk]:
     """Validate a stream of table chunks, numbering rows across them (`validate`: `Policy.validate`)."""
-    first = 1
+    first = first_row
     checked = False
     for table in tables:
         if not checked:

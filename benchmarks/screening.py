@@ -1,0 +1,178 @@
+"""Measure screening: the columnar backend against plain NumPy float64 and a loop over Policy.evaluate.
+
+    python benchmarks/screening.py            # 10^4, 10^5 and 10^6 households, vurder on 10^5 rows
+    python benchmarks/screening.py --raskt    # 10^4 and 10^5, vurder on 10^4 rows
+
+On synthetic households (boligregler.screening.population, seed 2026) and drammen.pol, one core
+(NumPy's element-wise operations run on one thread; the BLAS thread pools are pinned to one):
+
+* columnar: `Policy.evaluate_batch` on a validated batch (best of 3), households/s, the share of
+  rows decided by the Decimal fallback and the share re-checked in the guard band, and the peak
+  memory it allocates per household (tracemalloc, which sees NumPy's buffers);
+* validation: `tabular.read_chunk` from an Arrow table (the columnar validation);
+* plain NumPy: the same national formula (beregning.md § 2) written directly in float64 for
+  comparison (not exact: no øre, no rounding rules checked), in the same run on the same rows;
+* the loop: `Policy.evaluate(søknad, explain=False)` over a sample of the same households;
+* `boligregler vurder` end to end (a fresh process) on a Parquet file and a JSON Lines file:
+  the tabular output from Parquet and from JSONL, and the vedtak records from JSONL.
+
+Targets (issue 14): ≥ 5 M households/s on one core at 10^6 rows, at most 2× the plain NumPy
+time, ≥ 50× the loop; `vurder` on 10^5 rows ≥ 1 M/s from Parquet and ≥ 50 000/s from JSONL.
+Record new figures in docs/ytelse.md, with the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import numpy as np  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from boligregler import load_policy  # noqa: E402
+from boligregler.screening import population, tabular  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def plain_numpy(cols: dict) -> dict:
+    """beregning.md § 2 for kjøp, in float64, written by hand (the comparison, not exact)."""
+    adults, children, ages = cols["adults"], cols["children"], cols["child_age"]
+    norm = np.where(adults == 1, 7850.0, 13100.0) + np.maximum(adults - 2, 0) * 6600.0
+    rate = np.where(ages <= 5, 3850.0, np.where(ages <= 10, 3950.0, 5150.0))
+    cs = np.concatenate([[0.0], np.cumsum(rate)])
+    norm = norm + cs[cols["child_off"][1:]] - cs[cols["child_off"][:-1]]
+    inc = np.where(cols["inc_type"] == 13, 0.0, np.where(cols["inc_type"] == 14, cols["inc"] * 10 / 12, cols["inc"]))
+    ci = np.concatenate([[0.0], np.cumsum(inc)])
+    income = ci[cols["inc_off"][1:]] - ci[cols["inc_off"][:-1]]
+    ce = np.concatenate([[0.0], np.cumsum(cols["exp"])])
+    expenses = ce[cols["exp_off"][1:]] - ce[cols["exp_off"][:-1]]
+    available = income - norm - cols["housing"] - expenses
+    costs = np.round(np.where(cols["selveier"], cols["price"] * 0.025, 0.0) + 2 * 545.0)
+    equity = np.maximum(0.0, cols["equity"] - 2 * income)
+    need = np.round(np.maximum(0.0, cols["price"] + costs - equity))
+    i = 0.05 / 12
+    factor = (1 - (1 + i) ** -360) / i
+    max_loan = np.where(available <= 0, 0.0, np.floor(available * factor / 1000) * 1000)
+    grant_need = np.where(need > max_loan, np.ceil((need - max_loan) / 1000) * 1000, 0.0)
+    grant = np.where(grant_need <= 0.2 * cols["price"], grant_need, 0.0)
+    loan = need - grant
+    payment = np.round(loan * i / (1 - (1 + i) ** -360))
+    return {"max_loan": max_loan, "loan": loan, "payment": payment, "margin": available - payment,
+            "ok": need - grant <= max_loan}
+
+
+def plain_columns(table) -> dict:
+    def lst(name, field):
+        col = table.column(name).combine_chunks()
+        return np.asarray(col.offsets), np.asarray(col.flatten().field(field))
+    child_off, child_age = lst("husstand.barn", "alder")
+    adult_off, _ = lst("husstand.voksne", "alder")
+    inc_off, inc = lst("inntekter", "netto_per_måned")
+    types = table.column("inntekter").combine_chunks().flatten().field("type").to_numpy(zero_copy_only=False)
+    codes = {"sosialhjelp": 13, "leieinntekt": 14}
+    inc_type = np.array([codes.get(t, 0) for t in types])
+    exp_off, exp = lst("faste_utgifter", "per_måned")
+    return {"adults": np.diff(adult_off), "children": np.diff(child_off), "child_age": child_age,
+            "child_off": child_off, "inc": inc.astype(float), "inc_off": inc_off, "inc_type": inc_type,
+            "exp": exp.astype(float), "exp_off": exp_off,
+            "housing": table.column("bolig.boutgifter_per_måned").to_numpy().astype(float),
+            "price": table.column("bolig.kjøpesum").to_numpy().astype(float),
+            "selveier": table.column("bolig.eierform").to_numpy(zero_copy_only=False) == "selveier",
+            "equity": table.column("egenkapital").to_numpy().astype(float)}
+
+
+def columnar_run(policy, n: int) -> dict:
+    table = population.households(n)
+    t = time.perf_counter()
+    chunk = tabular.read_chunk(policy.model, table, 1, policy.validate)
+    validate_s = time.perf_counter() - t
+    batch = chunk.batch
+    result = policy.evaluate_batch(batch)
+    seconds = best(lambda: policy.evaluate_batch(batch))
+    tracemalloc.start()
+    policy.evaluate_batch(batch)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    cols = plain_columns(table)
+    plain_s = best(lambda: plain_numpy(cols))
+    return {"n": n, "seconds": seconds, "per_s": n / seconds, "validate_per_s": n / validate_s,
+            "fallback": float(result.fallback.mean()), "rechecked": float(result.rechecked.mean()),
+            "bytes_per_household": peak / n, "plain_seconds": plain_s, "ratio_to_plain": seconds / plain_s}
+
+
+def loop_run(policy, n: int) -> float:
+    table = population.households(n, seed=99)
+    soknader = [tabular.row_soknad(table, i) for i in range(n)]
+    t = time.perf_counter()
+    for s in soknader:
+        policy.evaluate(s, explain=False)
+    return n / (time.perf_counter() - t)
+
+
+def end_to_end(n: int) -> list[tuple[str, float]]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        table = population.households(n)
+        pq.write_table(table, f"{tmp}/p.parquet")
+        with open(f"{tmp}/p.jsonl", "w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str) + "\n")
+        runs = [("vurder Parquet → Parquet (tabell)", ["p.parquet", "--ut", "ut.parquet"]),
+                ("vurder JSONL → Parquet (tabell)", ["p.jsonl", "--utdata", "tabell", "--ut", "ut2.parquet"]),
+                ("vurder JSONL → JSONL (vedtak per linje)", ["p.jsonl", "--ut", "ut.jsonl"])]
+        for label, args in runs:
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "boligregler", "vurder", "drammen", *args], cwd=tmp, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            out.append((label, n / (time.perf_counter() - t)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--raskt", action="store_true")
+    args = parser.parse_args()
+    policy = load_policy("drammen")
+    sizes = [10**4, 10**5] if args.raskt else [10**4, 10**5, 10**6]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households\n")
+    print("| husstander | kolonnevis, husstander/s | ren NumPy float64, husstander/s | tid mot ren NumPy "
+          "| validering, rader/s | Decimal-reserve | kontrollert på nytt | minne per husstand |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
+    for n in sizes:
+        r = columnar_run(policy, n)
+        rows.append(r)
+        print(f"| {n:,} | {r['per_s']:,.0f} | {n / r['plain_seconds']:,.0f} | {r['ratio_to_plain']:.1f}× "
+              f"| {r['validate_per_s']:,.0f} | {100 * r['fallback']:.2f} % | {100 * r['rechecked']:.3f} % "
+              f"| {r['bytes_per_household']:,.0f} B |".replace(",", " "))
+    loop = loop_run(policy, 2000)
+    print(f"\nloop over Policy.evaluate(explain=False): {loop:,.0f} søknader/s; "
+          f"columnar at {sizes[-1]:,}: {rows[-1]['per_s'] / loop:,.0f}× the loop".replace(",", " "))
+    n = 10**4 if args.raskt else 10**5
+    print(f"\nvurder end to end on {n:,} rows (fresh process, including start-up):".replace(",", " "))
+    for label, per_s in end_to_end(n):
+        print(f"  {label}: {per_s:,.0f} rader/s".replace(",", " "))
+
+
+if __name__ == "__main__":
+    main()
