@@ -10,7 +10,6 @@ rule, missing facts and how the row was decided (docs/screening.md lists the col
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,7 +20,7 @@ import pyarrow.compute as pc
 
 from boligregler.diagnostics import BoligreglerError, file_problem
 from boligregler.evaluation import columnar as C
-from boligregler.money import load_json
+from boligregler.records import open_input, read_jsonl
 from boligregler.screening.tabular import REFERENCE, CellProblem, Chunk, chunks
 
 TABLE_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx",
@@ -130,62 +129,31 @@ def _xlsx_table(header: list[str], rows: list[tuple]) -> pa.Table:
     return pa.table(columns, names=header)
 
 
-def jsonl_records(path: str) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, søknad or None, problem) for every non-blank line; lines split on \\n only."""
-    try:
-        f = sys_open(path)
-    except OSError as e:
-        raise file_problem(path, "lese", e) from None
-    with f:
-        for number, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                yield number, None, "linjen er ikke UTF-8-tekst"
-                continue
-            if not line.strip():
-                continue
-            try:
-                yield number, load_json(line), None
-            except json.JSONDecodeError as e:
-                yield number, None, f"ugyldig JSON i kolonne {e.colno}: {e.msg}"
-
-
-def sys_open(path: str):
-    if path == "-":
-        import sys
-        return sys.stdin.buffer
-    return open(path, "rb")
-
-
 def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
-    """JSON Lines as validated chunks: each line checked like a single søknad, line numbers as rows."""
-    from boligregler.diagnostics import BoligreglerError as _Error
+    """JSON Lines (read by `boligregler.records`) as validated chunks, each line checked like a single søknad."""
     facts, numbers, refs, problems, bad = [], [], [], [], []
 
     def flush():
         batch = C.from_facts(policy.model.schema, facts)
         return Chunk(batch, np.array(numbers, dtype=np.int64), list(refs), list(problems), np.array(bad, dtype=np.int64))
 
-    for number, soknad, problem in jsonl_records(path):
-        reference = None
-        if problem is None:
-            if isinstance(soknad, dict) and REFERENCE in soknad:
-                reference = soknad.pop(REFERENCE)
-                reference = None if reference is None else str(reference)
-            try:
-                facts.append(policy.validate(soknad))
-            except _Error as e:
-                problem = str(e)
-            else:
-                numbers.append(number)
-                refs.append(reference)
-        if problem is not None:
-            problems.append(CellProblem(number, "", problem))
-            bad.append(number)
-        if len(facts) >= rows:
-            yield flush()
-            facts, numbers, refs, problems, bad = [], [], [], [], []
+    with open_input(path) as stream:
+        for record in read_jsonl(stream):
+            problem = record.problem
+            if problem is None:
+                try:
+                    facts.append(policy.validate(record.soknad))
+                except BoligreglerError as e:
+                    problem = str(e)
+                else:
+                    numbers.append(record.line)
+                    refs.append(record.reference)
+            if problem is not None:
+                problems.append(CellProblem(record.line, "", problem))
+                bad.append(record.line)
+            if len(facts) >= rows:
+                yield flush()
+                facts, numbers, refs, problems, bad = [], [], [], [], []
     if facts or problems:
         yield flush()
 
