@@ -156,10 +156,27 @@ def test_rows_that_need_a_missing_fact_or_hit_an_error_fall_back():
     good = policy.validate(copy.deepcopy(FAMILY))
     early = copy.deepcopy(FAMILY)
     early["søknadsdato"] = "2023-01-01"  # before the first value of a parameter: an error, reported per row
-    rent = copy.deepcopy(FAMILY)
-    rent["inntekter"].append({"type": "leieinntekt", "netto_per_måned": 7000})  # 7000 · 10/12 does not terminate
-    facts = [good, policy.validate(early), policy.validate(rent)]
+    huge = copy.deepcopy(FAMILY)
+    huge["bolig"]["kjøpesum"] = 10**12  # beyond exact int64 øre arithmetic
+    facts = [good, policy.validate(early), policy.validate(huge)]
     result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
     assert result.fallback.tolist() == [False, True, True]
     assert 1 in result.errors and "2023-01-01" in result.errors[1]
     assert result.record(2) == columnar.decision_record(policy.evaluate_facts(facts[2], explain=False))
+
+
+@pytest.mark.parametrize("rents", [[7000], [1000, 2000], [1, 2, 3], [5833.33], [11], [12_000, 6]])
+def test_fractions_without_a_finite_decimal_expansion_stay_exact(rents):
+    """Leieinntekt · 10/12 is a fraction the Decimal backend rounds to 34 digits; the arrays keep it exact
+    and agree with Decimal on every output, falling back only exactly at a boundary."""
+    policy = load_policy("nasjonal")
+    rows = []
+    for extra in (0, 1, 4500, 23_932):
+        s = copy.deepcopy(FAMILY)
+        s["inntekter"] += [{"type": "leieinntekt", "netto_per_måned": Decimal(str(r))} for r in rents]
+        s["bolig"]["boutgifter_per_måned"] = extra
+        rows.append(policy.validate(s))
+    result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, rows))
+    assert [result.record(i) for i in range(len(rows))] == \
+        [columnar.decision_record(policy.evaluate_facts(f, explain=False)) for f in rows]
+    assert not result.fallback.all()

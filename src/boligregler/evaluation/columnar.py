@@ -62,14 +62,20 @@ def _or(a, b):
 
 
 def _sel(cond, a, b):
-    """Bad mask of `a if cond else b`."""
+    """Bad mask of `a if cond else b` (None when no row is bad)."""
     if a is None and b is None:
         return None
-    return np.where(cond, False if a is None else a, False if b is None else b)
+    if a is None:
+        m = np.logical_and(np.logical_not(cond), b)
+    elif b is None:
+        m = np.logical_and(cond, a)
+    else:
+        m = np.where(cond, a, b)
+    return _mask(m)
 
 
 def _and_mask(cond, mask):
-    return None if mask is None else cond & mask
+    return None if mask is None else _mask(np.logical_and(cond, mask))
 
 
 @attrs.define(slots=True)
@@ -82,12 +88,18 @@ class Num:
 
 @attrs.define(slots=True)
 class Rat:
-    """An exact fraction num / den / 10**scale with den > 0."""
+    """An exact fraction num / den / 10**scale with den > 0.
+
+    `inexact` marks rows whose value has no finite decimal expansion somewhere on its way, so
+    the Decimal backend holds it rounded to 34 digits: it agrees with the fraction on every
+    comparison and rounding except exactly at a boundary, and there the row falls back.
+    """
 
     num: Any
     den: Any
     scale: int
     bad: Any = None
+    inexact: Any = None
 
 
 @attrs.define(slots=True)
@@ -97,6 +109,7 @@ class Approx:
     data: Any
     exact: Callable[[np.ndarray], list]
     bad: Any = None
+    inexact: Any = None  # rows whose exact Decimal value cannot be recomputed (see Rat)
 
 
 @attrs.define(slots=True)
@@ -178,7 +191,8 @@ def lift(v, parent):
         case Num():
             return Num(_take(v.data, parent), v.scale, _take(v.bad, parent), v.bound)
         case Rat():
-            return Rat(_take(v.num, parent), _take(v.den, parent), v.scale, _take(v.bad, parent))
+            return Rat(_take(v.num, parent), _take(v.den, parent), v.scale, _take(v.bad, parent),
+                       _take(v.inexact, parent))
         case Bool():
             return Bool(_take(v.data, parent), _take(v.bad, parent))
         case Cat():
@@ -247,18 +261,149 @@ def _twos_and_fives(n: int) -> int:
 
 
 def exact(v) -> Any:
-    """A fraction as an exact scaled integer; rows whose decimal expansion does not end are bad."""
+    """A value as an exact scaled integer; rows of a fraction without a finite decimal expansion are bad."""
     if not isinstance(v, Rat):
         if isinstance(v, Approx):
             raise Unsupported("nåverdi eller annuitet brukt uten avrunding")
         return v
-    dens = [int(d) for d in np.unique(v.den)] if isinstance(v.den, np.ndarray) else [int(v.den)]
-    k = max(_twos_and_fives(d) for d in dens) if dens else 0
-    num = Num(v.num, 0, v.bad, _bound_of(v.num))
-    num = _scaled(num, k)
+    if isinstance(v.den, (int, np.integer)) or np.ndim(v.den) == 0:
+        den = int(v.den)
+        if den == 1:
+            return Num(v.num, v.scale, v.bad, _bound_of(v.num))
+        k = _twos_and_fives(den)
+        rest = den
+        while rest % 2 == 0:
+            rest //= 2
+        while rest % 5 == 0:
+            rest //= 5
+        rem = np.asarray(v.num) % rest
+        q = (v.num // rest) * (_pow10(k) // (den // rest))
+        return Num(q, v.scale + k, _or(v.bad, _mask(rem != 0)), _bound_of(q))
+    dens = [int(d) for d in np.unique(v.den)]
+    k = max(_twos_and_fives(d) for d in dens)
+    num = _scaled(Num(v.num, 0, v.bad, _bound_of(v.num)), k)
     q, r = np.divmod(num.data, v.den)
-    bad = _or(num.bad, _mask(r != 0))
-    return Num(q, v.scale + k, bad, _bound_of(q))
+    return Num(q, v.scale + k, _or(num.bad, _mask(r != 0)), _bound_of(q))
+
+
+def as_rat(v) -> Rat:
+    if isinstance(v, Rat):
+        return v
+    v = exact(v)
+    return Rat(v.data, 1, v.scale, v.bad)
+
+
+def _odd_part(den):
+    """The part of `den` without factors 2 and 5: n / den terminates iff it divides n."""
+    d = np.asarray(den).copy()
+    for p in (2, 5):
+        while True:
+            m = (d % p == 0) & (d > 1)
+            if not m.any():
+                break
+            d = np.where(m, d // p, d)
+    return d if d.ndim else int(d)
+
+
+def _nonterminating(num, den):
+    return _mask(np.asarray(num) % _odd_part(den) != 0)
+
+
+def _overflow(*magnitudes):
+    """Rows where an integer result may have overflowed int64 (from float estimates of its size)."""
+    risk = None
+    for m in magnitudes:
+        risk = _or(risk, _risk(m))
+    return risk
+
+
+def _fabs(x):
+    return np.abs(np.asarray(x, dtype=np.float64))
+
+
+def rat_align(a: Rat, b: Rat):
+    """Numerators of a and b over one denominator and scale, and the rows that overflowed."""
+    s = max(a.scale, b.scale)
+    fa, fb = _pow10(s - a.scale), _pow10(s - b.scale)
+    if np.ndim(a.den) == 0 and np.ndim(b.den) == 0:
+        da, db = int(a.den), int(b.den)
+        den = da * db // np.gcd(da, db)
+        ka, kb = fa * (den // da), fb * (den // db)
+    else:
+        den, ka, kb = a.den * b.den, fa * b.den, fb * a.den
+    risk = None
+    if _bound_of(a.num) * _bound_of(ka) + _bound_of(b.num) * _bound_of(kb) >= SAFE:
+        risk = _overflow(_fabs(a.num) * _fabs(ka) + _fabs(b.num) * _fabs(kb))
+    return a.num * ka, b.num * kb, den, s, risk
+
+
+def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
+    bad = _or(a.bad, b.bad)
+    inexact = _or(a.inexact, b.inexact)
+    if op in ("+", "-"):
+        x, y, den, s, risk = rat_align(a, b)
+        return Rat(x + y if op == "+" else x - y, den, s, _or(bad, risk), inexact)
+    if op == "*":
+        return Rat(a.num * b.num, a.den * b.den, a.scale + b.scale, _or(bad, _product_risk(a, b)), inexact)
+    # a / b = (a.num · b.den) / (a.den · b.num) · 10^(sb − sa)
+    num, den, scale = a.num * b.den, a.den * np.asarray(b.num), a.scale - b.scale
+    risk = _product_risk(a, Rat(b.den, b.num, 0))
+    if scale < 0:
+        num, scale = num * _pow10(-scale), 0
+    zero = den == 0
+    sign = np.where(den < 0, -1, 1)
+    num, den = num * sign, np.where(zero, 1, np.abs(den))
+    den = int(den) if np.ndim(den) == 0 else den
+    return Rat(num, den, scale, _or(_or(bad, risk), _mask(zero)), _or(inexact, _nonterminating(num, den)))
+
+
+def _product_risk(a: Rat, b: Rat):
+    """Rows where a.num · b.num or a.den · b.den may overflow int64."""
+    if _bound_of(a.num) * _bound_of(b.num) < SAFE and _bound_of(a.den) * _bound_of(b.den) < SAFE:
+        return None
+    return _overflow(_fabs(a.num) * _fabs(b.num), _fabs(a.den) * _fabs(b.den))
+
+
+def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
+    x, y, _, _, risk = rat_align(a, b)
+    result = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+              ">": np.greater, ">=": np.greater_equal}[op](x, y)
+    bad = _or(_or(a.bad, b.bad), risk)
+    inexact = _or(a.inexact, b.inexact)
+    if inexact is not None:  # at equality the Decimal values may differ in the 34th digit
+        bad = _or(bad, _mask(inexact & (x == y)))
+    return Bool(result, bad)
+
+
+def rat_choose(cond, a: Rat, b: Rat) -> Rat:
+    x, y, den, s, risk = rat_align(a, b)
+    return Rat(np.where(cond, x, y), den, s, _or(risk, _sel(cond, a.bad, b.bad)), _sel(cond, a.inexact, b.inexact))
+
+
+def round_value(v, unit: Decimal, mode: str) -> Num:
+    """An exact value (Num or Rat) rounded to a multiple of `unit`; a Rat at a boundary it is inexact at is bad."""
+    u = decimal_num(unit)
+    if isinstance(v, Rat):
+        # value / unit = num / (den · 10^s) · 10^su / U, rounded exactly in integers
+        k = u.scale - v.scale
+        numer = Num(v.num, 0, v.bad, _bound_of(v.num))
+        numer = _scaled(numer, k) if k > 0 else numer
+        denom = v.den * u.data * (_pow10(-k) if k < 0 else 1)
+        q = divround(numer.data, denom, mode)
+        bad = numer.bad
+        if v.inexact is not None:
+            r = np.asarray(numer.data) % denom
+            edge = (r == 0) if mode in ("ned", "opp") else (2 * r == denom)
+            bad = _or(bad, _mask(v.inexact & edge))
+        return Num(q * u.data, u.scale, bad, (_bound_of(q) + 1) * u.data)
+    v = exact(v)
+    if u.data == 1 and v.scale <= u.scale:  # already a multiple of the unit
+        return _scaled(v, u.scale)
+    s = max(v.scale, u.scale)
+    x = _scaled(v, s)
+    q = divround(x.data, u.data * _pow10(s - u.scale), mode)
+    bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
+    return Num(q * u.data, u.scale, x.bad, bound * u.data)
 
 
 def _mask(m):
@@ -565,7 +710,10 @@ class Evaluator:
             case ast.Call(function, args):
                 return self.call(function, args, scope)
             case ast.Unary("-", operand):
-                v = exact(self.eval(operand, scope))
+                v = self.eval(operand, scope)
+                if isinstance(v, Rat):
+                    return Rat(-v.num, v.den, v.scale, v.bad, v.inexact)
+                v = exact(v)
                 return Num(-v.data, v.scale, v.bad, v.bound)
             case ast.Unary("ikke", operand):
                 v = self.eval(operand, scope)
@@ -598,10 +746,10 @@ class Evaluator:
         if op == "*" and isinstance(b, Frac):
             a, b = b, a
         if op == "*" and isinstance(a, Frac):  # x · n/d is (x · n) / d, as values.Ratio computes it
-            r = divide(multiply(exact(b), a.num), a.den)
+            r = rat_binary("/", rat_binary("*", as_rat(b), as_rat(a.num)), as_rat(a.den))
             return attrs.evolve(r, bad=_or(r.bad, a.bad))
-        if op == "/":
-            return divide(exact(a), exact(b))
+        if op == "/" or isinstance(a, Rat) or isinstance(b, Rat):
+            return rat_binary(op, as_rat(a), as_rat(b))
         a, b = exact(a), exact(b)
         if op == "*":
             return multiply(a, b)
@@ -610,7 +758,7 @@ class Evaluator:
         bound = a.bound + b.bound
         bad = _or(a.bad, b.bad)
         if bound >= SAFE:
-            bad = _or(bad, _risk(np.abs(np.asarray(a.data, dtype=np.float64)) + np.abs(np.asarray(b.data, dtype=np.float64))))
+            bad = _or(bad, _risk(_fabs(a.data) + _fabs(b.data)))
             bound = SAFE
         return Num(data, a.scale, bad, bound)
 
@@ -629,6 +777,14 @@ class Evaluator:
             return self.rounded(self.eval(value, scope), T.stored_value(unit.value, unit.unit), mode.name)
         values = [self.eval(a, scope) for a in args]
         if function in ("maks", "min"):
+            if any(isinstance(v, Rat) for v in values):
+                out = as_rat(values[0])
+                for v in values[1:]:
+                    v = as_rat(v)
+                    keep = rat_compare(">=" if function == "maks" else "<=", out, v)
+                    out = rat_choose(keep.data, out, v)
+                    out.bad = _or(out.bad, _or(keep.bad, _or(values[0].bad, v.bad)))
+                return out
             nums = [exact(v) for v in values]
             s = max(v.scale for v in nums)
             nums = [_scaled(v, s) for v in nums]
@@ -638,35 +794,21 @@ class Evaluator:
                 data, bad = pick(data, v.data), _or(bad, v.bad)
             return Num(data, s, bad, max(v.bound for v in nums))
         if function in ("nåverdi", "annuitet"):
-            return self.finance(function, *[exact(v) for v in values])
+            amount = values[0] if isinstance(values[0], Rat) else exact(values[0])
+            return self.finance(function, amount, *[exact(v) for v in values[1:]])
+        twelve = Rat(12, 1, 0)
         if function == "månedsrente":
-            loan, rate = (exact(v) for v in values)
-            return divide(multiply(loan, rate), Num(12, 0, None, 12))
+            loan, rate = (as_rat(v) for v in values)
+            return rat_binary("/", rat_binary("*", loan, rate), twelve)
         if function == "lån_for_rente":
-            payment, rate = (exact(v) for v in values)
-            zero = _mask(np.asarray(rate.data) == 0)
-            r = Num(np.where(np.asarray(rate.data) == 0, 1, rate.data), rate.scale, _or(rate.bad, zero), rate.bound)
-            return divide(multiply(payment, Num(12, 0, None, 12)), r)
+            payment, rate = (as_rat(v) for v in values)
+            return rat_binary("/", rat_binary("*", payment, twelve), rate)
         raise Unsupported(function)
 
     def rounded(self, v, unit: Decimal, mode: str) -> Num:
-        u = decimal_num(unit)
         if isinstance(v, Approx):
-            return self.rounded_approx(v, unit, u, mode)
-        if isinstance(v, Rat):
-            # value / unit = num / (den · 10^s) · 10^su / U, rounded exactly in integers
-            k = u.scale - v.scale
-            numer = Num(v.num, 0, v.bad, _bound_of(v.num))
-            numer = _scaled(numer, k) if k > 0 else numer
-            denom = v.den * u.data * (_pow10(-k) if k < 0 else 1)
-            q = divround(numer.data, denom, mode)
-            return Num(q * u.data, u.scale, numer.bad, (_bound_of(q) + 1) * u.data)
-        v = exact(v)
-        s = max(v.scale, u.scale)
-        x = _scaled(v, s)
-        q = divround(x.data, u.data * _pow10(s - u.scale), mode)
-        bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
-        return Num(q * u.data, u.scale, x.bad, bound * u.data)
+            return self.rounded_approx(v, unit, decimal_num(unit), mode)
+        return round_value(v, unit, mode)
 
     def rounded_approx(self, v: Approx, unit: Decimal, u: Num, mode: str) -> Num:
         x = v.data / float(unit)
@@ -680,20 +822,30 @@ class Evaluator:
             near = np.abs(frac - 0.5) < band
             q = np.where(x >= 0, np.floor(np.abs(x) + 0.5), -np.floor(np.abs(x) + 0.5)) if mode == "halv_opp" else np.rint(x)
         q = q.astype(np.int64)
-        if v.bad is not None:
-            near = near & ~v.bad
+        bad = v.bad
+        if v.inexact is not None:  # no exact Decimal input to recompute from: the row falls back
+            bad = _or(bad, _mask(near & v.inexact))
+        if bad is not None:
+            near = near & ~bad
         rows = np.flatnonzero(near)
         if rows.size:
             with localcontext(CONTEXT):
                 exact_q = [runtime.rounded(d, unit, mode) / unit for d in v.exact(rows)]
             q[rows] = [int(d) for d in exact_q]
             self.rechecked[rows] = True
-        return Num(q * u.data, u.scale, v.bad, _bound_of(q) * u.data + 1)
+        return Num(q * u.data, u.scale, bad, _bound_of(q) * u.data + 1)
 
-    def finance(self, function: str, amount: Num, rate: Num, years: Num) -> Approx:
+    def finance(self, function: str, amount, rate: Num, years: Num) -> Approx:
         """nåverdi or annuitet in float64: the factor once per (rate, term), the product per row."""
+        inexact = None
+        if isinstance(amount, Rat):
+            inexact = amount.inexact
+            amount_float = np.asarray(amount.num, dtype=np.float64) / amount.den / _pow10(amount.scale)
+            amount = Rat(amount.num, amount.den, amount.scale, amount.bad)
+        else:
+            amount_float = np.asarray(amount.data, dtype=np.float64) / _pow10(amount.scale)
         months = (np.asarray(years.data) * 12) // _pow10(years.scale)
-        months = np.broadcast_to(months, np.shape(amount.data)) if np.ndim(months) < np.ndim(amount.data) else months
+        months = np.broadcast_to(months, np.shape(amount_float)) if np.ndim(months) < np.ndim(amount_float) else months
         rates = np.asarray(rate.data)
         bad = _or(_or(amount.bad, rate.bad), years.bad)
         nonpositive = _mask(months <= 0)
@@ -723,15 +875,16 @@ class Evaluator:
             rates_b, months_b = np.broadcast_arrays(rates, months)
             keys, inverse = np.unique(np.stack([rates_b.ravel(), months_b.ravel()]), axis=1, return_inverse=True)
             fac = np.array([factor(int(k0), int(k1)) for k0, k1 in keys.T])[inverse.ravel()]
-        data = np.asarray(amount.data, dtype=np.float64) / _pow10(amount.scale) * fac
+        data = amount_float * fac
         run = runtime.present_value if pv else runtime.annuity
 
         def exact_values(rows: np.ndarray) -> list:
-            def at(col: Num, i: int) -> Decimal:
-                d = col.data[i] if isinstance(col.data, np.ndarray) and col.data.ndim else col.data
-                return Decimal(int(d)).scaleb(-col.scale)
+            def at(col, i: int) -> Decimal:
+                if isinstance(col, Rat):  # a fraction with a finite expansion (inexact rows never get here)
+                    return Decimal(int(_take(col.num, i))) / Decimal(int(_take(col.den, i))) / _pow10(col.scale)
+                return Decimal(int(_take(col.data, i))).scaleb(-col.scale)
             return [run(at(amount, i), at(rate, i), at(years, i)) for i in rows]
-        return Approx(data, exact_values, bad)
+        return Approx(data, exact_values, bad, inexact)
 
     def table(self, name: str, key, scope: _Scope):
         t = self.policy.tables[name]
@@ -783,7 +936,10 @@ class Evaluator:
         if e.kind == "antall":
             ones = np.ones(src.parent.shape, dtype=np.int64) if mask is None else mask.astype(np.int64)
             return Num(_segment_sum(ones, src.offsets), 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
-        body = exact(self.eval(e.body, inner))
+        body = self.eval(e.body, inner)
+        if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
+            return self._sum_fraction(body, mask, mbad, src)
+        body = exact(body)
         values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.parent.shape)
         bbad = body.bad if mask is None or body.bad is None else (mask & body.bad)
         if mask is not None:
@@ -793,6 +949,20 @@ class Evaluator:
         if bound >= SAFE:
             raise Unsupported("summen kan bli for stor for 64-bits heltall")
         return Num(_segment_sum(values, src.offsets), body.scale, bad, bound)
+
+
+    def _sum_fraction(self, body: Rat, mask, mbad, src: Lst) -> Rat:
+        shape = src.parent.shape
+        values = np.broadcast_to(np.asarray(body.num, dtype=np.int64), shape)
+        if mask is not None:
+            values = np.where(mask, values, 0)
+        sel = (lambda m: m) if mask is None else (lambda m: None if m is None else mask & np.broadcast_to(m, shape))
+        bad = _or(src.bad, _segment_any(_or(mbad, sel(body.bad)), src.offsets))
+        if _fabs(values).sum() >= SAFE:
+            raise Unsupported("summen kan bli for stor for 64-bits heltall")
+        inexact = sel(body.inexact)
+        return Rat(_segment_sum(values, src.offsets), int(body.den), body.scale, bad,
+                   None if inexact is None else _segment_any(np.broadcast_to(inexact, shape), src.offsets))
 
 
 def _key_match(row_key, key):
@@ -839,8 +1009,8 @@ def _constant(v):
 
 def _dated(values: list, idx, bad, t: T.Type):
     """The value of a dated parameter per row: `values[idx]`."""
-    if isinstance(idx, int):
-        v = _constant(values[idx])
+    if isinstance(idx, int) or all(v == values[0] for v in values[1:]):
+        v = _constant(values[idx if isinstance(idx, int) else 0])
         return attrs.evolve(v, bad=bad) if bad is not None else v
     first = values[0]
     if isinstance(first, Decimal):
@@ -872,18 +1042,6 @@ def multiply(a: Num, b: Num) -> Num:
     return Num(a.data * b.data, a.scale + b.scale, bad, bound)
 
 
-def divide(a: Num, b: Num) -> Rat:
-    """a / b as an exact fraction; rows dividing by zero are bad."""
-    den = np.asarray(b.data)
-    zero = den == 0
-    sign = np.where(den < 0, -1, 1)
-    num = Num(a.data * sign, a.scale, a.bad, a.bound)
-    num = _scaled(num, a.scale + b.scale)  # a·10^sb / (b·10^sa) at scale sa: (a·10^sb)/b / 10^sa
-    den = np.where(zero, 1, np.abs(den))
-    den = int(den) if den.ndim == 0 else den
-    return Rat(num.data, den, a.scale, _or(_or(num.bad, b.bad), _mask(zero)))
-
-
 def compare(op: str, a, b) -> Bool:
     if isinstance(a, Cat) or isinstance(b, Cat):
         if not (isinstance(a, Cat) and isinstance(b, Cat)):
@@ -895,6 +1053,8 @@ def compare(op: str, a, b) -> Bool:
         y = _recode(b, values)
         eq = x == y
         return Bool(eq if op == "=" else np.logical_not(eq), _or(a.bad, b.bad))
+    if isinstance(a, Rat) or isinstance(b, Rat):
+        return rat_compare(op, as_rat(a), as_rat(b))
     if isinstance(a, (Bool, Day)):
         x, y = a.data, b.data
     else:
@@ -930,7 +1090,11 @@ def choose(c: Bool, a, b):
     cond = c.data
     if isinstance(a, Approx) or isinstance(b, Approx):
         raise Unsupported("nåverdi eller annuitet i et hvis-uttrykk uten avrunding")
-    if isinstance(a, (Num, Rat)) or isinstance(b, (Num, Rat)):
+    if isinstance(a, Rat) or isinstance(b, Rat):
+        r = rat_choose(cond, as_rat(a), as_rat(b))
+        r.bad = _or(r.bad, c.bad)
+        return r
+    if isinstance(a, Num) or isinstance(b, Num):
         a, b = _align(exact(a), exact(b))
         return Num(np.where(cond, a.data, b.data), a.scale, _or(c.bad, _sel(cond, a.bad, b.bad)), max(a.bound, b.bound))
     bad = _or(c.bad, _sel(cond, a.bad, b.bad))
@@ -1030,20 +1194,16 @@ def hundredths_text(h: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def _at_scale(v: Num, scale: int, n: int) -> np.ndarray:
-    """`v` at `scale` digits, rounded half up (as vedtak.md writes amounts and rates)."""
-    data = np.asarray(v.data, dtype=np.int64)
-    if v.scale > scale:
-        data = divround(data, _pow10(v.scale - scale), "halv_opp")
-    elif v.scale < scale:
-        data = data * _pow10(scale - v.scale)
-    return np.broadcast_to(data, (n,))
-
-
-def _truncated(v: Num, n: int) -> np.ndarray:
-    data = np.asarray(v.data, dtype=np.int64)
-    f = _pow10(v.scale)
-    return np.broadcast_to(np.where(data < 0, -((-data) // f), data // f), (n,))
+def _truncated(v) -> Num:
+    """Whole units toward zero, as `int()` of the Decimal (a Rat exactly at a whole number it is inexact at is bad)."""
+    r = as_rat(v)
+    f = r.den * _pow10(r.scale)
+    num = np.asarray(r.num)
+    q = np.where(num < 0, -((-num) // f), num // f)
+    bad = r.bad
+    if r.inexact is not None:
+        bad = _or(bad, _mask(r.inexact & (num % f == 0)))
+    return Num(q, 0, bad)
 
 
 def _full(mask, n: int) -> np.ndarray:
@@ -1092,13 +1252,17 @@ class _SchemeRun:
             utfall = np.where(failed, outcomes.index(rule.outcome), utfall).astype(np.int8)
         ev.memo["utfall"] = Cat(utfall, outcomes)
         self.outcomes, self.utfall = outcomes, utfall
-        self.values: dict[str, Num] = {}
+        self.values: dict[str, np.ndarray] = {}  # as vedtak.md writes them: øre, rate × 10 000, whole years
         for key, expr in policy.decision:
-            v = exact(ev.eval(expr, _Scope()))
-            if not isinstance(v, Num):
+            v = ev.eval(expr, _Scope())
+            if not isinstance(v, (Num, Rat)):
                 raise Unsupported(f"vedtaksverdien «{key}» er ikke et tall")
-            bad = _or(bad, v.bad)
-            self.values[key] = v
+            if key == "nedbetalingstid_år":
+                out = _truncated(v)
+            else:
+                out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp")
+            bad = _or(bad, out.bad)
+            self.values[key] = np.broadcast_to(np.asarray(out.data, dtype=np.int64), (n,))
         self.bad = _full(bad, n)
         self.rechecked = ev.rechecked
 
@@ -1162,11 +1326,11 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
             c.letters[rows] = letters
         for key, v in run.values.items():
             if key == "rente":
-                rente[rows] = _at_scale(v, 4, count)
+                rente[rows] = v
             elif key == "nedbetalingstid_år":
-                term[rows] = _truncated(v, count)
+                term[rows] = v
             else:
-                amounts[key][rows] = _at_scale(v, 2, count)
+                amounts[key][rows] = v
         fallback[rows] |= run.bad
         rechecked[rows] |= run.rechecked
     errors: dict[int, str] = {}

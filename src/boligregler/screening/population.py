@@ -117,6 +117,8 @@ def households(n: int, seed: int = 2026, *, soknadsdato: dt.date = dt.date(2026,
             "skjønn.varig_lav_inntekt": pa.array(np.isin(main, [1, 3]) & (rng.random(n) < 0.5)),
             "skjønn.boligen_egnet_og_nøktern": pa.array(rng.random(n) < 0.95),
             "skjønn.frigjør_kommunal_bolig": pa.array(rng.random(n) < 0.5),
+            "skjønn.fare_for_tvangssalg": pa.array(np.zeros(n, dtype=bool)),
+            "skjønn.hindrer_arbeid": pa.array(rng.random(n) < 0.05),
         }
     return pa.table(columns, metadata={"boligregler": SYNTHETIC_NOTE, "seed": str(seed)})
 
