@@ -12,6 +12,7 @@ built on first use (two threads that ask at once may both build them, with the s
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from decimal import localcontext
 from pathlib import Path
@@ -21,6 +22,7 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageErro
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
+from boligregler.evaluation.legality import legality
 from boligregler.evaluation.decision import Decision, assess, decide
 from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
@@ -41,11 +43,14 @@ class Policy:
     or "interpreter" (the reference tree-walker, slower; both give the same decisions).
     """
 
-    def __init__(self, model: CheckedPolicy, backend: str = "compiled") -> None:
+    def __init__(self, model: CheckedPolicy, backend: str = "compiled", unlawful: tuple = ()) -> None:
         if backend not in BACKENDS:
             raise UsageError(f"ukjent motor «{backend}»; velg en av {', '.join(sorted(BACKENDS))}",
                              code="ukjent_motor", params={"motor": backend, "gyldige": sorted(BACKENDS)})
         self.model = model
+        # Legality errors this policy was loaded with anyway (`load_policy(..., tillat_ulovlig=True)`);
+        # every decision records them and every output shows them.
+        self.unlawful = tuple(unlawful)
         self.backend = backend
         self.sha256 = policy_sha256(model)  # of the content only: the same whatever the files are called
         self._lock = threading.RLock()  # guards the lazily built programs, validator and conditions
@@ -139,17 +144,23 @@ class Policy:
         term = amounts.pop("nedbetalingstid_år", None)
         granted = utfall != "avslag"
         conditions = tuple((c.id, c.text) for c in program.scheme.conditions) if granted else ()
-        policy = {"id": self.id, "navn": self.navn, "sha256": self.sha256}
-        if self.versjon is not None:
-            policy["versjon"] = self.versjon
         return Decision(
-            utfall=utfall, ordning=ordning, policy=policy,
+            utfall=utfall, ordning=ordning, policy=self.record(),
             søknadsdato=facts["søknadsdato"], beløp=amounts, rente=rente, nedbetalingstid_år=term,
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
             basis=Basis(self, program, facts, M, explain=explain),
         )
 
+
+    def record(self) -> dict:
+        """How a decision names its policy; with `lovlighet` when it was loaded despite legality errors."""
+        policy: dict = {"id": self.id, "navn": self.navn, "sha256": self.sha256}
+        if self.versjon is not None:
+            policy["versjon"] = self.versjon
+        if self.unlawful:
+            policy["lovlighet"] = {"tillatt_ulovlig": True, "funn": sorted({d.code for d in self.unlawful})}
+        return policy
 
     def evaluate_batch(self, batch):
         """Decide a batch of søknader as columns (`boligregler.evaluation.columnar.Batch`).
@@ -161,6 +172,41 @@ class Policy:
         from boligregler.evaluation import columnar
         return columnar.evaluate(self.model, batch, lambda facts: self.evaluate_facts(facts, explain=False),
                                  (BoligreglerError,))
+
+
+UNLAWFUL_WARNING = ("ADVARSEL: regelverket har lovlighetsfeil ({codes}) og er kjørt med «tillat ulovlig»; "
+                    "vedtaket kan ikke brukes uten at feilene er rettet.")
+
+
+def unlawful_warning(policy: Policy) -> str | None:
+    """The line every output prints for a policy loaded despite legality errors, else None."""
+    if not policy.unlawful:
+        return None
+    return UNLAWFUL_WARNING.format(codes=", ".join(sorted({d.code for d in policy.unlawful})))
+
+
+def add_allow_option(parser) -> None:
+    """`--tillat-ulovlig` for a command that runs policies."""
+    parser.add_argument("--tillat-ulovlig", action="store_true", dest="tillat_ulovlig",
+                        help="kjør regelverket selv om det har lovlighetsfeil (L-koder); bruken skrives i hvert "
+                             "vedtak og i all utdata")
+
+
+def load_for_command(path: str, args) -> Policy:
+    """`load_policy` for a command: honours `--tillat-ulovlig` and warns on standard error when it is used."""
+    policy = load_policy(path, tillat_ulovlig=getattr(args, "tillat_ulovlig", False))
+    warning = unlawful_warning(policy)
+    if warning:
+        print(warning, file=sys.stderr)
+    return policy
+
+
+def legality_findings(files: list) -> tuple[list[Diagnostic], CheckedPolicy]:
+    """The checked policy of a `bygger på` chain and its legality findings (`boligregler.evaluation.legality`)."""
+    model = check(files)
+    if any(d.severity is Severity.ERROR for d in model.diagnostics):
+        return [], model
+    return legality(files, model), model
 
 
 def policy_sha256(model: CheckedPolicy) -> str:
@@ -183,27 +229,37 @@ def check_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | Non
     return check(load_chain_text(text, name, resolver))
 
 
-def _usable(model: CheckedPolicy, backend: str) -> Policy:
+def _usable(files: list, backend: str, tillat_ulovlig: bool) -> Policy:
+    findings, model = legality_findings(files)
     errors = [d for d in model.diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise PolicyError(tuple(errors), model.sources)
-    return Policy(model, backend)
+    unlawful = tuple(d for d in findings if d.severity is Severity.ERROR)
+    if unlawful and not tillat_ulovlig:
+        raise PolicyError(unlawful, model.sources)
+    return Policy(model, backend, unlawful)
 
 
-def load_policy(path: str | Path, backend: str = "compiled") -> Policy:
-    """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors."""
-    return _usable(check_policy(path), backend)
+def load_policy(path: str | Path, backend: str = "compiled", *, tillat_ulovlig: bool = False) -> Policy:
+    """Load a policy file (or the name of a shipped policy); raises `PolicyError` if it has errors.
+
+    Legality errors (the `L` codes of `boligregler sjekk`) are errors too: a municipal policy that
+    breaks the regulation is refused with its findings. `tillat_ulovlig=True` loads it anyway, for
+    review; the findings are then on `Policy.unlawful`, recorded in every decision's `policy.lovlighet`
+    and shown by every command's output (`unlawful_warning`).
+    """
+    return _usable(load_chain(path), backend, tillat_ulovlig)
 
 
 def load_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None,
-                     backend: str = "compiled") -> Policy:
+                     backend: str = "compiled", *, tillat_ulovlig: bool = False) -> Policy:
     """Load a policy from its text, e.g. one kept in a database; raises `PolicyError` if it has errors.
 
     `name` is what diagnostics call the text (e.g. "drammen.pol"). The policies it builds on
     (`bygger på`) come from `resolver(id) -> text | None`; by default the shipped policies.
     The policy's `sha256` depends on the texts only, so it is the same as when loaded from files.
     """
-    return _usable(check_policy_text(text, name, resolver), backend)
+    return _usable(load_chain_text(text, name, resolver), backend, tillat_ulovlig)
 
 
 def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = None,
@@ -214,5 +270,8 @@ def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = N
     """
     recorded = read_record(vedtak_text, name)
     if not isinstance(policy, Policy):
-        policy = load_policy(policy if policy is not None else str(recorded["sporbarhet"]["regelverk"].get("id", "")))
+        # a decision made with «tillat ulovlig» says so; replaying it needs the same permission
+        allowed = isinstance(recorded.get("policy"), dict) and "lovlighet" in recorded["policy"]
+        policy = load_policy(policy if policy is not None else str(recorded["sporbarhet"]["regelverk"].get("id", "")),
+                             tillat_ulovlig=allowed)
     return replay_record(recorded, soknad, policy, vedtak_text)

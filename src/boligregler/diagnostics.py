@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import enum
 import errno
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -43,8 +45,24 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 @attrs.frozen
+class LegalBasis:
+    """The rule a legality finding relies on: the act or regulation, the provision and its words."""
+
+    kilde: str  # «Forskrift om lån fra Husbanken», «Likestillings- og diskrimineringsloven», «Husbankens veileder …»
+    paragraf: str  # «§ 8-2 tiende ledd»
+    setning: str  # the sentence relied on, quoted or closely paraphrased
+
+    def to_json(self) -> dict:
+        return {"kilde": self.kilde, "paragraf": self.paragraf, "setning": self.setning}
+
+
+@attrs.frozen
 class Diagnostic:
-    """One message about a policy file, optionally pointing at a span and related locations."""
+    """One message about a policy file, optionally pointing at a span and related locations.
+
+    Legality findings (`L` codes) also carry their legal basis, a fix and, when the finding was
+    shown by evaluating the policy, the søknad that shows it (`witness`).
+    """
 
     code: str
     severity: Severity
@@ -53,6 +71,9 @@ class Diagnostic:
     span: Span | None
     notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     related: tuple[tuple[str, Span, str], ...] = attrs.field(default=(), converter=tuple)
+    legal_basis: LegalBasis | None = None
+    fix: str | None = None
+    witness: dict | None = attrs.field(default=None, eq=False)
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -261,6 +282,14 @@ def _render_one(diag: Diagnostic, sources: Mapping[str, str], color: bool) -> st
         location(":::", file, span, "-", label, _BLUE)
     for note in diag.notes:
         lines.append(f"{pad} {paint('=', _BLUE)} {paint('hjelp', _BOLD)}: {note}")
+    if diag.legal_basis is not None:
+        b = diag.legal_basis
+        lines.append(f"{pad} {paint('=', _BLUE)} {paint('hjemmel', _BOLD)}: {b.kilde} {b.paragraf}: «{b.setning}»")
+    if diag.fix is not None:
+        lines.append(f"{pad} {paint('=', _BLUE)} {paint('rettelse', _BOLD)}: {diag.fix}")
+    if diag.witness is not None:
+        shown = json.dumps(_jsonable(diag.witness), ensure_ascii=False)
+        lines.append(f"{pad} {paint('=', _BLUE)} {paint('eksempel', _BOLD)}: {shown}")
     return "\n".join(lines)
 
 
@@ -286,9 +315,35 @@ def to_json(diagnostics: Iterable[Diagnostic]) -> list[dict]:
             "related": [
                 {"file": file, **_span_json(span), "label": label} for file, span, label in d.related
             ],
+            **_legal_json(d),
         }
         for d in diagnostics
     ]
+
+
+def _legal_json(d: Diagnostic) -> dict:
+    """The legal basis, fix and witness of a legality finding; nothing for other diagnostics."""
+    out: dict = {}
+    if d.legal_basis is not None:
+        out["legal_basis"] = d.legal_basis.to_json()
+    if d.fix is not None:
+        out["fix"] = d.fix
+    if d.witness is not None:
+        out["witness"] = _jsonable(d.witness)
+    return out
+
+
+def _jsonable(value):
+    """Decimals and dates in a witness søknad as exact JSON: whole numbers, else strings."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def _span_json(span: Span | None) -> dict:

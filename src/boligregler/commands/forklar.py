@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from boligregler.api import load_policy
+from boligregler.api import add_allow_option, load_for_command, unlawful_warning
 from boligregler.commands.vurder import read_soknad
 from boligregler.evaluation.soknad import SoknadError
 from boligregler.explain.letter import build_letter
@@ -28,11 +28,12 @@ def register(sub) -> None:
     p.add_argument("--ukjent", action="append", default=[], metavar="STI",
                    help="regn opplysningen som ukjent selv om den er oppgitt eller har standardverdi, "
                         "f.eks. skjønn.avslag_fra_banker (kan gjentas)")
+    add_allow_option(p)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    policy = load_policy(args.policy)
+    policy = load_for_command(args.policy, args)
     soknad = read_soknad(args.soknad)
     if args.ukjent:
         return _completeness(policy, soknad, args)
@@ -43,6 +44,9 @@ def run(args) -> int:
             return _completeness(policy, soknad, args)
         except SoknadError:
             raise problem from None  # other problems than missing facts: report them all
+    warning = unlawful_warning(policy)
+    if warning and args.format != "json":
+        sys.stdout.write(warning + "\n\n")
     sys.stdout.write(render(build_letter(decision), args.format))
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from boligregler.api import load_policy
+from boligregler.api import add_allow_option, load_for_command
 from boligregler.model.diff import compare, example_differences, render_text
 
 
@@ -19,11 +19,12 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["tekst", "json"], default="tekst", help="utdataformat (standard: tekst)")
     p.add_argument("--eksempler", action="store_true",
                    help="vurder også eksempelsøknadene i begge regelverk og vis dem som får ulikt utfall")
+    add_allow_option(p)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    a, b = load_policy(args.a), load_policy(args.b)
+    a, b = load_for_command(args.a, args), load_for_command(args.b, args)
     diff = compare(a.model, b.model)
     if args.eksempler:
         diff = diff.with_examples(example_differences(a, b))

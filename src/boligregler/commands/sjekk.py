@@ -6,7 +6,7 @@ import sys
 
 from boligregler.diagnostics import PolicyError, Severity, render_json, render_text
 from boligregler.model.checker import check
-from boligregler.model.lint import lint
+from boligregler.evaluation.legality import legality
 from boligregler.model.loader import load_chain
 
 
@@ -26,7 +26,8 @@ def diagnostics_for(path: str):
     try:
         files = load_chain(path)
         model = check(files)
-        return list(model.diagnostics) + lint(files, model), model.sources
+        errors = any(d.severity is Severity.ERROR for d in model.diagnostics)
+        return list(model.diagnostics) + ([] if errors else legality(files, model)), model.sources
     except PolicyError as e:
         return list(e.diagnostics), e.sources
 

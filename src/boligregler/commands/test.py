@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from boligregler.api import load_policy
+from boligregler.api import add_allow_option, load_for_command
 from boligregler.diagnostics import PolicyError
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.testing import run_examples
@@ -16,6 +16,7 @@ def register(sub) -> None:
         "Uten argumenter kjøres alle medfølgende regelverk."))
     p.add_argument("filer", nargs="*", metavar="POLICY")
     p.add_argument("-v", "--detaljert", action="store_true", help="vis også eksempler som består")
+    add_allow_option(p)
     p.set_defaults(handler=run)
 
 
@@ -24,7 +25,7 @@ def run(args) -> int:
     passed = failed = 0
     for path in paths:
         try:
-            policy = load_policy(path)
+            policy = load_for_command(path, args)
         except PolicyError as e:
             print(f"✗ {path}: regelverket har feil\n{e}", file=sys.stderr)
             failed += 1

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from boligregler.api import Policy, load_policy
+from boligregler.api import Policy, add_allow_option, load_for_command
 from boligregler.diagnostics import BoligreglerError, file_problem, suggest
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
@@ -47,6 +47,7 @@ def register(sub) -> None:
                         "tabell: én rad per søknad med utfall, beløp, vilkår som ikke er oppfylt og manglende "
                         "opplysninger, vurdert kolonnevis; standard for .parquet og .xlsx, og når --ut er en "
                         ".parquet- eller .csv-fil (formatet følger filendelsen til --ut, ellers JSON-linjer)")
+    add_allow_option(p)
     p.add_argument("--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut")
     p.add_argument("--dask", metavar="ADRESSE",
                    help="vurder en partisjonert Parquet-mappe på en Dask-klynge (tcp://vert:8786, eller «lokal» for "
@@ -66,7 +67,7 @@ def read_soknad(path: str):
 
 
 def run(args) -> int:
-    policy = load_policy(args.policy)
+    policy = load_for_command(args.policy, args)
     kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
                                               "parquet" if Path(args.soknad).is_dir() else "json")
     if args.dask:

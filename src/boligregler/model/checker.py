@@ -83,6 +83,14 @@ CODES = {
     "L001": "absolutt kommunalt vilkår", "L002": "aldersgrense", "L003": "statsborgerskap eller nasjonalitet",
     "L004": "rentepåslag over 0,25 prosentpoeng", "L005": "absolutt krav om botid",
     "L006": "absolutt inntektsgrense", "L007": "absolutt pristak", "L008": "absolutt krav om egenkapital",
+    "L009": "nasjonalt vilkår fjernet", "L010": "nasjonalt vilkår ikke lenger absolutt",
+    "L011": "nasjonalt vilkår lempet eller endret", "L012": "lokalt krav i et nasjonalt vilkår",
+    "L013": "endret «relevant når» eller unntak i et nasjonalt vilkår",
+    "L014": "utfallsregel som gir avslag uten absolutt vilkår", "L015": "livsopphold under statens satser",
+    "L016": "nedbetalingstid kortere enn forskriften tillater", "L017": "inntektstype som ikke lenger regnes med",
+    "L018": "vilkår på diskrimineringsgrunnlag", "L019": "prioritert gruppe brukt mot søkeren",
+    "L020": "kommunal endring i det et absolutt vilkår bygger på",
+    "L021": "søknad som får avslag bare etter kommunens regler", "L022": "søknadsfelt uten kategori",
 }
 
 

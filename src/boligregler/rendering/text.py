@@ -18,6 +18,9 @@ def render_decision(d: Decision) -> str:
     lines = [f"Vedtak: {OUTCOME_WORDS[d.utfall].upper()}",
              f"Regelverk: {d.policy['navn']} ({d.policy['id']}), ordning: {d.ordning}, søknadsdato: {d.søknadsdato:%d.%m.%Y}",
              ""]
+    if "lovlighet" in d.policy:
+        codes = ", ".join(d.policy["lovlighet"]["funn"])
+        lines[2:2] = [f"ADVARSEL: regelverket har lovlighetsfeil ({codes}) og er kjørt med «tillat ulovlig».", ""]
     width = max(len(AMOUNT_LABELS.get(k, k)) for k in d.beløp) if d.beløp else 0
     for key, value in d.beløp.items():
         lines.append(f"  {AMOUNT_LABELS.get(key, key).ljust(width)}  {format_kr(value):>16}")
