@@ -325,11 +325,14 @@ class Evaluated:
         criterion, and is not a share (multiplied with an amount). A computation or % parameter is
         compared with Husbanken's rate; a prosentpoeng parameter is itself the margin."""
         schemes = {s.id: s for s, _ in self.schemes()}
-        excluded, shares = set(), self.shares()
+        excluded, shares, stress = set(), self.shares(), set()
         for scheme, national_scheme in self.schemes():
             reads = flow.Reads(self.model, scheme)
             if STRESS_RATE in scheme.computations:
-                excluded |= {r.name for r in reads.closure(scheme.computations[STRESS_RATE].expr)} | {STRESS_RATE}
+                stress |= {r.name for r in reads.closure(scheme.computations[STRESS_RATE].expr)} | {STRESS_RATE}
+        excluded |= stress
+        for scheme, national_scheme in self.schemes():
+            reads = flow.Reads(self.model, scheme)
             for c in scheme.criteria:
                 if c.kind == "absolutt":
                     excluded |= {r.name for e in (c.condition, c.relevance, *(x.condition for x in c.exceptions))
@@ -338,7 +341,8 @@ class Evaluated:
         for sid, scheme in schemes.items():
             for name, c in scheme.computations.items():
                 if name == "lånets_rente" or (self.ctx.municipal(c) and name not in excluded and name not in shares
-                                              and isinstance(c.type, T.Num) and c.type.unit == "%"):
+                                              and isinstance(c.type, T.Num) and c.type.unit == "%"
+                                              and self.built_on_lending_rate(scheme, c, stress)):
                     rates.append((sid, name))
         covered = {r.name for sid, name in rates for r in flow.Reads(self.model, schemes[sid]).closure(
             schemes[sid].computations[name].expr)}
@@ -375,6 +379,11 @@ class Evaluated:
                     self.report("L004", f"parameteren «{p.name}» {what} fra {v.valid_from}, og den brukes ikke i "
                                         "renten betjeningsevnen prøves med", p, span=v.span or p.origin.span)
                     break
+
+    def built_on_lending_rate(self, scheme: SchemeDef, c: Any, stress: set[str]) -> bool:
+        """A rate built on Husbanken's rate, or a rate of its own; not one derived from the stress-test rate."""
+        names = {r.name for r in flow.Reads(self.model, scheme).closure(c.expr)}
+        return bool(names & {"husbankens_rente", "lånets_rente"}) or not names & (stress - {"husbankens_rente"})
 
     def shares(self) -> set[str]:
         """Names used as a factor of a product or quotient somewhere: shares (15 % of the price), not rates."""
