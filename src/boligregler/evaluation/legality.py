@@ -249,7 +249,7 @@ class Runner:
         return {r.id: r.resultat for r in results}
 
 
-_NATIONAL_RUNNERS: dict[int, Runner] = {}
+_NATIONAL_RUNNERS: dict[tuple[str, str], Runner] = {}
 
 
 class Evaluated:
@@ -258,7 +258,7 @@ class Evaluated:
         self.model = ctx.model
         self.national = ctx.national
         self.runner = Runner(self.model)
-        key = id(self.national)
+        key = (ctx.files[0].path, ctx.files[0].source)
         if key not in _NATIONAL_RUNNERS:
             _NATIONAL_RUNNERS[key] = Runner(self.national)
         self.base = _NATIONAL_RUNNERS[key]

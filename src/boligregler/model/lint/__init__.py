@@ -33,12 +33,12 @@ from boligregler.syntax import ast
 
 __all__ = ["lint", "national_model", "Context", "RULES", "Rule", "MAKE_MAIN_RULE", "finding"]
 
-_NATIONAL: dict[int, CheckedPolicy] = {}
+_NATIONAL: dict[tuple[str, str], CheckedPolicy] = {}
 
 
 def national_model(files: list[ast.PolicyFile]) -> CheckedPolicy:
     """The checked root baseline of `files`, checked once per process (syntax trees are immutable)."""
-    key = id(files[0])
+    key = (files[0].path, files[0].source)
     if key not in _NATIONAL:
         _NATIONAL[key] = check(files[:1])
     return _NATIONAL[key]
