@@ -63,7 +63,9 @@ def replay_batch(text: str, args) -> int:
         recorded = read_record(line, f"{args.vedtak}:{number}")
         pid = args.regelverk or str(recorded["sporbarhet"]["regelverk"].get("id", ""))
         if pid not in policies:
-            policies[pid] = load_policy(pid)
+            # a decision made with «tillat ulovlig» says so; replaying it needs the same permission
+            allowed = isinstance(recorded.get("policy"), dict) and "lovlighet" in recorded["policy"]
+            policies[pid] = load_policy(pid, tillat_ulovlig=allowed)
         if soknader is None:
             source = read_text(args.soknad)
             records = read_jsonl(source) if kind == "jsonl" else read_csv(source, policies[pid].model.schema,

@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from boligregler.api import load_policy
+from boligregler.api import add_allow_option, load_for_command
 from boligregler.diagnostics import BoligreglerError, file_problem
 
 TYPE_NAMES = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
@@ -30,6 +30,7 @@ def register(sub) -> None:
                    help="en tidligere kartlegging (fra --ut, Parquet eller CSV) å sammenligne med, etter «referanse»")
     p.add_argument("--prisnivå", metavar="KR", action="append", default=[],
                    help="kommunens prisnivå for en bolig (kan gis flere ganger), vist i figuren")
+    add_allow_option(p)
     p.set_defaults(handler=run)
 
 
@@ -39,7 +40,7 @@ def run(args) -> int:
         from boligregler.screening import files, kartlegging as K
     except ImportError:
         raise BoligreglerError("kartlegg krever tilleggspakkene: pip install 'boligregler[screening]'") from None
-    policy = load_policy(args.policy)
+    policy = load_for_command(args.policy, args)
     kind = files.kind_of(args.register, args.inndata)
     levels = []
     for text in args.prisnivå:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from boligregler.api import load_policy
+from boligregler.api import add_allow_option, load_for_command
 from boligregler.diagnostics import BoligreglerError, file_problem
 
 
@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("population", metavar="BEFOLKNING")
     p.add_argument("--inndata", choices=["parquet", "csv", "xlsx", "jsonl"], help="formatet til BEFOLKNING")
     p.add_argument("--html", metavar="FIL", help="rapport med figurer (én HTML-fil)")
+    add_allow_option(p)
     p.set_defaults(handler=run)
 
 
@@ -27,7 +28,7 @@ def run(args) -> int:
         from boligregler.screening import files, konsekvens as K
     except ImportError:
         raise BoligreglerError("konsekvens krever tilleggspakkene: pip install 'boligregler[screening]'") from None
-    a, b = load_policy(args.policy_a), load_policy(args.policy_b)
+    a, b = load_for_command(args.policy_a, args), load_for_command(args.policy_b, args)
     kind = files.kind_of(args.population, args.inndata)
     chunks_a = files.table_chunks(a, args.population, kind)
     chunks_b = files.table_chunks(b, args.population, kind)
