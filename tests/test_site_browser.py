@@ -25,7 +25,8 @@ import pytest
 
 from boligregler.cli import main
 from boligregler.money import format_kr
-from boligregler.rendering.policy_markdown import _short_place, slug
+from boligregler.rendering.policy_markdown import slug
+from boligregler.site import public
 from boligregler.site.pages import load_site_policies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +115,10 @@ def test_comparison_page_lists_every_kommune(site):
     page = dom(site, "regler/sammenligning/")
     assert "Sammenligning av kommunene" in page
     for s in POLICIES:
-        assert f'<a href="../{s.policy.id}/">{_short_place(s.policy.model)}</a>' in page
+        assert f'<a href="../{s.policy.id}/">{public._short(s.policy.model)}</a>' in page
+    for family in public.FAMILIES:
+        assert family.title in page
+    assert "Renten i stresstesten" in page and "ingen fast grense" in page and "0,00 %" not in page
 
 
 # ---- the calculator, driven as a tenant would -------------------------------------------------

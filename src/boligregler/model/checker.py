@@ -31,6 +31,9 @@ HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 OPTIONAL_HEADER_FIELDS = ("versjon",)  # the policy's own version label, e.g. "2026.1"; shown in every vedtak
 # The letterhead and language of the kommune's letters; a letter shows a visible gap for each one missing.
 FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "automatisering_hjemmel", "målform")
+# The summary at the top of the kommune's public page (`kontakt` is shared with the letterhead);
+# `vedtatt_antatt` says why «vedtatt» is an assumed date, which the page then says is not confirmed.
+PAGE_FIELDS = ("målgruppe", "slik_søker_du", "dokumentasjon", "nettside", "vedtatt_antatt")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
 EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
 # Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them. A name
@@ -169,13 +172,17 @@ class Checker:
     def check_header(self, f: ast.PolicyFile) -> None:
         given = {fl.name: fl for fl in f.header.fields}
         for fl in f.header.fields:
-            if fl.name not in HEADER_FIELDS and fl.name not in OPTIONAL_HEADER_FIELDS and fl.name not in FRAME_FIELDS:
+            if fl.name not in (*HEADER_FIELDS, *OPTIONAL_HEADER_FIELDS, *FRAME_FIELDS, *PAGE_FIELDS):
                 self.error("H002", f"ukjent felt «{fl.name}» i regelverkshodet", fl.span,
-                           self._hint(fl.name, (*HEADER_FIELDS, *OPTIONAL_HEADER_FIELDS, *FRAME_FIELDS)))
+                           self._hint(fl.name, (*HEADER_FIELDS, *OPTIONAL_HEADER_FIELDS, *FRAME_FIELDS, *PAGE_FIELDS)))
             elif fl.name == "målform" and _word(fl.value) not in MÅLFORMER:
                 self.error("T002", "«målform» må være bokmål eller nynorsk", fl.value_span)
             elif fl.name in FRAME_FIELDS and fl.name != "målform" and not isinstance(fl.value, str):
                 self.error("T002", f"«{fl.name}» må være en tekst i anførselstegn", fl.value_span)
+            elif fl.name in PAGE_FIELDS and not isinstance(fl.value, str):
+                self.error("T002", f"«{fl.name}» må være en tekst i anførselstegn", fl.value_span)
+            elif fl.name == "nettside" and not is_web_address(fl.value):
+                self.error("T002", "«nettside» må være en http- eller https-adresse", fl.value_span)
         if "versjon" in given and not isinstance(given["versjon"].value, str):
             self.error("T002", "«versjon» må være en tekst i anførselstegn, f.eks. \"2026.1\"", given["versjon"].value_span)
         for name in HEADER_FIELDS:

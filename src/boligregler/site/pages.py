@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -15,8 +16,9 @@ from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
 from boligregler.site.calculator import form_html
 from boligregler.rendering.policy_markdown import (
-    SECTIONS, Block, comparison_blocks, index_blocks, policy_blocks, to_markdown,
+    SECTIONS, Block, Heading, esc, policy_blocks, slug, to_markdown,
 )
+from boligregler.site.public import assess_families, comparison_page, index_page, public_markdown, rule_blocks, summary_blocks
 
 INDEX = "index.md"
 COMPARISON = "sammenligning.md"
@@ -81,9 +83,12 @@ def policy_page(site_policy: SitePolicy) -> str:
     front = f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n"
     if site_policy.base is None:
         return front + to_markdown(site_policy.blocks())
-    overview = site_policy.blocks(("oversikt",))
-    rules = site_policy.blocks(tuple(s for s in SECTIONS if s != "oversikt"))[1:]  # without the page title
-    return front + to_markdown(overview) + "\n" + form_html(site_policy.policy) + "\n" + to_markdown(rules)
+    model = site_policy.policy.model
+    results = assess_families(site_policy.policy, dt.date.today())
+    top = [Heading(1, esc(model.header.get("navn", model.id)), slug("regelverk", model.id)),
+           *summary_blocks(site_policy.policy, site_policy.base, results)]
+    return (front + to_markdown(top) + "\n" + form_html(site_policy.policy) + "\n"
+            + public_markdown(to_markdown(rule_blocks(site_policy))))
 
 
 def html_title(text: str) -> str:
@@ -94,8 +99,9 @@ def html_title(text: str) -> str:
 
 def site_pages(policies: list[SitePolicy]) -> dict[str, str]:
     """Page file name (relative to the site's policy folder) → Markdown."""
-    models = [s.policy.model for s in policies]
-    pages = {INDEX: to_markdown(index_blocks(models)), COMPARISON: WIDE_PAGE + to_markdown(comparison_blocks(models))}
+    loaded = [s.policy for s in policies]
+    pages = {INDEX: to_markdown(index_page(loaded)),
+             COMPARISON: WIDE_PAGE + to_markdown(comparison_page(loaded, dt.date.today()))}
     for s in policies:
         pages[f"{s.policy.id}.md"] = policy_page(s)
     return pages

@@ -1,0 +1,88 @@
+"""The kommune pages read by the public: a summary first, the calculator, then the rules; no developer material."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from boligregler.site.pages import load_site_policies, site_pages
+from boligregler.site.public import FAMILIES, additions, date_sentence, public_text
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = load_site_policies(ROOT / "policies")
+KOMMUNER = [s for s in POLICIES if s.base is not None]
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return site_pages(POLICIES)
+
+
+def outside_folds(markdown: str) -> str:
+    """What a reader sees without opening a fold: lines of a `???` block are indented."""
+    return "\n".join(line for line in markdown.split("\n") if not line.startswith("    ") and not line.startswith("<"))
+
+
+@pytest.mark.parametrize("s", KOMMUNER, ids=lambda s: s.policy.id)
+def test_kommune_page_opens_with_the_summary_then_the_calculator_then_the_rules(pages, s):
+    page = pages[f"{s.policy.id}.md"]
+    header = s.policy.model.header
+    summary = page.index("## Kort om startlån i")
+    calculator = page.index('<section class="kalkulator"')
+    rules = page.index("## Vilkårene")
+    assert summary < calculator < rules
+    top = page[summary:calculator]
+    assert "**Hvem kan få startlån?**" in top and "**Hvor mye?**" in top and "**Slik søker du:**" in top
+    assert "**Klage:**" in top
+    for item in str(header["dokumentasjon"]).split(";"):
+        assert item.strip() in top
+    if header.get("nettside"):
+        assert f"]({header['nettside']})" in top
+    for text in additions(s.policy.model, s.base):
+        assert text in top
+
+
+@pytest.mark.parametrize("s", KOMMUNER, ids=lambda s: s.policy.id)
+def test_no_developer_material_where_the_public_reads(pages, s):
+    page = pages[f"{s.policy.id}.md"]
+    visible = outside_folds(page)
+    assert "seed" not in page.lower()
+    assert not re.search(r"§\s?\d+\.\d", page), "a section number of the spec"
+    assert not re.search(r"\bnasjonal\b", visible), "the baseline named by its identifier"
+    words = re.sub(r"\]\([^)]*\)|\{[^}]*\}|https?://\S+", "", visible)  # link targets and anchors are not read
+    assert not re.search(r"\w_\w", words.replace("\\_", "_")), "an identifier on the page"
+    for p in s.policy.model.parameters:
+        assert p.replace("_", " ") not in visible.lower() or p.replace("_", " ") in public_text(
+            s.policy.model.parameters[p].doc).lower()
+    if s.policy.model.header.get("vedtatt_antatt"):
+        assert "**Vedtatt:**" not in page and "ikke bekreftet" in date_sentence(s.policy.model)
+        assert date_sentence(s.policy.model) in page
+
+
+def test_the_same_three_households_on_every_page_and_the_comparison(pages):
+    assert len(FAMILIES) == 3
+    comparison = pages["sammenligning.md"]
+    for f in FAMILIES:
+        assert f.title in comparison
+
+
+def test_developer_pages_are_out_of_the_public_menu():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!!python", "#"))
+    nav = {next(iter(entry)): entry[next(iter(entry))] for entry in config["nav"]}
+    public = [p for p in nav["Regelverk"] if isinstance(p, str)] + [
+        next(iter(p.values())) for p in nav["Regelverk"] if isinstance(p, dict)]
+    developer = [next(iter(p.values())) if isinstance(p, dict) else p for p in nav["For utviklere"]]
+    assert {"language.md", "ytelse.md"} <= set(developer)
+    assert not {"language.md", "ytelse.md", "nettstedet.md"} & set(public)
+    assert "navigation.tabs" in config["theme"]["features"]
+
+
+def test_public_text_drops_source_notes_and_spec_sections():
+    assert public_text("Drammen kommune, «Leie til eie» (seed: Bidra til kjøp av bolig) og nettsiden") == \
+        "Drammen kommune, «Leie til eie» («Bidra til kjøp av bolig») og nettsiden"
+    assert public_text("Kalkulasjonsrente (seed), virkemidler") == "Kalkulasjonsrente, virkemidler"
+    assert public_text("§ 2.1 Livsoppholdsnorm etter statens satser.") == "Livsoppholdsnorm etter statens satser."
+    assert public_text("Forskrift om lån fra Husbanken § 5-4 første ledd") == "Forskrift om lån fra Husbanken § 5-4 første ledd"
