@@ -64,14 +64,14 @@ def site(tmp_path_factory):
                 break
             except OSError:
                 time.sleep(0.1)
-        yield browser, url, tmp_path_factory.mktemp("chromium")
+        yield browser, url, tmp_path_factory.mktemp("chromium"), out
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
 def run_chromium(site, url: str, *args: str) -> str:
-    browser, _, profile = site
+    browser, _, profile, _ = site
     result = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -103,7 +103,8 @@ def test_kommune_page_shows_criteria_parameter_table_and_a_worked_example(site):
     for criterion in model.criteria:
         assert f'id="{slug("vilkår", criterion.id)}"' in page
         assert criterion.title in page
-    assert "<th>Verdi</th>" in page and "<th>Gjelder fra</th>" in page and "<th>Kilde</th>" in page
+    assert all(f'<th scope="col">{h}</th>' in page for h in ("Verdi", "Gjelder fra", "Kilde"))
+    assert '<caption class="bolig-skjult">' in page
     example = model.examples[0]
     decision = KOMMUNE.policy.evaluate(example.input)
     assert example.title in page and "Beregningen steg for steg" in page
@@ -287,3 +288,87 @@ def test_a_missing_answer_is_shown_at_the_field(page):
     field = page.locator('[name="bolig.boutgifter_per_måned"]')
     assert field.get_attribute("aria-invalid") == "true"
     assert page.locator("#kalk-bolig-boutgifter_per_måned-feil").inner_text().strip()
+
+
+# ---- universal design: axe-core over every page, layouts at 390 and 1280 px --------------------
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, context: str = "document") -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core (vendored from npm) finds on the page."""
+    from boligregler.site.vendor import package_dir
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(package_dir("axe-core") / "axe.min.js"))
+    result = page.evaluate(f"axe.run({context}, {{runOnly: {{type: 'tag', values: {WCAG_AA}}}, resultTypes: ['violations']}})")
+    return [f"{v['id']} ({v['impact']}): {v['help']}: {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def site_paths(site) -> list[str]:
+    out = site[3]
+    return sorted(("" if p.parent == out else p.parent.relative_to(out).as_posix() + "/")
+                  for p in out.rglob("index.html") if "assets" not in p.relative_to(out).parts)
+
+
+def test_every_page_meets_wcag_aa_by_axe(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/assets/boligregler/pyodide/**", lambda route: route.abort())  # the engine is not read by axe
+    found = {}
+    try:
+        paths = site_paths(site)
+        assert len(paths) >= len(POLICIES) + 5
+        for path in paths:
+            page.goto(f"{site[1]}/{path}")
+            problems = axe_violations(page)
+            if problems:
+                found[path or "/"] = problems
+    finally:
+        context.close()
+    assert not found, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
+
+
+def test_the_calculators_answer_meets_wcag_aa(page):
+    fill_in(page, CASES["avslag"])
+    submit_and_read(page)
+    assert axe_violations(page, "document.querySelector('.kalkulator')") == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_layouts_at_phone_and_desktop_width(browser, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.route("**/assets/boligregler/pyodide/**", lambda route: route.abort())
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        for path, name in ((f"regler/{KOMMUNE.policy.id}/", KOMMUNE.policy.id), ("regler/sammenligning/", "sammenligning"),
+                           ("", "forside")):
+            page.goto(f"{site[1]}/{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} is {overflow} px wider than a {width} px screen"
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=False)
+            if path.startswith("regler/") and name != "sammenligning":
+                form = page.locator("#kalkulator")
+                form.scroll_into_view_if_needed()
+                box = form.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+                page.screenshot(path=str(ARTIFACTS / f"{name}-kalkulator-{width}.png"), full_page=False)
+    finally:
+        context.close()
+
+
+def test_site_search_finds_a_kommune_in_norwegian(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/assets/boligregler/pyodide/**", lambda route: route.abort())
+    try:
+        page.goto(f"{site[1]}/")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        page.locator(".md-search__input").fill("tilskudd etablering")
+        page.wait_for_selector(".md-search-result__item", timeout=30_000)
+        results = page.locator(".md-search-result__item").all_inner_texts()
+        assert any("Tilskudd til etablering" in r for r in results)
+        assert page.locator(".md-search__input").get_attribute("placeholder") == "Søk"
+    finally:
+        context.close()

@@ -86,3 +86,15 @@ def test_public_text_drops_source_notes_and_spec_sections():
     assert public_text("Kalkulasjonsrente (seed), virkemidler") == "Kalkulasjonsrente, virkemidler"
     assert public_text("§ 2.1 Livsoppholdsnorm etter statens satser.") == "Livsoppholdsnorm etter statens satser."
     assert public_text("Forskrift om lån fra Husbanken § 5-4 første ledd") == "Forskrift om lån fra Husbanken § 5-4 første ledd"
+
+
+def test_tables_get_a_caption_and_header_scope():
+    from boligregler.site.html import accessible_tables
+    page = ('<h3 id="x">Kalkulasjonsrente<a class="headerlink" href="#x">¶</a></h3><table><thead><tr><th>Verdi</th>'
+            '<th style="text-align: right;">Fra</th></tr></thead><tbody><tr><td>5 %</td><td>2015</td></tr></tbody></table>'
+            '<p><strong>Par &amp; barn</strong> i 2026</p><table><thead><tr><th>A</th></tr></thead></table>')
+    out = accessible_tables(page)
+    assert '<table><caption class="bolig-skjult">Kalkulasjonsrente</caption><thead><tr><th scope="col">Verdi</th>' in out
+    assert '<th scope="col" style="text-align: right;">Fra</th>' in out
+    assert '<caption class="bolig-skjult">Par &amp; barn</caption>' in out
+    assert accessible_tables("<p>ingen tabell</p>") == "<p>ingen tabell</p>"

@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 
 from boligregler.diagnostics import BoligreglerError
 from boligregler.site import calculator
+from boligregler.site.html import accessible_tables
 from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
 from boligregler.site.vendor import package_dir
 
@@ -45,10 +46,11 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
             raise PluginError(f"boligregler: regelverkene i {self.folder} har feil:\n{e}") from None
         if config.nav is not None:
             self._add_to_nav(config.nav)
-        config.extra_css.append(f"{calculator.DEST}/kalkulator.css")
-        script = ExtraScriptValue(f"{calculator.DEST}/kalkulator.js")
-        script.type = "module"
-        config.extra_javascript.append(script)
+        config.extra_css += [f"{calculator.DEST}/nettsted.css", f"{calculator.DEST}/kalkulator.css"]
+        for name in ("nettsted.js", "kalkulator.js"):
+            script = ExtraScriptValue(f"{calculator.DEST}/{name}")
+            script.type = "module"
+            config.extra_javascript.append(script)
         return config
 
     def _add_to_nav(self, nav: list) -> None:
@@ -70,6 +72,10 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         for name in calculator.ASSET_FILES:
             files.append(File.generated(config, f"{calculator.DEST}/{name}", abs_src_path=str(calculator.ASSETS / name)))
         return files
+
+    def on_page_content(self, html, *, page, config, files):
+        """Tables get captions and header scope (Markdown has no syntax for them)."""
+        return accessible_tables(html)
 
     def on_post_build(self, *, config) -> None:
         """The calculator's engine: the Pyodide runtime (vendored from npm) and the library bundle."""
