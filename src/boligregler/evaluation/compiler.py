@@ -2,9 +2,10 @@
 
 Each computation becomes a function that stores its value in the evaluation's
 memo `M` the first time it is needed (so amounts are lazy, as in Catala and
-OpenFisca, and a fact that is never needed is never required). Constants are
-bound in the module namespace, never spliced into the source as text, and
-only checker-validated names become identifiers (mangled to `c0`, `v1`, …).
+OpenFisca, and a fact that is never needed is never required). Constants, texts and
+names are bound in the module namespace, never spliced into the source as text;
+operators come from the closed tables below (an unknown one is a KeyError, not
+code), and identifiers are generated (`c0`, `v1`, `k2`, …).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from boligregler.model.policy import CheckedPolicy, CriterionDef, SchemeDef
 from boligregler.evaluation import runtime
 from boligregler.norsk import antall_tekst
 from boligregler.syntax import ast
+
+
+BINARY_OPERATORS = {"+": "+", "-": "-", "*": "*", "/": "/"}
+COMPARE_OPERATORS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+LOGICAL_OPERATORS = {"og": "and", "eller": "or"}
 
 
 @attrs.frozen
@@ -77,21 +83,23 @@ class _Codegen:
         match e:
             case ast.Quantity(value, unit):
                 return self.const(T.stored_value(value, unit))
-            case ast.Text(value) | ast.Boolean(value):
-                return repr(value)
+            case ast.Text(value):
+                return self.const(value)
+            case ast.Boolean(value):
+                return "True" if value is True else "False"
             case ast.DateLiteral(value):
                 return self.const(value)
             case ast.Name(name):
                 return self.name(name)
             case ast.Attribute(obj, name):
                 record = self.policy.expr_types.get(id(obj))
-                access = f"{self.gen(obj)}[{name!r}]"
+                access = f"{self.gen(obj)}[{self.const(name)}]"
                 spec = record.fields.get(name) if isinstance(record, T.Record) else None
                 if spec is not None and spec.nullable:
-                    return f"_req({access}, {_path(obj, name)!r})"
+                    return f"_req({access}, {self.const(_path(obj, name))})"
                 return access
             case ast.Lookup(ast.Name(table), key):
-                return f"_lookup.table(M, {table!r}, {self.gen(key)})"
+                return f"_lookup.table(M, {self.const(table)}, {self.gen(key)})"
             case ast.Call(function, args):
                 return self.call(function, args)
             case ast.Unary("-", operand):
@@ -99,11 +107,11 @@ class _Codegen:
             case ast.Unary("ikke", operand):
                 return f"(not {self.gen(operand)})"
             case ast.Binary(op, left, right):
-                return f"({self.gen(left)} {op} {self.gen(right)})"
+                return f"({self.gen(left)} {BINARY_OPERATORS[op]} {self.gen(right)})"
             case ast.Compare(op, left, right):
-                return f"({self.gen(left)} {'==' if op == '=' else op} {self.gen(right)})"
+                return f"({self.gen(left)} {COMPARE_OPERATORS[op]} {self.gen(right)})"
             case ast.Logical(op, left, right):
-                return f"({self.gen(left)} {'and' if op == 'og' else 'or'} {self.gen(right)})"
+                return f"({self.gen(left)} {LOGICAL_OPERATORS[op]} {self.gen(right)})"
             case ast.Member(item, ast.ListLiteral(items)):
                 return f"({self.gen(item)} in {self.const(frozenset(x.value for x in items))})"
             case ast.Member(item, container):
@@ -123,13 +131,13 @@ class _Codegen:
             return f"(M[{key}] if {key} in M else C[{key}](M, F))"
         if name in self.policy.parameters:
             key = self.const("p:" + name)
-            return f"(M[{key}] if {key} in M else _lookup.parameter(M, {name!r}))"
+            return f"(M[{key}] if {key} in M else _lookup.parameter(M, {self.const(name)}))"
         if name == "tilbudte_ordninger":
             return self.const(frozenset(self.policy.schemes))
         if name == "utfall":
             return "M['utfall']"
         spec = self.policy.schema.fields[name]
-        return f"_req(F[{name!r}], {name!r})" if spec.nullable else f"F[{name!r}]"
+        return f"_req(F[{self.const(name)}], {self.const(name)})" if spec.nullable else f"F[{self.const(name)}]"
 
     def call(self, function: str, args: tuple) -> str:
         a = [self.gen(x) for x in args] if function not in ("avrund", "oppgitt") else []
@@ -151,7 +159,7 @@ class _Codegen:
             case "avrund":
                 value, unit, mode = args
                 scaled = T.stored_value(unit.value, unit.unit)
-                return f"_round({self.gen(value)}, {self.const(scaled)}, {mode.name!r})"
+                return f"_round({self.gen(value)}, {self.const(scaled)}, {self.const(mode.name)})"
             case "oppgitt":
                 return f"({self.raw(args[0])} is not None)"
         raise AssertionError(function)
@@ -159,8 +167,8 @@ class _Codegen:
     def raw(self, e: ast.Expr) -> str:
         """Access a fact without requiring it to be present."""
         if isinstance(e, ast.Attribute):
-            return f"{self.gen(e.obj)}[{e.name!r}]"
-        return f"F[{e.name!r}]"
+            return f"{self.gen(e.obj)}[{self.const(e.name)}]"
+        return f"F[{self.const(e.name)}]"
 
     def aggregate(self, e: ast.Aggregate) -> str:
         source = self.gen(e.source)
@@ -186,7 +194,7 @@ class _Codegen:
         pieces = []
         for part in tpl.parts:
             if isinstance(part, str):
-                pieces.append(repr(part))
+                pieces.append(self.const(part))
             else:
                 fmt = self.const(runtime.formatter(self.policy.expr_types.get(id(part), T.TEXT)))
                 pieces.append(f"{fmt}({self.gen(part)})")

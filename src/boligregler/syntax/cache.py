@@ -1,7 +1,11 @@
 """A per-user cache of parsed policy files, so a fresh process need not parse (or import Lark).
 
-Entries are JSON, never pickle, so a planted file cannot run code, and they are only read from
-and written to a folder this user owns and others cannot write to. The key is the sha256 of the
+Entries are JSON, never pickle, and they are only read from and written to a folder this user
+owns and others cannot write to; an entry that is a symbolic link, not a regular file, not owned
+by this user or writable by others is never read. A tree read from an entry is checked as
+strictly as the parser's own output: every node of a known class with fields of the declared
+types, operators and kinds from closed sets, names as the grammar writes them. (The compiler
+never pastes a string from the tree into generated source either.) The key is the sha256 of the
 file's path and text and of everything the tree depends on: the grammar, the syntax package's
 source and the cache format. Any problem with an entry means parsing the file again.
 """
@@ -12,7 +16,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
+import types
+import typing
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -24,7 +32,7 @@ from boligregler.diagnostics import Span
 from boligregler.syntax import ast
 from boligregler.syntax.grammar import grammar_path
 
-CACHE_FORMAT = "1"  # bump when the layout of an entry changes
+CACHE_FORMAT = "2"  # bump when the layout of an entry changes
 NODES = {name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and attrs.has(cls)} | {"Span": Span}
 
 
@@ -106,6 +114,102 @@ def decode(text: str) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
+# What the parser can produce, beyond the field types ast.py declares.
+_NAME = re.compile(r"[^\W\d]\w*")
+_CLOSED = {
+    ("Binary", "op"): {"+", "-", "*", "/"},
+    ("Compare", "op"): {"=", "!=", "<", "<=", ">", ">="},
+    ("Logical", "op"): {"og", "eller"},
+    ("Unary", "op"): {"-", "ikke"},
+    ("Aggregate", "kind"): {"sum", "antall", "finnes", "alle"},
+}
+_NAMES = {("Name", "name"), ("Attribute", "name"), ("Call", "function"), ("Aggregate", "var"), ("Parameter", "name"),
+          ("Table", "name"), ("Table", "key_name"), ("Compute", "name"), ("Criterion", "name"), ("Scheme", "name"),
+          ("TypeDef", "name"), ("SchemaField", "name"), ("Header", "id"), ("Header", "base"), ("Removal", "name"),
+          ("SetType", "of"), ("NamedType", "name"), ("Example", "name"), ("DecisionEntry", "key")}
+
+
+class InvalidTree(ValueError):
+    """A cached tree the parser could not have produced."""
+
+
+@cache
+def _field_types(cls: type) -> tuple[tuple[str, Any], ...]:
+    hints = typing.get_type_hints(cls, {**vars(ast), "Span": Span, "dt": dt, "Decimal": Decimal})
+    return tuple((f.name, hints[f.name]) for f in attrs.fields(cls))
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether `value` has the declared type (nodes inside are checked on their own by `check_tree`)."""
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, h) for h in typing.get_args(hint))
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(v, args[0]) for v in value)
+        return len(args) == len(value) and all(_conforms(v, h) for v, h in zip(value, args))
+    if origin is not None:
+        return isinstance(value, origin)
+    if hint is type(None):
+        return value is None
+    if hint in (str, bool, int, dt.date):
+        return type(value) is hint
+    if hint is Decimal:
+        return type(value) is Decimal and value.is_finite()
+    return isinstance(value, hint)
+
+
+def check_tree(tree: Any) -> None:
+    """Raise `InvalidTree` unless every node in `tree` is one the parser could have built."""
+    stack = [tree]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif attrs.has(type(value)):
+            cls = type(value)
+            if NODES.get(cls.__name__) is not cls:
+                raise InvalidTree(cls.__name__)
+            for name, hint in _field_types(cls):
+                field = getattr(value, name)
+                if not _conforms(field, hint):
+                    raise InvalidTree(f"{cls.__name__}.{name}")
+                allowed = _CLOSED.get((cls.__name__, name))
+                if allowed is not None and field not in allowed:
+                    raise InvalidTree(f"{cls.__name__}.{name}")
+                if (cls.__name__, name) in _NAMES and field is not None and not (
+                        isinstance(field, str) and _NAME.fullmatch(field)):
+                    raise InvalidTree(f"{cls.__name__}.{name}")
+                stack.append(field)
+        elif value is not None and value is not ast.MISSING and type(value) not in (str, bool, int, Decimal, dt.date):
+            raise InvalidTree(type(value).__name__)
+        elif type(value) is Decimal and not value.is_finite():
+            raise InvalidTree("Decimal")
+
+
+def read_private(entry: Path) -> str:
+    """The text of `entry` if it is a regular file (not a symbolic link) owned by this user and writable by
+    no one else; raises OSError otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(entry, flags)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o022 or (
+                hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            raise PermissionError(f"{entry}: ikke en privat cachefil")
+        if entry.is_symlink():  # platforms without O_NOFOLLOW
+            raise PermissionError(f"{entry}: symbolsk lenke")
+        return f.read().decode("utf-8")
+
+
 def cached_parse(text: str, path: str) -> ast.PolicyFile:
     """`parse_policy(text, path)`, from the cache when an entry for exactly this input exists."""
     folder = user_cache_dir()
@@ -114,8 +218,10 @@ def cached_parse(text: str, path: str) -> ast.PolicyFile:
         key = hashlib.sha256("\0".join((_syntax_fingerprint(), path, text)).encode()).hexdigest()
         entry = folder / f"tre-{key[:40]}.json"
         try:
-            stored = decode(entry.read_text(encoding="utf-8"))
-            if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("file"), ast.PolicyFile):
+            stored = decode(read_private(entry))
+            if (isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("file"), ast.PolicyFile)
+                    and stored["file"].path == path and stored["file"].source == text):
+                check_tree(stored["file"])
                 return stored["file"]
         except Exception:  # noqa: BLE001 - a missing, damaged or foreign entry is parsed again and replaced
             pass

@@ -26,7 +26,7 @@ from lark.lexer import TerminalDef
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.limits import MAX_LIST_MINIMUM, MAX_POLICY_DECIMALS, MAX_POLICY_NUMBER, decimals, grouped, magnitude_exceeds
 from boligregler.syntax import ast
-from boligregler.syntax.cache import private_dir, store, user_cache_dir
+from boligregler.syntax.cache import private_dir, read_private, store, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
 from boligregler.syntax.template import HOLE, dotted_name
 
@@ -54,7 +54,7 @@ def load_lark_parser(cache_dir: Path | None) -> Lark:
     if cache_dir is not None and private_dir(cache_dir):
         path = cache_dir / f"parser-{key[:40]}.json"
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"), object_hook=_from_json)
+            stored = json.loads(read_private(path), object_hook=_from_json)
             if stored["key"] == key:
                 return Lark.load({"data": stored["data"], "memo": stored["memo"]})
         except Exception:  # noqa: BLE001 - a missing, damaged or foreign file is rebuilt and replaced
