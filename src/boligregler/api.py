@@ -28,7 +28,7 @@ from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
 from boligregler.explain.replay import Replay, read_record, replay_record
 from boligregler.model.checker import check
-from boligregler.model.loader import Resolver, load_chain, load_chain_text
+from boligregler.model.loader import Resolver, load_chain, load_chain_text, shipped_policy_path
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
 
@@ -272,6 +272,8 @@ def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = N
     if not isinstance(policy, Policy):
         # a decision made with «tillat ulovlig» says so; replaying it needs the same permission
         allowed = isinstance(recorded.get("policy"), dict) and "lovlighet" in recorded["policy"]
-        policy = load_policy(policy if policy is not None else str(recorded["sporbarhet"]["regelverk"].get("id", "")),
+        # A name from the record is only ever a shipped policy, never a path (`../../etc/shadow`).
+        policy = load_policy(policy if policy is not None else
+                             shipped_policy_path(recorded["sporbarhet"]["regelverk"].get("id", "")),
                              tillat_ulovlig=allowed)
     return replay_record(recorded, soknad, policy, vedtak_text)

@@ -16,6 +16,7 @@ from pathlib import Path
 from boligregler.api import load_policy, verify
 from boligregler.commands.vurder import BATCH_SUFFIXES, read_soknad, read_text
 from boligregler.diagnostics import BoligreglerError, file_problem
+from boligregler.model.loader import shipped_policy_path
 from boligregler.explain.replay import describe, read_record, replay_record
 from boligregler.records import read_csv, read_jsonl
 
@@ -61,11 +62,13 @@ def replay_batch(text: str, args) -> int:
         if not line.strip():
             continue
         recorded = read_record(line, f"{args.vedtak}:{number}")
-        pid = args.regelverk or str(recorded["sporbarhet"]["regelverk"].get("id", ""))
+        pid = args.regelverk or recorded["sporbarhet"]["regelverk"].get("id", "")
         if pid not in policies:
             # a decision made with «tillat ulovlig» says so; replaying it needs the same permission
             allowed = isinstance(recorded.get("policy"), dict) and "lovlighet" in recorded["policy"]
-            policies[pid] = load_policy(pid, tillat_ulovlig=allowed)
+            # a name from the record is only ever a shipped policy, never a path
+            policies[pid] = load_policy(args.regelverk if args.regelverk else shipped_policy_path(pid),
+                                        tillat_ulovlig=allowed)
         if soknader is None:
             source = read_text(args.soknad)
             records = read_jsonl(source) if kind == "jsonl" else read_csv(source, policies[pid].model.schema,

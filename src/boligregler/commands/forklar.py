@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from boligregler.api import add_allow_option, load_for_command, unlawful_warning
+from boligregler.api import add_allow_option, unlawful_warning
+from boligregler.commands import load_policy_argument
 from boligregler.commands.vurder import read_soknad
 from boligregler.evaluation.soknad import SoknadError
 from boligregler.explain.letter import build_letter
@@ -33,7 +34,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    policy = load_for_command(args.policy, args)
+    policy = load_policy_argument(args.policy, args)
     soknad = read_soknad(args.soknad)
     if args.ukjent:
         return _completeness(policy, soknad, args)

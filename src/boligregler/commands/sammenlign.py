@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from boligregler.api import add_allow_option, load_for_command
+from boligregler.api import add_allow_option
+from boligregler.commands import load_policy_argument
 from boligregler.model.diff import compare, example_differences, render_text
 
 
@@ -24,7 +25,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    a, b = load_for_command(args.a, args), load_for_command(args.b, args)
+    a, b = load_policy_argument(args.a, args), load_policy_argument(args.b, args)
     diff = compare(a.model, b.model)
     if args.eksempler:
         diff = diff.with_examples(example_differences(a, b))

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 import attrs
 
-from boligregler.api import Policy, add_allow_option, load_for_command
+from boligregler.api import Policy, add_allow_option
+from boligregler.commands import load_policy_argument
 from boligregler.diagnostics import BoligreglerError, file_problem, suggest
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
@@ -67,7 +68,7 @@ def read_soknad(path: str):
 
 
 def run(args) -> int:
-    policy = load_for_command(args.policy, args)
+    policy = load_policy_argument(args.policy, args)
     kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
                                               "parquet" if Path(args.soknad).is_dir() else "json")
     if args.dask:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -20,19 +21,42 @@ def shipped_policies_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "policies"
 
 
+POLICY_NAME = re.compile(r"[^\W\d]\w*")  # a shipped policy's name, as `regelverk NAME` writes it
+
+
 def resolve_policy_path(name_or_path: str | Path) -> Path:
-    """A path as given, or the name of a shipped policy (`drammen` → policies/drammen.pol)."""
+    """The shipped policy a bare name means (`drammen` → policies/drammen.pol, whatever the working folder
+    holds), or the path as given: a `Path`, or a text with a folder or a suffix (`./drammen`, `drammen.pol`)."""
     if not isinstance(name_or_path, (str, Path)):
         raise UsageError(f"et regelverk oppgis som en sti eller et navn, ikke {type(name_or_path).__name__}; "
                          "bruk load_policy_text for regelverk som tekst")
-    path = Path(name_or_path)
-    try:
-        exists = path.exists()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: not a file
-        exists = False
-    if exists or path.suffix == ".pol" or len(path.parts) > 1 or "\n" in str(name_or_path):
-        return path
-    return shipped_policies_dir() / f"{name_or_path}.pol"
+    if isinstance(name_or_path, str) and POLICY_NAME.fullmatch(name_or_path):
+        return shipped_policies_dir() / f"{name_or_path}.pol"
+    return Path(name_or_path)
+
+
+def shipped_policy_path(name: str) -> Path:
+    """The shipped policy called `name`; anything else (a path, `../x`, an unknown name) is an error. For names
+    read from records, which must never lead outside the shipped policies."""
+    if not isinstance(name, str) or not POLICY_NAME.fullmatch(name):
+        shown = str(name)[:60].encode("unicode_escape").decode("ascii")
+        raise UsageError(f"«{shown}» er ikke navnet på et medfølgende regelverk; oppgi regelverket med --regelverk")
+    path = shipped_policies_dir() / f"{name}.pol"
+    if not path.is_file():
+        notes = _unknown_policy_notes(name, [shipped_policies_dir()])
+        raise UsageError(f"finner ikke det medfølgende regelverket «{name}» ({'; '.join(notes)}); "
+                         "oppgi regelverket med --regelverk")
+    return path
+
+
+def local_shadow(name_or_path: str | Path) -> Path | None:
+    """A file or folder in the working folder with the bare name given (which means the shipped policy)."""
+    if isinstance(name_or_path, str) and POLICY_NAME.fullmatch(name_or_path):
+        try:
+            return Path(name_or_path) if Path(name_or_path).exists() else None
+        except OSError:
+            return None
+    return None
 
 
 def read_text(path: Path) -> str:
