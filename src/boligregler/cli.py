@@ -8,7 +8,10 @@ written to standard out as JSON (`BoligreglerError.to_dict()`: code, message, pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
+import os
 import json
 import pkgutil
 import sys
@@ -17,7 +20,7 @@ from boligregler import __version__, commands
 from boligregler.diagnostics import BoligreglerError
 
 
-# argparse's own messages, in Norwegian (argparse looks them up through its module-level `_`).
+# argparse's own messages, in Norwegian (see `norwegian_argparse`).
 ARGPARSE_NORWEGIAN = {
     "usage: ": "bruk: ",
     "positional arguments": "argumenter",
@@ -38,12 +41,25 @@ ARGPARSE_NORWEGIAN = {
 }
 
 
+@contextlib.contextmanager
+def norwegian_argparse():
+    """argparse's own messages in Norwegian while the CLI builds and parses, restored afterwards
+    (argparse looks them up through its module-level `_`; a program embedding boligregler keeps its own)."""
+    saved = argparse._
+    argparse._ = lambda text: ARGPARSE_NORWEGIAN.get(text, saved(text))
+    try:
+        yield
+    finally:
+        argparse._ = saved
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boligregler",
         description="Startlån som kjørbare regler: sjekk regelverk, vurder søknader og kjør eksempler.",
     )
-    parser.add_argument("--versjon", action="version", version=f"boligregler {__version__}")
+    parser.add_argument("--versjon", "--version", action="version", version=f"boligregler {__version__}",
+                        help="vis versjonen og avslutt")
     sub = parser.add_subparsers(dest="kommando", metavar="KOMMANDO")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"boligregler.commands.{info.name}").register(sub)
@@ -51,23 +67,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse._ = lambda text: ARGPARSE_NORWEGIAN.get(text, text)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+    with norwegian_argparse():
+        parser = build_parser()
+        args = parser.parse_args(argv)  # exits (code 2) on wrong usage, in Norwegian
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
     try:
         return args.handler(args)
     except BoligreglerError as e:
-        if getattr(args, "format", None) == "json":
-            print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))  # errors as data, on standard out
-        else:
-            print(str(e), file=sys.stderr)
+        print(str(e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("avbrutt", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped (`… | head`): say nothing, and keep Python from failing on the final flush.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a process the pipe ended
 
 
 if __name__ == "__main__":

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import TextIO
 
 from boligregler.diagnostics import PolicyError
 
+STDIN_NAME = "<standard inn>"
+
+
+def color_wanted(choice: str, stream: TextIO) -> bool:
+    """--farge alltid|aldri|auto; auto means a terminal, unless NO_COLOR is set or TERM is dumb."""
+    if choice != "auto":
+        return choice == "alltid"
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def live_terminal(stream: TextIO) -> bool:
+    """Whether `stream` is a terminal that can redraw a line (for progress bars): not TERM=dumb."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
 
 def load_policy_argument(argument: str, **options):
-    """The policy a command-line argument names: a bare name is the shipped policy, anything else a path.
-    When a file or folder in the working folder has that bare name, say which one was used."""
-    from boligregler.api import load_policy
+    """The policy a command-line argument names: a bare name is the shipped policy, `-` the text on standard
+    input, anything else a path. When a file or folder in the working folder has that bare name, say which
+    one was used."""
+    from boligregler.api import load_policy, load_policy_text
     from boligregler.model.loader import local_shadow, resolve_policy_path
 
+    if argument == "-":
+        return load_policy_text(read_stdin(), name=STDIN_NAME, **options)
     shadow = local_shadow(argument)
     try:
         policy = load_policy(argument, **options)
@@ -26,3 +45,14 @@ def load_policy_argument(argument: str, **options):
               f"{'mappen' if shadow.is_dir() else 'filen'} ./{argument}; skriv ./{argument} for å bruke den",
               file=sys.stderr)
     return policy
+
+
+def read_stdin() -> str:
+    """Standard input as UTF-8 text; a byte order mark is dropped, invalid UTF-8 is a clear error."""
+    from boligregler.diagnostics import BoligreglerError
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BoligreglerError(f"{STDIN_NAME}: ugyldig UTF-8 i byte {e.start + 1}; send teksten som UTF-8") from None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sys
 from pathlib import Path
 
-from boligregler.diagnostics import BoligreglerError
+from boligregler.diagnostics import BoligreglerError, file_reason
 
 
 def register(sub) -> None:
@@ -82,6 +83,13 @@ def run_serve(args) -> int:
             serve.serve(_config_file(args.konfig), dev_addr=args.adresse)
     except exceptions.Abort as e:
         raise BoligreglerError(f"nettstedet kan ikke vises: {e}") from None
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            why = {errno.EADDRINUSE: "er allerede i bruk", errno.EACCES: "krever rettigheter denne brukeren ikke har",
+                   errno.EADDRNOTAVAIL: "finnes ikke på denne maskinen"}[e.errno]
+            raise BoligreglerError(f"adressen {args.adresse} {why}; velg en annen med --adresse VERT:PORT, "
+                                   "f.eks. --adresse 127.0.0.1:8001") from None
+        raise BoligreglerError(f"nettstedet kan ikke vises: {file_reason(e)}") from None
     except exceptions.ConfigurationError as e:
         raise BoligreglerError(f"{args.konfig}: ugyldig konfigurasjon: {e}") from None
     return 0

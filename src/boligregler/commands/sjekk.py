@@ -7,7 +7,8 @@ import sys
 from boligregler.diagnostics import PolicyError, Severity, render_json, render_text
 from boligregler.model.checker import check
 from boligregler.evaluation.legality import legality
-from boligregler.model.loader import load_chain
+from boligregler.model.loader import load_chain, load_chain_text
+from boligregler.commands import STDIN_NAME, color_wanted, read_stdin
 
 
 def register(sub) -> None:
@@ -15,16 +16,17 @@ def register(sub) -> None:
         "Sjekker ett eller flere regelverk (.pol) og alt de bygger på: syntaks, navn, typer og enheter, "
         "sirkulære beregninger, daterte verdier og hjemmel. Et kommunalt regelverk (som bygger på et annet) "
         "kontrolleres også mot det forskriften og Husbankens veileder tillater lokale retningslinjer å si."))
-    p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk som skal sjekkes")
+    p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk som skal sjekkes (- for standard inn)")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst", help="utdataformat (standard: tekst)")
-    p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto", help="farger i terminalen")
+    p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto",
+                   help="farger i terminalen (auto: bare på en terminal, og ikke med NO_COLOR eller TERM=dumb)")
     p.add_argument("--strengt", action="store_true", help="behandle advarsler som feil")
     p.set_defaults(handler=run)
 
 
 def diagnostics_for(path: str):
     try:
-        files = load_chain(path)
+        files = load_chain_text(read_stdin(), STDIN_NAME) if path == "-" else load_chain(path)
         model = check(files)
         errors = any(d.severity is Severity.ERROR for d in model.diagnostics)
         return list(model.diagnostics) + ([] if errors else legality(files, model)), model.sources
@@ -42,8 +44,7 @@ def run(args) -> int:
     if args.format == "json":
         print(render_json(all_diags))
     elif all_diags:
-        color = args.farge == "alltid" or (args.farge == "auto" and sys.stderr.isatty())
-        print(render_text(all_diags, sources, color=color), file=sys.stderr)
+        print(render_text(all_diags, sources, color=color_wanted(args.farge, sys.stderr)), file=sys.stderr)
     else:
-        print(f"Ingen feil funnet i {len(args.filer)} regelverk.", file=sys.stderr)
+        print(f"Ingen feil funnet i {len(args.filer)} regelverk.")
     return 1 if errors or (args.strengt and all_diags) else 0

@@ -41,4 +41,7 @@ def run(args) -> int:
                 for m in r.mismatches:
                     print(f"    {m}")
     print(f"{passed} bestått, {failed} feilet")
+    if passed + failed == 0:
+        print("ingen eksempler ble kjørt: regelverkene har ingen «eksempel»-blokker", file=sys.stderr)
+        return 1
     return 1 if failed else 0

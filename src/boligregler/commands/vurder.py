@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import attrs
 
 from boligregler.api import Policy, add_allow_option
-from boligregler.commands import load_policy_argument
+from boligregler.commands import live_terminal, load_policy_argument
 from boligregler.diagnostics import BoligreglerError, file_problem, suggest
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
@@ -36,7 +36,8 @@ def register(sub) -> None:
         "POLICY er en .pol-fil eller navnet på et medfølgende regelverk (f.eks. drammen). "
         "Med en .jsonl-fil (én søknad per linje) eller en .csv-fil (én søknad per rad) vurderes alle "
         "søknadene: hvert vedtak skrives som én JSON-linje, og en oppsummering skrives til slutt."))
-    p.add_argument("policy", metavar="POLICY")
+    p.add_argument("policy", metavar="POLICY", help="navnet på et medfølgende regelverk (drammen), en sti "
+                   "(./drammen.pol) eller - for standard inn")
     p.add_argument("soknad", metavar="SØKNAD",
                    help="søknad som JSON-fil, mange søknader som .jsonl eller .csv, eller - for standard inn")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst",
@@ -49,7 +50,7 @@ def register(sub) -> None:
                         "opplysninger, vurdert kolonnevis; standard for .parquet og .xlsx, og når --ut er en "
                         ".parquet- eller .csv-fil (formatet følger filendelsen til --ut, ellers JSON-linjer)")
     add_allow_option(p)
-    p.add_argument("--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut")
+    p.add_argument("-o", "--ut", metavar="FIL", help="skriv til FIL i stedet for standard ut (- er standard ut)")
     p.add_argument("--dask", metavar="ADRESSE",
                    help="vurder en partisjonert Parquet-mappe på en Dask-klynge (tcp://vert:8786, eller «lokal» for "
                         "en klynge på denne maskinen); resultatet skrives som partisjonert Parquet til mappen --ut")
@@ -68,6 +69,9 @@ def read_soknad(path: str):
 
 
 def run(args) -> int:
+    if args.policy == "-" and args.soknad == "-":
+        raise BoligreglerError("bare én av POLICY og SØKNAD kan leses fra standard inn (-)")
+    args.ut = None if args.ut == "-" else args.ut
     policy = load_policy_argument(args.policy, args)
     kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
                                               "parquet" if Path(args.soknad).is_dir() else "json")
@@ -130,8 +134,8 @@ def screen_on_dask(policy: Policy, args) -> int:
 
 @contextlib.contextmanager
 def output(path: str | None):
-    """Standard out, or the file `--ut` names."""
-    if path is None:
+    """Standard out, or the file `--ut` names (`-`: standard out)."""
+    if path is None or path == "-":
         yield sys.stdout
         return
     try:
@@ -151,7 +155,7 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
     counts: Counter[str] = Counter()
     bad = 0
     first_bad: list[int] = []  # the first 20 bad lines, for the summary; memory stays constant
-    progress = Progress(count_lines(path)) if sys.stderr.isatty() else None
+    progress = Progress(count_lines(path)) if live_terminal(sys.stderr) else None
     with open_input(path) as stream, output(out_path) as out:
         for record in read_records(path, kind, stream, policy.model.schema):
             problem = record.problem

@@ -18,6 +18,17 @@ RESULT_WORDS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": 
                 "ikke_relevant": "ikke relevant"}
 
 
+class UnknownCriterion(KeyError):
+    """`Decision.criterion` of an id the decision has no criterion for."""
+
+    def __init__(self, cid: str, known: tuple[str, ...]):
+        super().__init__(cid)
+        self.message = f"vedtaket har ikke vilkåret «{cid}»; vilkårene er: {', '.join(known) or 'ingen'}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @attrs.frozen
 class CriterionResult:
     id: str
@@ -161,7 +172,11 @@ class Decision:
         object.__setattr__(self, "basis", None)
 
     def criterion(self, cid: str) -> CriterionResult:
-        return next(c for c in self.vilkår if c.id == cid)
+        """The result of the criterion `cid`; a `KeyError` naming the criteria there are if it has none."""
+        for c in self.vilkår:
+            if c.id == cid:
+                return c
+        raise UnknownCriterion(cid, tuple(c.id for c in self.vilkår))
 
 
 def default_explanation(title: str, result: str) -> str:
