@@ -23,18 +23,22 @@ def live_terminal(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def load_policy_argument(argument: str, **options):
+def load_policy_argument(argument: str, args=None):
     """The policy a command-line argument names: a bare name is the shipped policy, `-` the text on standard
-    input, anything else a path. When a file or folder in the working folder has that bare name, say which
-    one was used."""
-    from boligregler.api import load_policy, load_policy_text
+    input, anything else a path; honours `--tillat-ulovlig` (and warns when it is used). When a file or
+    folder in the working folder has that bare name, say which one was used."""
+    from boligregler.api import load_for_command, load_policy_text, unlawful_warning
     from boligregler.model.loader import local_shadow, resolve_policy_path
 
     if argument == "-":
-        return load_policy_text(read_stdin(), name=STDIN_NAME, **options)
+        policy = load_policy_text(read_stdin(), name=STDIN_NAME,
+                                  tillat_ulovlig=getattr(args, "tillat_ulovlig", False))
+        if warning := unlawful_warning(policy):
+            print(warning, file=sys.stderr)
+        return policy
     shadow = local_shadow(argument)
     try:
-        policy = load_policy(argument, **options)
+        policy = load_for_command(argument, args)
     except PolicyError:
         if shadow is not None:
             print(f"merk: «{argument}» betyr et medfølgende regelverk; skriv ./{argument} for å bruke "
