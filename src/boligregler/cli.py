@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except BoligreglerError as e:
-        print(str(e), file=sys.stderr)
+        if getattr(args, "format", None) == "json":
+            print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))  # errors as data, on standard out
+        else:
+            print(str(e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("avbrutt", file=sys.stderr)
