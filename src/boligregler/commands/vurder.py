@@ -186,12 +186,19 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
     return 1 if bad else 0
 
 
-_LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def json_line(value: Any) -> str:
-    """One JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader sees one line."""
-    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKING)
+    """One JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader sees one line.
+
+    (`str.replace` where they occur: `str.translate` with a table costs about 2 ms on a vedtak record.)
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escaped in _LINE_BREAKING.items():
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def summary(policy: Policy, counts: Counter, bad: int, first_bad: list[int]) -> str:

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import weakref
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -90,22 +91,43 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
                            "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
                            "kilde": v.source, "regelverk": p.origin.policy})
     tables = []
-    for name in sorted(_tables_read(basis, read)):
+    for name in _tables_read_once(basis, read):
         t = model.tables[name]
         v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
         tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
                        "regelverk": t.origin.policy})
     return {
         "bibliotek": {"navn": "boligregler", "versjon": __version__},
-        "regelverk": {
-            "id": model.id, "sha256": basis.policy.sha256,
-            "filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
-                      for pid, (path, text) in zip(model.chain, model.sources.items())],
-        },
+        "regelverk": {"id": model.id, "sha256": basis.policy.sha256,
+                      "filer": [dict(f) for f in _policy_parts(basis.policy)["filer"]]},
         "søknad_sha256": soknad_sha256(basis.facts),
         "parametre": parameters,
         "tabeller": tables,
     }
+
+
+# What a record takes from the policy alone, computed once per policy (a batch writes one record a line).
+_PER_POLICY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _policy_parts(policy) -> dict:
+    parts = _PER_POLICY.get(policy)
+    if parts is None:
+        model = policy.model
+        parts = {"filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+                           for pid, (path, text) in zip(model.chain, model.sources.items())],
+                 "tabeller": {}}
+        _PER_POLICY[policy] = parts
+    return parts
+
+
+def _tables_read_once(basis, read) -> list[str]:
+    """`_tables_read`, sorted, cached per policy, scheme and set of computations read."""
+    key = (basis.program.scheme.id, frozenset(k for k in read if isinstance(k, str) and k.startswith("c:")))
+    cache = _policy_parts(basis.policy)["tabeller"]
+    if key not in cache:
+        cache[key] = sorted(_tables_read(basis, read))
+    return cache[key]
 
 
 def _tables_read(basis, read) -> set[str]:
