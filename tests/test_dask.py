@@ -19,8 +19,8 @@ def test_two_workers_give_the_single_process_result(tmp_path):
     for i in range(4):
         pq.write_table(table.slice(i * 600, 600), data / f"part-{i}.parquet")
     policy = load_policy("drammen")
-    single = pa.concat_tables(files.result_table(policy.evaluate_batch(c.batch), c)
-                              for c in files.table_chunks(policy, str(data), "parquet"))
+    single = files.plain_strings(pa.concat_tables(files.result_table(policy.evaluate_batch(c.batch), c)
+                                                  for c in files.table_chunks(policy, str(data), "parquet")))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
             distributed.Client(lc) as client:
         frame = cluster.screen_parquet(policy, str(data))

@@ -1146,6 +1146,7 @@ class BatchResult:
     errors: dict[int, str]
     unsupported: dict[str, str]
     conditions: dict[str, tuple[tuple[str, str], ...]]
+    missing: dict[int, str] = attrs.field(factory=dict)  # row → the facts still missing («, »-separated)
 
     def outcome(self, i: int) -> str | None:
         code = int(self.utfall[i])

@@ -54,7 +54,7 @@ def _decide_partition(frame, texts, sha256, offsets, criteria, partition_info=No
     for chunk in chunks(policy.model, pieces, policy.validate, first_row=first):
         result = policy.evaluate_batch(chunk.batch)
         parts.append(files.result_table(result, chunk, criteria=criteria))
-    return _to_pandas(pa.concat_tables(parts))
+    return _to_pandas(files.plain_strings(pa.concat_tables(parts)))
 
 
 def _to_pandas(table: pa.Table):

@@ -180,13 +180,21 @@ def money_array(ore: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(MONEY, len(ore), [None, pa.py_buffer(words.tobytes())])
 
 
+def _dictionary(codes: np.ndarray, labels: list[str]) -> pa.Array:
+    """Codes into `labels` as a dictionary-encoded string column (no string per row is built)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), pa.array(labels, type=pa.string()))
+
+
 def _joined(parts: list[tuple[np.ndarray, str]], n: int) -> pa.Array:
-    """Per row, the names whose mask is set, joined by «, »."""
+    """Per row, the names whose mask is set, joined by «, » (one label per combination that occurs)."""
     if not parts:
-        return pa.array([""] * n)
-    arrays = [pc.if_else(pa.array(mask), pa.scalar(name + ", "), pa.scalar("")) for mask, name in parts]
-    text = pc.binary_join_element_wise(*arrays, "") if len(arrays) > 1 else arrays[0]
-    return pc.utf8_rtrim(text, characters=", ")
+        return _dictionary(np.zeros(n, dtype=np.int32), [""])
+    bits = np.zeros(n, dtype=np.int64)
+    for k, (mask, _) in enumerate(parts[:62]):
+        bits |= np.asarray(mask, dtype=np.int64) << k
+    combos, codes = np.unique(bits, return_inverse=True)
+    labels = [", ".join(name for k, (_, name) in enumerate(parts[:62]) if int(c) >> k & 1) for c in combos.tolist()]
+    return _dictionary(codes.reshape(-1), labels)
 
 
 def result_table(result: C.BatchResult, chunk: Chunk, *, criteria: bool = True) -> pa.Table:
@@ -196,8 +204,7 @@ def result_table(result: C.BatchResult, chunk: Chunk, *, criteria: bool = True) 
     if chunk.references is not None and any(r is not None for r in chunk.references):
         columns[REFERENCE] = pa.array(chunk.references, type=pa.string())
     codes = np.asarray(result.utfall)
-    names = np.array(list(result.outcomes) + [""], dtype=object)
-    columns["utfall"] = pa.array(names[np.where(codes < 0, len(result.outcomes), codes)], type=pa.string())
+    columns["utfall"] = _dictionary(np.where(codes < 0, len(result.outcomes), codes), list(result.outcomes) + [""])
     for key, values in result.amounts.items():
         columns[key] = money_array(values)
     if result.rente is not None:
@@ -216,17 +223,22 @@ def result_table(result: C.BatchResult, chunk: Chunk, *, criteria: bool = True) 
     columns["unntak"] = _joined(exceptions, n)
     if criteria:
         for c in result.criteria.values():
-            labels = np.array(list(C.RESULTS) + [""], dtype=object)
-            columns[f"vilkår.{c.id}"] = pa.array(labels[np.where(c.results < 0, len(C.RESULTS), c.results)],
-                                                 type=pa.string())
-    missing = getattr(result, "missing", None)
-    columns["mangler"] = _joined(missing, n) if missing else pa.array([""] * n)
-    columns["vurdert_med"] = pa.array(np.where(result.fallback, "desimal", "kolonner").astype(object), type=pa.string())
-    errors = [""] * n
-    for i, message in result.errors.items():
-        errors[i] = message
-    columns["feil"] = pa.array(errors, type=pa.string())
+            columns[f"vilkår.{c.id}"] = _dictionary(np.where(c.results < 0, len(C.RESULTS), c.results),
+                                                    list(C.RESULTS) + [""])
+    columns["mangler"] = _dictionary_of(result.missing, n)
+    columns["vurdert_med"] = _dictionary(result.fallback.astype(np.int32), ["kolonner", "desimal"])
+    columns["feil"] = _dictionary_of(result.errors, n)
     return pa.table(columns)
+
+
+def _dictionary_of(texts: dict[int, str], n: int) -> pa.Array:
+    """A mostly empty text column from {row: text}."""
+    labels = [""] + sorted(set(texts.values()))
+    where = {t: i for i, t in enumerate(labels)}
+    codes = np.zeros(n, dtype=np.int32)
+    for i, text in texts.items():
+        codes[i] = where[text]
+    return _dictionary(codes, labels)
 
 
 class TableWriter:
@@ -245,6 +257,7 @@ class TableWriter:
             self._writer.write_table(table)
         elif self.kind == "csv":
             import pyarrow.csv as pcsv
+            table = plain_strings(table)
             if self._writer is None:
                 self._writer = pcsv.CSVWriter(self._target(binary=True), table.schema)
             self._writer.write_table(table)
@@ -275,6 +288,12 @@ class TableWriter:
                 self._file.close()
             else:
                 self._file.flush()
+
+
+def plain_strings(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded columns as plain strings (for CSV)."""
+    return pa.table([c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],
+                    names=table.column_names)
 
 
 def _json_rows(table: pa.Table) -> Iterator[dict]:

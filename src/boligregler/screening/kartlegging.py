@@ -106,10 +106,11 @@ def _children(e):
 
 
 def _failures(result: C.BatchResult, ids: set[str]) -> np.ndarray:
+    """Rows where one of the criteria `ids` is not met, or cannot be assessed yet."""
     failed = np.zeros(result.n, dtype=bool)
     for c in result.criteria.values():
         if c.id in ids:
-            failed |= c.results == C.IKKE_OPPFYLT
+            failed |= ~np.isin(c.results, (C.OPPFYLT, C.UNNTAK, C.IKKE_RELEVANT, -1))
     return failed
 
 
