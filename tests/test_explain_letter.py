@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from pathlib import Path
 
 import markdown as markdown_lib
@@ -17,6 +18,7 @@ from boligregler.cli import main
 from boligregler.explain.letter import build_letter
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
+from boligregler.norsk import lix
 from boligregler.rendering.letter import render, render_html, render_markdown
 from boligregler.syntax.parser import PARSER_OPTIONS, grammar_path
 
@@ -242,3 +244,23 @@ def test_cli_forklar_prints_the_letter(capsys):
     assert main(["forklar", "nasjonal", str(path), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["utfall"] == "innvilget" and out["tittel"] == "Vedtak om startlån"
+
+
+def test_every_golden_letter_is_plain_norwegian():
+    """LIX ≤ 45 (Björnsson: under 40 easy, 40–50 medium), no identifier or JSON path, no «(er)» or «(e)»."""
+    letters = sorted(GOLDEN.glob("*.txt"))
+    assert len(letters) >= 20
+    for path in letters:
+        text = path.read_text(encoding="utf-8")
+        assert lix(text) <= 45, f"{path.name}: LIX {lix(text):.1f}"
+        snake = re.findall(r"\b[^\W\d_]+_[^\W\d_]+(?:_[^\W\d_]+)*\b", text)
+        assert not snake, f"{path.name}: identifiers reach the reader: {snake}"
+        assert not re.search(r"\w\((?:er|e|ene)\)", text), f"{path.name}: a number does not agree with its noun"
+        assert not re.search(r"\b(?:[^\W\d_]+\.){1,}[^\W\d_]{2,}\b", text.replace("lovdata.no", "")), \
+            f"{path.name}: a dotted path reaches the reader"
+        assert not re.search(r"\b1 (?:barn|voksne|banker|måneder|dokumenter)\b", text), path.name
+
+
+def test_lix_counts_words_sentences_and_long_words():
+    assert lix("Dette er en kort setning. Her kommer enda en setning.") == pytest.approx(10 / 2 + 100 * 2 / 10)  # «setning» has seven letters
+    assert lix("Overskrift\n==========\nTo ord.") == pytest.approx(3 / 2 + 100 * 1 / 3)

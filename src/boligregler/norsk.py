@@ -8,6 +8,7 @@ counts in digits; zero as «ingen». The words are the same in bokmål and nynor
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from boligregler.money import format_number
@@ -32,3 +33,22 @@ def tall_med_enhet(n: Decimal | int, singular: str, plural: str) -> str:
     """A measured count in digits with the noun agreeing: «1 måned», «2 måneder», «30 år»."""
     count = Decimal(n)
     return f"{format_number(count)} {singular if count == 1 else plural}"
+
+
+def lix(text: str) -> float:
+    """Björnsson's readability index: words per sentence + the percentage of words over six letters.
+
+    A sentence ends at `.`, `:`, `!` or `?` before a space or the end of a line; a line without such
+    an ending (a heading, a point in a list, an address line) counts as one sentence. Lines of only
+    `=` or `-` (the underlines of plain-text headings) are not text. Under 40 is easy, over 50 hard.
+    """
+    words = sentences = long = 0
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or set(line) <= {"=", "-"}:
+            continue
+        found = re.findall(r"[^\W\d_]+", line)
+        words += len(found)
+        long += sum(1 for w in found if len(w) > 6)
+        sentences += max(1, len(re.findall(r"[.:!?]+(?=\s|$)", line)))
+    return words / sentences + 100 * long / words if words else 0.0

@@ -16,17 +16,19 @@ its own, so the letter can say what each would need.
 from __future__ import annotations
 
 import weakref
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Callable
 
 import attrs
 
-from boligregler.evaluation.decision import CriterionResult
+from boligregler.evaluation import runtime
+from boligregler.evaluation.decision import CriterionResult, criterion_result
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
 from boligregler.explain.evaluate import Texts, outcome
 from boligregler.model.policy import CheckedPolicy, Lever, SchemeDef
-from boligregler.money import money_json
+from boligregler.money import CONTEXT, money_json
+from boligregler.syntax import ast
 
 LIMIT = Decimal(1_000_000_000)  # the largest change tried for a fact without an upper bound
 Goal = Callable[[str, list[CriterionResult]], bool]
@@ -61,12 +63,14 @@ class Change:
 
 @attrs.frozen
 class WhatIf:
-    """The single changes that give `target`, or, if there are none, what each blocking criterion needs."""
+    """The single changes that give `target`; if there are none, what each blocking criterion needs
+    and the combinations of changes that together give `target`."""
 
     utfall: str
     target: str
     changes: tuple[Change, ...]
     per_criterion: tuple[tuple[CriterionResult, tuple[Change, ...]], ...] = ()
+    combinations: tuple[tuple[Change, ...], ...] = ()
 
     @property
     def none_suffices(self) -> bool:
@@ -79,6 +83,7 @@ class WhatIf:
             "ingen_enkelt_endring": self.none_suffices,
             "per_vilkår": [{"vilkår": c.id, "endringer": [x.to_dict() for x in changes]}
                            for c, changes in self.per_criterion],
+            "kombinasjoner": [[c.to_dict() for c in combo] for combo in self.combinations],
         }
 
 
@@ -99,7 +104,8 @@ def dependencies(model: CheckedPolicy, scheme: SchemeDef) -> P.Dependencies:
 
 
 def what_would_change(decision) -> WhatIf:
-    """For an avslag or manuell_vurdering: the smallest single changes that give innvilget."""
+    """For an avslag or manuell_vurdering: the smallest single changes that give innvilget, or else
+    what each blocking criterion needs and the combinations that together give innvilget."""
     basis: Basis = decision.basis
     model = basis.policy.model
     target = model.outcome_default
@@ -116,12 +122,15 @@ def what_would_change(decision) -> WhatIf:
                 or all(any(P.overlaps(lever.path, p) for p in reads[cid]) for cid in ids)]
 
     search = Search(basis)
-    changes = search.all(touching([r.id for r in blocking]), lambda utfall, _: utfall == target)
+    ids = [r.id for r in blocking]
+    reached = lambda utfall, _: utfall == target  # noqa: E731
+    changes = search.all(touching(ids), reached, ids)
     if changes or not blocking:
         return WhatIf(decision.utfall, target, changes)
-    failing = {r.id for r in blocking}
-    per_criterion = tuple((r, search.all(touching([r.id]), _fixes(r.id, failing, kinds))) for r in blocking)
-    return WhatIf(decision.utfall, target, (), per_criterion)
+    failing = set(ids)
+    per_criterion = tuple((r, search.all(touching([r.id]), _fixes(r.id, failing, kinds), [r.id])) for r in blocking)
+    combinations = search.combinations(per_criterion, touching, reached, ids)
+    return WhatIf(decision.utfall, target, (), per_criterion, combinations)
 
 
 def _fixes(cid: str, failing: set[str], kinds: set[str]) -> Goal:
@@ -133,25 +142,103 @@ def _fixes(cid: str, failing: set[str], kinds: set[str]) -> Goal:
 
 
 class Search:
-    """Searches one lever at a time for the smallest change that reaches a goal."""
+    """Searches one lever at a time for the smallest change that reaches a goal.
+
+    A probe first runs only the criteria the goal needs (`needed`): most probes fail there, at a
+    fraction of a whole assessment. For an amount, where the criteria it must meet compare two
+    amounts, the search starts from the change that closes the gap if the model were linear (two
+    probes of the difference), so it needs few probes around it instead of a doubling from one step.
+    """
 
     def __init__(self, basis: Basis):
         self.basis = basis
         self.policy = basis.policy
         self.facts = basis.facts
         self.texts = Texts(basis)
+        self.ordning = self.facts.get("ordning", "")
+        self.program = self.policy.program(self.ordning, "compiled")
+        self.compiled = {c.definition.id: c for c in self.program.criteria}
 
-    def all(self, levers: list[Lever], goal: Goal) -> tuple[Change, ...]:
-        found = (self.lever(lever, goal) for lever in levers if self.texts.holds(lever.condition))
+    def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
+        found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
         return tuple(c for c in found if c is not None)
 
-    def reaches(self, facts: dict, goal: Goal) -> bool:
+    def passes(self, facts: dict, needed) -> bool:
+        """Whether every criterion in `needed` is met (or met by an exception) for `facts`."""
+        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+        with localcontext(CONTEXT):
+            return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
+
+    def reaches(self, facts: dict, goal: Goal, needed=()) -> bool:
+        if needed and facts.get("ordning", "") == self.ordning and not self.passes(facts, needed):
+            return False
         return goal(*outcome(self.policy, facts))
 
-    def lever(self, lever: Lever, goal: Goal) -> Change | None:
+    def gap(self, facts: dict, needed) -> Decimal | None:
+        """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
+        missed); a criterion that is not such a comparison must be met. None where there is no such margin."""
+        gaps = []
+        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+        for cid in needed:
+            condition = self.compiled[cid].definition.condition
+            if not isinstance(condition, ast.Compare) or condition.op not in ("<=", "<", ">=", ">"):
+                if not self.passes(facts, [cid]):
+                    return None
+                continue
+            with localcontext(CONTEXT):
+                left = self.policy.expression(condition.left, self.ordning)(dict(M), facts)
+                right = self.policy.expression(condition.right, self.ordning)(dict(M), facts)
+            if not isinstance(left, Decimal) or not isinstance(right, Decimal):
+                return None
+            gaps.append(right - left if condition.op in ("<=", "<") else left - right)
+        return min(gaps) if gaps else None
+
+    def guess(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed) -> int | None:
+        """About how many steps close the gap of the criteria in `needed` (see `gap`), solved by the secant
+        method on the gap, which is linear in an amount between the model's roundings. 0: no change up to
+        `room` narrows the gap (a monotone model then has no change that works); None: no estimate."""
+        if not needed or room < step or facts_ordning(changed(Decimal(0))) != self.ordning:
+            return None
+        g0 = self.gap(changed(Decimal(0)), needed)
+        if g0 is None or g0 >= 0:
+            return None
+        lo, lo_gap = Decimal(0), g0
+        for size in [*(step * 10 ** e for e in (3, 5, 7) if step * 10 ** e < room), room]:
+            g = self.gap(changed(size), needed)
+            if g is None:
+                return None
+            if g > g0:
+                break
+        else:
+            return 0
+        hi, hi_gap = size, g
+        for _ in range(6):
+            if hi_gap >= 0 and hi - lo <= 4 * step:
+                break
+            if hi_gap >= 0:  # regula falsi inside the bracket
+                d = lo + (hi - lo) * -lo_gap / (hi_gap - lo_gap)
+            else:  # secant beyond the last two points
+                d = hi + (hi - lo) * -hi_gap / (hi_gap - lo_gap)
+            d = min(max((d // step) * step, step), room)
+            if d in (lo, hi):
+                break
+            g = self.gap(changed(d), needed)
+            if g is None:
+                break
+            if g >= 0:
+                if hi_gap < 0:
+                    lo, lo_gap = hi, hi_gap
+                hi, hi_gap = d, g
+            elif hi_gap >= 0:
+                lo, lo_gap = d, g
+            else:
+                lo, lo_gap, hi, hi_gap = hi, hi_gap, d, g
+        return max(1, int(hi // step)) if hi_gap >= 0 else None
+
+    def lever(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         spec = P.spec_of(self.policy.model.schema, lever.path)
         if lever.kind == "ny_linje":
-            return self._new_line(lever, goal)
+            return self._new_line(lever, goal, needed)
         current = P.get(self.facts, lever.path)
         if current is None:
             return None
@@ -162,15 +249,19 @@ class Search:
                 options = [not current] if lever.kind == "sannhet" else list(spec.type.values)
             for new in options:
                 changed = P.with_value(self.facts, lever.path, new)
-                if new != current and self.reaches(changed, goal):
+                if new != current and self.reaches(changed, goal, needed):
                     return self._change(lever, current, new, new, new is True, changed, goal)
             return None
         low = spec.low if spec.low is not None else Decimal(0)
         high = spec.high
         best = None
         for sign, room in ((1, (high - current) if high is not None else LIMIT), (-1, current - low)):
-            size = _smallest(lambda d: self.reaches(P.with_value(self.facts, lever.path, current + sign * d), goal),
-                             lever.step, room)
+            def changed(d, sign=sign):
+                return P.with_value(self.facts, lever.path, current + sign * d)
+            guess = self.guess(changed, lever.step, room, needed) if lever.kind == "beløp" else None
+            if guess == 0:
+                continue
+            size = _smallest(lambda d: self.reaches(changed(d), goal, needed), lever.step, room, guess)
             if size is not None and (best is None or size < best[1]):
                 best = (sign, size)
         if best is None:
@@ -179,11 +270,14 @@ class Search:
         new = current + sign * size
         return self._change(lever, current, new, size, sign > 0, P.with_value(self.facts, lever.path, new), goal)
 
-    def _new_line(self, lever: Lever, goal: Goal) -> Change | None:
+    def _new_line(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         def line(amount: Decimal) -> dict:
             return P.with_line(self.facts, lever.path, {**lever.new_item, lever.item_field: amount})
 
-        size = _smallest(lambda d: self.reaches(line(d), goal), lever.step, LIMIT)
+        guess = self.guess(line, lever.step, LIMIT, needed)
+        if guess == 0:
+            return None
+        size = _smallest(lambda d: self.reaches(line(d), goal, needed), lever.step, LIMIT, guess)
         if size is None:
             return None
         return self._change(lever, None, size, size, True, line(size), goal)
@@ -196,21 +290,119 @@ class Search:
         text = self.texts.render(lever.template, {"endring": size, "ny_verdi": new, "økning": increased})
         return Change(lever.name, lever.kind, old, new, size, increased, text, lever)
 
+    def combinations(self, per_criterion, touching, goal: Goal, needed) -> tuple[tuple[Change, ...], ...]:
+        """Changes that together reach `goal` when no single change does, each combination verified.
 
-def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal) -> Decimal | None:
+        First the yes/no and choice changes that meet a criterion each are made together; the
+        criteria still missed are then given the yes/no and choice changes and counts that touch
+        them (alone or in pairs; a count is set to its bound, then lowered as far as it can go),
+        and last the smallest change of one amount. Returns at most three combinations, fewest
+        changes first.
+        """
+        base: list[Change] = []
+        facts = self.facts
+        for r, changes in per_criterion:
+            discrete = [c for c in changes if c.kind in ("sannhet", "valg")]
+            if discrete and not self.passes(facts, [r.id]):
+                facts = discrete[0].applied(facts)
+                base.append(discrete[0])
+        if base and self.reaches(facts, goal, needed):
+            return (tuple(base),)
+        still = [cid for cid in needed if not self.passes(facts, [cid])]
+        if not still:
+            return ()
+        used = {c.lever.path for c in base}
+        candidates = [lv for lv in touching(still) if lv.path not in used and self.texts.holds(lv.condition)]
+        extras = [x for x in (self._extreme(lv, facts) for lv in candidates if lv.kind in ("sannhet", "valg", "heltall"))
+                  if x is not None]
+        amounts = [lv for lv in candidates if lv.kind in ("beløp", "ny_linje")]
+        subsets = [()] + [(x,) for x in extras] + [(x, y) for i, x in enumerate(extras) for y in extras[i + 1:]]
+        found: list[tuple[Change, ...]] = []
+        smallest: Change | None = None  # the amount change without any extra change
+        for subset in subsets:
+            combined = facts
+            for lever, value in subset:
+                combined = P.with_value(combined, lever.path, value)
+            if subset and self.reaches(combined, goal, needed):
+                amount = None
+            else:
+                inner = Search(self.basis)
+                inner.facts = combined
+                amount = next((c for c in (inner.lever(lv, goal, still) for lv in amounts) if c is not None), None)
+                if amount is None:
+                    continue
+                if subset and smallest is not None and amount.fact == smallest.fact and amount.size >= smallest.size:
+                    continue  # the extra changes do not make the change of the amount any smaller
+            combination = self._verified(base, subset, combined, amount, goal)
+            if combination:
+                found.append(combination)
+                if not subset:
+                    smallest = amount
+            if len(found) == 3:
+                break
+        return tuple(sorted(found, key=len))
+
+    def _extreme(self, lever: Lever, facts: dict) -> tuple[Lever, Any] | None:
+        """The value a discrete change sets: its target, the other truth value, or a count's upper bound."""
+        current = P.get(facts, lever.path)
+        if lever.kind == "sannhet":
+            value = lever.target if lever.target is not None else (not current)
+        elif lever.kind == "valg":
+            value = lever.target
+        else:
+            value = P.spec_of(self.policy.model.schema, lever.path).high
+        return None if value is None or value == current else (lever, value)
+
+    def _verified(self, base, subset, combined, amount: Change | None, goal: Goal) -> tuple[Change, ...]:
+        """The combination as changes with their texts, each count lowered as far as it can go; () if it fails."""
+        changes = list(base)
+        for lever, value in subset:
+            old = P.get(self.facts, lever.path)
+            if lever.kind == "heltall":
+                def works(d, lever=lever, old=old):
+                    test = P.with_value(combined, lever.path, old + d)
+                    return self.reaches(amount.applied(test) if amount else test, goal)
+                value = old + (_smallest(works, lever.step, value - old) or value - old)
+                combined = P.with_value(combined, lever.path, value)
+            size = value - old if lever.kind == "heltall" else value
+            text = self.texts.render(lever.template, {"endring": size, "ny_verdi": value, "økning": True})
+            changes.append(Change(lever.name, lever.kind, old, value, size, True, text, lever))
+        if amount is not None:
+            changes.append(amount)
+        final = amount.applied(combined) if amount is not None else combined
+        decision = self.policy.evaluate_facts(final, explain=False)
+        return tuple(changes) if goal(decision.utfall, list(decision.vilkår)) else ()
+
+
+def facts_ordning(facts: dict) -> str:
+    return facts.get("ordning", "")
+
+
+def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal, guess: int | None = None) -> Decimal | None:
     """The smallest k·step (1 ≤ k, k·step ≤ room) for which `works` holds, or None.
 
-    Doubles k until the change works, then bisects between the last change that did not work
-    and the first that did; the result works, and one step less does not.
+    From `guess` (or 1) the search doubles its stride up until the change works (or down until it
+    does not), then bisects between the last change that did not work and the first that did; the
+    result works, and one step less does not (zero steps is the søknad as it is, which does not).
     """
     most = int(room // step)
     if most < 1:
         return None
-    failing, k = 0, 1
-    while not works(k * step):
-        if k == most:
-            return None
-        failing, k = k, min(2 * k, most)
+    k = min(max(guess or 1, 1), most)
+    if works(k * step):
+        failing, stride = k - 1, 1
+        while failing > 0 and works(failing * step):
+            k, stride = failing, stride * 2
+            failing = max(k - stride, 0)
+    else:
+        failing, stride = k, 1
+        while True:
+            if failing == most:
+                return None
+            k = min(failing + stride, most)
+            if works(k * step):
+                break
+            failing, stride = k, stride * 2
     while k - failing > 1:
         middle = (failing + k) // 2
         if works(middle * step):

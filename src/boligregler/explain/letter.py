@@ -16,11 +16,12 @@ headings and the few words that join a criterion's own texts (in `WORDS`, per m�
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import attrs
 
+from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import CriterionResult
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.explain import facts as P
@@ -29,6 +30,7 @@ from boligregler.explain.counterfactual import WhatIf, what_would_change
 from boligregler.explain.evaluate import Texts
 from boligregler.explain.frame import Frame, build_frame, målform
 from boligregler.model.checker import LETTER_LINES
+from boligregler.money import CONTEXT, format_kr
 from boligregler.norsk import antall_tekst
 
 DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurdering": "saksframlegg",
@@ -55,8 +57,12 @@ WORDS = {
         "exception_applies": "Unntak {letter} ({title}{basis}) gjelder. {why}",
         "exception_not": "Unntak {letter} ({title}{basis}) gjelder ikke. {why}",
         "exception_not_met": "Vilkårene for unntaket er ikke oppfylt etter opplysningene i søknaden.",
-        "no_change": "Ingen endring av opplysningene alene er nok til å oppfylle dette vilkåret.",
+        "no_change": "Ingen av endringene vi kan foreslå, oppfyller dette vilkåret alene.",
         "combined": "Sammen: {changes}",
+        "margin_note": " (da blir marginen {margin} per måned)",
+        "margin_warning": "Endringene over er de minste som er nok, og marginen blir da liten, under grensen på {limit} "
+                          "per måned som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis "
+                          "utgiftene øker.",
         "and": " og ",
     },
     "nynorsk": {
@@ -79,8 +85,12 @@ WORDS = {
         "exception_applies": "Unntak {letter} ({title}{basis}) gjeld. {why}",
         "exception_not": "Unntak {letter} ({title}{basis}) gjeld ikkje. {why}",
         "exception_not_met": "Vilkåra for unntaket er ikkje oppfylte etter opplysningane i søknaden.",
-        "no_change": "Inga endring av opplysningane åleine er nok til å oppfylle dette vilkåret.",
+        "no_change": "Ingen av endringane vi kan føreslå, oppfyller dette vilkåret åleine.",
         "combined": "Saman: {changes}",
+        "margin_note": " (då blir marginen {margin} per månad)",
+        "margin_warning": "Endringane over er dei minste som er nok, og marginen blir då liten, under grensa på {limit} "
+                          "per månad som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om "
+                          "utgiftene aukar.",
         "and": " og ",
     },
 }
@@ -145,6 +155,7 @@ class _Builder:
         self.texts = Texts(self.basis)
         self.form = målform(self.model)
         self.w = WORDS[self.form]
+        self.low_margin = ""  # set when a suggested change leaves a margin below the policy's margin_varsel
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
@@ -182,7 +193,10 @@ class _Builder:
         facts = self.basis.facts
         lines = P.get(facts, path)
         without = P.with_value(facts, path, [x for j, x in enumerate(lines) if j != index])
-        return self.texts.value("tellende_inntekt") - self.texts.value("tellende_inntekt", without)
+        income = self.basis.program.computations["tellende_inntekt"]
+        with localcontext(CONTEXT):
+            return (income({runtime.DATE_KEY: facts["søknadsdato"]}, facts)
+                    - income({runtime.DATE_KEY: facts["søknadsdato"]}, without))
 
     # ---- the criteria
     def decisive(self) -> list[CriterionResult]:
@@ -239,6 +253,28 @@ class _Builder:
             lines.append(self.w["exception_not"].format(letter=e.letter, title=e.title, basis=basis, why=why))
         return lines
 
+    def joined(self, texts: list[str]) -> str:
+        return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + self.w["and"] + texts[-1]
+
+    def margin_note(self, changes) -> str:
+        """A warning when the changes give a grant whose margin is below the policy's `margin_varsel`."""
+        program = self.basis.program
+        if "margin" not in program.computations or "margin_varsel" not in self.model.parameters:
+            return ""
+        facts = self.basis.facts
+        for c in changes:
+            facts = c.applied(facts)
+        if facts.get("ordning", "") != self.basis.facts.get("ordning", ""):
+            return ""
+        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+        with localcontext(CONTEXT):
+            margin = program.computations["margin"](M, facts)
+            limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
+        if margin >= limit:
+            return ""
+        self.low_margin = format_kr(limit)
+        return self.w["margin_note"].format(margin=format_kr(margin))
+
     # ---- the documents
     def build(self) -> Letter:
         d = self.decision
@@ -276,11 +312,17 @@ class _Builder:
         what_if = what_would_change(d)
         if what_if.changes:
             sections.append(Section("endringer", h["endringer"], self.paragraphs("endringer"),
-                                    tuple(Item(c.text) for c in what_if.changes)))
+                                    tuple(Item(c.text + self.margin_note((c,))) for c in what_if.changes)))
         elif what_if.none_suffices:
             items = [Item(f"{r.tittel}:", tuple(c.text for c in changes) or (self.w["no_change"],))
                      for r, changes in what_if.per_criterion]
             sections.append(Section("endringer", h["endringer"], self.paragraphs("ingen_endring"), tuple(items)))
+            if what_if.combinations:
+                sections.append(Section("kombinasjoner", None, self.paragraphs("kombinasjoner"), tuple(
+                    Item(self.w["combined"].format(changes=self.joined([c.text for c in combo])) + self.margin_note(combo))
+                    for combo in what_if.combinations)))
+        if self.low_margin:
+            sections.append(Section("margin", None, (self.w["margin_warning"].format(limit=self.low_margin),)))
         frame = build_frame(self.model, self.basis.facts, document)
         if document == "vedtaksbrev":
             sections.append(Section("klage", h["klage"], self.paragraphs("klage")))

@@ -41,7 +41,8 @@ EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
 LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "lånevilkår", "ordningsvilkår",
                    "grunnlag", "grunnlag_punkt", "inntekt", "inntektslinje", "inntekt_punkt", "utgifter",
                    "utgifter_punkt", "barnesats", "utgiftslinje", "betjeningsevne", "betjeningsevne_punkt",
-                   "vurdering", "barn", "manuell", "endringer", "ingen_endring", "klage", "automatisering")
+                   "vurdering", "barn", "manuell", "endringer", "ingen_endring", "kombinasjoner", "klage",
+                   "automatisering")
 # Paragraphs written once per line of a søknad list: (the list's path, the name of the line, extra names).
 LETTER_LINES = {
     "inntektslinje": (("inntekter",), "inn", {"medregnet": "kr/mnd"}),
@@ -603,6 +604,10 @@ class Checker:
                 element = self._list_element(path)
                 if element is None:
                     self.error("B001", f"avsnittet «{section.name}» krever listen «{'.'.join(path)}» i søknaden",
+                               section.template.span)
+                    continue
+                if extra and "tellende_inntekt" not in scheme.computations:
+                    self.error("B001", f"avsnittet «{section.name}» krever beregningen «tellende_inntekt»",
                                section.template.span)
                     continue
                 scope.locals.update({var: element, **{k: T.Num(u) for k, u in extra.items()}})
