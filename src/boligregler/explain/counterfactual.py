@@ -213,7 +213,7 @@ class Search:
             return 0
         hi, hi_gap = size, g
         for _ in range(6):
-            if hi_gap >= 0 and hi - lo <= 4 * step:
+            if (hi_gap >= 0 and hi - lo <= 4 * step) or hi_gap == lo_gap:
                 break
             if hi_gap >= 0:  # regula falsi inside the bracket
                 d = lo + (hi - lo) * -lo_gap / (hi_gap - lo_gap)
