@@ -60,6 +60,9 @@ LEVER_PARAMETERS = frozenset({
 LEVER_COMPUTATIONS = frozenset({
     "rente", "livsoppholdsnorm", "livsopphold", "tellende_inntekt", "tilskudd", "lengste_nedbetalingstid",
     "ordinær_løpetid", "nedbetalingstid", "lånets_rente"})
+# National computations a municipality may change in one direction only, checked on generated søknader:
+# less left to service the loan is a stricter living-cost norm, more fixed expenses likewise.
+VALUE_LEVERS = {"disponibelt": -1, "faste_utgifter_sum": 1}
 NOT_MET, MET = "ikke_oppfylt", ("oppfylt", "unntak", "ikke_relevant")
 
 _CACHE: dict[str, list[Diagnostic]] = {}
@@ -499,6 +502,10 @@ class Evaluated:
             if r.kind == "beregning":
                 d, nd = scheme.computations.get(r.name), national_scheme.computations.get(r.name)
                 lever = r.name in LEVER_COMPUTATIONS and (r.name != STRESS_RATE or not reads.facts(d.expr))
+                if r.name in VALUE_LEVERS and d is not None and nd is not None and self.ctx.municipal(d):
+                    lever = self.one_way(scheme, national_scheme, r.name, VALUE_LEVERS[r.name])
+                if r.name == "maks_lån" and d is not None and nd is not None and self.ctx.municipal(d):
+                    lever = not reads.facts(d.expr) - reads.facts(nd.expr) and self.within_interest_only(scheme)
             elif r.kind in ("parameter", "tabell"):
                 table = self.model.parameters if r.kind == "parameter" else self.model.tables
                 national = self.national.parameters if r.kind == "parameter" else self.national.tables
@@ -511,6 +518,29 @@ class Evaluated:
             if not lever or r.name in self.bad_levers:
                 out.append((r.kind, r.name, d))
         return out
+
+    def one_way(self, scheme: SchemeDef, national_scheme: SchemeDef, name: str, direction: int) -> bool:
+        """Whether the municipal `name` only moves the lawful way: never above (direction -1) or below (+1)
+        the national value, on generated søknader."""
+        for s in generated(self.dates[-1], [], n=60, seed=3):
+            m, n = self.runner.facts(s), self.base.facts(s)
+            a, b = self.runner.value(scheme, name, m), self.base.value(national_scheme, name, n)
+            if isinstance(a, Decimal) and isinstance(b, Decimal) and (a - b) * direction < 0:
+                return False
+        return True
+
+    def within_interest_only(self, scheme: SchemeDef) -> bool:
+        """Whether `maks_lån` never exceeds what the household can service paying interest only at the
+        stress-test rate (avdragsfrihet, forskriften § 8-5): a longer term or an interest-only period is a
+        lawful lever, a loan beyond that is not."""
+        for s in generated(self.dates[-1], [], n=60, seed=4):
+            m = self.runner.facts(s)
+            loan, left, rate = (self.runner.value(scheme, n, m) for n in ("maks_lån", "disponibelt", STRESS_RATE))
+            if not all(isinstance(v, Decimal) for v in (loan, left, rate)) or rate <= 0:
+                continue
+            if loan > max(left, Decimal(0)) * 12 / rate + 1000:
+                return False
+        return True
 
     def twin(self, scheme: SchemeDef, national_scheme: SchemeDef, changes) -> tuple[CheckedPolicy, SchemeDef]:
         """The policy with `changes` and the national absolute criteria put back to the national definitions."""
@@ -568,8 +598,6 @@ class Evaluated:
 
     def differential(self) -> None:
         for scheme, national_scheme in self.schemes():
-            if scheme.id and scheme.id not in self.national.schemes:
-                continue  # a scheme the municipality adds has no national twin; the static checks cover it
             changes = self.unlawful_changes(scheme, national_scheme)
             if not changes:
                 continue
@@ -581,6 +609,8 @@ class Evaluated:
             dates = self.dates[-3:]
             for date in dates:
                 for s in generated(date, self.thresholds(scheme), n=120 if len(dates) > 1 else 200):
+                    if scheme.id:
+                        s["ordning"] = scheme.id
                     m = self.runner.facts(s)
                     t = twin.facts(s)
                     if m is None or t is None:

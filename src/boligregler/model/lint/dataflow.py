@@ -28,6 +28,8 @@ LEVERS: dict[str, tuple[str, ...]] = {
     "ordinær_løpetid": ("ønsket_nedbetalingstid_år",),
     "nedbetalingstid": ("ønsket_nedbetalingstid_år", "skjønn"),
     "omkostninger": (),
+    "disponibelt": (),  # less left over is a stricter living-cost norm; the other direction is checked by value
+    "faste_utgifter_sum": ("faste_utgifter",),
 }
 
 CAP_FACTS = (

@@ -28,13 +28,16 @@ from boligregler.syntax import ast
 NATIONALITY = re.compile(
     r"statsborg|nasjonal|nasjonalitet|opprinn|opphav|innvandr|oppholds|opphalds|fødeland|fødested|fødestad|"
     r"landbakgrunn|eøs|utenlandsk|utanlandsk|utland|norsk|norge|nordisk|norden|flyktning|asyl|citizen|"
-    r"nationality|immigra|country|landkode|hjemland|heimland", re.IGNORECASE)
+    r"nationality|immigra|country|landkode|hjemland|heimland|herkomst|avstamming|morsmål|afrika|asia|midtøsten|"
+    r"vestlig|innfødt", re.IGNORECASE)
 PROTECTED = re.compile(
     r"kjønn|kjønnsidentitet|kjønnsuttrykk|kvinne|jente|gutt|gravid|svangerskap|permisjon|omsorgsoppg|"
     r"etnisk|etnisitet|hudfarge|rase|minoritet|samisk|kvensk|religi|livssyn|trussamfunn|trossamfunn|muslim|"
     r"kristen|jødisk|hindu|buddh|seksuell|legning|homofil|lesbisk|bifil|transperson|funksjonsnedsett|"
-    r"funksjonshem|nedsatt_funksjon|funksjonsevne|handikap|diagnose|gender|religion|ethnic", re.IGNORECASE)
+    r"funksjonshem|nedsatt_funksjon|funksjonsevne|handikap|diagnose|gender|religion|ethnic|kirke|kyrkje|moské|"
+    r"menighet|fødselsår|fødselsdato|alder", re.IGNORECASE)
 SHORT_PROTECTED = {"mann", "menn", "kvinne", "kvinner", "kvinnelig", "mannlig", "tru", "same", "samer"}
+SHORT_NATIONALITY = {"pass", "land"}
 USAKLIG = re.compile(r"gjeld_til_kommun|skyld_til_kommun|restanse|skylder_kommun", re.IGNORECASE)
 CATEGORY = re.compile(r"kategori\s*:\s*([\wæøå]+)", re.IGNORECASE)
 PRIORITY = ("husstand.særlige_behov", "husstand.barn")
@@ -157,7 +160,8 @@ def check(ctx: Context) -> list[Diagnostic]:
             continue
         node, where = deciding[used[0]]
         texts = (name, spec.doc or "", *values)
-        if _touches(NATIONALITY, *texts):
+        words = {w.lower() for t in texts if t for w in re.split(r"[^\wæøåÆØÅ]+|_", t)}
+        if _touches(NATIONALITY, *texts) or words & SHORT_NATIONALITY:
             found.append(finding("L003", f"søknadsfeltet «{path}» gjelder statsborgerskap, opprinnelse eller "
                                          "oppholdsgrunnlag og brukes til å skille mellom søkere",
                                  where, getattr(node, "span", None)))

@@ -188,6 +188,11 @@ def normal(e: Any, integer: Callable[[Any], bool]) -> Any:
         left, right, op = e.left, e.right, e.op
         if _constant(left) and not _constant(right):
             left, right, op = right, left, FLIP[op]
+        if isinstance(right, ast.Boolean) and op in ("=", "!="):  # `x = sann` is `x`, `x = usann` is `ikke x`
+            positive = right.value == (op == "=")
+            return normal(left if positive else ast.Unary("ikke", left), integer)
+        if not _constant(right) and (_sum(left) or _sum(right)):
+            return _linear(op, left, right, integer)
         whole = integer(left)
         left, right = normal(left, integer), normal(right, integer)
         if whole and isinstance(right, ast.Quantity) and right.value == right.value.to_integral_value():
@@ -209,6 +214,28 @@ def normal(e: Any, integer: Callable[[Any], bool]) -> Any:
     if isinstance(e, ast.Quantity):
         return ast.Quantity(e.value.normalize() if e.value else Decimal(0), e.unit)
     return _rebuild(e, lambda c: normal(c, integer))
+
+
+def _sum(e: Any) -> bool:
+    return isinstance(e, ast.Binary) and e.op in ("+", "-")
+
+
+def _terms(e: Any, sign: int, integer) -> list[tuple[int, Any]]:
+    if _sum(e):
+        return _terms(e.left, sign, integer) + _terms(e.right, sign if e.op == "+" else -sign, integer)
+    return [(sign, normal(e, integer))]
+
+
+def _linear(op: str, left: Any, right: Any, integer) -> Any:
+    """`a - b <= c` and `a <= c + b` alike: every term moved to the left, sorted, the first one positive."""
+    terms = sorted(_terms(left, 1, integer) + _terms(right, -1, integer), key=lambda t: (repr(t[1]), t[0]))
+    if terms[0][0] < 0:
+        terms = [(-sign, t) for sign, t in terms]
+        op = FLIP[op]
+    result = terms[0][1]
+    for sign, t in terms[1:]:
+        result = ast.Binary("+" if sign > 0 else "-", result, t)
+    return ast.Compare(op, result, ast.Quantity(Decimal(0), None))
 
 
 def _flatten(e: Any, op: str) -> list[Any]:

@@ -51,9 +51,22 @@ class Local:
                 if self.ctx.municipal(c) and id(c) not in seen:
                     seen.add(id(c))
                     self.check_criterion(c, scheme)
+        deciding = self.deciding_computations()
         for c in self.municipal_computations:
-            self.check_ages(c.expr, c.origin.file, f"beregningen «{c.name}»")
+            if c.name in deciding:
+                self.check_ages(c.expr, c.origin.file, f"beregningen «{c.name}»")
         return self.found
+
+    def deciding_computations(self) -> set[str]:
+        """Computations a criterion that can change the outcome (not `informasjon`) or the vedtak reads."""
+        out: set[str] = set()
+        for scheme, _ in self.ctx.schemes():
+            reads = flow.Reads(self.model, scheme)
+            exprs = [e for c in scheme.criteria if c.kind != "informasjon"
+                     for e in (c.condition, c.relevance, *(x.condition for x in c.exceptions))]
+            exprs += [e for _, e in self.model.decision]
+            out |= reads.computations(exprs)
+        return out
 
     def target_group(self, c: CriterionDef, scheme: SchemeDef) -> bool:
         """A criterion a municipal `ordning` adds: it says who the scheme is for."""
@@ -64,7 +77,7 @@ class Local:
         file = c.origin.file
         where = self.ctx.where(c, scheme)
         for e in [c.condition, c.relevance, *(x.condition for x in c.exceptions)]:
-            if e is not None:
+            if e is not None and c.kind != "informasjon":  # an information criterion excludes nobody
                 self.check_ages(e, file, where)
         if c.kind != "absolutt" or self.target_group(c, scheme):
             return
