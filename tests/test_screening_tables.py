@@ -155,3 +155,19 @@ def test_the_population_is_seeded_and_labelled_synthetic():
     a, b = population.households(50, seed=1), population.households(50, seed=1)
     assert a.equals(b) and not a.equals(population.households(50, seed=2))
     assert b"Syntetiske" in a.schema.metadata[b"boligregler"]
+
+
+def test_a_register_without_the_case_workers_assessments(drammen):
+    """Facts nobody has assessed yet: every row still gets the Decimal backend's decision, with what is missing."""
+    table = population.households(60, seed=12, assessed=False)
+    chunk = tabular.read_chunk(drammen.model, table, 1, drammen.validate)
+    result = drammen.evaluate_batch(chunk.batch)
+    expected = decimal_rows(drammen, table)
+    assert [result.record(i) for i in range(60)] == expected
+    out = files.result_table(result, chunk).to_pylist()
+    for row, want, i in zip(out, expected, range(60)):
+        assert row["utfall"] == want["utfall"]
+        d = drammen.evaluate(tabular.row_soknad(table, i), explain=False)
+        assert row["mangler"] == ", ".join(m.opplysning for m in getattr(d, "mangler", ()))
+        for key in ("maks_lån", "lånebehov"):
+            assert (row[key] is None) == (key not in want["beløp"])

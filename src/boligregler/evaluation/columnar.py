@@ -1147,6 +1147,12 @@ class BatchResult:
     unsupported: dict[str, str]
     conditions: dict[str, tuple[tuple[str, str], ...]]
     missing: dict[int, str] = attrs.field(factory=dict)  # row → the facts still missing («, »-separated)
+    # amount (or "rente", "nedbetalingstid_år") → rows where the decision has no such value (it waits for facts)
+    absent: dict[str, np.ndarray] = attrs.field(factory=dict)
+
+    def has(self, key: str, i: int) -> bool:
+        a = self.absent.get(key)
+        return a is None or not a[i]
 
     def outcome(self, i: int) -> str | None:
         code = int(self.utfall[i])
@@ -1157,10 +1163,10 @@ class BatchResult:
         if i in self.errors:
             return {"feil": self.errors[i]}
         out: dict[str, Any] = {"utfall": self.outcome(i),
-                               "beløp": {k: ore_text(int(v[i])) for k, v in self.amounts.items()}}
-        if self.rente is not None:
+                               "beløp": {k: ore_text(int(v[i])) for k, v in self.amounts.items() if self.has(k, i)}}
+        if self.rente is not None and self.has("rente", i):
             out["rente"] = hundredths_text(int(self.rente[i]))
-        if self.nedbetalingstid is not None:
+        if self.nedbetalingstid is not None and self.has("nedbetalingstid_år", i):
             out["nedbetalingstid_år"] = int(self.nedbetalingstid[i])
         out["vilkår"] = [(c.id, RESULTS[r], c.exceptions[c.letters[i]] if r == UNNTAK else None)
                          for c in self.criteria.values() if (r := int(c.results[i])) >= 0]
@@ -1343,14 +1349,18 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
         except error_types as e:
             errors[i] = str(e)
             utfall[i] = -1
+    missing = {i: ", ".join(m.opplysning for m in d.mangler) for i, d in decided if getattr(d, "mangler", ())}
+    absent: dict[str, np.ndarray] = {}
     if decided:
-        outcomes = _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term)
+        outcomes = _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, absent)
     return BatchResult(n, outcomes, utfall, criteria, amounts, rente, term, scheme_ids, fallback,
-                       rechecked & ~fallback, errors, unsupported, conditions)
+                       rechecked & ~fallback, errors, unsupported, conditions, missing, absent)
 
 
-def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term):
-    """Put the Decimal backend's decisions of the fallback rows into the result arrays."""
+def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, absent):
+    """Put the Decimal backend's decisions of the fallback rows into the result arrays.
+
+    A decision that leaves out an amount (it waits for a fact) marks the row in `absent`."""
     rows = np.array([i for i, _ in decided])
     for _, d in decided:
         if d.utfall not in outcomes:
@@ -1366,12 +1376,23 @@ def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term):
             c.results[i] = RESULTS.index(r.resultat)
             c.letters[i] = c.exceptions.index(r.unntak) if r.unntak is not None else -1
     cent = Decimal("0.01")
+    n = len(utfall)
+
+    def store(key, column, values):
+        column[rows] = [0 if v is None else v for v in values]
+        gone = [v is None for v in values]
+        if any(gone):
+            mask = absent.setdefault(key, np.zeros(n, dtype=bool))
+            mask[rows] = gone
+
     with localcontext(CONTEXT):
         for key, column in amounts.items():
-            column[rows] = [int(d.beløp[key].quantize(cent).scaleb(2)) for _, d in decided]
+            store(key, column, [None if d.beløp.get(key) is None else int(d.beløp[key].quantize(cent).scaleb(2))
+                                for _, d in decided])
         if rente is not None:
-            rente[rows] = [int((d.rente * 100).quantize(cent).scaleb(2)) if d.rente is not None else 0
-                           for _, d in decided]
+            store("rente", rente, [None if d.rente is None else int((d.rente * 100).quantize(cent).scaleb(2))
+                                   for _, d in decided])
         if term is not None:
-            term[rows] = [int(d.nedbetalingstid_år) if d.nedbetalingstid_år is not None else 0 for _, d in decided]
+            store("nedbetalingstid_år", term, [None if d.nedbetalingstid_år is None else int(d.nedbetalingstid_år)
+                                               for _, d in decided])
     return outcomes

@@ -171,13 +171,16 @@ def table_chunks(policy, path: str, kind: str, rows: int = CHUNK_ROWS,
 MONEY = pa.decimal128(18, 2)
 
 
-def money_array(ore: np.ndarray) -> pa.Array:
-    """Øre as an exact decimal128(18, 2) column."""
+def money_array(ore: np.ndarray, absent: np.ndarray | None = None) -> pa.Array:
+    """Øre as an exact decimal128(18, 2) column (null where `absent`)."""
     ore = np.ascontiguousarray(ore, dtype=np.int64)
     words = np.empty((len(ore), 2), dtype=np.int64)
     words[:, 0] = ore
     words[:, 1] = ore >> 63
-    return pa.Array.from_buffers(MONEY, len(ore), [None, pa.py_buffer(words.tobytes())])
+    validity = None
+    if absent is not None and absent.any():
+        validity = pa.py_buffer(np.packbits(~absent, bitorder="little").tobytes())
+    return pa.Array.from_buffers(MONEY, len(ore), [validity, pa.py_buffer(words.tobytes())])
 
 
 def _dictionary(codes: np.ndarray, labels: list[str]) -> pa.Array:
@@ -206,11 +209,11 @@ def result_table(result: C.BatchResult, chunk: Chunk, *, criteria: bool = True) 
     codes = np.asarray(result.utfall)
     columns["utfall"] = _dictionary(np.where(codes < 0, len(result.outcomes), codes), list(result.outcomes) + [""])
     for key, values in result.amounts.items():
-        columns[key] = money_array(values)
+        columns[key] = money_array(values, result.absent.get(key))
     if result.rente is not None:
-        columns["rente"] = money_array(result.rente)
+        columns["rente"] = money_array(result.rente, result.absent.get("rente"))
     if result.nedbetalingstid is not None:
-        columns["nedbetalingstid_år"] = pa.array(result.nedbetalingstid)
+        columns["nedbetalingstid_år"] = pa.array(result.nedbetalingstid, mask=result.absent.get("nedbetalingstid_år"))
     failed = [(c.results == C.IKKE_OPPFYLT, c.id) for c in result.criteria.values() if c.kind == "absolutt"]
     main = [(c.results == C.IKKE_OPPFYLT, c.id) for c in result.criteria.values() if c.kind != "absolutt"]
     columns["ikke_oppfylte_vilkår"] = _joined(failed, n)

@@ -7,9 +7,11 @@ what stands in the way, and its place in the priority order the policy declares.
 
 The price is found by bisection over the columnar backend: every row of the register is
 decided at ~15 prices, each decision exact (`evaluation.columnar`). A price «passes» when no
-absolute criterion that can depend on the price fails at it (found in the checked model:
-criteria that read `bolig.kjøpesum` directly or through computations). Criteria that do not
-depend on the price, such as refusals from banks, are reported under «hindrer».
+absolute criterion or main rule that can depend on the price fails at it (found in the checked
+model: criteria that read `bolig.kjøpesum` directly or through computations), so the household
+is financed at that price without an exception from a main rule (such as a tilskudd above the
+kommune's limit). Criteria that do not depend on the price, such as refusals from banks, are
+reported under «hindrer».
 
 A policy declares the priority order with computations named `kartleggingsprioritet`,
 `kartleggingsprioritet_2`, …: households are sorted by each in turn, smallest first (a name
@@ -65,7 +67,8 @@ def _with_price(batch: C.Batch, price_ore: np.ndarray) -> C.Batch:
 
 
 def price_criteria(policy) -> set[str]:
-    """Absolute criteria whose result can depend on the price (`bolig.kjøpesum`), found in the model."""
+    """Absolute criteria and main rules whose result can depend on the price (`bolig.kjøpesum`), found
+    in the model: a price passes when none of them fails, so it is financed without an exception."""
     model = policy.model
     out = set()
     for scheme in [model.base_scheme, *model.schemes.values()]:
@@ -91,7 +94,7 @@ def price_criteria(policy) -> set[str]:
 
         for crit in scheme.criteria:
             exprs = [crit.condition, crit.relevance, *(x.condition for x in crit.exceptions)]
-            if crit.kind == "absolutt" and any(x is not None and depends(x) for x in exprs):
+            if crit.kind in ("absolutt", "hovedregel") and any(x is not None and depends(x) for x in exprs):
                 out.add(crit.id)
     return out
 
@@ -189,15 +192,21 @@ def map_chunk(policy, chunk: Chunk) -> pa.Table:
         "høyeste_kjøpesum": price(with_t),
         "høyeste_kjøpesum_uten_tilskudd": price(without_t),
         "høyeste_kjøpesum_er_minst": pa.array(with_t >= HIGHEST_STEPS),
-        "maks_lån": pa.array(now.amounts["maks_lån"] // 100) if "maks_lån" in now.amounts else pa.nulls(n, pa.int64()),
-        "disponibelt_per_måned": pa.array(now.amounts["disponibelt_per_måned"] // 100)
-        if "disponibelt_per_måned" in now.amounts else pa.nulls(n, pa.int64()),
+        "maks_lån": _amount(now, "maks_lån"),
+        "disponibelt_per_måned": _amount(now, "disponibelt_per_måned"),
         "hindrer": pa.array(hindrer, type=pa.string()),
         "vurdert_med": pa.array(np.where(now.fallback, "desimal", "kolonner").astype(object), type=pa.string()),
     }
     for name, _ in priority_names(policy):
         columns[name] = _computation(policy, batch, name)
     return pa.table(columns)
+
+
+def _amount(result: C.BatchResult, key: str) -> pa.Array:
+    """Whole kroner of an amount (null where the decision has none)."""
+    if key not in result.amounts:
+        return pa.nulls(result.n, pa.int64())
+    return pa.array(result.amounts[key] // 100, mask=result.absent.get(key))
 
 
 def _computation(policy, batch: C.Batch, name: str) -> pa.Array:
