@@ -607,14 +607,6 @@ def _segment_any(mask, offsets):
 # ---- the program ---------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Recheck:
-    """Where the guard band sent a row to the Decimal runtime (for reporting)."""
-
-    name: str
-    rows: int
-
-
 class _Scope:
     """Where an expression is evaluated: the rows, or the elements of a list (with their row)."""
 

@@ -21,7 +21,6 @@ register's.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import attrs
@@ -139,17 +138,6 @@ def _highest(policy, batch: C.Batch, ids: set[str], without_tilskudd: bool) -> n
         lo = np.where(active & ok, mid, lo)
         hi = np.where(active & ~ok, mid, hi)
     return np.where(ok_hi, HIGHEST_STEPS, np.where(ok_lo, lo, -1))
-
-
-@attrs.define
-class Kartlegging:
-    """The households of a register, mapped: one row each, in the policy's priority order."""
-
-    table: pa.Table
-    policy_name: str
-    priorities: list
-    date: dt.date
-    synthetic: bool = False
 
 
 def map_chunk(policy, chunk: Chunk) -> pa.Table:
