@@ -98,3 +98,49 @@ def test_tables_get_a_caption_and_header_scope():
     assert '<th scope="col" style="text-align: right;">Fra</th>' in out
     assert '<caption class="bolig-skjult">Par &amp; barn</caption>' in out
     assert accessible_tables("<p>ingen tabell</p>") == "<p>ingen tabell</p>"
+
+
+@pytest.fixture(scope="module")
+def nynorsk(tmp_path_factory):
+    """Drammen's policy written as a nynorsk kommune would: the same rules, `målform: nynorsk`."""
+    folder = tmp_path_factory.mktemp("nynorsk")
+    text = (ROOT / "policies" / "drammen.pol").read_text(encoding="utf-8")
+    (folder / "drammen.pol").write_text(text.replace("    kommune: ", "    målform: nynorsk\n    kommune: ", 1),
+                                        encoding="utf-8")
+    return next(s for s in load_site_policies(folder) if s.policy.id == "drammen")
+
+
+def test_a_nynorsk_policy_gets_its_page_and_calculator_in_nynorsk(nynorsk):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from boligregler.site import estimate
+    from boligregler.site.pages import policy_page
+    from boligregler.site.plugin import BoligreglerPlugin
+    from test_site_calculator import CASES
+
+    page = policy_page(nynorsk)
+    for text in ("**Kven kan få startlån?**", "**Kor mykje?**", "Kva kan vi låne?", ">Rekn ut<", "Vaksne i hushaldet",
+                 'data-malform="nynorsk"', "## Vilkåra", "dei nasjonale reglane", "ikkje stadfesta"):
+        assert text in page, text
+    assert "Hvem kan få" not in page and "Regn ut<" not in page
+    answer = estimate.answer(nynorsk.policy, CASES["avslag"], dt.date(2026, 3, 1))
+    assert "Etter reglane i kommunen ser det ut til at de ikkje kan få startlån" in answer.html
+    assert "Største lån de kan betene (maks lån)" in answer.html
+    plugin = BoligreglerPlugin()
+    plugin.load_config({})
+    plugin.policies = [nynorsk]
+    own = SimpleNamespace(file=SimpleNamespace(src_uri="regler/drammen.md"))
+    other = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
+    assert plugin.on_post_page('<html lang="nb">', page=own, config=None) == '<html lang="nn">'
+    assert plugin.on_post_page('<html lang="nb">', page=other, config=None) == '<html lang="nb">'
+
+
+def test_every_text_of_the_calculator_and_summary_has_a_nynorsk_form():
+    from boligregler.site import calculator, estimate, public as P
+    from boligregler.site.words import NYNORSK
+    texts = {t for q in estimate.QUESTIONS.values() for t in (q.label, q.help, q.assumption, q.add) if t}
+    texts |= set(estimate.GROUPS.values()) | set(estimate.CHOICE_WORDS.values())
+    texts |= set(estimate.OUTCOME_HEADLINES.values()) | set(estimate.RESULT_MARKS.values())
+    texts |= {calculator.INTRO, calculator.ASSESSED, calculator.NEEDS_JS, P.WHO_DEFAULT, P.HOW_MUCH, P.RULES_INTRO}
+    assert sorted(texts - set(NYNORSK)) == []

@@ -21,8 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.site import estimate as E
+from boligregler.site.words import say
 from boligregler.syntax.cache import cached_parse, user_cache_dir, private_dir
 from boligregler.syntax.grammar import grammar_path
 
@@ -44,31 +46,37 @@ def form_html(policy: Any) -> str:
     """The calculator section of a kommune page: the form, the place for the answer, the assumptions."""
     model = policy.model
     form = _Form(policy)
+    t = form.t
     body = form.record(model.schema, (), ())
     assess = "".join(form.assessed)
-    fixed = "".join(f"<li>{e(text)}</li>" for text in form.fixed)
+    fixed = "".join(f"<li>{e(t(text))}</li>" for text in form.fixed)
+    intro = t(INTRO).format(place=_place(model))
     return (
         f'<section class="kalkulator" aria-labelledby="kalk-tittel">\n'
-        f'<h2 id="kalk-tittel">Hva kan vi låne?</h2>\n'
-        f'<p>Fyll inn opplysningene om husstanden og boligen dere ser på, så regner kalkulatoren ut svaret etter '
-        f'{e(_place(model))}s egne regler: om dere ser ut til å kunne få startlån, hvor mye, høyeste boligpris, '
-        f'hva det koster i måneden og hva som kunne endret svaret. Det du skriver blir i nettleseren din og sendes '
-        f'ikke noe sted. Svaret er et anslag, ikke et vedtak.</p>\n'
-        f'<form class="kalk-skjema" id="kalkulator" data-policy="{e(model.id)}" novalidate>\n'
+        f'<h2 id="kalk-tittel">{t("Hva kan vi låne?")}</h2>\n'
+        f'<p>{e(intro)}</p>\n'
+        f'<form class="kalk-skjema" id="kalkulator" data-policy="{e(model.id)}" data-malform="{e(form.form)}" novalidate>\n'
         f'{body}'
-        + (f'<fieldset class="kalk-gruppe kalk-vurderinger"><legend>Det kommunen vurderer</legend>\n'
-           f'<p class="kalk-hjelp">Noen vilkår vurderer saksbehandleren i kommunen. Kalkulatoren har gjort antakelsene '
-           f'som står under hvert spørsmål. Endre svaret hvis det ikke stemmer for dere.</p>\n{assess}</fieldset>\n'
+        + (f'<fieldset class="kalk-gruppe kalk-vurderinger"><legend>{t("Det kommunen vurderer")}</legend>\n'
+           f'<p class="kalk-hjelp">{t(ASSESSED)}</p>\n{assess}</fieldset>\n'
            if assess else "")
-        + '<p class="kalk-knapper"><button type="submit" class="md-button md-button--primary">Regn ut</button> '
-        '<button type="reset" class="md-button">Tøm skjemaet</button></p>\n'
-        '<p class="kalk-status" role="status" aria-live="polite">Kalkulatoren krever JavaScript. '
-        'Den lastes når siden er åpnet.</p>\n'
+        + f'<p class="kalk-knapper"><button type="submit" class="md-button md-button--primary">{t("Regn ut")}</button> '
+        f'<button type="reset" class="md-button">{t("Tøm skjemaet")}</button></p>\n'
+        f'<p class="kalk-status" role="status" aria-live="polite">{t(NEEDS_JS)}</p>\n'
         '</form>\n'
-        + (f'<details class="kalk-antakelser"><summary>Slik regner kalkulatoren</summary><ul>{fixed}</ul></details>\n'
+        + (f'<details class="kalk-antakelser"><summary>{t("Slik regner kalkulatoren")}</summary><ul>{fixed}</ul></details>\n'
            if fixed else "")
         + '<div class="kalk-resultat" id="kalk-svar" aria-live="polite"></div>\n'
         '</section>\n')
+
+
+INTRO = ("Fyll inn opplysningene om husstanden og boligen dere ser på, så regner kalkulatoren ut svaret etter {place}s "
+         "egne regler: om dere ser ut til å kunne få startlån, hvor mye, høyeste boligpris, hva det koster i måneden og "
+         "hva som kunne endret svaret. Det du skriver blir i nettleseren din og sendes ikke noe sted. Svaret er et "
+         "anslag, ikke et vedtak.")
+ASSESSED = ("Noen vilkår vurderer saksbehandleren i kommunen. Kalkulatoren har gjort antakelsene som står under hvert "
+            "spørsmål. Endre svaret hvis det ikke stemmer for dere.")
+NEEDS_JS = "Kalkulatoren krever JavaScript. Den lastes når siden er åpnet."
 
 
 def _place(model) -> str:
@@ -78,8 +86,12 @@ def _place(model) -> str:
 class _Form:
     def __init__(self, policy: Any):
         self.policy = policy
+        self.form = målform(policy.model)
         self.assessed: list[str] = []
         self.fixed: list[str] = []
+
+    def t(self, text: str) -> str:
+        return say(text, self.form)
 
     def record(self, record: T.Record, prefix: tuple, keys: tuple[str, ...]) -> str:
         out = []
@@ -96,7 +108,7 @@ class _Form:
                 inner = self.record(spec.type, path, qkeys)
                 if inner:
                     legend = E.GROUPS.get(name, q.label)
-                    out.append(f'<fieldset class="kalk-gruppe"><legend>{e(legend)}</legend>\n{inner}</fieldset>\n')
+                    out.append(f'<fieldset class="kalk-gruppe"><legend>{e(self.t(legend))}</legend>\n{inner}</fieldset>\n')
             elif isinstance(spec.type, T.ListOf):
                 out.append(self.listing(spec, path, qkeys, q))
             elif q.role == E.ASSESS:
@@ -111,16 +123,16 @@ class _Form:
         rows = max(spec.type.min_items, 1 if keys in (("inntekter",),) else 0)
         template = self.row(element, path, keys, "__i__")
         existing = "".join(self.row(element, path, keys, str(i)) for i in range(rows))
-        help_ = f'<p class="kalk-hjelp">{e(q.help)}</p>' if q.help else ""
+        help_ = f'<p class="kalk-hjelp">{e(self.t(q.help))}</p>' if q.help else ""
         return (f'<fieldset class="kalk-liste" id="{E._field_id(name)}" data-liste="{e(name)}" '
                 f'data-min="{spec.type.min_items}">'
-                f'<legend>{e(q.label)}</legend>{help_}\n<div class="kalk-rader">{existing}</div>\n'
+                f'<legend>{e(self.t(q.label))}</legend>{help_}\n<div class="kalk-rader">{existing}</div>\n'
                 f'<template>{template}</template>\n'
-                f'<button type="button" class="md-button kalk-legg-til">{e(q.add or "Legg til")}</button>\n'
+                f'<button type="button" class="md-button kalk-legg-til">{e(self.t(q.add or "Legg til"))}</button>\n'
                 f'</fieldset>\n')
 
     def row(self, element: T.Type, path: tuple, keys: tuple[str, ...], index: str) -> str:
-        label = E.question(keys).label
+        label = self.t(E.question(keys).label)
         number = "__n__" if index == "__i__" else str(int(index) + 1)
         if isinstance(element, T.Record):
             cells = "".join(self.field(s, path + (index,) + (n,), keys + (n,), E.question(keys + (n,)), row=True)
@@ -128,7 +140,7 @@ class _Form:
         else:
             cells = self.field(T.FieldSpec(element), path + (index,), keys, E.question(keys), row=True)
         return (f'<div class="kalk-rad" data-indeks="{index}">{cells}'
-                f'<button type="button" class="kalk-fjern" aria-label="Fjern linje {number} i «{e(label)}»">Fjern</button>'
+                f'<button type="button" class="kalk-fjern" aria-label="{e(self.t("Fjern linje {n} i «{list}»").format(n=number, list=label))}">{self.t("Fjern")}</button>'
                 f'</div>')
 
     def field(self, spec: T.FieldSpec, path: tuple, keys: tuple[str, ...], q: E.Question, row: bool = False) -> str:
@@ -136,9 +148,9 @@ class _Form:
         fid = E._field_id(name)
         t = spec.type
         help_id = f"{fid}-hjelp"
-        helps = [q.help] if q.help else []
+        helps = [self.t(q.help)] if q.help else []
         if q.role == E.ASSESS and q.assumption:
-            helps.append(q.assumption)
+            helps.append(self.t(q.assumption))
         if spec.doc and ".".join(keys) not in E.QUESTIONS:
             helps.append(spec.doc)
         help_html = f'<span class="kalk-hjelp" id="{help_id}">{e(" ".join(helps))}</span>' if helps else ""
@@ -150,20 +162,20 @@ class _Form:
         default = spec.default if spec.has_default else None
         if isinstance(t, T.Bool):
             assumed = q.assume if q.role == E.ASSESS else default
-            options = [(E.YES, "Ja"), (E.NO, "Nei")]
+            options = [(E.YES, self.t("Ja")), (E.NO, self.t("Nei"))]
             if q.role == E.ASSESS and _may_be_unassessed(spec):
-                options.append((E.UNKNOWN, "Vet ikke: la kommunen vurdere"))
+                options.append((E.UNKNOWN, self.t("Vet ikke: la kommunen vurdere")))
             radios = "".join(
                 f'<label class="kalk-valg"><input type="radio" name="{e(name)}" value="{v}"'
                 f'{" checked" if (assumed is True and v == E.YES) or (assumed is False and v == E.NO) else ""}> {w}</label>'
                 for v, w in options)
-            return (f'<fieldset class="kalk-felt kalk-janei" id="{fid}"{described}{show}><legend>{e(q.label)}</legend>'
+            return (f'<fieldset class="kalk-felt kalk-janei" id="{fid}"{described}{show}><legend>{e(self.t(q.label))}</legend>'
                     f'{help_html}<div class="kalk-valgene">{radios}</div>{error}</fieldset>\n')
-        label = f'<label for="{fid}">{e(q.label)}</label>'
+        label = f'<label for="{fid}">{e(self.t(q.label))}</label>'
         if isinstance(t, T.Enum):
             first = ""
             if default is None and spec.nullable:
-                first = '<option value="" selected>Velg</option>'
+                first = f'<option value="" selected>{self.t("Velg")}</option>'
             elif default is None:
                 default = t.values[0]
             options = first + "".join(
@@ -181,8 +193,8 @@ class _Form:
     def choice(self, keys: tuple[str, ...], value: str) -> str:
         if keys == ("ordning",):
             scheme = self.policy.model.schemes.get(value)
-            return scheme.title if scheme is not None else E.choice_word(value)
-        return E.choice_word(value)
+            return scheme.title if scheme is not None else self.t(E.choice_word(value))
+        return self.t(E.choice_word(value))
 
 
 def _may_be_unassessed(spec: T.FieldSpec) -> bool:

@@ -18,8 +18,10 @@ from typing import Any, Iterable, Sequence
 import attrs
 
 from boligregler.evaluation.soknad import SoknadError, format_path
+from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.money import format_kr, format_percent
+from boligregler.site.words import say
 
 ASK, ASSESS, FIXED = "ask", "assess", "fixed"
 
@@ -149,7 +151,8 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
-def soknad_from_form(schema: T.Record, pairs: Iterable[tuple[str, str]], today: dt.date) -> tuple[dict, dict[str, str], list[str]]:
+def soknad_from_form(schema: T.Record, pairs: Iterable[tuple[str, str]], today: dt.date,
+                     form: str = "bokmål") -> tuple[dict, dict[str, str], list[str]]:
     """The søknad a form's fields give: (søknad, problems by field name, assumptions made).
 
     Field names are JSON paths (`husstand.voksne[0].alder`); a blank field is left out so the
@@ -168,7 +171,7 @@ def soknad_from_form(schema: T.Record, pairs: Iterable[tuple[str, str]], today: 
             if q.role == FIXED:
                 out[name] = today.isoformat() if isinstance(spec.type, T.Date) else q.assume
                 if q.assumption:
-                    assumptions.append(q.assumption)
+                    assumptions.append(say(q.assumption, form))
                 continue
             if isinstance(spec.type, T.Record):
                 out[name] = fill(spec.type, path, keys)
@@ -188,7 +191,7 @@ def soknad_from_form(schema: T.Record, pairs: Iterable[tuple[str, str]], today: 
                 if q.role == ASSESS and raw == UNKNOWN:
                     continue  # left for the case worker: the schema says what an unassessed fact is
                 if q.role == ASSESS and (raw == YES) == bool(q.assume) and q.assumption:
-                    assumptions.append(q.assumption)
+                    assumptions.append(say(q.assumption, form))
                 value = value_of(spec.type, raw, field)
                 if value is not None:
                     out[name] = value
@@ -200,11 +203,11 @@ def soknad_from_form(schema: T.Record, pairs: Iterable[tuple[str, str]], today: 
         if isinstance(t, T.Num):
             number = parse_number(raw)
             if number is None:
-                problems[field] = "Skriv et tall, for eksempel 28 000."
+                problems[field] = say("Skriv et tall, for eksempel 28 000.", form)
                 return None
             if t.integer:
                 if number != number.to_integral_value():
-                    problems[field] = "Skriv et helt tall."
+                    problems[field] = say("Skriv et helt tall.", form)
                     return None
                 return int(number)
             return number
@@ -265,21 +268,22 @@ def browser_answer(policy_id: str, pairs_json: str, today_iso: str) -> str:
 
 def answer(policy: Any, pairs: Iterable[tuple[str, str]], today: dt.date) -> Answer:
     """The calculator's answer to a filled-in form, by `policy`'s own rules."""
-    soknad, problems, assumptions = soknad_from_form(policy.model.schema, pairs, today)
+    form = målform(policy.model)
+    soknad, problems, assumptions = soknad_from_form(policy.model.schema, pairs, today, form)
     if not problems:
         try:
             facts = policy.validate(soknad)
         except SoknadError as e:
             problems = {p.path: _plain_problem(p.message) for p in e.problems}
     if problems:
-        items = "".join(f'<li><a href="#{_field_id(name)}">{html.escape(_label_of(policy, name))}: '
+        items = "".join(f'<li><a href="#{_field_id(name)}">{html.escape(say(_label_of(policy, name), form))}: '
                         f'{html.escape(message)}</a></li>' for name, message in problems.items())
-        text = (f'<div class="kalk-feil" role="alert"><h3 tabindex="-1">Noe i skjemaet må rettes</h3>'
+        text = (f'<div class="kalk-feil" role="alert"><h3 tabindex="-1">{say("Noe i skjemaet må rettes", form)}</h3>'
                 f'<ul>{items}</ul></div>')
         return Answer(None, None, problems, text)
     decision = policy.evaluate_facts(facts)
     highest = highest_price(policy, facts)
-    return Answer(decision, highest, {}, render(policy, decision, highest, assumptions))
+    return Answer(decision, highest, {}, render(policy, decision, highest, assumptions, form))
 
 
 def highest_price(policy: Any, facts: dict) -> Decimal | None:
@@ -313,14 +317,14 @@ def highest_price(policy: Any, facts: dict) -> Decimal | None:
     return low
 
 
-def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: list[str]) -> str:
-    """The answer as HTML; every text from the policy or the decision is escaped."""
+def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: list[str], form: str = "bokmål") -> str:
+    """The answer as HTML in `form`; every text from the policy or the decision is escaped."""
     e = html.escape
     b = decision.beløp
     rows = []
 
     def row(label: str, value: str) -> None:
-        rows.append(f'<tr><th scope="row">{e(label)}</th><td>{e(value)}</td></tr>')
+        rows.append(f'<tr><th scope="row">{e(say(label, form))}</th><td>{e(value)}</td></tr>')
 
     refused = decision.utfall == "avslag"
     if "lånebehov" in b:
@@ -334,27 +338,28 @@ def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: lis
     if "tilskudd" in b and b["tilskudd"] > 0 and not refused:
         row("Tilskudd til etablering", format_kr(b["tilskudd"]))
     if "terminbeløp_per_måned" in b:
-        terms = [format_percent(decision.rente) + " rente"] if decision.rente is not None else []
-        terms += [f"{decision.nedbetalingstid_år} år"] if decision.nedbetalingstid_år is not None else []
+        terms = [format_percent(decision.rente) + " " + say("rente", form)] if decision.rente is not None else []
+        terms += [f"{decision.nedbetalingstid_år} {say('år', form)}"] if decision.nedbetalingstid_år is not None else []
         label = "Månedlig betaling om dere fikk hele lånebehovet" if refused else "Å betale på startlånet per måned"
         row(label, format_kr(b["terminbeløp_per_måned"]) + (f" ({', '.join(terms)})" if terms else ""))
     if "margin_per_måned" in b:
         row("Til overs hver måned etter lån og livsopphold", format_kr(b["margin_per_måned"]))
     criteria = "".join(
-        f'<li class="kalk-{e(c.resultat)}"><strong>{e(RESULT_MARKS.get(c.resultat, c.resultat))}:</strong> '
+        f'<li class="kalk-{e(c.resultat)}"><strong>{e(say(RESULT_MARKS.get(c.resultat, c.resultat), form))}:</strong> '
         f'{e(c.tittel)}. {e(c.forklaring)}</li>'
         for c in decision.vilkår if c.art != "informasjon")
-    parts = [f'<h3 tabindex="-1">{e(OUTCOME_HEADLINES.get(decision.utfall, decision.utfall))}</h3>',
-             '<p>Dette er et anslag etter kommunens egne regler, ikke et vedtak. Kommunen avgjør søknaden.</p>',
-             f'<table class="kalk-tall"><caption>Beløp etter reglene i {e(policy.navn)}</caption><tbody>{"".join(rows)}</tbody></table>',
-             f'<h4>Vilkårene</h4><ul class="kalk-vilkår">{criteria}</ul>']
-    parts.append(_changes_html(decision))
+    caption = say("Beløp etter reglene i {navn}", form).format(navn=policy.navn)
+    parts = [f'<h3 tabindex="-1">{e(say(OUTCOME_HEADLINES.get(decision.utfall, decision.utfall), form))}</h3>',
+             f'<p>{say("Dette er et anslag etter kommunens egne regler, ikke et vedtak. Kommunen avgjør søknaden.", form)}</p>',
+             f'<table class="kalk-tall"><caption>{e(caption)}</caption><tbody>{"".join(rows)}</tbody></table>',
+             f'<h4>{say("Vilkårene", form)}</h4><ul class="kalk-vilkår">{criteria}</ul>']
+    parts.append(_changes_html(decision, form))
     if assumptions:
-        parts.append('<h4>Det vi har antatt</h4><ul>' + "".join(f"<li>{e(a)}</li>" for a in dict.fromkeys(assumptions)) + "</ul>")
+        parts.append(f'<h4>{say("Det vi har antatt", form)}</h4><ul>' + "".join(f"<li>{e(a)}</li>" for a in dict.fromkeys(assumptions)) + "</ul>")
     return f'<div class="kalk-svar kalk-{e(decision.utfall)}">' + "".join(parts) + "</div>"
 
 
-def _changes_html(decision: Any) -> str:
+def _changes_html(decision: Any, form: str = "bokmål") -> str:
     if decision.utfall == "innvilget":
         return ""
     from boligregler.explain.counterfactual import what_would_change
@@ -362,13 +367,14 @@ def _changes_html(decision: Any) -> str:
     e = html.escape
     if what.changes:
         items = "".join(f"<li>{e(c.text)}</li>" for c in what.changes)
-        return f"<h4>Dette kunne gitt et annet svar</h4><p>Hver endring for seg, når alt annet er likt:</p><ul>{items}</ul>"
+        return (f"<h4>{say('Dette kunne gitt et annet svar', form)}</h4>"
+                f"<p>{say('Hver endring for seg, når alt annet er likt:', form)}</p><ul>{items}</ul>")
     if what.per_criterion:
         items = "".join(f"<li>{e(r.tittel)}: " + ("; ".join(e(c.text) for c in changes) if changes
-                        else "ingen endring i opplysningene alene oppfyller dette vilkåret") + "</li>"
+                        else say("ingen endring i opplysningene alene oppfyller dette vilkåret", form)) + "</li>"
                         for r, changes in what.per_criterion)
-        return ("<h4>Dette kunne gitt et annet svar</h4><p>Ingen enkelt endring er nok alene. "
-                f"Det hvert vilkår ville trenge:</p><ul>{items}</ul>")
+        return (f"<h4>{say('Dette kunne gitt et annet svar', form)}</h4>"
+                f"<p>{say('Ingen enkelt endring er nok alene. Det hvert vilkår ville trenge:', form)}</p><ul>{items}</ul>")
     return ""
 
 

@@ -20,6 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from boligregler.diagnostics import BoligreglerError
+from boligregler.explain.frame import målform
 from boligregler.site import calculator
 from boligregler.site.html import accessible_tables
 from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
@@ -76,6 +77,14 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
     def on_page_content(self, html, *, page, config, files):
         """Tables get captions and header scope (Markdown has no syntax for them)."""
         return accessible_tables(html)
+
+    def on_post_page(self, output, *, page, config):
+        """A page of a policy written in nynorsk says so to screen readers and search (`lang="nn"`)."""
+        nynorsk = {f"{self.config.dest}/{s.policy.id}.md" for s in self.policies
+                   if målform(s.policy.model) == "nynorsk"}
+        if page.file.src_uri in nynorsk:
+            return output.replace('<html lang="nb"', '<html lang="nn"', 1)
+        return output
 
     def on_post_build(self, *, config) -> None:
         """The calculator's engine: the Pyodide runtime (vendored from npm) and the library bundle."""

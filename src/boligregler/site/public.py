@@ -16,9 +16,11 @@ from typing import Any, Sequence
 
 import attrs
 
+from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import format_kr, format_percent
+from boligregler.site.words import say
 from boligregler.rendering.policy_markdown import (
     Block, BulletList, Heading, Paragraph, autolink, esc, format_date, format_value, link, policy_changes,
 )
@@ -104,9 +106,11 @@ def place(model: CheckedPolicy) -> str:
     return str(model.header.get("kommune") or model.header.get("navn") or model.id)
 
 
-def base_name(base: CheckedPolicy) -> str:
+def base_name(base: CheckedPolicy, form: str = "bokmål") -> str:
     """How the public page names the rules a kommune builds on: never by its identifier."""
-    return "de nasjonale reglene" if len(base.chain) == 1 else place(base)
+    if len(base.chain) == 1:
+        return "dei nasjonale reglane" if form == "nynorsk" else "de nasjonale reglene"
+    return place(base)
 
 
 def additions(model: CheckedPolicy, base: CheckedPolicy) -> list[str]:
@@ -116,7 +120,8 @@ def additions(model: CheckedPolicy, base: CheckedPolicy) -> list[str]:
         if change.section == "vilkår" and change.action == "lagt_til":
             c = next((c for c in model.criteria if c.id == change.name), None)
             if c is not None and c.kind != "informasjon":
-                effect = "ellers avslag" if c.kind == "absolutt" else "ellers vurderer kommunen søknaden nærmere"
+                effect = say("ellers avslag" if c.kind == "absolutt" else "ellers vurderer kommunen søknaden nærmere",
+                             målform(model))
                 out.append(f"{esc(public_text(c.title))} ({effect}).")
         elif change.section == "parametre" and change.action in ("lagt_til", "endret"):
             p = model.parameters.get(change.name)
@@ -136,65 +141,80 @@ def additions(model: CheckedPolicy, base: CheckedPolicy) -> list[str]:
     return out
 
 
+WHO_DEFAULT = ("Startlån er for dem som ikke får et stort nok lån i banken, men som kan betjene et lån og trenger "
+               "hjelp til å skaffe seg en egnet bolig.")
+HOW_MUCH = ("Hvor mye dere kan låne, avhenger av hva husstanden har igjen hver måned etter skatt, livsopphold og "
+            "faste utgifter.")
+
+
 def summary_blocks(policy: Any, base: CheckedPolicy | None, results: Sequence[FamilyResult]) -> list[Block]:
-    """The top of a kommune page: who, how much, what the kommune adds, how to apply, documents, contact."""
+    """The top of a kommune page, in the policy's målform: who, how much, what the kommune adds, how to
+    apply, documents, contact, appeal and when the rules were decided."""
     model: CheckedPolicy = policy.model
+    form = målform(model)
+    t = lambda text: say(text, form)  # noqa: E731
     h = model.header
     name = place(model)
-    blocks: list[Block] = [Heading(2, f"Kort om startlån i {esc(name)}", "kort-om-startlan")]
-    who = h.get("målgruppe") or ("Startlån er for dem som ikke får et stort nok lån i banken, men som kan "
-                                 "betjene et lån og trenger hjelp til å skaffe seg en egnet bolig.")
-    blocks.append(Paragraph(f"**Hvem kan få startlån?** {esc(public_text(str(who)))}"))
+    blocks: list[Block] = [Heading(2, esc(t("Kort om startlån i {place}").format(place=name)), "kort-om-startlan")]
+    who = h.get("målgruppe") or t(WHO_DEFAULT)
+    blocks.append(Paragraph(f"**{t('Hvem kan få startlån?')}** {esc(public_text(str(who)))}"))
     typical = next((r for r in results if r.utfall == "innvilget" and r.maks_lån), None) or next(
         (r for r in results if r.maks_lån), None)
-    how_much = ("Hvor mye dere kan låne, avhenger av hva husstanden har igjen hver måned etter skatt, "
-                "livsopphold og faste utgifter.")
+    how_much = t(HOW_MUCH)
     if typical is not None:
-        rate = f" med {format_percent(typical.rente)} rente" if typical.rente is not None else ""
-        how_much += (f" For eksempel kan en husstand slik: «{esc(typical.family.title)}» betjene et lån på inntil "
-                     f"{format_kr(typical.maks_lån)}{rate}.")
-    how_much += " [Regn ut for dere selv i kalkulatoren](#kalk-tittel)."
-    blocks.append(Paragraph(f"**Hvor mye?** {how_much}"))
+        rate = t(" med {rate} rente").format(rate=format_percent(typical.rente)) if typical.rente is not None else ""
+        how_much += " " + esc(t("For eksempel kan en husstand slik: «{family}» betjene et lån på inntil {amount}{rate}.")
+                              .format(family=typical.family.title, amount=format_kr(typical.maks_lån), rate=rate))
+    how_much += f" [{t('Regn ut for dere selv i kalkulatoren')}](#kalk-tittel)."
+    blocks.append(Paragraph(f"**{t('Hvor mye?')}** {how_much}"))
     if base is not None:
         added = additions(model, base)
         if added:
-            blocks += [Paragraph(f"**Det {esc(name)} legger til {esc(base_name(base))}:**"),
-                       BulletList(tuple(added))]
+            lead = t("Det {place} legger til {base}:").format(place=name, base=base_name(base, form))
+            blocks += [Paragraph(f"**{esc(lead)}**"), BulletList(tuple(added))]
     apply = h.get("slik_søker_du")
     site = h.get("nettside")
     if apply or site:
         text = esc(public_text(str(apply))) if apply else ""
         if site:
-            text += (" " if text else "") + link(f"Les mer og søk på nettsiden til {esc(name)}", str(site)) + "."
-        blocks.append(Paragraph(f"**Slik søker du:** {text}"))
+            text += (" " if text else "") + link(esc(t("Les mer og søk på nettsiden til {place}").format(place=name)),
+                                                 str(site)) + "."
+        blocks.append(Paragraph(f"**{t('Slik søker du:')}** {text}"))
     documents = [d.strip() for d in str(h.get("dokumentasjon") or "").split(";") if d.strip()]
     if documents:
-        blocks += [Paragraph("**Dette må du legge ved søknaden:**"),
+        blocks += [Paragraph(f"**{t('Dette må du legge ved søknaden:')}**"),
                    BulletList(tuple(esc(public_text(d)) for d in documents))]
     if h.get("kontakt"):
-        blocks.append(Paragraph(f"**Kontakt:** {autolink(str(h['kontakt']))}"))
-    blocks.append(Paragraph(f"**Klage:** Får du avslag, kan du klage. Klagen avgjøres av "
-                            f"{esc(public_text(str(h.get('klageinstans', 'kommunens klageinstans'))))}."))
+        blocks.append(Paragraph(f"**{t('Kontakt:')}** {autolink(str(h['kontakt']))}"))
+    appeal = t("Får du avslag, kan du klage. Klagen avgjøres av {instans}.").format(
+        instans=public_text(str(h.get("klageinstans", "kommunens klageinstans"))))
+    blocks.append(Paragraph(f"**{t('Klage:')}** {esc(appeal)}"))
     blocks.append(Paragraph(date_sentence(model)))
     return blocks
 
 
 def date_sentence(model: CheckedPolicy) -> str:
-    """When the rules were decided, or that the date is not confirmed."""
+    """When the rules were decided, or that the date is not confirmed (in the policy's målform)."""
+    form = målform(model)
     decided = model.header.get("vedtatt")
     if model.header.get("vedtatt_antatt"):
-        since = f" Reglene er lagt inn som gjeldende fra {format_date(decided)}." if isinstance(decided, dt.date) else ""
-        return f"*Datoen kommunen vedtok disse reglene, er ikke bekreftet.*{since}"
+        since = (" " + say("Reglene er lagt inn som gjeldende fra {dato}.", form).format(dato=format_date(decided))
+                 if isinstance(decided, dt.date) else "")
+        return f"*{say('Datoen kommunen vedtok disse reglene, er ikke bekreftet.', form)}*{since}"
     if isinstance(decided, dt.date):
-        return f"Reglene ble vedtatt {format_date(decided)}."
+        return say("Reglene ble vedtatt {dato}.", form).format(dato=format_date(decided))
     return ""
 
 
 def _effect(model: CheckedPolicy, kind: str) -> str:
     outcome = next((r.outcome for r in model.outcome_rules if r.kind == kind), None)
-    return {"avslag": "Er dette ikke oppfylt, får du avslag.",
-            "manuell_vurdering": "Er dette ikke oppfylt, vurderer kommunen søknaden nærmere før den avgjøres."}.get(
-        outcome or "", "Dette avgjør ikke søknaden, men står forklart i vedtaket.")
+    return say({"avslag": "Er dette ikke oppfylt, får du avslag.",
+                "manuell_vurdering": "Er dette ikke oppfylt, vurderer kommunen søknaden nærmere før den avgjøres."}.get(
+        outcome or "", "Dette avgjør ikke søknaden, men står forklart i vedtaket."), målform(model))
+
+
+RULES_INTRO = ("Dette vurderer {place} i en søknad om startlån. Under hvert vilkår står hva som skjer om det ikke er "
+               "oppfylt, og hvilken regel det bygger på; regelen i detalj kan foldes ut.")
 
 
 def rule_blocks(site_policy: Any) -> list[Block]:
@@ -203,19 +223,19 @@ def rule_blocks(site_policy: Any) -> list[Block]:
 
     policy, base = site_policy.policy, site_policy.base
     model: CheckedPolicy = policy.model
+    t = lambda text: say(text, målform(model))  # noqa: E731
     name = place(model)
     blocks: list[Block] = [
-        Heading(2, "Vilkårene", "vilkar"),
-        Paragraph(f"Dette vurderer {esc(name)} i en søknad om startlån. Under hvert vilkår står hva som skjer om det "
-                  "ikke er oppfylt, og hvilken regel det bygger på; regelen i detalj kan foldes ut."),
+        Heading(2, t("Vilkårene"), "vilkar"),
+        Paragraph(esc(t(RULES_INTRO).format(place=name))),
     ]
     for c in model.criteria:
         detail = M.criterion_blocks(model, c, 4)[1:]
-        text = _effect(model, c.kind) + f" Grunnlag: {M._hjemmel(public_text(c.hjemmel), c.lenke)}."
+        text = _effect(model, c.kind) + f" {t('Grunnlag:')} {M._hjemmel(public_text(c.hjemmel), c.lenke)}."
         blocks += [Heading(3, esc(public_text(c.title)), M.anchor("vilkår", c.id)), Paragraph(text)]
         if c.exceptions:
             blocks.append(BulletList(tuple(f"Unntak: {esc(public_text(e.title))}." for e in c.exceptions)))
-        blocks.append(M.Admonition("note", "Regelen i detalj", tuple(detail), collapsible=True))
+        blocks.append(M.Admonition("note", t("Regelen i detalj"), tuple(detail), collapsible=True))
     blocks += [Heading(2, "Ordninger", "ordninger"),
                Paragraph(f"{esc(name)} tilbyr " + ("disse ordningene: " if len(model.schemes) > 1 else "")
                          + M._join([f"«{esc(s.title)}»" for s in model.schemes.values()]) + ".")]
@@ -225,28 +245,29 @@ def rule_blocks(site_policy: Any) -> list[Block]:
             blocks += [head, M.Admonition("note", f"Reglene for «{esc(s.title)}» i detalj", tuple(rest), collapsible=True)]
     order = M.computation_order(model, model.computations, reference=tuple(site_policy.root.computations))
     blocks += [
-        Heading(2, "Slik regnes lånet ut", "beregning"),
+        Heading(2, t("Slik regnes lånet ut"), "beregning"),
         Paragraph("Kommunen regner ut hva husstanden har igjen hver måned etter skatt, livsopphold, boutgifter og "
                   "faste utgifter, og hvor stort lån det beløpet kan betjene med renten og nedbetalingstiden under. "
                   "Lånebehovet er kjøpesummen med omkostninger, minus egenkapital og eventuelt lån i bank."),
-        M.Admonition("note", "Beregningen steg for steg", tuple(M.computation_blocks(model, model.base_scheme, order)),
+        M.Admonition("note", t("Beregningen steg for steg"), tuple(M.computation_blocks(model, model.base_scheme, order)),
                      collapsible=True),
-        Heading(2, "Satser og grenser", "parametre"),
+        Heading(2, t("Satser og grenser"), "parametre"),
         Paragraph("Hver sats gjelder fra datoen som står ved den, til en ny sats tar over; søknadsdatoen avgjør "
                   "hvilken som brukes."),
-        M.Admonition("note", "Alle satser og grenser, med historikk",
+        M.Admonition("note", t("Alle satser og grenser, med historikk"),
                      tuple(b for p in model.parameters.values() for b in M.parameter_blocks(model, p))
                      + tuple(b for t in model.tables.values() for b in M.table_blocks(model, t)), collapsible=True),
-        Heading(2, "Regneeksempler", "eksempler"),
+        Heading(2, t("Regneeksempler"), "eksempler"),
         Paragraph("Hvert eksempel er en søknad vurdert etter reglene over, med hele beregningen."),
     ]
     for ex in model.examples:
         worked = M.example_blocks(model, M.work_example(policy, ex, tuple(site_policy.root.computations)))
         head, *rest = worked
-        blocks += [head, M.Admonition("note", "Beregningen og vilkårene", tuple(rest), collapsible=True)]
+        blocks += [head, M.Admonition("note", t("Beregningen og vilkårene"), tuple(rest), collapsible=True)]
     if base is not None:
-        blocks += [Heading(2, f"Det {esc(name)} gjør annerledes enn {esc(base_name(base))}", "endringer"),
-                   M.Admonition("note", "Alle endringene i detalj",
+        different = t("Det {place} gjør annerledes enn {base}").format(place=name, base=base_name(base, målform(model)))
+        blocks += [Heading(2, esc(different), "endringer"),
+                   M.Admonition("note", t("Alle endringene i detalj"),
                                 tuple(M.changes_blocks(M.policy_changes(model, base), model, base)), collapsible=True)]
     return blocks
 

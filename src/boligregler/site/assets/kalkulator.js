@@ -1,10 +1,28 @@
 // «Hva kan vi låne?»: the calculator on a kommune page. The answer is computed in a web worker
 // by the boligregler library itself (Python in Pyodide, served from this site); nothing typed
 // here is sent anywhere. Loaded on every page; does nothing where there is no calculator.
+// The page's own words, in the policy's målform (the answer itself comes in it from the library).
+const WORDS = {
+  "bokmål": {
+    loading: "Kalkulatoren gjøres klar …", ready: "Kalkulatoren er klar.", error: "Kalkulatoren kunne ikke regne: ",
+    unsupported: "Kalkulatoren kunne ikke lastes i denne nettleseren.", working: "Regner …",
+    queued: "Regner så snart kalkulatoren er klar …", shown: "Svaret står under skjemaet.",
+    fix: "Noe i skjemaet må rettes.", emptied: "Skjemaet er tømt.",
+  },
+  "nynorsk": {
+    loading: "Kalkulatoren blir gjord klar …", ready: "Kalkulatoren er klar.", error: "Kalkulatoren kunne ikkje rekne: ",
+    unsupported: "Kalkulatoren kunne ikkje lastast i denne nettlesaren.", working: "Reknar …",
+    queued: "Reknar så snart kalkulatoren er klar …", shown: "Svaret står under skjemaet.",
+    fix: "Noko i skjemaet må rettast.", emptied: "Skjemaet er tømt.",
+  },
+};
+
 const form = document.getElementById("kalkulator");
 if (form) start(form);
 
+
 function start(form) {
+  const say = WORDS[form.dataset.malform] || WORDS["bokmål"];
   const status = form.querySelector(".kalk-status");
   const result = document.getElementById("kalk-svar");
   const worker = new Worker(new URL("kalkulator-worker.js", import.meta.url), { type: "module" });
@@ -12,25 +30,25 @@ function start(form) {
   let ready = false, waiting = null, asked = 0;
   window.boligreglerKalkulator = { ready: false, answers: 0 };
 
-  status.textContent = "Kalkulatoren gjøres klar …";
+  status.textContent = say.loading;
   worker.postMessage({ kind: "last", policy });
   worker.onmessage = ({ data }) => {
     if (data.kind === "klar") {
       ready = true;
       window.boligreglerKalkulator.ready = true;
       window.boligreglerKalkulator.timings = data.timings;
-      status.textContent = "Kalkulatoren er klar.";
+      status.textContent = say.ready;
       if (waiting) { worker.postMessage(waiting); waiting = null; }
     } else if (data.kind === "svar") {
       if (data.id !== asked) return;  // an older answer: the form has been sent again since
       show(data);
     } else if (data.kind === "feil") {
-      status.textContent = "Kalkulatoren kunne ikke regne: " + data.melding;
+      status.textContent = say.error + data.melding;
       window.boligreglerKalkulator.error = data.melding;
     }
   };
   worker.onerror = (event) => {
-    status.textContent = "Kalkulatoren kunne ikke lastes i denne nettleseren.";
+    status.textContent = say.unsupported;
     window.boligreglerKalkulator.error = String(event.message || event);
   };
 
@@ -38,7 +56,7 @@ function start(form) {
     event.preventDefault();
     const pairs = [...new FormData(form).entries()].map(([k, v]) => [k, String(v)]);
     const message = { kind: "regn", id: ++asked, policy, pairs, today: localDate() };
-    status.textContent = ready ? "Regner …" : "Regner så snart kalkulatoren er klar …";
+    status.textContent = ready ? say.working : say.queued;
     if (ready) worker.postMessage(message); else waiting = message;
   });
 
@@ -52,7 +70,7 @@ function start(form) {
       if (span) span.textContent = text;
     }
     result.innerHTML = data.html;  // built and escaped by boligregler.site.estimate
-    status.textContent = data.utfall ? "Svaret står under skjemaet." : "Noe i skjemaet må rettes.";
+    status.textContent = data.utfall ? say.shown : say.fix;
     window.boligreglerKalkulator.answers += 1;
     window.boligreglerKalkulator.utfall = data.utfall;
     const heading = result.querySelector("h3");
@@ -108,7 +126,7 @@ function start(form) {
     for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
     for (const span of form.querySelectorAll(".kalk-feilmelding")) span.textContent = "";
     result.innerHTML = "";
-    status.textContent = "Skjemaet er tømt.";
+    status.textContent = say.emptied;
     update();
   }));
 }
