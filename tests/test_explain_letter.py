@@ -77,6 +77,22 @@ def test_refusal_letter_for_a_family_matches_golden(policy):
     assert_golden(f"{policy.id}-avslag-barnefamilie.txt", decision.begrunnelse)
 
 
+def named_example(pid: str, name: str) -> dict:
+    ex = next(e for e in load_policy(pid).model.examples if e.name == name)
+    return {**copy.deepcopy(ex.input), "sak": dict(CASE)}
+
+
+@pytest.mark.parametrize("pid, name", [
+    ("kongsvinger", "eie_først_barnefamilie_på_sosialhjelp"),  # interest-only years, then the payment
+    ("drammen", "tilskudd_innenfor_20_prosent"),  # the tilskudd's terms
+    ("skien", "varig_lav_inntekt_50_år_og_tilskudd"),  # the 50-year term with its reason
+])
+def test_grant_terms_match_golden(pid, name):
+    decision = load_policy(pid).evaluate(named_example(pid, name))
+    assert decision.utfall == "innvilget"
+    assert_golden(f"{pid}-innvilget-{name.replace('_', '-')}.txt", decision.begrunnelse)
+
+
 @pytest.mark.parametrize("pid, utfall, soknad", one_example_per_outcome(), ids=lambda x: x if isinstance(x, str) else "")
 def test_every_outcome_of_every_policy_matches_golden(pid, utfall, soknad):
     decision = load_policy(pid).evaluate(soknad)

@@ -319,10 +319,13 @@ class Search:
         subsets = [()] + [(x,) for x in extras] + [(x, y) for i, x in enumerate(extras) for y in extras[i + 1:]]
         found: list[tuple[Change, ...]] = []
         smallest: Change | None = None  # the amount change without any extra change
+        start = self.gap(facts, still)
         for subset in subsets:
             combined = facts
             for lever, value in subset:
                 combined = P.with_value(combined, lever.path, value)
+            if subset and start is not None and (self.gap(combined, still) or start) <= start:
+                continue  # the extra changes do not narrow the gap, so they cannot make the amount smaller
             if subset and self.reaches(combined, goal, needed):
                 amount = None
             else:
