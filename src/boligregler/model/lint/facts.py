@@ -57,6 +57,19 @@ def added_fields(ctx: Context) -> Iterator[tuple[str, T.FieldSpec]]:
     yield from walk(ctx.model.schema, "")
 
 
+def _implied_category(path: str, spec: T.FieldSpec) -> str | None:
+    """The category a field's place or type states: its national group, or økonomi for an amount."""
+    group = path.split(".", 1)[0] if "." in path else None
+    implied = {"bolig": "bolig", "tilknytning": "tilknytning", "husstand": "husstand", "skjønn": "saksbehandling",
+               "inntekter": "økonomi", "faste_utgifter": "økonomi", "banklån": "økonomi"}
+    if group in implied:
+        return implied[group]
+    t = spec.type
+    if isinstance(t, T.Num) and t.unit in ("kr", "kr/mnd"):
+        return "økonomi"
+    return None
+
+
 def _touches(pattern: re.Pattern, *texts: str) -> bool:
     return any(pattern.search(t) for t in texts if t)
 
@@ -149,7 +162,9 @@ def check(ctx: Context) -> list[Diagnostic]:
         name = path.rsplit(".", 1)[-1]
         values = _values(spec.type)
         m = CATEGORY.search(spec.doc or "")
-        if m is None or m.group(1).lower() not in CATEGORIES:
+        if m is None and _implied_category(path, spec) is not None:
+            pass  # a field inside `bolig`, `tilknytning`, `husstand` or `skjønn`, or an amount, says what it is
+        elif m is None or m.group(1).lower() not in CATEGORIES:
             found.append(finding(
                 "L022", f"søknadsfeltet «{path}» sier ikke hva det gjelder"
                         + (f" («{m.group(1)}» er ikke en kategori)" if m else ""),
