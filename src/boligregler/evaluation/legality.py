@@ -365,13 +365,14 @@ class Evaluated:
                 if (sid, name) in reported:
                     continue
                 rate = self.runner.value(schemes[sid], name, facts)
-                if isinstance(rate, Decimal) and rate - national_rate > MAX_MARGIN:
+                base = self.base_rate(schemes[sid], name, date, national_rate)
+                if isinstance(rate, Decimal) and rate - base > MAX_MARGIN:
                     definition = self.municipal_definition(schemes[sid], name)
                     if definition is not None:
                         reported.add((sid, name))
                         self.report("L004", f"lånets rente («{name}») er {_pct(rate)} fra {date}, "
-                                            f"{_pp(rate - national_rate)} prosentpoeng over Husbankens rente "
-                                            f"({_pct(national_rate)})", definition)
+                                            f"{_pp(rate - base)} prosentpoeng over Husbankens rente "
+                                            f"({_pct(base)})", definition)
         for p in self.model.parameters.values():
             if not (self.ctx.municipal(p) and isinstance(p.type, T.Num) and p.type.unit in ("%", "prosentpoeng")
                     and p.name not in excluded and p.name not in shares and p.name != "husbankens_rente"
@@ -388,6 +389,23 @@ class Evaluated:
                     self.report("L004", f"parameteren «{p.name}» {what} fra {v.valid_from}, og den brukes ikke i "
                                         "renten betjeningsevnen prøves med", p, span=v.span or p.origin.span)
                     break
+
+    def base_rate(self, scheme: SchemeDef, name: str, date: str, national_rate: Decimal) -> Decimal:
+        """The rate a margin is measured from: Husbanken's national rate, unless the rate is built on a
+        Husbanken rate the policy states itself as its one % parameter (a policy written without the baseline's)."""
+        reads = flow.Reads(self.model, scheme).closure(scheme.computations[name].expr)
+        names = {r.name for r in reads if r.kind == "parameter"}
+        if "husbankens_rente" in names:
+            return national_rate
+        own = [self.model.parameters[n] for n in names if self.ctx.municipal(self.model.parameters[n])
+               and isinstance(self.model.parameters[n].type, T.Num) and self.model.parameters[n].type.unit == "%"]
+        if len(own) != 1 or not names - {own[0].name}:  # a fixed rate of its own is measured from Husbanken's
+            return national_rate
+        value = None
+        for v in own[0].values:
+            if v.valid_from.isoformat() <= date and isinstance(v.value, Decimal):
+                value = v.value
+        return national_rate if value is None else value
 
     def built_on_lending_rate(self, scheme: SchemeDef, c: Any, stress: set[str]) -> bool:
         """A rate built on Husbanken's rate, or a rate of its own; not one derived from the stress-test rate."""
