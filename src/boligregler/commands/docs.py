@@ -41,7 +41,7 @@ def _mkdocs():
         from mkdocs import config, exceptions
         from mkdocs.commands import build, serve
     except ImportError:
-        raise BoligreglerError("MkDocs er ikke installert; installer med: pip install 'boligregler[docs]'") from None
+        raise BoligreglerError("MkDocs er ikke installert; installer med: pip install 'boligregler[site]'") from None
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     return config, exceptions, build, serve
 
