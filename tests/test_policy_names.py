@@ -67,3 +67,22 @@ def test_a_replay_never_reads_a_path_the_record_names(tmp_path, capsys, recorded
     assert main(["etterprøv", str(vedtak), str(FAMILIE)]) == 1
     out, err = capsys.readouterr()
     assert "root:" not in out + err and "medfølgende regelverk" in err and "Traceback" not in err
+
+
+def test_a_byte_order_mark_at_the_start_of_a_policy_is_accepted(tmp_path):
+    text = (shipped_policies_dir() / "drammen.pol").read_text(encoding="utf-8")
+    path = tmp_path / "drammen.pol"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_policy(path).id == "drammen"
+    from boligregler.api import load_policy_text
+    assert load_policy_text("\ufeff" + text, name="drammen.pol").id == "drammen"
+
+
+def test_an_invisible_character_inside_a_policy_is_named(tmp_path):
+    from boligregler.diagnostics import PolicyError
+    text = (shipped_policies_dir() / "drammen.pol").read_text(encoding="utf-8").replace("\nregelverk", "\n\ufeffregelverk")
+    path = tmp_path / "drammen.pol"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as e:
+        load_policy(path)
+    assert "U+FEFF (zero width no-break space)" in str(e.value)

@@ -61,7 +61,7 @@ def local_shadow(name_or_path: str | Path) -> Path | None:
 
 def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte order mark (some Windows editors write one) is dropped
     except FileNotFoundError:
         notes = _unknown_policy_notes(path.stem, [shipped_policies_dir()])
         raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
@@ -88,7 +88,7 @@ def load_chain_text(text: str, name: str = "<tekst>", resolver: Resolver | None 
     if not isinstance(text, str):
         raise UsageError(f"regelverksteksten må være en tekst (str), ikke {type(text).__name__}")
     resolve = resolver if resolver is not None else _shipped_text
-    chain = [_parse(name, text)]
+    chain = [_parse(name, text.removeprefix("\ufeff"))]
     seen = {chain[0].header.id}
     while chain[0].header.base is not None:
         child = chain[0]
@@ -103,7 +103,7 @@ def load_chain_text(text: str, name: str = "<tekst>", resolver: Resolver | None 
                 "N006", Severity.ERROR, f"finner ikke regelverket «{base}» som dette bygger på",
                 child.path, child.header.base_span),), {f.path: f.source for f in chain})
         seen.add(base)
-        chain.insert(0, _parse(f"{base}.pol", found))
+        chain.insert(0, _parse(f"{base}.pol", found.removeprefix("\ufeff")))
     return chain
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -647,6 +648,10 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         if char == '"':
             return diag("S005", "teksten mangler avsluttende anførselstegn «\"»", span,
                         ["en tekst må begynne og slutte på samme linje"])
+        if not char.isprintable() or char.isspace():  # an invisible character: name it
+            name = unicodedata.name(char, "").lower()
+            return diag("S006", f"ugyldig usynlig tegn U+{ord(char):04X}" + (f" ({name})" if name else ""), span,
+                        ["slett tegnet; det kommer ofte fra en kopi fra et tekstbehandlingsprogram"])
         return diag("S006", f"ugyldig tegn «{char}»", span)
 
     assert isinstance(e, UnexpectedToken)
