@@ -55,8 +55,9 @@ class _Codegen:
             "_lookup": lookup, "_req": runtime.required, "_annuity": runtime.annuity,
             "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
             "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
-            "_D": Decimal, "C": {},
+            "_D": Decimal, "C": {}, "_div": runtime.divide,
         }
+        self.divisions = runtime.division_sites(scheme)
         self.lines: list[str] = []
         self.constants: dict[Any, str] = {}
         self.locals: list[dict[str, str]] = []
@@ -106,6 +107,9 @@ class _Codegen:
                 return f"(-{self.gen(operand)})"
             case ast.Unary("ikke", operand):
                 return f"(not {self.gen(operand)})"
+            case ast.Binary("/", left, right):
+                where = self.divisions.get(id(e), "et uttrykk")
+                return f"_div({self.gen(left)}, {self.gen(right)}, {self.const(where)})"
             case ast.Binary(op, left, right):
                 return f"({self.gen(left)} {BINARY_OPERATORS[op]} {self.gen(right)})"
             case ast.Compare(op, left, right):

@@ -17,7 +17,7 @@ from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy, SchemeDef
 from boligregler.syntax import ast
 
-BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
 COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 FINANCE = {"annuitet": runtime.annuity, "nåverdi": runtime.present_value,
@@ -28,6 +28,7 @@ FINANCE = {"annuitet": runtime.annuity, "nåverdi": runtime.present_value,
 class Interpreter:
     def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup):
         self.policy, self.scheme, self.lookup = policy, scheme, lookup
+        self.divisions = runtime.division_sites(scheme)
 
     def value(self, name: str, M: dict, F: dict, local: dict) -> Any:
         if name in local:
@@ -70,6 +71,9 @@ class Interpreter:
                 return -self.eval(operand, M, F, local)
             case ast.Unary("ikke", operand):
                 return not self.eval(operand, M, F, local)
+            case ast.Binary("/", left, right):
+                return runtime.divide(self.eval(left, M, F, local), self.eval(right, M, F, local),
+                                      self.divisions.get(id(e), "et uttrykk"))
             case ast.Binary(op, left, right):
                 return BINARY[op](self.eval(left, M, F, local), self.eval(right, M, F, local))
             case ast.Compare(op, left, right):

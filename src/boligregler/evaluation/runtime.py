@@ -6,10 +6,13 @@ import bisect
 import datetime as dt
 from decimal import Decimal
 
+import attrs
+
 from boligregler.diagnostics import BoligreglerError, Problem
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
+from boligregler.syntax import ast
 from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_to
 from boligregler.norsk import tall_med_enhet
 
@@ -34,6 +37,35 @@ class MissingFact(EvaluationError):
     @property
     def problems(self) -> tuple[Problem, ...]:
         return (Problem(self.path, str(self), self.code, self.params),)
+
+
+def divide(a, b, where: str):
+    """a / b; a zero divisor is an `EvaluationError` naming the rule and line (`where`), not a crash."""
+    if not b:
+        raise EvaluationError(f"deling med null i {where}: divisoren er 0 for denne søknaden",
+                              code="deling_med_null", params={"hvor": where})
+    return a / b
+
+
+def division_sites(scheme) -> dict[int, str]:
+    """id of every `/` node in the scheme's computations and criteria → «navn» (fil:linje), for messages."""
+    sites: dict[int, str] = {}
+    definitions = [(name, c.origin, c.expr) for name, c in scheme.computations.items()]
+    for crit in scheme.criteria:
+        exprs = [crit.condition, crit.relevance, *(e.condition for e in crit.exceptions)]
+        definitions += [(crit.id, crit.origin, x) for x in exprs if x is not None]
+    for name, origin, expr in definitions:
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Binary) and node.op == "/":
+                line = f":{node.span.line}" if node.span is not None else ""
+                sites[id(node)] = f"«{name}» ({origin.file if origin else '?'}{line})"
+            if attrs.has(type(node)):
+                stack += [getattr(node, f.name) for f in attrs.fields(type(node))]
+            elif isinstance(node, tuple):
+                stack += list(node)
+    return sites
 
 
 def required(value, path: str):

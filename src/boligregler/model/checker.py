@@ -106,6 +106,7 @@ class _Scope:
         self.computations = computations
         self.locals: dict[str, T.Type] = {}
         self.in_decision = in_decision
+        self.nonzero: set[str] = set()  # names a surrounding `hvis X > 0 så …` guards
 
     def visible(self) -> list[str]:
         c = self.checker
@@ -992,7 +993,11 @@ class Checker:
                 return T.BOOL
             case ast.If(cond, then, otherwise):
                 self.infer_bool(cond, s, "«hvis»")
-                a, b = self.infer(then, s), self.infer(otherwise, s)
+                guarded = _guarded_nonzero(cond) - s.nonzero
+                s.nonzero |= guarded
+                a = self.infer(then, s)
+                s.nonzero -= guarded
+                b = self.infer(otherwise, s)
                 if a is None or b is None:
                     return a or b
                 if _compatible(a, b, then) or _compatible(b, a, otherwise):
@@ -1131,10 +1136,29 @@ class Checker:
             unit, word = T.multiply(a.unit, b.unit), "gange"
         else:
             unit, word = T.divide(a.unit, b.unit), "dele"
+            if _is_zero(e.right):
+                self.error("T006", "deling med null", e.right.span)
+            elif not _cannot_be_zero(e.right, s.nonzero) and not self._positive_count(e.right, s):
+                self.error("T006", "divisoren kan være null; da kan søknaden ikke vurderes", e.right.span, [
+                    "skriv f.eks. «hvis antall_barn > 0 så lånebehov / antall_barn ellers 0 kr» eller "
+                    "«lånebehov / maks(antall_barn, 1)»"], severity=Severity.WARNING)
         if unit is None:
             self.error("T001", f"kan ikke {word} {a.unit} og {b.unit}", e.span, [T.hint(a.unit, b.unit)])
             return None
         return T.Num(unit, integer=a.integer and b.integer and e.op != "/")
+
+    def _positive_count(self, e: ast.Expr, s: _Scope) -> bool:
+        """Whether `e` is a count of a list the søknad must give at least one element of (`antall_voksne` for
+        `voksne: liste av … minst 1`), or a fact whose lower bound is above zero."""
+        if isinstance(e, ast.Name) and e.name in s.computations:
+            e = s.computations[e.name].expr
+        if isinstance(e, ast.Aggregate) and e.kind == "antall" and e.var is None:
+            source = self.infer(e.source, s)
+            return isinstance(source, T.ListOf) and source.min_items >= 1
+        if isinstance(e, ast.Name) and e.name in self.schema.fields:
+            low = self.schema.fields[e.name].low
+            return low is not None and low > 0
+        return False
 
     def infer_compare(self, e: ast.Compare, s: _Scope) -> None:
         a, b = self.infer(e.left, s), self.infer(e.right, s)
@@ -1184,6 +1208,9 @@ class Checker:
             return None
         if e.var is None:
             return T.Num("antall", integer=True)
+        if e.var in s.locals:
+            self.error("N002", f"«{e.var}» er allerede løkkevariabel i en ytre «for hver»; velg et annet navn", e.span)
+            return None
         s.locals[e.var] = source.element
         try:
             if e.where is not None:
@@ -1202,6 +1229,34 @@ class Checker:
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+
+def _guarded_nonzero(cond: ast.Expr) -> set[str]:
+    """Names a condition proves nonzero: `x > 0`, `x != 0`, `x >= 1` …, and both sides of an `og`."""
+    match cond:
+        case ast.Logical("og", left, right):
+            return _guarded_nonzero(left) | _guarded_nonzero(right)
+        case ast.Compare(op, ast.Name(name), ast.Quantity(value)) if (
+                (op in (">", "!=") and value >= 0) or (op == ">=" and value > 0) or (op == "=" and value != 0)):
+            return {name}
+        case ast.Compare(op, ast.Quantity(value), ast.Name(name)) if (
+                (op in ("<", "!=") and value >= 0) or (op == "<=" and value > 0) or (op == "=" and value != 0)):
+            return {name}
+    return set()
+
+
+def _cannot_be_zero(e: ast.Expr, nonzero: set[str]) -> bool:
+    """Whether a divisor is nonzero whatever the søknad: a nonzero number, a guarded name, or `maks` with one."""
+    match e:
+        case ast.Quantity(value):
+            return value != 0
+        case ast.Name(name):
+            return name in nonzero
+        case ast.Call("maks", args):
+            return any(isinstance(a, ast.Quantity) and a.value > 0 for a in args)
+        case ast.Unary("-", operand):
+            return _cannot_be_zero(operand, nonzero)
+    return False
 
 
 def _kind_word(d: Any) -> str:

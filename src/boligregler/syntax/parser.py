@@ -714,8 +714,9 @@ def _parse(text: str, start: str, path: str):
     span = _too_deep(result)
     if span is not None:
         builder.diagnostics.append(Diagnostic(
-            "S009", Severity.ERROR, f"uttrykket eller verdien er nestet i mer enn {MAX_DEPTH} nivåer", path, span,
-            ("del et uttrykk opp i flere beregninger (beregn …) og bruk navnene deres",)))
+            "S009", Severity.ERROR, f"uttrykket, verdien eller søknadstypen er nestet i mer enn {MAX_DEPTH} nivåer",
+            path, span, ("del et uttrykk opp i flere beregninger (beregn …) og bruk navnene deres, og en søknadstype "
+                         "i flere navngitte typer (type …)",)))
     return result, builder.diagnostics
 
 
@@ -746,7 +747,7 @@ def _too_deep(root) -> Span | None:
     return None
 
 
-EXPRESSION_NODES = tuple(t for t in ast.Expr.__args__)
+EXPRESSION_NODES = tuple(t for t in ast.Expr.__args__) + (ast.RecordType, ast.ListType)  # nested søknad types too
 
 
 @functools.cache

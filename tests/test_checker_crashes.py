@@ -1,0 +1,69 @@
+"""Inputs that crashed the checker or the evaluator are diagnostics or EvaluationErrors instead."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from boligregler.api import check_policy, load_policy
+from boligregler.diagnostics import PolicyError, Severity
+from boligregler.evaluation.runtime import EvaluationError
+from boligregler.money import load_json
+
+ROOT = Path(__file__).resolve().parents[1]
+FAMILIE = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
+HEADER = ('regelverk k bygger på nasjonal {\n    navn: "K"\n    kommune: "K"\n    vedtatt: 2024-01-01\n'
+          '    kilde: "K"\n    klageinstans: "K"\n}\n')
+CRITERION = "\nvilkår v {\n    tittel: \"V\"\n    art: informasjon\n    hjemmel: \"H\"\n    oppfylt når COND\n}\n"
+
+
+def write(tmp_path, body: str) -> Path:
+    path = tmp_path / "k.pol"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def diagnostics(path: Path):
+    try:
+        return check_policy(path).diagnostics
+    except PolicyError as e:
+        return e.diagnostics
+
+
+def test_a_nested_aggregate_reusing_the_loop_variable_is_reported(tmp_path):
+    path = write(tmp_path, "beregn dobbel: kr/mnd = sum(sum(x.netto_per_måned for hver x i inntekter) "
+                           "for hver x i inntekter)\n" + CRITERION.replace("COND", "dobbel > 0 kr/mnd"))
+    (d,) = [d for d in diagnostics(path) if d.severity is Severity.ERROR]
+    assert d.code == "N002" and "«x» er allerede løkkevariabel" in d.message and d.span.line == 8
+
+
+def test_a_schema_nested_400_levels_is_s009(tmp_path):
+    path = write(tmp_path, "søknad {\n    dyp: " + "{ a: " * 400 + "heltall" + " }" * 400 + " eller ingen = ingen\n}\n")
+    (d,) = diagnostics(path)
+    assert d.code == "S009" and d.span.line == 9
+
+
+def test_division_by_a_value_that_can_be_zero_warns_and_fails_cleanly_at_run_time(tmp_path):
+    path = write(tmp_path, "beregn per_barn: kr = lånebehov / antall_barn\n" + CRITERION.replace("COND", "per_barn > 0 kr"))
+    (d,) = diagnostics(path)
+    assert (d.code, d.severity, d.span.line, d.span.column) == ("T006", Severity.WARNING, 8, 35)
+    soknad = copy.deepcopy(FAMILIE)
+    soknad["husstand"]["barn"] = []
+    for backend in ("compiled", "interpreter"):
+        with pytest.raises(EvaluationError, match=r"deling med null i «per_barn» \(.*k\.pol:8\)"):
+            load_policy(path, backend=backend).evaluate(copy.deepcopy(soknad))
+    assert load_policy(path).evaluate(copy.deepcopy(FAMILIE)).utfall
+
+
+@pytest.mark.parametrize("expr", ["hvis antall_barn > 0 så lånebehov / antall_barn ellers 0 kr",
+                                  "lånebehov / maks(antall_barn, 1)", "lånebehov / 2"])
+def test_a_guarded_division_does_not_warn(tmp_path, expr):
+    path = write(tmp_path, f"beregn per_barn: kr = {expr}\n" + CRITERION.replace("COND", "per_barn > 0 kr"))
+    assert diagnostics(path) == ()
+
+
+def test_division_by_the_number_zero_is_an_error(tmp_path):
+    path = write(tmp_path, "beregn per_barn: kr = lånebehov / 0\n" + CRITERION.replace("COND", "per_barn > 0 kr"))
+    assert [(d.code, d.severity) for d in diagnostics(path)] == [("T006", Severity.ERROR)]
