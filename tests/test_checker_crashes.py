@@ -67,3 +67,11 @@ def test_a_guarded_division_does_not_warn(tmp_path, expr):
 def test_division_by_the_number_zero_is_an_error(tmp_path):
     path = write(tmp_path, "beregn per_barn: kr = lånebehov / 0\n" + CRITERION.replace("COND", "per_barn > 0 kr"))
     assert [(d.code, d.severity) for d in diagnostics(path)] == [("T006", Severity.ERROR)]
+
+
+def test_a_table_mixing_number_and_text_keys_is_a_type_error_not_a_crash():
+    from boligregler.model.checker import check
+    from boligregler.syntax.parser import parse_policy
+    text = ' regelverk  a  {  }  tabell  a  :  kr  etter  a  {  fra  2024-01-01  {  0  :  0  }  fra  2024-01-01  ' \
+           '{  ""  :  0  }  } '
+    assert "T002" in [d.code for d in check([parse_policy(text, "x.pol")]).diagnostics]

@@ -400,7 +400,9 @@ class Checker:
         return TableDef(d.name, value_type, d.key_name, bool(text_keys), tuple(versions), doc, self.origin(d.span))
 
     def _check_ranges(self, name: str, version: ast.TableVersion) -> None:
-        ranges = sorted((row.key, row.span) for row in version.rows)
+        # only the integer ranges; a text key among them is reported as a type error elsewhere
+        ranges = sorted(((row.key, row.span) for row in version.rows if isinstance(row.key, tuple)),
+                        key=lambda r: r[0])
         for ((lo1, hi1), _), ((lo2, hi2), span) in zip(ranges, ranges[1:]):
             if lo2 <= hi1:
                 self.error("P005", f"intervallene {lo1}–{hi1} og {lo2}–{hi2} i «{name}» overlapper", span)
