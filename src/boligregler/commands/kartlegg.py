@@ -179,6 +179,7 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
     top = max([v for v in list(best) + list(prices) if v is not None] + levels + [width])
     edges = list(range(0, int(top) + width, width))[:41]
     labels = [f"{e // 1000:,}".replace(",", " ") + "k" for e in edges]
+    labels[-1] = "≥ " + labels[-1]  # the last bar holds every higher price
 
     def hist(values):
         counts = [0] * len(edges)
@@ -193,7 +194,9 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
         levels_html = "<p>Husstander som kan finansiere kommunens prisnivå:</p>" + html_table(
             ["Prisnivå", "Husstander som kan finansiere det"], reach)
     from collections import Counter
-    outcomes = Counter(v or "uten kjøpesum i registeret" for v in table.column("utfall").to_pylist())
+    from boligregler.screening.konsekvens import OUTCOME_LABELS
+    outcomes = Counter(OUTCOME_LABELS.get(v, v) if v else "uten kjøpesum i registeret"
+                       for v in table.column("utfall").to_pylist())
     sections = [
         ("Oppsummering", f"<p>{table.num_rows} husstander er kartlagt etter «{esc(policy.navn)}».</p>" + html_table(
             ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig", "Median høyeste kjøpesum",

@@ -33,7 +33,8 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     """Grouped vertical bars as inline SVG, with the numbers as a table for screen readers."""
     n, k = len(labels), max(len(series), 1)
     top = max([max(v, default=0) for v in series.values()] + [1])
-    left, bottom, right, head = 56, 64, 12, 28
+    left, right, head = 56, 12, 28
+    bottom = 34 + 14 * max(len(series), 1)
     plot_w, plot_h = width - left - right, height - bottom - head
     slot = plot_w / max(n, 1)
     bar = max(slot * 0.8 / k, 1)
@@ -58,10 +59,10 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
         if i % every == 0:
             x = left + i * slot + slot / 2
             parts.append(f'<text x="{x:.1f}" y="{head + plot_h + 14}" font-size="10" text-anchor="middle">{esc(label)}</text>')
-    for j, name in enumerate(series):
-        x = left + j * 180
-        parts.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14}" y="{height - 9}" font-size="11">{esc(name)}</text>')
+    for j, name in enumerate(series):  # one legend line per series, so long names never overlap
+        y = head + plot_h + 26 + 14 * j
+        parts.append(f'<rect x="{left}" y="{y}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{left + 14}" y="{y + 9}" font-size="11">{esc(name)}</text>')
     parts.append("</svg>")
     rows = [[label] + [number(series[s][i]) for s in series] for i, label in enumerate(labels)]
     table_html = table(["", *series], rows)
