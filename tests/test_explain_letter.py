@@ -280,3 +280,32 @@ def test_every_golden_letter_is_plain_norwegian():
 def test_lix_counts_words_sentences_and_long_words():
     assert lix("Dette er en kort setning. Her kommer enda en setning.") == pytest.approx(10 / 2 + 100 * 2 / 10)  # «setning» has seven letters
     assert lix("Overskrift\n==========\nTo ord.") == pytest.approx(3 / 2 + 100 * 1 / 3)
+
+
+NYNORSK = ROOT / "tests" / "fixtures" / "nynorsk" / "fjordvik.pol"
+
+
+def test_a_nynorsk_policy_writes_its_frame_and_own_texts_in_nynorsk_and_the_checker_lists_the_rest():
+    from boligregler.api import check_policy
+    policy = load_policy(NYNORSK)
+    letter = build_letter(policy.evaluate(copy.deepcopy(FAMILY)))
+    assert letter.målform == "nynorsk"
+    assert letter.section("vedtak").paragraphs[0].startswith("Søknaden om startlån er innvilga.")
+    assert letter.section("grunnlag").heading == "Opplysningar vi har lagt til grunn"
+    assert "[manglar: namnet på søkjaren]" in letter.frame.recipient
+    assert '<html lang="nn">' in render_html(letter)
+    warnings = [d for d in check_policy(NYNORSK).diagnostics if d.code == "M001"]
+    assert len(warnings) == 1 and "«nasjonal», som er på bokmål" in warnings[0].message
+    listed = warnings[0].notes[0]
+    assert "vilkår betjeningsevne" in listed and "begrunnelse: grunnlag" in listed
+    assert "begrunnelse: innledning" not in listed and "vilkår bustad_i_kommunen" not in listed, "its own texts"
+    s = copy.deepcopy(FAMILY)
+    s["bolig"]["i_kommunen"] = False
+    manual = build_letter(policy.evaluate(s))
+    assert manual.document == "saksframlegg"
+    assert "retningslina «Bustaden ligg i Fjordvik» ikkje er oppfylt" in manual.section("vedtak").paragraphs[0]
+
+
+def test_a_bokmål_policy_gets_no_målform_warning():
+    from boligregler.api import check_policy
+    assert not [d for d in check_policy(shipped_policies_dir() / "drammen.pol").diagnostics if d.code == "M001"]

@@ -81,6 +81,7 @@ CODES = {
     "V004": "ugyldig felt i vilkår", "P001": "datoer i feil rekkefølge", "P002": "verdi uten kilde",
     "P003": "verdi med feil enhet", "P004": "parameter uten verdier", "P005": "tabell med hull eller overlapp",
     "H001": "mangler felt i regelverkshodet", "H002": "ukjent felt i regelverkshodet",
+    "M001": "tekst i en annen målform enn regelverkets",
     "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
     "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
     # legality lint of municipal policies (boligregler.model.lint)
@@ -628,6 +629,32 @@ class Checker:
             scope.locals.update({**names, "endring": value, "ny_verdi": value, "økning": T.BOOL})
             self.check_template(lever.template, scope)
 
+    def check_målform(self, schemes: list[SchemeDef], levers: tuple[Lever, ...]) -> None:
+        """M001 for a policy written in nynorsk (or bokmål) that inherits texts a reader sees in the other målform:
+        the letter's paragraphs, the criteria (title, explanations, exceptions) and the suggested changes."""
+        forms = {f.header.id: next((_word(fl.value) for fl in f.header.fields if fl.name == "målform"), "bokmål")
+                 for f in self.files}
+        leaf = self.leaf.header.id
+        form = forms[leaf]
+        foreign: dict[str, list[str]] = {}
+
+        def note(policy: str, what: str) -> None:
+            if forms.get(policy, form) != form and what not in foreign.setdefault(policy, []):
+                foreign[policy].append(what)
+        for s in self.letter:
+            note(s.origin.policy, f"begrunnelse: {s.name}")
+        for scheme in schemes:
+            for c in scheme.criteria:
+                note(c.origin.policy if c.origin else leaf, f"vilkår {c.id}")
+        for lever in levers:
+            note(lever.origin.policy if lever.origin else leaf, f"endring {'.'.join(lever.path)}")
+        self.file, self.policy = self.leaf.path, leaf
+        for policy, texts in foreign.items():
+            if texts:
+                self.warn("M001", f"regelverket er på {form}, men {len(texts)} tekster som leseren ser, kommer fra "
+                                  f"«{policy}», som er på {forms[policy]}", self.leaf.header.span,
+                          [f"skriv dem på {form} med «overstyr»: {', '.join(texts)}"])
+
     def _list_element(self, path: tuple[str, ...]) -> T.Type | None:
         t: T.Type = self.schema
         for part in path:
@@ -754,6 +781,7 @@ class Checker:
         decision = self.check_decision(base_scheme)
         self.check_examples(decision, schemes)
         self.report_unused(schemes)
+        self.check_målform([base_scheme, *schemes.values()], levers)
         header = {f.name: (f.value.value if isinstance(f.value, ast.Word) else f.value) for f in self.leaf.header.fields}
         sources = {f.path: f.source for f in self.files}
         return CheckedPolicy(
