@@ -257,7 +257,7 @@ overstyr beregn livsopphold: kr/mnd = hvis nasjonalitet = "norsk" så livsopphol
 def test_an_added_fact_without_a_category_is_a_warning():
     found = lint(*(lambda files: (files, check(files)))(
         [national(), parse_policy(HEADER + "søknad {\n    fast_jobb: sannhet = usann\n}\n", "t.pol")]))
-    assert codes(found) == ["L022"] and found[0].severity is Severity.WARNING
+    assert codes(found) == ["K001"] and found[0].severity is Severity.WARNING
 
 
 MARGIN = """

@@ -95,7 +95,7 @@ CODES = {
     "L016": "nedbetalingstid kortere enn forskriften tillater", "L017": "inntektstype som ikke lenger regnes med",
     "L018": "vilkår på diskrimineringsgrunnlag", "L019": "prioritert gruppe brukt mot søkeren",
     "L020": "kommunal endring i det et absolutt vilkår bygger på",
-    "L021": "søknad som får avslag bare etter kommunens regler", "L022": "søknadsfelt uten kategori",
+    "L021": "søknad som får avslag bare etter kommunens regler", "K001": "søknadsfelt uten kategori",
 }
 
 

@@ -10,7 +10,7 @@ reason on the checked model, not on names:
   (a price inside `maks_lån`; L005–L008, L020);
 - `local`: criteria the municipality writes itself: absolute local rules and caps (L001,
   L005–L008), age limits judged by value over the schema's domain (L002);
-- `facts`: facts the municipality adds, classified and judged by use (L003, L018, L022), and
+- `facts`: facts the municipality adds, classified and judged by use (L003, L018, K001), and
   national priority facts turned against the applicant (L019).
 
 What needs evaluation (values at every dated breakpoint, the rate margin, living-cost floors,

@@ -1,7 +1,7 @@
 """Facts a municipality adds to the søknad: what they are about, and whether they are used to exclude.
 
 Every added field declares its category in its doc comment (`## kategori: økonomi`), from
-`CATEGORIES`; a missing one is a warning (L022). A field is judged by use: if a criterion or a
+`CATEGORIES`; a missing one is a warning (K001). A field is judged by use: if a criterion or a
 computation compares it or branches on it (not merely adds it to an amount), and its name, doc
 comment or values touch a ground protected by likestillings- og diskrimineringsloven § 6 or
 nationality, it is flagged (L003 for nationality, L018 for the other grounds). Names are only the
@@ -166,7 +166,7 @@ def check(ctx: Context) -> list[Diagnostic]:
             pass  # a field inside `bolig`, `tilknytning`, `husstand` or `skjønn`, or an amount, says what it is
         elif m is None or m.group(1).lower() not in CATEGORIES:
             found.append(finding(
-                "L022", f"søknadsfeltet «{path}» sier ikke hva det gjelder"
+                "K001", f"søknadsfeltet «{path}» sier ikke hva det gjelder"
                         + (f" («{m.group(1)}» er ikke en kategori)" if m else ""),
                 file, None, severity=Severity.WARNING,
                 notes=[f"kategorier: {', '.join(CATEGORIES)}"]))

@@ -104,7 +104,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("L021", "søknad som får avslag bare etter kommunens regler", _SURVIVES,
          "rett endringen slik at søknaden i eksempelet ikke får avslag på et vilkår i forskriften, "
          "eller skriv den lokale regelen som et eget vilkår med «art: hovedregel»"),
-    Rule("L022", "søknadsfelt uten kategori", LegalBasis(
+    Rule("K001", "søknadsfelt uten kategori", LegalBasis(
         f"{LDL} og {VEILEDER}", "§ 6",
         "Kommunale retningslinjer må være saklige; hver opplysning kommunen ber om, skal ha et saklig formål"),
         "skriv «## kategori: økonomi» (eller bolig, tilknytning, husstand, saksbehandling) i doc-kommentaren til feltet"),
