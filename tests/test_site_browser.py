@@ -9,6 +9,7 @@ Skipped only when Chromium or Playwright is missing outside CI; in CI both must 
 from __future__ import annotations
 
 import html
+import html.parser
 import os
 import shutil
 import socket
@@ -372,3 +373,98 @@ def test_site_search_finds_a_kommune_in_norwegian(browser, site):
         assert page.locator(".md-search__input").get_attribute("placeholder") == "Søk"
     finally:
         context.close()
+
+
+# ---- no identifiers where the public reads ---------------------------------------------------------
+
+
+class _ReadText(html.parser.HTMLParser):
+    """The text a reader (or a screen reader) gets from a page: its text and its labelling attributes."""
+
+    SKIPPED = {"script", "style", "template"}
+    READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        self.parts += [v for k, v in attrs if k in self.READ_ATTRIBUTES and v]
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIPPED and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def read_text(page_html: str) -> str:
+    reader = _ReadText()
+    reader.feed(page_html)
+    return " ".join(" ".join(reader.parts).replace("\u00a0", " ").split()).lower()
+
+
+def developer_pages() -> set[str]:
+    """The pages under «For utviklere» in mkdocs.yml's menu, as folders of the built site."""
+    import yaml
+
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    section = next(entry["For utviklere"] for entry in nav if isinstance(entry, dict) and "For utviklere" in entry)
+    files = [next(iter(e.values())) if isinstance(e, dict) else e for e in section]
+    return {f.removesuffix(".md").removesuffix("index").rstrip("/") + "/" for f in files}
+
+
+def policy_identifiers() -> dict[str, set[str]]:
+    """Every multi-word identifier of the shipped policies (parameters, computations, tables, criteria,
+    schemes) → the forms a page must not show: raw (`maks_tilskudd_andel`) and split by spaces
+    (`maks tilskudd andel`). A split form written by a person, in a policy's title or text or in a
+    reader-facing label (`maks lån`, «Eie først», «Antall barn i husstanden»), is Norwegian and allowed."""
+    from boligregler.rendering.labels import PHRASES
+
+    written: list[str] = list(PHRASES.values())
+    names: set[str] = set()
+    for s in POLICIES:
+        m = s.policy.model
+        written += [str(v) for v in m.header.values()] + [m.doc]
+        for c in [*m.criteria, *(c for sc in m.schemes.values() for c in sc.criteria)]:
+            names.add(c.id)
+            written += [c.title, c.doc, c.hjemmel, *(e.title for e in c.exceptions)]
+            written += [p for t in c.explanations.values() if t for p in t.parts if isinstance(p, str)]
+        for sc in m.schemes.values():
+            names |= {sc.id, *sc.computations}
+            written += [sc.title, sc.doc, *(c.doc for c in sc.computations.values())]
+        for d in (m.parameters, m.computations, m.tables):
+            names |= set(d)
+            written += [x.doc for x in d.values()]
+        written += [t for ex in m.examples for t in (ex.title, ex.doc)] + [c.text for c in m.conditions]
+    authors = " ".join(" ".join(written).split()).lower()
+    forms = {}
+    for n in names:
+        if "_" in n:
+            split = n.replace("_", " ").lower()
+            forms[n] = {n.lower()} | ({split} if split not in authors else set())
+    return forms
+
+
+def test_no_identifier_on_any_public_page(site):
+    out = site[3]
+    developer = developer_pages()
+    forms = policy_identifiers()
+    assert "maks tilskudd andel" in forms["maks_tilskudd_andel"]
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(f)}(?!\w)" for fs in forms.values() for f in sorted(fs)))
+    found, read = {}, 0
+    for path in site_paths(site):
+        if path in developer:
+            continue
+        text = read_text((out / path / "index.html").read_text(encoding="utf-8"))
+        read += 1
+        hits = sorted({m.group() for m in pattern.finditer(text)})
+        if hits:
+            found[path or "/"] = hits
+    assert read >= len(POLICIES) + 3, "the kommune pages, the national rules, the list, the comparison, the front page"
+    assert not found, "\n".join(f"{p}: {', '.join(h)}" for p, h in found.items())

@@ -119,18 +119,20 @@ def describe(text: str) -> str:
     ("skjønn.hindrer_arbeid og (skjønn.fare_for_tvangssalg eller husstand.særlige_behov)",
      "*skjønn: hindrer arbeid* og (*skjønn: fare for tvangssalg* eller *husstand: særlige behov*)"),
     ("maks(antall_voksne - 2, 0) * livsopphold_bofellesskap",
-     "(det største av [antall voksne](#beregn-antall-voksne) − 2 og 0) × "
-     "[livsopphold bofellesskap](#parameter-livsopphold-bofellesskap)"),
+     "(det største av [antall voksne i husstanden](#beregn-antall-voksne) − 2 og 0) × "
+     "[livsopphold for hver voksen utover to](#parameter-livsopphold-bofellesskap)"),
     ("lånebehov - (tilskudd - 1 kr)",
      "[lånebehov](#beregn-lanebehov) − ([tilskudd](#beregn-tilskudd) − 1\u00a0kr)"),
     ("avrund(nåverdi(disponibelt, rente, nedbetalingstid), 1000 kr, ned)",
-     "nåverdien av [disponibelt](#beregn-disponibelt) per måned over [nedbetalingstid](#beregn-nedbetalingstid) "
-     "med [rente](#beregn-rente), rundet ned til hele 1\u00a0000\u00a0kr"),
+     "nåverdien av [disponibelt beløp til å betjene startlånet](#beregn-disponibelt) per måned over "
+     "[nedbetalingstid](#beregn-nedbetalingstid) med [renten betjeningsevnen beregnes med](#beregn-rente), "
+     "rundet ned til hele 1\u00a0000\u00a0kr"),
     ("hvis antall_voksne = 1 så livsopphold_enslig ellers livsopphold_par",
-     "hvis [antall voksne](#beregn-antall-voksne) er 1, så [livsopphold enslig](#parameter-livsopphold-enslig), "
-     "ellers [livsopphold par](#parameter-livsopphold-par)"),
+     "hvis [antall voksne i husstanden](#beregn-antall-voksne) er 1, så "
+     "[livsopphold for en enslig voksen](#parameter-livsopphold-enslig), "
+     "ellers [livsopphold for et par](#parameter-livsopphold-par)"),
     ("sum(livsopphold_barn[b.alder] for hver b i husstand.barn)",
-     "summen av [livsopphold barn](#tabell-livsopphold-barn) for *b: alder* for hver *b* i *husstand: barn*"),
+     "summen av [livsopphold per barn](#tabell-livsopphold-barn) for *b: alder* for hver *b* i *husstand: barn*"),
     ("finnes(hver b i husstand.barn der b.alder < 6)",
      "det finnes en *b* i *husstand: barn* der *b: alder* er under 6"),
 ])
@@ -143,7 +145,7 @@ def test_worked_expression_shows_values_and_only_the_branch_taken():
     expr = parse_expression("hvis antall_voksne = 1 så livsopphold_enslig ellers livsopphold_par")
     d = Describer(model, values={"antall_voksne": Decimal(2), "livsopphold_par": Decimal(13100)},
                   facts={}, evaluate=lambda e: False)
-    assert d.describe(expr) == "[livsopphold par](#parameter-livsopphold-par) (13\u00a0100 kr/mnd)"
+    assert d.describe(expr) == "[livsopphold for et par](#parameter-livsopphold-par) (13\u00a0100 kr/mnd)"
 
 
 def test_explanation_template_shows_holes_as_plain_placeholders():
@@ -205,11 +207,11 @@ def test_blocks_as_markdown():
 def test_changes_list_what_the_policy_adds_and_overrides(testby):
     changes = {(c.section, c.action, c.name): c.text for c in policy_changes(testby.model, nasjonal().model)}
     assert changes[("parametre", "lagt_til", "kalkulasjonsrente")] == \
-        "[kalkulasjonsrente](#parameter-kalkulasjonsrente): 6,00\u00a0% fra 01.01.2025"
+        "[fast kalkulasjonsrente](#parameter-kalkulasjonsrente): 6,00\u00a0% fra 01.01.2025"
     assert changes[("parametre", "endret", "tilskudd_tilbys")] == \
-        "[tilskudd tilbys](#parameter-tilskudd-tilbys): ja fra 01.01.2024 (i nasjonal: nei fra 18.11.2019)"
+        "[om kommunen gir tilskudd til etablering](#parameter-tilskudd-tilbys): ja fra 01.01.2024 (i nasjonal: nei fra 18.11.2019)"
     assert changes[("beregninger", "endret", "rente")].startswith(
-        "[rente](#beregn-rente) = [kalkulasjonsrente](#parameter-kalkulasjonsrente) (i nasjonal: ")
+        "[rente](#beregn-rente) = [fast kalkulasjonsrente](#parameter-kalkulasjonsrente) (i nasjonal: ")
     assert changes[("vilkår", "lagt_til", "bolig_i_testby")] == \
         "[Boligen ligger i Testby](#vilkar-bolig-i-testby) (hovedregel)"
     assert not any(section == "regelverk" for section, _, _ in changes)
@@ -251,14 +253,47 @@ def test_comparison_marks_local_values_and_lists_every_policy(testby):
     models = [nasjonal().model, testby.model]
     page = to_markdown(comparison_blocks(models))
     assert "|   | [Nasjonal grunnmodell](nasjonal.md) | [Testby](testby.md) |" in page
-    assert "| kalkulasjonsrente | – | **6,00\u00a0%** |" in page
-    assert "| tilskudd tilbys | nei | **ja** |" in page
-    assert "| bolig i testby | – | **hovedregel** |" in page
+    assert "| Fast kalkulasjonsrente | – | **6,00\u00a0%** |" in page
+    assert "| Om kommunen gir tilskudd til etablering | nei | **ja** |" in page
+    assert "| Boligen ligger i Testby | – | **hovedregel** |" in page
     shared = page.split("Parametre som er like i alle regelverkene:")[1]
-    assert "[styringsrente](nasjonal.md#parameter-styringsrente) | 4,00\u00a0% |" in shared
+    assert "[Norges Banks styringsrente](nasjonal.md#parameter-styringsrente) | 4,00\u00a0% |" in shared
 
 
 def test_index_links_every_policy(testby):
     page = to_markdown(index_blocks([nasjonal().model, testby.model]))
     assert "[Startlån i Testby kommune](testby.md) | Testby kommune | [nasjonal](nasjonal.md) | 01.01.2024 |" in page
     assert "[sammenligningen av kommunene](sammenligning.md)" in page
+
+
+# ---- reader-facing names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "doc", "shown"), [
+    ("maks_lån", "§ 2.11 Maks lån: nåverdien av det disponible beløpet.", "Maks lån"),
+    ("maks_tilskudd_andel", "Største tilskudd som andel av kjøpesummen (eller kostnaden).",
+     "Største tilskudd som andel av kjøpesummen"),
+    ("husbankens_rente", "Husbankens flytende rente på startlån, som kommunen låner videre til låntakeren.",
+     "Husbankens flytende rente på startlån"),
+    ("tilskudd_tilbys", "Tilskudd til etablering er en kommunal ordning; nasjonalt gis det ikke tilskudd.",
+     "Om kommunen gir tilskudd til etablering"),
+    ("egen_sats", "", "Egen sats"),
+])
+def test_a_definition_is_named_by_its_doc_comment_or_a_phrase(name, doc, shown):
+    from boligregler.rendering import labels
+
+    assert labels.label(name, doc) == shown
+    assert labels.inline(name, doc) == (shown if shown.startswith("Husbank") else shown[0].lower() + shown[1:])
+
+
+def test_every_definition_of_a_shipped_policy_has_a_written_name():
+    """Named by a phrase or its doc comment, never by the last resort (the identifier as words)."""
+    from boligregler.rendering import labels
+    from boligregler.site.pages import load_site_policies
+
+    for s in load_site_policies(Path(__file__).resolve().parents[1] / "policies"):
+        m = s.policy.model
+        for d in (m.parameters, m.computations, m.tables):
+            for name, definition in d.items():
+                if "_" in name:
+                    assert name in labels.PHRASES or labels.doc_phrase(definition.doc) is not None, name

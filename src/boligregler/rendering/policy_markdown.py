@@ -29,6 +29,7 @@ from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
 from boligregler.money import CONTEXT, format_kr, format_number, format_percent
+from boligregler.rendering import labels
 from boligregler.rendering.markup import ENTITY_PATTERN, escape_markdown, safe_link_target, entity_char
 from boligregler.rendering.text import AMOUNT_LABELS
 from boligregler.syntax import ast
@@ -268,7 +269,8 @@ class Describer:
             case ast.Quantity():
                 return esc(_quantity(e))
             case ast.Text(value):
-                return esc(f"«{value}»")
+                scheme = self.model.schemes.get(value)  # `ordning = "eie_først"`: the scheme by its title
+                return esc(f"«{scheme.title if scheme is not None else _choice(value)}»")
             case ast.DateLiteral(value):
                 return format_date(value)
             case ast.Boolean(value):
@@ -333,19 +335,23 @@ class Describer:
         if name in self.loop_vars:
             return f"*{esc(name)}*"
         if name in self.scheme.computations:
-            return link(esc(humanise(name)), f"{self.page}#{anchor('beregn', name, self.scheme)}") + self._value(
+            return link(esc(self.label(name)), f"{self.page}#{anchor('beregn', name, self.scheme)}") + self._value(
                 name, self.scheme.computations[name].type)
         if name in self.model.parameters:
-            return link(esc(humanise(name)), f"{self.page}#{slug('parameter', name)}") + self._value(
+            return link(esc(self.label(name)), f"{self.page}#{slug('parameter', name)}") + self._value(
                 name, self.model.parameters[name].type)
         if name in self.model.tables:
-            return link(esc(humanise(name)), f"{self.page}#{slug('tabell', name)}")
+            return link(esc(self.label(name)), f"{self.page}#{slug('tabell', name)}")
         if name == "tilbudte_ordninger":
             return link("ordningene kommunen tilbyr", f"{self.page}#ordninger")
         if name == "utfall":
             return "utfallet"
         spec = self.model.schema.fields.get(name)
         return f"*{esc(humanise(name))}*" + self._fact((name,), spec.type if spec else None)
+
+    def label(self, name: str) -> str:
+        """A computation's, parameter's or table's name inside a sentence (`labels.inline`)."""
+        return inline_label(self.model, name, self.scheme)
 
     def attribute(self, e: ast.Attribute) -> str:
         path = [e.name]
@@ -430,6 +436,27 @@ class Describer:
             return f"hver {var} i {source} oppfyller at {self._d(e.where)}"
         finally:
             self.loop_vars.pop()
+
+
+def _definition(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> Any:
+    scheme = scheme or model.base_scheme
+    return scheme.computations.get(name) or model.parameters.get(name) or model.tables.get(name)
+
+
+def label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
+    """The reader-facing name of a computation, parameter or table (`boligregler.rendering.labels`)."""
+    d = _definition(model, name, scheme)
+    return labels.label(name, d.doc if d is not None else "")
+
+
+def inline_label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
+    d = _definition(model, name, scheme)
+    return labels.inline(name, d.doc if d is not None else "")
+
+
+def _documented_as(head: str, name: str, doc: str) -> str:
+    """`head` followed by the doc comment, without the opening phrase that became the label."""
+    return _documented(head, labels.doc_rest(name, doc))
 
 
 def anchor(kind: str, name: str, scheme: SchemeDef | None = None) -> str:
@@ -522,20 +549,20 @@ def _change_text(section: str, action: str, name: str, e: dict, model: CheckedPo
         case "regelverk":
             return None  # name, kommune, source and date naturally differ
         case "parametre":
-            here = link(esc(humanise(name)), f"#{slug('parameter', name)}") if name in model.parameters \
-                else f"*{esc(humanise(name))}*"
+            here = link(esc(inline_label(model, name)), f"#{slug('parameter', name)}") if name in model.parameters \
+                else f"*{esc(inline_label(base, name))}*"
             if action == "lagt_til":
                 return f"{here}: {latest(model.parameters[name])}"
             if action == "fjernet":
                 return f"{here} ({before}: {latest(base.parameters[name])})"
             return f"{here}: {latest(model.parameters[name])} ({before}: {latest(base.parameters[name])})"
         case "tabeller":
-            return link(esc(humanise(name)), f"#{slug('tabell', name)}") if name in model.tables \
-                else f"*{esc(humanise(name))}*"
+            return link(esc(inline_label(model, name)), f"#{slug('tabell', name)}") if name in model.tables \
+                else f"*{esc(inline_label(base, name))}*"
         case "beregninger":
             if action == "fjernet":
-                return f"*{esc(humanise(name))}* ({before}: {base_plain.describe(base.computations[name].expr)})"
-            here = f"{link(esc(humanise(name)), '#' + slug('beregn', name))} = " \
+                return f"*{esc(inline_label(base, name))}* ({before}: {base_plain.describe(base.computations[name].expr)})"
+            here = f"{link(esc(inline_label(model, name)), '#' + slug('beregn', name))} = " \
                    f"{plain.describe(model.computations[name].expr)}"
             return here if action == "lagt_til" else \
                 f"{here} ({before}: {base_plain.describe(base.computations[name].expr)})"
@@ -614,7 +641,7 @@ def _kind_effect(model: CheckedPolicy, kind: str) -> str:
     rule = next((r for r in model.outcome_rules if r.kind == kind), None)
     if rule is None:
         return "avgjør ikke utfallet, men forklares i vedtaket"
-    return f"ikke oppfylt gir {humanise(rule.outcome)}"
+    return f"ikke oppfylt: søknaden blir {OUTCOME_WORDS.get(rule.outcome, humanise(rule.outcome))}"
 
 
 def _doc_paragraphs(doc: str) -> list[Paragraph]:
@@ -708,29 +735,29 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
     blocks: list[Block] = []
     for name in names:
         c: ComputeDef = scheme.computations[name]
-        head = f"**{esc(humanise(name).capitalize())}** ({esc(type_words(c.type))})"
+        head = f"**{esc(labels.label(name, c.doc))}** ({esc(type_words(c.type))})"
         if _own(model, c):
             head += f" · lokal regel i {esc(_place(model))}"
-        blocks.append(Paragraph(_documented(head, c.doc), anchor("beregn", name, scheme)))
-        blocks.append(Paragraph(f"{esc(humanise(name))} = {d.describe(c.expr)}"))
+        blocks.append(Paragraph(_documented_as(head, name, c.doc), anchor("beregn", name, scheme)))
+        blocks.append(Paragraph(f"{esc(labels.label(name, c.doc))} = {d.describe(c.expr)}"))
     return blocks
 
 
 def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
-    head = f"**{esc(humanise(p.name).capitalize())}** ({esc(type_words(p.type))})"
+    head = f"**{esc(labels.label(p.name, p.doc))}** ({esc(type_words(p.type))})"
     if len(model.chain) > 1:
         head += f" · fastsatt i {esc(p.origin.policy)}"
     rows = tuple((esc(format_value(v.value, p.type)), format_date(v.valid_from), autolink(v.source or "–"))
                  for v in p.values)
-    return [Paragraph(_documented(head, p.doc), slug("parameter", p.name)),
+    return [Paragraph(_documented_as(head, p.name, p.doc), slug("parameter", p.name)),
             Table(("Verdi", "Gjelder fra", "Kilde"), rows)]
 
 
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
-    head = f"**{esc(humanise(t.name).capitalize())}** ({esc(type_words(t.value_type))} etter {esc(t.key_name)})"
+    head = f"**{esc(labels.label(t.name, t.doc))}** ({esc(type_words(t.value_type))} etter {esc(humanise(t.key_name))})"
     if len(model.chain) > 1:
         head += f" · fastsatt i {esc(t.origin.policy)}"
-    blocks: list[Block] = [Paragraph(_documented(head, t.doc), slug("tabell", t.name))]
+    blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
     for v in t.versions:
         blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
         rows = tuple((esc(_table_key(k)), esc(format_value(value, t.value_type))) for k, value in v.rows)
@@ -747,7 +774,7 @@ def _table_key(key: Any) -> str:
 def scheme_blocks(model: CheckedPolicy, s: SchemeDef) -> list[Block]:
     blocks: list[Block] = [Heading(3, esc(s.title), slug("ordning", s.id))]
     blocks += _doc_paragraphs(s.doc)
-    blocks.append(Paragraph(f"En søknad gjelder denne ordningen når *ordning* er «{esc(s.id)}»."))
+    blocks.append(Paragraph(f"Reglene her gjelder søknader om «{esc(s.title)}»."))
     own_criteria = [c for c in s.criteria if c.id in s.own]
     own_computations = [n for n in s.computations if n in s.own]
     removed = [c.id for c in model.criteria if c.id not in {x.id for x in s.criteria}]
@@ -760,11 +787,21 @@ def scheme_blocks(model: CheckedPolicy, s: SchemeDef) -> list[Block]:
         blocks += computation_blocks(model, s, computation_order(model, own_computations, s))
     if removed:
         blocks.append(Paragraph("Disse vilkårene gjelder ikke i ordningen: "
-                                + _join([link(esc(humanise(r)), "#" + slug("vilkår", r)) for r in removed]) + "."))
+                                + _join([link(esc(_criterion_title(model, r)), "#" + slug("vilkår", r))
+                                         for r in removed]) + "."))
     own_conditions = [c for c in s.conditions if c.id in s.own]
     if own_conditions:
         blocks += [Paragraph("**Betingelser i vedtaket:**"), BulletList(tuple(esc(c.text) for c in own_conditions))]
     return blocks
+
+
+def _choice(value: str) -> str:
+    """A choice such as `eie_først` as words (an identifier is never shown)."""
+    return value.replace("_", " ").capitalize() if "_" in value else value
+
+
+def _criterion_title(model: CheckedPolicy, cid: str) -> str:
+    return next((c.title for c in model.criteria if c.id == cid), humanise(cid))
 
 
 # ---- worked examples ----------------------------------------------------------------------------
@@ -817,7 +854,7 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     steps = []
     for name in computation_order(model, computed, scheme, reference):
         c = scheme.computations[name]
-        steps.append(WorkedStep(name, humanise(name), describer.describe(c.expr),
+        steps.append(WorkedStep(name, labels.label(name, c.doc), describer.describe(c.expr),
                                 format_value(decision.values[name], c.type)))
     mismatches = tuple(compare(example.expected or {}, decision.to_dict()))
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
@@ -839,7 +876,9 @@ def _input_items(record: T.Record, given: dict, facts: dict, nested: bool = Fals
                     for row, typed_row in zip(value, typed or [])]
             items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else "ingen"))
         else:
-            items.append(f"{label}: {esc(format_value(typed if typed is not None else value, spec.type if spec else None))}")
+            shown = typed if typed is not None else value
+            text = f"«{_choice(shown)}»" if isinstance(shown, str) else format_value(shown, spec.type if spec else None)
+            items.append(f"{label}: {esc(text)}")
     return items
 
 
@@ -990,7 +1029,8 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
 
     names = list(dict.fromkeys(n for m in models for n in m.parameters))
     local = [n for n in names if any(_own(m, m.parameters.get(n)) for m in models)]
-    rows = [(esc(humanise(n)), *(marked(_latest(m.parameters.get(n)), _own(m, m.parameters.get(n)))
+    rows = [(esc(next(label(m, n) for m in models if n in m.parameters)),
+             *(marked(_latest(m.parameters.get(n)), _own(m, m.parameters.get(n)))
                                  for m in models))
             for n in local]
     if rows:
@@ -1000,7 +1040,7 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
         first = models[0]
         blocks += [Paragraph("Parametre som er like i alle regelverkene:"),
                    Table(("Parameter", "Verdi"), tuple(
-                       (link(esc(humanise(n)), f"regelverk:{first.id}#{slug('parameter', n)}"),
+                       (link(esc(label(first, n)), f"regelverk:{first.id}#{slug('parameter', n)}"),
                         _latest(first.parameters[n])) for n in shared))]
 
     blocks.append(Heading(2, "Beregninger", "beregninger"))
@@ -1008,7 +1048,7 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
     if changed:
         rows = []
         for n in changed:
-            row = [esc(humanise(n))]
+            row = [esc(next(label(m, n) for m in models if n in m.computations))]
             for m in models:
                 c = m.computations.get(n)
                 base = base_of(m)
@@ -1025,7 +1065,7 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
     criteria = list(dict.fromkeys(c.id for m in models for c in m.criteria))
     rows = []
     for cid in criteria:
-        row = [esc(humanise(cid))]
+        row = [esc(next(_criterion_title(m, cid) for m in models if any(c.id == cid for c in m.criteria)))]
         for m in models:
             c = next((x for x in m.criteria if x.id == cid), None)
             cell = "–" if c is None else esc(KIND_WORDS[c.kind])
@@ -1035,7 +1075,8 @@ def comparison_blocks(models: Sequence[CheckedPolicy]) -> list[Block]:
 
     blocks.append(Heading(2, "Ordninger", "ordninger"))
     schemes = list(dict.fromkeys(s for m in models for s in m.schemes))
-    rows = [(esc(humanise(s)), *(marked("tilbys" if s in m.schemes else "–", _own(m, m.schemes.get(s)))
+    rows = [(esc(next(m.schemes[s].title for m in models if s in m.schemes)),
+             *(marked("tilbys" if s in m.schemes else "–", _own(m, m.schemes.get(s)))
                                  for m in models))
             for s in schemes]
     blocks.append(Table(header, tuple(rows)))

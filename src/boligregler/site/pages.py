@@ -16,9 +16,11 @@ from boligregler.model.loader import load_chain
 from boligregler.model.policy import CheckedPolicy
 from boligregler.site.calculator import form_html
 from boligregler.rendering.policy_markdown import (
-    SECTIONS, Block, Heading, esc, policy_blocks, slug, to_markdown,
+    SECTIONS, Block, Heading, Paragraph, esc, policy_blocks, slug, to_markdown,
 )
-from boligregler.site.public import assess_families, comparison_page, index_page, public_markdown, rule_blocks, summary_blocks
+from boligregler.site.public import (
+    assess_families, comparison_page, index_page, public_markdown, public_text, rule_blocks, summary_blocks,
+)
 
 INDEX = "index.md"
 COMPARISON = "sammenligning.md"
@@ -81,9 +83,11 @@ def policy_page(site_policy: SitePolicy) -> str:
     """The Markdown page of one policy, its title (escaped) in the front matter for the page's <title>;
     a kommune's page has the calculator after its overview."""
     front = f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n"
-    if site_policy.base is None:
-        return front + to_markdown(site_policy.blocks())
     model = site_policy.policy.model
+    if site_policy.base is None:  # the national rules: no calculator (a søknad goes to a kommune)
+        top = [Heading(1, esc(model.header.get("navn", model.id)), slug("regelverk", model.id)),
+               Paragraph(esc(public_text(" ".join(model.doc.split()))))]
+        return front + to_markdown(top) + "\n" + public_markdown(to_markdown(rule_blocks(site_policy)))
     results = assess_families(site_policy.policy, dt.date.today())
     top = [Heading(1, esc(model.header.get("navn", model.id)), slug("regelverk", model.id)),
            *summary_blocks(site_policy.policy, site_policy.base, results)]

@@ -224,7 +224,7 @@ def rule_blocks(site_policy: Any) -> list[Block]:
     policy, base = site_policy.policy, site_policy.base
     model: CheckedPolicy = policy.model
     t = lambda text: say(text, målform(model))  # noqa: E731
-    name = place(model)
+    name = place(model) if base is not None else t("kommunen")
     blocks: list[Block] = [
         Heading(2, t("Vilkårene"), "vilkar"),
         Paragraph(esc(t(RULES_INTRO).format(place=name))),
