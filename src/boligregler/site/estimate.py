@@ -247,9 +247,20 @@ _loaded: dict[str, Any] = {}
 
 
 def _policy(policy_id: str) -> Any:
+    """A policy of the site's bundle. The site build refused any policy with errors or legality findings
+    (`load_site_policies`), and the bundle holds exactly those files, so the legality lint (most of the
+    loading time, and slow in Pyodide) is not run again in the browser; other errors still raise."""
     if policy_id not in _loaded:
-        from boligregler.api import load_policy
-        _loaded[policy_id] = load_policy(policy_id)
+        from boligregler.api import Policy
+        from boligregler.diagnostics import PolicyError, Severity
+        from boligregler.model.checker import check
+        from boligregler.model.loader import load_chain
+
+        model = check(load_chain(policy_id))
+        errors = tuple(d for d in model.diagnostics if d.severity is Severity.ERROR)
+        if errors:
+            raise PolicyError(errors, model.sources)
+        _loaded[policy_id] = Policy(model, "compiled", ())
     return _loaded[policy_id]
 
 
