@@ -78,7 +78,7 @@ def parse_money(value: object) -> Decimal:
         return _within_range(Decimal(value) if abs(value) <= MAX_AMOUNT else value)
     if isinstance(value, str):
         if not _MONEY_TEXT.fullmatch(value):
-            shown = value if len(value) <= 40 else value[:40] + "…"
+            shown = (value if len(value) <= 40 else value[:40] + "…").encode("utf-8", "backslashreplace").decode()
             raise ValueError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{shown}»")
         return _within_range(Decimal(value))
     if isinstance(value, Decimal):

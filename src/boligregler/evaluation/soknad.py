@@ -39,6 +39,7 @@ class SoknadError(BoligreglerError):
         return self._problems
 
 
+MAX_UNKNOWN_REPORTED = 100  # unknown keys listed one by one per object; the rest are counted (linear time)
 Path = tuple  # JSON path segments: field names and list indexes, formatted only when a problem is found
 Convert = Callable[[Any, Path, "Run"], Any]
 
@@ -122,9 +123,25 @@ def _bool(value, path, run):
     return value
 
 
+def _shown(text: str) -> str:
+    """A text from the søknad as a message can show it: at most 60 characters, a lone surrogate escaped."""
+    text = text if len(text) <= 60 else text[:60] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value, path, run):
     if not isinstance(value, str):
         run.fail(path, "tekst", "må være en tekst")
+    elif not value.isascii() and not _encodable(value):
+        run.fail(path, "tekst", "inneholder et ugyldig tegn (en enslig UTF-16-surrogat)")
     return value
 
 
@@ -146,9 +163,10 @@ def _enum_converter(values: tuple[str, ...]) -> Convert:
 
     def convert(value, path, run):
         if value not in allowed if isinstance(value, str) else True:
-            guess = suggest(value, values) if isinstance(value, str) else None
+            guess = suggest(value, values) if isinstance(value, str) and len(value) <= 100 else None
             hint = f"; mente du «{guess}»?" if guess else f"; gyldige verdier: {', '.join(values)}"
-            run.fail(path, "ugyldig_verdi", f"«{value}» er ikke en gyldig verdi{hint}",
+            shown = f"«{_shown(value)}»" if isinstance(value, str) else "verdien"
+            run.fail(path, "ugyldig_verdi", f"{shown} er ikke en gyldig verdi{hint}",
                      gyldige=list(values), **({"forslag": guess} if guess else {}))
         return value
     return convert
@@ -175,11 +193,15 @@ def _record_converter(record: T.Record) -> Convert:
     def fill(data: dict, path: Path, run: Run) -> dict:
         out: dict[str, Any] = {}
         if not data.keys() <= known:
-            for key in data:
-                if key not in record.fields:
-                    guess = suggest(str(key), names)
-                    run.fail((*path, str(key)), "ukjent_felt", "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""),
-                             **({"forslag": guess} if guess else {}))
+            unknown = [key for key in data if key not in record.fields]
+            for key in unknown[:MAX_UNKNOWN_REPORTED]:
+                guess = suggest(str(key), names) if len(str(key)) <= 100 else None
+                run.fail((*path, _shown(str(key))), "ukjent_felt",
+                         "ukjent felt" + (f"; mente du «{guess}»?" if guess else ""),
+                         **({"forslag": guess} if guess else {}))
+            if len(unknown) > MAX_UNKNOWN_REPORTED:
+                rest = len(unknown) - MAX_UNKNOWN_REPORTED
+                run.fail(path, "ukjent_felt", f"og {rest} ukjente felt til i dette objektet", antall=rest)
         for key, spec, convert in fields:
             if key in data:
                 value = data[key]
