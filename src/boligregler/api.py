@@ -40,11 +40,12 @@ class Policy:
     """A checked, ready-to-run policy. Build it with `load_policy`.
 
     `backend` picks how the checked model runs: "compiled" (generated Python, the default)
-    or "interpreter" (the reference tree-walker, slower; both give the same decisions).
+    or "interpreter" (the reference tree-walker, slower; both give the same decisions), or is a
+    function (model, scheme, lookup) → `Program`, e.g. an instrumented interpreter (boligregler.coverage).
     """
 
     def __init__(self, model: CheckedPolicy, backend: str = "compiled", unlawful: tuple = ()) -> None:
-        if backend not in BACKENDS:
+        if not callable(backend) and backend not in BACKENDS:
             raise UsageError(f"ukjent motor «{backend}»; velg en av {', '.join(sorted(BACKENDS))}",
                              code="ukjent_motor", params={"motor": backend, "gyldige": sorted(BACKENDS)})
         self.model = model
@@ -93,7 +94,8 @@ class Policy:
         if program is None:
             with self._lock:
                 if key not in self._programs:
-                    self._programs[key] = BACKENDS[key[0]](self.model, scheme, self._lookup)
+                    make = BACKENDS[key[0]] if isinstance(key[0], str) else key[0]
+                    self._programs[key] = make(self.model, scheme, self._lookup)
                 program = self._programs[key]
         return program
 

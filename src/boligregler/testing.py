@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from boligregler.api import Policy
-from boligregler.diagnostics import BoligreglerError
+from boligregler.diagnostics import BoligreglerError, UsageError, suggest
 from boligregler.model.policy import ExampleDef
 from boligregler.money import format_kr
 
@@ -86,3 +86,16 @@ def run_example(policy: Policy, example: ExampleDef) -> ExampleResult:
 
 def run_examples(policy: Policy) -> list[ExampleResult]:
     return [run_example(policy, ex) for ex in policy.model.examples]
+
+
+def find_example(policy: Policy, name: str) -> ExampleDef:
+    """The example called `name` in the policy; a `UsageError` with a «mente du …?» hint if there is none."""
+    names = [ex.name for ex in policy.model.examples]
+    for ex in policy.model.examples:
+        if ex.name == name:
+            return ex
+    guess = suggest(name, names)
+    hint = f"; mente du «{guess}»?" if guess else (f"; eksemplene er {', '.join(names)}" if names else
+                                                   "; regelverket har ingen eksempler")
+    raise UsageError(f"regelverket «{policy.id}» har ikke eksempelet «{name}»{hint}", code="ukjent_eksempel",
+                     params={"regelverk": policy.id, "eksempel": name, "forslag": guess})

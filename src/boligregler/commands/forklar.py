@@ -10,7 +10,7 @@ import sys
 
 from boligregler.api import add_allow_option, unlawful_warning
 from boligregler.commands import load_policy_argument
-from boligregler.commands.vurder import read_soknad
+from boligregler.commands.vurder import soknad_of
 from boligregler.evaluation.soknad import SoknadError
 from boligregler.explain.letter import build_letter
 from boligregler.explain.missing import missing_facts
@@ -24,7 +24,8 @@ def register(sub) -> None:
         "som kan endre utfallet og klageadgangen. Mangler søknaden opplysninger, skrives i stedet hvilke "
         "som trengs, den mest avgjørende først, eller utfallet hvis det ikke avhenger av dem."))
     p.add_argument("policy", metavar="POLICY", help="en .pol-fil eller navnet på et medfølgende regelverk")
-    p.add_argument("soknad", metavar="SØKNAD", help="søknad som JSON-fil, eller - for standard inn")
+    p.add_argument("soknad", metavar="SØKNAD", nargs="?", help="søknad som JSON-fil, eller - for standard inn")
+    p.add_argument("-e", "--eksempel", metavar="NAVN", help="forklar søknaden i regelverkets eksempel NAVN")
     p.add_argument("--format", choices=FORMATS, default="tekst", help="utdataformat (standard: tekst)")
     p.add_argument("--ukjent", action="append", default=[], metavar="STI",
                    help="regn opplysningen som ukjent selv om den er oppgitt eller har standardverdi, "
@@ -35,7 +36,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     policy = load_policy_argument(args.policy, args)
-    soknad = read_soknad(args.soknad)
+    soknad = soknad_of(policy, args)
     if args.ukjent:
         return _completeness(policy, soknad, args)
     try:

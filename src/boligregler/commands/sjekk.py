@@ -9,6 +9,7 @@ from boligregler.model.checker import check
 from boligregler.evaluation.legality import legality
 from boligregler.model.loader import load_chain, load_chain_text
 from boligregler.commands import STDIN_NAME, color_wanted, read_stdin
+from boligregler.watch import follow
 
 
 def register(sub) -> None:
@@ -21,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto",
                    help="farger i terminalen (auto: bare på en terminal, og ikke med NO_COLOR eller TERM=dumb)")
     p.add_argument("--strengt", action="store_true", help="behandle advarsler som feil")
+    p.add_argument("--følg", action="store_true", help="sjekk på nytt hver gang et av regelverkene endres")
     p.set_defaults(handler=run)
 
 
@@ -35,6 +37,13 @@ def diagnostics_for(path: str):
 
 
 def run(args) -> int:
+    if args.følg:
+        return follow(lambda: _run_once(args))
+    return _run_once(args)[0]
+
+
+def _run_once(args) -> tuple[int, list[str]]:
+    """Check once; the exit code and every file read (to watch)."""
     all_diags, sources = [], {}
     for path in args.filer:
         diags, srcs = diagnostics_for(path)
@@ -47,4 +56,4 @@ def run(args) -> int:
         print(render_text(all_diags, sources, color=color_wanted(args.farge, sys.stderr)), file=sys.stderr)
     else:
         print(f"Ingen feil funnet i {len(args.filer)} regelverk.")
-    return 1 if errors or (args.strengt and all_diags) else 0
+    return (1 if errors or (args.strengt and all_diags) else 0), [*args.filer, *sources]

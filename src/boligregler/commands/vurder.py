@@ -19,11 +19,12 @@ import attrs
 
 from boligregler.api import Policy, add_allow_option
 from boligregler.commands import live_terminal, load_policy_argument
-from boligregler.diagnostics import BoligreglerError, file_problem, suggest
+from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, suggest
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
 from boligregler.records import REFERENCE, cell_value, count_lines, open_input, read_csv, read_records
 from boligregler.rendering.text import render_decision
+from boligregler.testing import find_example
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".xlsx": "xlsx"}
@@ -38,8 +39,9 @@ def register(sub) -> None:
         "søknadene: hvert vedtak skrives som én JSON-linje, og en oppsummering skrives til slutt."))
     p.add_argument("policy", metavar="POLICY", help="navnet på et medfølgende regelverk (drammen), en sti "
                    "(./drammen.pol) eller - for standard inn")
-    p.add_argument("soknad", metavar="SØKNAD",
+    p.add_argument("soknad", metavar="SØKNAD", nargs="?",
                    help="søknad som JSON-fil, mange søknader som .jsonl eller .csv, eller - for standard inn")
+    p.add_argument("-e", "--eksempel", metavar="NAVN", help="vurder søknaden i regelverkets eksempel NAVN")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst",
                    help="utdataformat for én søknad (standard: tekst); mange søknader gir alltid JSON-linjer")
     p.add_argument("--inndata", choices=["json", "jsonl", "csv", "parquet", "xlsx"],
@@ -68,24 +70,36 @@ def read_soknad(path: str):
         raise BoligreglerError(f"{path}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}") from None
 
 
+def soknad_of(policy: Policy, args) -> Any:
+    """The søknad named on the command line: a file (or -), or `--eksempel NAVN` of the policy."""
+    if (args.soknad is None) == (args.eksempel is None):
+        raise UsageError("oppgi enten en SØKNAD eller --eksempel NAVN", code="søknad_eller_eksempel")
+    if args.eksempel is not None:
+        return find_example(policy, args.eksempel).input or {}
+    return read_soknad(args.soknad)
+
+
 def run(args) -> int:
     if args.policy == "-" and args.soknad == "-":
         raise BoligreglerError("bare én av POLICY og SØKNAD kan leses fra standard inn (-)")
     args.ut = None if args.ut == "-" else args.ut
     policy = load_policy_argument(args.policy, args)
-    kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
-                                              "parquet" if Path(args.soknad).is_dir() else "json")
-    if args.dask:
-        return screen_on_dask(policy, args)
-    out_table = TABLE_OUTPUTS.get(Path(args.ut).suffix.lower()) if args.ut else None
-    utdata = args.utdata or ("tabell" if kind in ("parquet", "xlsx") or out_table in ("parquet", "csv") else "vedtak")
-    if utdata == "tabell":
-        return screen_table(policy, args, kind, out_table or "jsonl")
-    if kind in ("parquet", "xlsx"):
-        raise BoligreglerError(f"--utdata vedtak kan ikke brukes med {kind}; bruk --utdata tabell")
-    if kind != "json":
-        return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse)
-    decision = policy.evaluate(read_soknad(args.soknad))
+    if args.eksempel is not None or args.soknad is None:
+        decision = policy.evaluate(soknad_of(policy, args))
+    else:
+        kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
+                                                  "parquet" if Path(args.soknad).is_dir() else "json")
+        if args.dask:
+            return screen_on_dask(policy, args)
+        out_table = TABLE_OUTPUTS.get(Path(args.ut).suffix.lower()) if args.ut else None
+        utdata = args.utdata or ("tabell" if kind in ("parquet", "xlsx") or out_table in ("parquet", "csv") else "vedtak")
+        if utdata == "tabell":
+            return screen_table(policy, args, kind, out_table or "jsonl")
+        if kind in ("parquet", "xlsx"):
+            raise BoligreglerError(f"--utdata vedtak kan ikke brukes med {kind}; bruk --utdata tabell")
+        if kind != "json":
+            return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse)
+        decision = policy.evaluate(read_soknad(args.soknad))
     with output(args.ut) as out:
         if args.format == "json":
             print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)

@@ -139,9 +139,10 @@ class Interpreter:
         return render
 
 
-def interpret_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup) -> Program:
-    """A `Program` whose functions walk the syntax tree at every call."""
-    it = Interpreter(policy, scheme, lookup)
+def interpret_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup,
+                     interpreter: Callable[..., Interpreter] = Interpreter) -> Program:
+    """A `Program` whose functions walk the syntax tree at every call (with `interpreter`, e.g. one that traces)."""
+    it = interpreter(policy, scheme, lookup)
 
     def computation(name: str) -> Callable:
         return lambda M, F: it.value(name, M, F, {})

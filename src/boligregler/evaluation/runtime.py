@@ -99,11 +99,16 @@ class DatedLookup:
         return value
 
     def table(self, M: dict, name: str, key):
+        version, row = self.row(M, name, key)
+        return self.tables[name][1][version][row][1]
+
+    def row(self, M: dict, name: str, key) -> tuple[int, int]:
+        """The (version, row) of table `name` that `key` selects on the søknadsdato."""
         dates, versions = self.tables[name]
-        rows = self._pick(name, dates, versions, M[DATE_KEY], "tabellen")
-        for row_key, value in rows:
+        version = self._pick(name, dates, range(len(versions)), M[DATE_KEY], "tabellen")
+        for row, (row_key, _) in enumerate(versions[version]):
             if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key <= row_key[1]):
-                return value
+                return version, row
         raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}", code="tabell_uten_rad",
                               params={"tabell": name, "nøkkel": key})
 
