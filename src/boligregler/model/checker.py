@@ -71,7 +71,7 @@ FUNCTIONS = (*BUILTINS, *VARIADIC, "avrund", "oppgitt", "antall_tekst")
 CODES = {
     "S001": "uventet symbol", "S002": "blokk er ikke lukket", "S003": "mangler verdi",
     "S004": "feilstavet nøkkelord", "S005": "tekst uten avsluttende anførselstegn",
-    "S006": "ugyldig tegn", "S007": "ugyldig dato", "S008": "navngitt type med «eller ingen»", "S009": "for dypt nestet uttrykk",
+    "S006": "ugyldig tegn", "S007": "ugyldig dato", "S008": "navngitt type med «eller ingen»", "S009": "for dypt nestet uttrykk", "S011": "{…}-hull inne i en tekst i et {…}-hull",
     "N001": "ukjent navn", "N002": "dobbel definisjon", "N003": "overstyrer noe grunnlaget ikke har",
     "N004": "fjerner noe grunnlaget ikke har", "N005": "omdefinerer uten «overstyr»",
     "N006": "ukjent grunnlag", "N007": "ubrukt definisjon", "N008": "reservert ord", "N009": "parameter eller tabell i en ordning",

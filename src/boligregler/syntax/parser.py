@@ -565,7 +565,7 @@ def _plain(value):
 
 TOP_LEVEL_WORDS = ("regelverk", "type", "søknad", "parameter", "tabell", "beregn", "vilkår", "utfall",
                    "ordning", "betingelse", "vedtak", "begrunnelse", "eksempel", "overstyr", "fjern")
-LINE_START_WORD = re.compile(r"^([^\W\d]\w*)(?=[ \t]+[^\W\d])", re.MULTILINE)
+LINE_START_WORD = re.compile(r"^([^\W\d]\w*)(?=[ \t]+[^\W\d]|[ \t]*\{)", re.MULTILINE)  # `søknad {` starts a block too
 
 TERMINAL_NAMES = {
     "NAME": "et navn",

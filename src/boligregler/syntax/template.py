@@ -9,10 +9,59 @@ from __future__ import annotations
 
 import re
 
-from boligregler.diagnostics import Span
+from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span
 from boligregler.syntax import ast
 
-HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+class _Hole:
+    """One `{uttrykk}` hole (or a literal `{{`/`}}`) found by `HOLE.finditer`, shaped like a regex match."""
+
+    __slots__ = ("_text", "_start", "_end", "_inner")
+
+    def __init__(self, text: str, start: int, end: int, inner: bool):
+        self._text, self._start, self._end, self._inner = text, start, end, inner
+
+    def group(self, n: int = 0) -> str | None:
+        if n == 0:
+            return self._text[self._start:self._end]
+        return self._text[self._start + 1:self._end - 1] if self._inner else None
+
+    def start(self, n: int = 0) -> int:
+        return self._start + (1 if n else 0)
+
+    def end(self) -> int:
+        return self._end
+
+
+class _Holes:
+    """Finds holes; a `}` inside a quoted text within a hole (`{hvis a så "x}" ellers "y"}`) does not end it."""
+
+    @staticmethod
+    def finditer(text: str):
+        i, n = 0, len(text)
+        while i < n:
+            if text.startswith("{{", i) or text.startswith("}}", i):
+                yield _Hole(text, i, i + 2, False)
+                i += 2
+                continue
+            if text[i] != "{":
+                i += 1
+                continue
+            j, quoted = i + 1, False
+            while j < n and (quoted or text[j] not in "{}"):
+                if quoted and text[j] == "\\":
+                    j += 1
+                elif text[j] == '"':
+                    quoted = not quoted
+                j += 1
+            if j < n and text[j] == "}":
+                yield _Hole(text, i, j + 1, True)
+                i = j + 1
+            else:
+                i += 1  # an unclosed `{` is literal text
+
+
+HOLE = _Holes()
+NESTED_HOLE = re.compile(r'"(?:[^"\\]|\\.)*\{(?!\{)')
 DOTTED = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 KEYWORDS_IN_EXPRESSIONS = {"hvis", "så", "ellers", "og", "eller", "ikke", "i", "sann", "usann", "ingen", "sum",
                            "antall", "finnes", "alle", "hver", "der", "for"}
@@ -47,6 +96,14 @@ def parse_template(text: str, span: Span | None, path: str, known: dict | None =
             parts.append(m.group(0)[0])
         else:
             column = base_col + m.start(1)
+            nested = NESTED_HOLE.search(m.group(1))
+            if nested:
+                at = column + nested.end() - 1
+                raise PolicyError((Diagnostic(
+                    "S011", Severity.ERROR, "en tekst inne i et {…}-hull kan ikke selv ha {…}-hull", path,
+                    Span(line, at, line, at + 1),
+                    ("flytt uttrykket i det indre hullet ut i teksten, eller lag en beregning (beregn …) "
+                     "og bruk navnet; skriv {{ og }} for klammer som skal stå i teksten",)),), {})
             expr = dotted_name(m.group(1), line, column) or (known or {}).get((m.group(1), line, column))
             if expr is None:
                 from boligregler.syntax.parser import parse_expression

@@ -1,0 +1,93 @@
+"""Gaps new policy authors hit (issue 13, item 6), each pinned by a test."""
+
+from __future__ import annotations
+
+import pytest
+
+from boligregler.diagnostics import PolicyError
+from boligregler.model.checker import check
+from boligregler.model.loader import load_chain
+from boligregler.syntax.parser import parse_policy
+
+HEADER = '''regelverk x bygger på nasjonal {
+    navn: "X"
+    kommune: "X kommune"
+    vedtatt: 2024-01-01
+    kilde: "k"
+    klageinstans: "klagenemnda"
+}
+'''
+
+
+def syntax_errors(text: str) -> list[tuple[str, int, str]]:
+    with pytest.raises(PolicyError) as e:
+        parse_policy(text, "x.pol")
+    return [(d.code, d.span.line, d.message) for d in e.value.diagnostics]
+
+
+def test_a_block_without_a_name_is_not_reported_after_another_syntax_error():
+    text = HEADER + '''
+parameter a: kr {
+    5 kr fra 2024-01-01 kilde "k"
+}
+
+søknad {
+    alder: heltall
+}
+
+utfall {
+    ellers innvilget
+}
+
+beregn b: kr = 1 kr +
+'''
+    assert syntax_errors(text) == [("S003", 21, "mangler verdi etter «+»")]
+
+
+def test_every_syntax_error_is_still_found_in_blocks_without_a_name():
+    text = HEADER + '''
+søknad {
+    alder: heltall fra
+}
+
+beregn b: kr = 1 kr +
+'''
+    assert [(code, line) for code, line, _ in syntax_errors(text)] == [("S001", 11), ("S003", 13)]
+
+
+def diagnostics(tmp_path, body: str):
+    path = tmp_path / "x.pol"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return check(load_chain(path)).diagnostics
+
+
+def test_a_hole_inside_a_text_inside_a_hole_is_a_located_error(tmp_path):
+    found = diagnostics(tmp_path, '''
+vilkår lokal {
+    tittel: "T"
+    art: hovedregel
+    hjemmel: "Retningslinjer"
+    oppfylt når antall_barn > 0
+    forklaring {
+        oppfylt: "Barn: {hvis antall_barn > 1 så \\"mange: {antall_barn}\\" ellers \\"ett\\"}."
+    }
+}
+''')
+    errors = [d for d in found if d.code == "S011"]
+    assert len(errors) == 1 and errors[0].span.line == 15
+    assert "kan ikke selv ha {…}-hull" in errors[0].message
+
+
+def test_a_brace_inside_a_quoted_text_in_a_hole_does_not_end_the_hole(tmp_path):
+    found = diagnostics(tmp_path, '''
+vilkår lokal {
+    tittel: "T"
+    art: hovedregel
+    hjemmel: "Retningslinjer"
+    oppfylt når antall_barn > 0
+    forklaring {
+        oppfylt: "Barn: {hvis antall_barn > 1 så \\"flere (}\\" ellers \\"ett\\"}, {{ og }}."
+    }
+}
+''')
+    assert not [d for d in found if d.severity.name == "ERROR"], found
