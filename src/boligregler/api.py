@@ -23,6 +23,8 @@ from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.legality import legality
+from boligregler.evaluation.locate import locate
+from boligregler.evaluation.runtime import EvaluationError
 from boligregler.evaluation.decision import Decision, assess, decide
 from boligregler.evaluation.soknad import compile_validator
 from boligregler.explain.basis import Basis
@@ -137,11 +139,14 @@ class Policy:
         """Assess already validated facts (see `validate`)."""
         ordning = facts.get("ordning", "")
         program = self.program(ordning)
-        with localcontext(CONTEXT):
-            results, M = assess(program, facts, explain=explain)
-            utfall = decide(self.model.outcome_rules, self.model.outcome_default, results)
-            M["utfall"] = utfall
-            amounts = {key: fn(M, facts) for key, fn in program.decision}
+        try:
+            with localcontext(CONTEXT):
+                results, M = assess(program, facts, explain=explain)
+                utfall = decide(self.model.outcome_rules, self.model.outcome_default, results)
+                M["utfall"] = utfall
+                amounts = {key: fn(M, facts) for key, fn in program.decision}
+        except EvaluationError as e:
+            raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
         rente = amounts.pop("rente", None)
         term = amounts.pop("nedbetalingstid_år", None)
         granted = utfall != "avslag"

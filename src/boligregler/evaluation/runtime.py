@@ -25,6 +25,11 @@ class EvaluationError(BoligreglerError):
     """A søknad the policy cannot decide: a date before a parameter's first value, a missing fact."""
 
     code = "kan_ikke_vurderes"
+    path = ""  # the søknad field involved, when known (see evaluation.locate)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return (Problem(self.path, str(self), self.code, self.params),)
 
 
 class MissingFact(EvaluationError):

@@ -1,0 +1,1 @@
+"""The `.pol` language server (`boligregler lsp`): diagnostics, navigation, completion and formatting."""
