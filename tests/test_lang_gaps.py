@@ -91,3 +91,26 @@ vilkår lokal {
 }
 ''')
     assert not [d for d in found if d.severity.name == "ERROR"], found
+
+
+def test_json_amounts_may_have_ore_but_never_more_than_two_decimals():
+    import copy
+    from pathlib import Path
+
+    from boligregler.api import load_policy
+    from boligregler.evaluation.soknad import SoknadError
+    from boligregler.money import load_json
+
+    root = Path(__file__).resolve().parents[1]
+    soknad = load_json((root / "examples" / "familie.json").read_text(encoding="utf-8"))
+    policy = load_policy("drammen")
+    as_number = copy.deepcopy(soknad)
+    as_number["inntekter"][0]["netto_per_måned"] = load_json("48500.50")
+    as_text = copy.deepcopy(soknad)
+    as_text["inntekter"][0]["netto_per_måned"] = "48500.50"
+    assert policy.evaluate(as_number).to_dict(letter=False) == policy.evaluate(as_text).to_dict(letter=False)
+    too_fine = copy.deepcopy(soknad)
+    too_fine["inntekter"][0]["netto_per_måned"] = load_json("48500.505")
+    with pytest.raises(SoknadError) as e:
+        policy.evaluate(too_fine)
+    assert str(e.value.problems[0]).startswith("inntekter[0].netto_per_måned: må være et beløp med høyst to desimaler")

@@ -222,7 +222,7 @@ def _points(model: CheckedPolicy, seen: set) -> Iterator[tuple[Any, Point]]:
     for name, table in model.tables.items():
         for v, version in enumerate(table.versions):
             for r, (key, _) in enumerate(version.rows):
-                shown = key if isinstance(key, str) else (
+                shown = key if isinstance(key, str) else f"{format_number(key[0])} og over" if key[1] is None else (
                     format_number(key[0]) if key[0] == key[1] else f"{format_number(key[0])} til {format_number(key[1])}")
                 yield ("tabell", name, v, r), Point(
                     "tabell", table.origin.policy, name, f"fra {version.valid_from.isoformat()}: {shown}",

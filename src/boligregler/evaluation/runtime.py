@@ -112,7 +112,8 @@ class DatedLookup:
         dates, versions = self.tables[name]
         version = self._pick(name, dates, range(len(versions)), M[DATE_KEY], "tabellen")
         for row, (row_key, _) in enumerate(versions[version]):
-            if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key <= row_key[1]):
+            if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key
+                                  and (row_key[1] is None or key <= row_key[1])):
                 return version, row
         raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}", code="tabell_uten_rad",
                               params={"tabell": name, "nøkkel": key})

@@ -71,7 +71,7 @@ def _table(model: CheckedPolicy, name: str, today: dt.date) -> str:
 def _key(key) -> str:
     if isinstance(key, tuple):
         low, high = key
-        return f"{low}" if low == high else f"{low}–{high}"
+        return f"{low} og over" if high is None else f"{low}" if low == high else f"{low}–{high}"
     return f"«{key}»"
 
 

@@ -80,6 +80,7 @@ CODES = {
     "V001": "vilkår uten hjemmel", "V002": "ugyldig eller manglende art", "V003": "vilkår uten betingelse",
     "V004": "ugyldig felt i vilkår", "P001": "datoer i feil rekkefølge", "P002": "verdi uten kilde",
     "P003": "verdi med feil enhet", "P004": "parameter uten verdier", "P005": "tabell med hull eller overlapp",
+    "T007": "tabellnøkkel uten rad",
     "H001": "mangler felt i regelverkshodet", "H002": "ukjent felt i regelverkshodet",
     "M001": "tekst i en annen målform enn regelverkets",
     "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
@@ -403,15 +404,16 @@ class Checker:
     def _check_ranges(self, name: str, version: ast.TableVersion) -> None:
         # only the integer ranges; a text key among them is reported as a type error elsewhere
         ranges = sorted(((row.key, row.span) for row in version.rows if isinstance(row.key, tuple)),
-                        key=lambda r: r[0])
+                        key=lambda r: (r[0][0], r[0][1] is None, r[0][1] or 0))
         for ((lo1, hi1), _), ((lo2, hi2), span) in zip(ranges, ranges[1:]):
-            if lo2 <= hi1:
+            if hi1 is None or lo2 <= hi1:
+                hi1 = "…" if hi1 is None else hi1
                 self.error("P005", f"intervallene {lo1}–{hi1} og {lo2}–{hi2} i «{name}» overlapper", span)
             elif lo2 > hi1 + 1:
                 self.error("P005", f"«{name}» har et hull mellom {hi1} og {lo2}", span,
                            ["hver mulig nøkkel må høre til nøyaktig ett intervall"])
         for (lo, hi), span in ranges:
-            if lo > hi:
+            if hi is not None and lo > hi:
                 self.error("P005", f"intervallet {lo}–{hi} i «{name}» er tomt", span)
 
     def build_criterion(self, d: ast.Criterion, doc: str) -> CriterionDef:
@@ -1077,7 +1079,94 @@ class Checker:
                 self.error("T002", f"tabellen «{table.name}» slås opp med tekst, ikke {T.describe(key)}", e.key.span)
             elif not table.text_keys and not (isinstance(key, T.Num) and key.integer):
                 self.error("T002", f"tabellen «{table.name}» slås opp med et heltall, ikke {T.describe(key)}", e.key.span)
+            elif not table.text_keys:
+                self._key_covered(table, e.key, s)
         return table.value_type
+
+    def _key_covered(self, table: TableDef, key: ast.Expr, s: _Scope) -> None:
+        """T007 unless every value the key can take (from the søknad's ranges) has a row in every version."""
+        low, high = self._key_range(key, s, 0)
+        for version in table.versions:
+            rows = sorted((k for k, _ in version.rows), key=lambda k: k[0])
+            if not rows:
+                continue
+            start = rows[0][0] if low is None else low
+            missing = _first_missing(rows, start, high)
+            if missing is None:
+                continue
+            top = max((k[1] for k in rows if k[1] is not None), default=rows[-1][0])
+            if high is None and missing > top:
+                what = (f"«{_source_text(key)}» har ingen øvre grense i søknaden, men tabellen «{table.name}» "
+                        f"fra {version.valid_from} har ingen rad over {top}")
+            else:
+                what = (f"tabellen «{table.name}» fra {version.valid_from} har ingen rad for {missing}, "
+                        f"som «{_source_text(key)}» kan være")
+            if missing <= top:
+                hint = f"legg til en rad for {missing}"
+            else:
+                rows_hint = f"«{missing} og over»" if high is None else f"for {missing} til {high} (eller «{missing} og over»)"
+                hint = f"legg til en rad {rows_hint}, eller begrens nøkkelen: {table.name}[min({_source_text(key)}, {top})]"
+            self.error("T007", what, key.span, [hint])
+            return
+
+    def _key_range(self, e: ast.Expr, s: _Scope, depth: int) -> tuple:
+        """The least and greatest integer `e` can be (None: not known), from literals, søknad ranges and caps."""
+        match e:
+            case ast.Quantity(value):
+                return value, value
+            case ast.Name(name) if name in s.locals:
+                return None, None
+            case ast.Name(name) if name in s.computations and depth < 20:
+                return self._key_range(s.computations[name].expr, s, depth + 1)
+            case ast.Name(name) if name in self.parameters:
+                values = [v.value for v in self.parameters[name].values if isinstance(v.value, Decimal)]
+                return (min(values), max(values)) if values else (None, None)
+            case ast.Name() | ast.Attribute():
+                spec = self._spec_of(e, s)
+                return (spec.low, spec.high) if spec is not None else (None, None)
+            case ast.Call("min", args) if args:
+                ranges = [self._key_range(a, s, depth + 1) for a in args]
+                highs = [h for _, h in ranges if h is not None]
+                lows = [lo for lo, _ in ranges]
+                return (min(lows) if None not in lows else None), (min(highs) if highs else None)
+            case ast.Call("maks", args) if args:
+                ranges = [self._key_range(a, s, depth + 1) for a in args]
+                lows = [lo for lo, _ in ranges if lo is not None]
+                highs = [h for _, h in ranges]
+                return (max(lows) if lows else None), (max(highs) if None not in highs else None)
+            case ast.Aggregate("antall", None, source):
+                spec_type = self._type_of_path(source, s)
+                minimum = spec_type.min_items if isinstance(spec_type, T.ListOf) else 0
+                return Decimal(minimum), None
+            case ast.Aggregate("antall"):
+                return Decimal(0), None
+            case ast.Binary(op, left, right) if op in "+-":
+                (a, b), (c, d) = self._key_range(left, s, depth + 1), self._key_range(right, s, depth + 1)
+                if op == "+":
+                    return (None if None in (a, c) else a + c), (None if None in (b, d) else b + d)
+                return (None if None in (a, d) else a - d), (None if None in (b, c) else b - c)
+            case ast.If(_, then, otherwise):
+                (a, b), (c, d) = self._key_range(then, s, depth + 1), self._key_range(otherwise, s, depth + 1)
+                return (None if None in (a, c) else min(a, c)), (None if None in (b, d) else max(b, d))
+        return None, None
+
+    def _spec_of(self, e: ast.Expr, s: _Scope) -> T.FieldSpec | None:
+        """The søknad field a name or path reads (a loop variable stands for its list's element)."""
+        if isinstance(e, ast.Name):
+            return self.schema.fields.get(e.name) if e.name not in s.locals else None
+        if isinstance(e, ast.Attribute):
+            record = s.locals.get(e.obj.name) if isinstance(e.obj, ast.Name) and e.obj.name in s.locals else None
+            if record is None:
+                outer = self._spec_of(e.obj, s)
+                record = outer.type if outer is not None else None
+                if isinstance(record, T.ListOf):
+                    record = record.element
+            return record.fields.get(e.name) if isinstance(record, T.Record) else None
+        return None
+
+    def _type_of_path(self, e: ast.Expr, s: _Scope):
+        spec = self._spec_of(e, s)
+        return spec.type if spec is not None else None
 
     def infer_call(self, e: ast.Call, s: _Scope) -> T.Type | None:
         name, args = e.function, e.args
@@ -1355,3 +1444,32 @@ def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
 
 def _word(value) -> str:
     return value.value if isinstance(value, ast.Word) else str(value)
+
+
+def _first_missing(rows: list, start, high):
+    """The least integer from `start` up to `high` (None: without end) that no row covers, or None."""
+    at = start
+    for low, top in rows:
+        if top is not None and top < at:
+            continue
+        if low > at:
+            return at
+        if top is None:
+            return None
+        at = top + 1
+        if high is not None and at > high:
+            return None
+    return at if high is None or at <= high else None
+
+
+def _source_text(e: ast.Expr) -> str:
+    match e:
+        case ast.Name(name):
+            return name
+        case ast.Attribute(obj, name):
+            return f"{_source_text(obj)}.{name}"
+        case ast.Quantity(value):
+            return str(value)
+        case ast.Call(function, args):
+            return f"{function}({', '.join(_source_text(a) for a in args)})"
+    return "nøkkelen"

@@ -767,6 +767,8 @@ def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
 
 def _table_key(key: Any) -> str:
     if isinstance(key, tuple):
+        if key[1] is None:
+            return f"{format_number(key[0])} og over"
         return f"{format_number(key[0])}–{format_number(key[1])}"
     return str(key)
 

@@ -324,7 +324,7 @@ class Parameter:
 
 @attrs.frozen
 class TableRow:
-    key: str | tuple[Decimal, Decimal]  # a text key, or an inclusive integer range
+    key: str | tuple[Decimal, Decimal | None]  # a text key, or an inclusive integer range (None: `og over`)
     value: Quantity
     span: Span | None = _span()
 

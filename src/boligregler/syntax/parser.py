@@ -319,6 +319,9 @@ class ToAst(Transformer_NonRecursive):
     def key_range(self, meta, children):
         return self._number(children[0]), self._number(children[1])
 
+    def key_open(self, meta, children):
+        return self._number(children[0]), None  # `3 og over`: no upper bound
+
     def key_int(self, meta, children):
         value = self._number(children[0])
         return value, value
