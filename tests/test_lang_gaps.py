@@ -114,3 +114,21 @@ def test_json_amounts_may_have_ore_but_never_more_than_two_decimals():
     with pytest.raises(SoknadError) as e:
         policy.evaluate(too_fine)
     assert str(e.value.problems[0]).startswith("inntekter[0].netto_per_måned: må være et beløp med høyst to desimaler")
+
+
+def test_overstyr_begrunnelse_can_add_a_paragraph_and_warns_when_base_text_is_dropped(tmp_path):
+    from boligregler.api import load_policy
+
+    found = diagnostics(tmp_path, '''
+overstyr begrunnelse {
+    tillegg grunnlag når antall_barn > 0: "Kommunen har lagt vekt på barnas situasjon."
+    klage: "Du kan klage."
+}
+''')
+    assert [d.code for d in found if d.code == "B003"] == ["B003"]
+    warning = next(d for d in found if d.code == "B003")
+    assert "«klage» erstatter alle avsnitt" in warning.message and "nasjonal" in warning.message
+    letter = load_policy(tmp_path / "x.pol").model.letter
+    grunnlag = [s.origin.policy for s in letter if s.name == "grunnlag"]
+    assert grunnlag[-1] == "x" and "nasjonal" in grunnlag  # added after, nothing replaced
+    assert [s.origin.policy for s in letter if s.name == "klage"] == ["x"]

@@ -17,7 +17,7 @@ import pkgutil
 import sys
 
 from boligregler import __version__, commands
-from boligregler.diagnostics import BoligreglerError, UsageError
+from boligregler.diagnostics import BoligreglerError
 
 
 # argparse's own messages, in Norwegian (see `norwegian_argparse`).
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))  # errors as data, on standard out
         else:
             print(str(e), file=sys.stderr)
-        return 2 if isinstance(e, UsageError) else 1
+        return 1
     except KeyboardInterrupt:
         print("avbrutt", file=sys.stderr)
         return 130

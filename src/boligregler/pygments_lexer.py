@@ -13,7 +13,7 @@ DECLARATIONS = ("regelverk", "parameter", "tabell", "beregn", "vilkår", "ordnin
 BLOCKS = ("søknad", "utfall", "vedtak", "forklaring", "forventet", "overstyr", "fjern", "begrunnelse", "endring")
 KEYWORDS = ("bygger", "på", "fra", "til", "kilde", "etter", "oppfylt", "relevant", "når", "hvis", "så", "ellers",
             "og", "eller", "ikke", "i", "sum", "antall", "for", "hver", "der", "finnes", "alle", "unntatt",
-            "av", "minst", "påkrevd", "er", "et", "en", "trinn", "over")
+            "av", "minst", "påkrevd", "er", "et", "en", "trinn", "over", "tillegg")
 TYPES = ("heltall", "sannhet", "tekst", "dato", "mengde", "liste", "valg", "andel", "tall", "kr/mnd", "kr",
          "prosentpoeng", "år", "måneder", "mnd")
 CONSTANTS = ("sann", "usann", "ingen", "absolutt", "hovedregel", "informasjon")

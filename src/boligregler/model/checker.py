@@ -10,6 +10,7 @@ criterion needs a legal basis (hjemmel).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 import datetime as dt
 import hashlib
 from decimal import Decimal
@@ -85,6 +86,7 @@ CODES = {
     "M001": "tekst i en annen målform enn regelverkets",
     "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
     "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
+    "B003": "overstyrt avsnitt i begrunnelsen faller bort",
     # legality lint of municipal policies (boligregler.model.lint)
     "L001": "absolutt kommunalt vilkår", "L002": "aldersgrense", "L003": "statsborgerskap eller nasjonalitet",
     "L004": "rentepåslag over 0,25 prosentpoeng", "L005": "absolutt krav om botid",
@@ -504,7 +506,25 @@ class Checker:
             self.error("N005", f"begrunnelse er allerede definert i {self.letter_policy}", d.span,
                        ["skriv «overstyr begrunnelse { … }» for å endre enkelte avsnitt"])
         self.letter_policy = self.policy
-        replaced = {t.name for t in d.texts}
+        replacing = [t for t in d.texts if not t.addition]
+        replaced = {t.name for t in replacing}
+        for name in dict.fromkeys(t.name for t in replacing):
+            unused = [t.condition for t in replacing if t.name == name]
+            dropped = []
+            for s in self.letter:
+                if s.name != name:
+                    continue
+                if s.condition in unused:
+                    unused.remove(s.condition)  # replaced one for one, under the same condition
+                else:
+                    dropped.append(s)
+            if dropped:
+                where = ", ".join(f"{Path(s.origin.file).name}:{s.origin.span.line}" for s in dropped if s.origin.span)
+                base = dropped[0].origin.policy
+                self.warn("B003", f"«{name}» erstatter alle avsnitt med det navnet, og {len(dropped)} avsnitt fra "
+                          f"{base} faller bort ({where})", next(t for t in replacing if t.name == name).span,
+                          [f"skriv avsnittene (med samme «når») med her, eller legg til uten å erstatte: "
+                           f"tillegg {name}: \"…\""])
         self.letter = [s for s in self.letter if s.name not in replaced]
         for t in d.texts:
             if t.name not in LETTER_SECTIONS:

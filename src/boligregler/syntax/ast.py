@@ -415,11 +415,16 @@ class DecisionMap:
 
 @attrs.frozen
 class LetterText:
-    """`navn [når uttrykk]: "…"`: one paragraph of the decision letter (a `{uttrykk}` template)."""
+    """`navn [når uttrykk]: "…"`: one paragraph of the decision letter (a `{uttrykk}` template).
+
+    `addition` (`tillegg navn: "…"`) adds the paragraph after the base's paragraphs of that name
+    instead of replacing them.
+    """
 
     name: str
     condition: Expr | None
     text: str
+    addition: bool = attrs.field(default=False, kw_only=True)
     span: Span | None = _span()
     text_span: Span | None = _span()
 

@@ -403,6 +403,11 @@ class ToAst(Transformer_NonRecursive):
         return ast.LetterText(str(key), condition, unquote(text), span=span_of_token(key),
                               text_span=span_of_token(text))
 
+    def letter_addition(self, meta, children):
+        key, condition, text = children
+        return ast.LetterText(str(key), condition, unquote(text), addition=True, span=span_of_token(key),
+                              text_span=span_of_token(text))
+
     def letter_change(self, meta, children):
         path, new_item, target, step, condition, text = children
         return ast.LetterChange(path, new_item, target, step, condition, unquote(text), span=span_of_meta(meta),
