@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from boligregler import load_policy
 from boligregler.evaluation import columnar
+from boligregler.evaluation.runtime import given as assessed
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
 
@@ -62,7 +63,19 @@ def test_every_example_of_every_policy(policies, backend):
     assert got == reference(interpreter, facts)
     if result is not None:  # the arrays decide the examples, not the fallback
         assert result.unsupported == {}
-        assert result.fallback.sum() <= 1, [e.name for e, f in zip(policy.model.examples, result.fallback) if f]
+        # a criterion that reads a fact not yet assessed is settled over every completion of it,
+        # which only the Decimal backend does: such examples may fall back by design
+        complete = np.array([not _has_unassessed(f) for f in facts], dtype=bool)
+        assert result.fallback[complete].sum() <= 1, [
+            e.name for e, f, c in zip(policy.model.examples, result.fallback, complete) if f and c]
+
+
+def _has_unassessed(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_unassessed(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unassessed(v) for v in value)
+    return not assessed(value) and value is not None
 
 
 money = st.integers(min_value=0, max_value=120_000)

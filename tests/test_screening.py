@@ -63,10 +63,12 @@ def test_jsonl_gives_one_decision_per_line_and_reports_bad_records(tmp_path, cap
         assert {k: v for k, v in d.items() if k not in ("linje", "referanse")} == expected
     assert f"{path}:2: ugyldig JSON" in err
     assert f"{path}:5: søknaden er ugyldig:\n  formål: «kjøpe» er ikke en gyldig verdi; mente du «kjøp»?" in err
-    counts = {u: sum(d["utfall"] == u for d in decisions) for u in ("innvilget", "avslag", "manuell_vurdering")}
+    counts = {u: sum(d["utfall"] == u for d in decisions)
+              for u in ("innvilget", "avslag", "manuell_vurdering", "ikke_avgjort")}
     assert err.strip().splitlines()[-1] == (
         f"Vurderte 3 søknader etter «Startlån etter nasjonale regler»: {counts['innvilget']} innvilget, "
-        f"{counts['avslag']} avslag, {counts['manuell_vurdering']} manuell vurdering. "
+        f"{counts['avslag']} avslag, {counts['manuell_vurdering']} manuell vurdering, "
+        f"{counts['ikke_avgjort']} ikke avgjort. "
         "2 søknader kunne ikke vurderes (linje 2, 5).")
 
 

@@ -59,11 +59,11 @@ def test_streaming_numbers_rows_across_chunks(tmp_path, drammen, monkeypatch):
     assert len(seen) == 4 and sum(seen, []) == list(range(1, 251))
 
 
-CSV = """referanse;søknadsdato;formål;husstand.voksne[0].alder;husstand.barn[0].alder;husstand.barn[1].alder;inntekter[0].type;inntekter[0].netto_per_måned;inntekter[1].type;inntekter[1].netto_per_måned;bolig.kjøpesum;bolig.eierform;bolig.boutgifter_per_måned;skjønn.avslag_fra_banker;skjønn.stabil_bosituasjon_haster
-A;2026-03-01;kjøp;36;4;8;uføretrygd;22 000;barnetrygd;3532,00;1 400 000;borettslag;3500;2;ja
-B;2026-03-01;kjøp;abc;;;lønn;30000;;;2000000;selveier;-5;2;nei
-C;2026-03-01;kjøp;45;;;lønn;35000,5;;;;selveier;4000;2;nei
-D;2026-03-01;kjøpe;45;;;lønn;35000;;;2200000;selveier;4000;2;kanskje
+CSV = """referanse;søknadsdato;formål;husstand.voksne[0].alder;husstand.barn[0].alder;husstand.barn[1].alder;inntekter[0].type;inntekter[0].netto_per_måned;inntekter[1].type;inntekter[1].netto_per_måned;bolig.kjøpesum;bolig.eierform;bolig.boutgifter_per_måned;skjønn.avslag_fra_banker;skjønn.stabil_bosituasjon_haster;skjønn.varig_lav_inntekt;skjønn.boligen_egnet_og_nøktern
+A;2026-03-01;kjøp;36;4;8;uføretrygd;22 000;barnetrygd;3532,00;1 400 000;borettslag;3500;2;ja;nei;ja
+B;2026-03-01;kjøp;abc;;;lønn;30000;;;2000000;selveier;-5;2;nei;nei;ja
+C;2026-03-01;kjøp;45;;;lønn;35000,5;;;;selveier;4000;2;nei;nei;ja
+D;2026-03-01;kjøpe;45;;;lønn;35000;;;2200000;selveier;4000;2;kanskje;nei;ja
 """
 
 

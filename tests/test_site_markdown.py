@@ -67,7 +67,7 @@ TESTBY = textwrap.dedent('''\
             husstand: {voksne: [{alder: 40}]}
             inntekter: [{type: "lønn", netto_per_måned: 36000}]
             bolig: {kjøpesum: 2000000, eierform: "selveier", boutgifter_per_måned: 4000}
-            skjønn: {avslag_fra_banker: 1, langvarige_finansieringsproblemer: sann, spareevne_utnyttet: sann}
+            skjønn: {avslag_fra_banker: 1, langvarige_finansieringsproblemer: sann, spareevne_utnyttet: sann, boligen_egnet_og_nøktern: sann}
         }
         forventet: { utfall: "innvilget" }
     }
@@ -79,7 +79,7 @@ TESTBY = textwrap.dedent('''\
             husstand: {voksne: [{alder: 40}]}
             inntekter: [{type: "lønn", netto_per_måned: 36000}]
             bolig: {kjøpesum: 2000000, eierform: "selveier", boutgifter_per_måned: 4000, i_kommunen: usann}
-            skjønn: {avslag_fra_banker: 1, langvarige_finansieringsproblemer: sann, spareevne_utnyttet: sann}
+            skjønn: {avslag_fra_banker: 1, langvarige_finansieringsproblemer: sann, spareevne_utnyttet: sann, boligen_egnet_og_nøktern: sann}
         }
         forventet: { utfall: "innvilget" }
     }

@@ -25,8 +25,8 @@ from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.legality import legality
 from boligregler.evaluation.locate import locate
 from boligregler.evaluation.runtime import EvaluationError
-from boligregler.evaluation.decision import Decision, assess, decide
-from boligregler.evaluation.soknad import compile_validator
+from boligregler.evaluation.decision import Assessment, Decision, conclude, pending
+from boligregler.evaluation.soknad import REASONS, compile_validator, description
 from boligregler.explain.basis import Basis
 from boligregler.explain.replay import Replay, read_record, replay_record
 from boligregler.model.checker import check
@@ -61,6 +61,7 @@ class Policy:
         self._programs: dict[tuple[str, str], Program] = {}  # (backend, scheme id) → program
         self._validator = None
         self._conditions: dict[tuple[str, int], Any] = {}  # (scheme, id(expr)) → function; the model keeps expr alive
+        self._assessed = _assessed_records(model.schema)  # records holding case workers' assessments
 
     @property
     def id(self) -> str:
@@ -139,14 +140,15 @@ class Policy:
         """Assess already validated facts (see `validate`)."""
         ordning = facts.get("ordning", "")
         program = self.program(ordning)
+        rules, default = self.model.outcome_rules, self.model.outcome_default
         try:
             with localcontext(CONTEXT):
-                results, M = assess(program, facts, explain=explain)
-                utfall = decide(self.model.outcome_rules, self.model.outcome_default, results)
-                M["utfall"] = utfall
-                amounts = {key: fn(M, facts) for key, fn in program.decision}
+                c = conclude(program, facts, rules, default, explain=explain)
+                mangler = pending(program, facts, c, rules, default) if c.utfall == "ikke_avgjort" else ()
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
+        c.memo.pop("@venter", None)
+        results, M, utfall, amounts = c.results, c.memo, c.utfall, dict(c.amounts)
         rente = amounts.pop("rente", None)
         term = amounts.pop("nedbetalingstid_år", None)
         granted = utfall != "avslag"
@@ -157,8 +159,22 @@ class Policy:
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
             basis=Basis(self, program, facts, M, explain=explain),
+            mangler=mangler, skjønnsvurderinger=self._reasons(facts),
         )
 
+    def _reasons(self, facts: dict) -> tuple[Assessment, ...]:
+        """The case worker's assessments that the søknad gives a reason for, in schema order."""
+        out = []
+        for path, record in self._assessed:
+            values = facts
+            for part in path:
+                values = values[part]
+            reasons = values.get(REASONS, {})
+            for key in (k for k in record.fields if k in reasons and runtime.given(values[k])):
+                text, prefix = reasons[key], ".".join(path)
+                out.append(Assessment(f"{prefix}.{key}" if prefix else key, description(record.fields[key].doc),
+                                      values[key], text))
+        return tuple(out)
 
     def record(self) -> dict:
         """How a decision names its policy; with `lovlighet` when it was loaded despite legality errors."""
@@ -214,6 +230,15 @@ def legality_findings(files: list) -> tuple[list[Diagnostic], CheckedPolicy]:
     if any(d.severity is Severity.ERROR for d in model.diagnostics):
         return [], model
     return legality(files, model), model
+
+
+def _assessed_records(record, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """(path, record) of every record outside lists that holds a case worker's assessment."""
+    out = [(path, record)] if any(s.provided_by == "saksbehandler" for s in record.fields.values()) else []
+    for key, spec in record.fields.items():
+        if hasattr(spec.type, "fields"):
+            out += _assessed_records(spec.type, (*path, key))
+    return out
 
 
 def policy_sha256(model: CheckedPolicy) -> str:

@@ -29,13 +29,15 @@ import attrs
 import numpy as np
 
 from boligregler.evaluation import runtime
+from boligregler.evaluation.runtime import Unassessed
+from boligregler.evaluation.soknad import unassessed
 from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy, SchemeDef
 from boligregler.money import CONTEXT
 from boligregler.syntax import ast
 
-RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
+RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant", "ikke_vurdert")
 OPPFYLT, IKKE_OPPFYLT, UNNTAK, IKKE_RELEVANT = range(4)
 MAX_MONEY_ORE = 10**13  # 100 000 000 000 kr: larger amounts fall back to the Decimal backend
 MAX_INTEGER = 10**9
@@ -513,6 +515,8 @@ def _record_columns(record: T.Record, rows: list[dict]) -> tuple[Rec, Any]:
 
 def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
     """(value, missing mask, bad mask) of one field over all rows."""
+    if any(v.__class__ is Unassessed for v in values):  # not yet given or assessed: missing, see `fact`
+        values = [None if v.__class__ is Unassessed else v for v in values]
     missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
     any_missing = bool(missing.any())
     match t:
@@ -558,14 +562,14 @@ def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
     return value, (missing if any_missing else None), bad
 
 
-def _py_records(rec: Rec, record: T.Record, n: int) -> list[dict]:
+def _py_records(rec: Rec, record: T.Record, n: int, path: tuple = ()) -> list[dict]:
     names = list(record.fields)
-    columns = [_py_values(rec.fields[name], record.fields[name].type, n) for name in names]
+    columns = [_py_values(rec.fields[name], record.fields[name], n, (*path, name)) for name in names]
     return [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(n)]
 
 
-def _py_values(f: Field, t: T.Type, n: int) -> list:
-    v = f.value
+def _py_values(f: Field, spec: T.FieldSpec, n: int, path: tuple) -> list:
+    v, t = f.value, spec.type
     match t:
         case T.Num():
             data = np.broadcast_to(v.data, (n,)).tolist()
@@ -578,15 +582,16 @@ def _py_values(f: Field, t: T.Type, n: int) -> list:
         case T.Date():
             out = [dt.date.fromordinal(d + EPOCH) for d in np.broadcast_to(v.data, (n,)).tolist()]
         case T.Record():
-            out = _py_records(v, t, n)
+            out = _py_records(v, t, n, path)
         case T.ListOf(element):
-            items = _py_records(v.element, element, int(v.offsets[-1]))
+            items = _py_records(v.element, element, int(v.offsets[-1]), path)
             bounds = v.offsets.tolist()
             out = [items[bounds[i]:bounds[i + 1]] for i in range(n)]
         case _:
             raise AssertionError(t)
-    if f.missing is not None:
-        out = [None if m else x for x, m in zip(out, f.missing.tolist())]
+    if f.missing is not None:  # `ingen`, or a fact not yet given or assessed (`oppgis av`)
+        blank = unassessed(path, spec) if spec.provided_by is not None else None
+        out = [blank if m else x for x, m in zip(out, f.missing.tolist())]
     return out
 
 
@@ -655,8 +660,10 @@ class Evaluator:
 
     @staticmethod
     def fact(f: Field, spec: T.FieldSpec | None):
+        """A fact's column; rows where a nullable fact is `ingen`, or a fact is not yet given or
+        assessed (`oppgis av`), are bad where they are read: the Decimal backend decides them."""
         v = f.value
-        if spec is not None and spec.nullable and f.missing is not None:
+        if spec is not None and (spec.nullable or spec.provided_by) and f.missing is not None:
             v = attrs.evolve(v, bad=_or(v.bad, f.missing))
         return v
 

@@ -52,7 +52,7 @@ class _Codegen:
     def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup):
         self.policy, self.scheme = policy, scheme
         self.namespace: dict[str, Any] = {
-            "_lookup": lookup, "_req": runtime.required, "_annuity": runtime.annuity,
+            "_lookup": lookup, "_req": runtime.required, "_given": runtime.given, "_fact": runtime.assessed, "_annuity": runtime.annuity,
             "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
             "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
             "_D": Decimal, "C": {}, "_div": runtime.divide,
@@ -98,6 +98,8 @@ class _Codegen:
                 spec = record.fields.get(name) if isinstance(record, T.Record) else None
                 if spec is not None and spec.nullable:
                     return f"_req({access}, {self.const(_path(obj, name))})"
+                if spec is not None and spec.provided_by is not None:
+                    return f"_fact({access})"
                 return access
             case ast.Lookup(ast.Name(table), key):
                 return f"_lookup.table(M, {self.const(table)}, {self.gen(key)})"
@@ -141,6 +143,8 @@ class _Codegen:
         if name == "utfall":
             return "M['utfall']"
         spec = self.policy.schema.fields[name]
+        if spec.provided_by is not None:
+            return f"_fact(F[{self.const(name)}])"
         return f"_req(F[{self.const(name)}], {self.const(name)})" if spec.nullable else f"F[{self.const(name)}]"
 
     def call(self, function: str, args: tuple) -> str:
@@ -165,7 +169,7 @@ class _Codegen:
                 scaled = T.stored_value(unit.value, unit.unit)
                 return f"_round({self.gen(value)}, {self.const(scaled)}, {self.const(mode.name)})"
             case "oppgitt":
-                return f"({self.raw(args[0])} is not None)"
+                return f"_given({self.raw(args[0])})"
         raise AssertionError(function)
 
     def raw(self, e: ast.Expr) -> str:

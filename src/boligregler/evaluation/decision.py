@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -10,12 +11,19 @@ import attrs
 
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import CompiledCriterion, Program
+from boligregler.evaluation.partial import completions, filled, settle
+from boligregler.evaluation.runtime import NotAssessed, Unassessed
 from boligregler.money import CONTEXT, money_json
 
-OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering"}
-OUTCOME_WORDS = {"innvilget": "innvilget", "avslag": "avslått", "manuell_vurdering": "sendt til manuell vurdering"}
+OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering",
+                 "ikke_avgjort": "ikke avgjort"}
+OUTCOME_WORDS = {"innvilget": "innvilget", "avslag": "avslått", "manuell_vurdering": "sendt til manuell vurdering",
+                 "ikke_avgjort": "ikke avgjort ennå, fordi opplysninger mangler"}
 RESULT_WORDS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
-                "ikke_relevant": "ikke relevant"}
+                "ikke_relevant": "ikke relevant", "ikke_vurdert": "ikke vurdert ennå"}
+# Who provides a fact that may be absent (`oppgis av …`), as the texts say it.
+PROVIDER_WORDS = {"søker": "oppgis av søkeren", "saksbehandler": "vurderes av saksbehandler",
+                  "dokumentasjon": "dokumenteres"}
 
 
 class UnknownCriterion(KeyError):
@@ -33,12 +41,13 @@ class UnknownCriterion(KeyError):
 class CriterionResult:
     id: str
     tittel: str
-    resultat: str  # oppfylt | ikke_oppfylt | unntak | ikke_relevant
+    resultat: str  # oppfylt | ikke_oppfylt | unntak | ikke_relevant | ikke_vurdert
     art: str
     hjemmel: str
     lenke: str | None
     unntak: str | None
     forklaring: str
+    venter_på: tuple[str, ...] = ()  # ikke_vurdert: the absent facts whose value decides it
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "tittel": self.tittel, "resultat": self.resultat, "art": self.art,
@@ -46,7 +55,44 @@ class CriterionResult:
         if self.unntak is not None:
             d["unntak"] = self.unntak
         d["forklaring"] = self.forklaring
+        if self.venter_på:
+            d["venter_på"] = list(self.venter_på)
         return d
+
+
+@attrs.frozen
+class Pending:
+    """A fact that is not yet given or assessed, and the criteria that wait for it (`mangler`)."""
+
+    opplysning: str  # its path in the søknad
+    beskrivelse: str  # the schema's doc comment, in Norwegian
+    oppgis_av: str  # søker | saksbehandler | dokumentasjon
+    vilkår: tuple[str, ...]
+    beløp: tuple[str, ...] = ()  # amounts of the vedtak that depend on it
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"opplysning": self.opplysning, "beskrivelse": self.beskrivelse, "oppgis_av": self.oppgis_av,
+               "vilkår": list(self.vilkår)}
+        if self.beløp:
+            out["beløp"] = list(self.beløp)
+        return out
+
+
+@attrs.frozen
+class Assessment:
+    """A case worker's assessment with the reason given beside it in the søknad (fvl. § 25 tredje ledd)."""
+
+    opplysning: str
+    beskrivelse: str
+    verdi: Any
+    begrunnelse: str
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.verdi
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else str(value)
+        return {"opplysning": self.opplysning, "beskrivelse": self.beskrivelse, "verdi": value,
+                "begrunnelse": self.begrunnelse}
 
 
 @attrs.frozen
@@ -71,6 +117,8 @@ class Decision:
     betingelser: tuple[tuple[str, str], ...]
     memo: dict[str, Any] = attrs.field(eq=False, repr=False)  # the evaluation's memo ("c:navn", "p:navn")
     basis: Any = attrs.field(default=None, eq=False, repr=False)
+    mangler: tuple[Pending, ...] = ()  # ikke_avgjort: the facts still needed, most decisive first
+    skjønnsvurderinger: tuple[Assessment, ...] = ()  # assessments given with the case worker's reason
     _built: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     @property
@@ -124,6 +172,10 @@ class Decision:
             out["nedbetalingstid_år"] = int(self.nedbetalingstid_år)
         out["vilkår"] = [c.to_dict() for c in self.vilkår]
         out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
+        if self.mangler:
+            out["mangler"] = [m.to_dict() for m in self.mangler]
+        if self.skjønnsvurderinger:
+            out["skjønnsvurderinger"] = [a.to_dict() for a in self.skjønnsvurderinger]
         if letter:
             out["begrunnelse"] = self.begrunnelse
         trace = self._record(with_letter=letter)
@@ -149,10 +201,15 @@ class Decision:
                     nedbetalingstid_år=None if data.get("nedbetalingstid_år") is None
                     else Decimal(data["nedbetalingstid_år"]),
                     vilkår=tuple(CriterionResult(c["id"], c["tittel"], c["resultat"], c["art"], c["hjemmel"],
-                                                 c.get("lenke"), c.get("unntak"), c["forklaring"])
+                                                 c.get("lenke"), c.get("unntak"), c["forklaring"],
+                                                 tuple(c.get("venter_på", ())))
                                  for c in data["vilkår"]),
                     betingelser=tuple((b["id"], b["tekst"]) for b in data["betingelser"]),
                     memo={},
+                    mangler=tuple(Pending(m["opplysning"], m["beskrivelse"], m["oppgis_av"], tuple(m["vilkår"]),
+                                          tuple(m.get("beløp", ()))) for m in data.get("mangler", ())),
+                    skjønnsvurderinger=tuple(Assessment(a["opplysning"], a["beskrivelse"], a["verdi"],
+                                                        a["begrunnelse"]) for a in data.get("skjønnsvurderinger", ())),
                 )
         except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as e:
             raise ValueError(f"ikke et vedtak fra boligregler: {type(e).__name__}: {e}") from None
@@ -196,30 +253,182 @@ def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str |
     return "ikke_oppfylt", None
 
 
+def describe(fact: Unassessed) -> str:
+    """A fact that is not there, in Norwegian: its description and who provides it."""
+    text = (fact.doc or fact.text).strip().rstrip(".")
+    return f"{text} – {PROVIDER_WORDS.get(fact.provided_by, fact.provided_by)}"
+
+
+def describe_pending(p: "Pending") -> str:
+    """A fact the outcome waits for, in Norwegian: its description and who provides it."""
+    return f"{p.beskrivelse.rstrip('.')} – {PROVIDER_WORDS.get(p.oppgis_av, p.oppgis_av)}"
+
+
+def waiting_explanation(waits: tuple[Unassessed, ...]) -> str:
+    return ("Vilkåret kan ikke vurderes før dette foreligger: "
+            + "; ".join(describe(f) for f in waits) + ".")
+
+
+def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict, F: dict, undecided: bool) -> str:
+    d = c.definition
+    try:
+        if letter is not None and letter in c.exception_explanations:
+            return c.exception_explanations[letter](M, F)
+        if result in c.explanations:
+            return c.explanations[result](M, F)
+    except NotAssessed:
+        pass
+    if result == "ikke_vurdert":
+        return waiting_explanation(waits)
+    text = default_explanation(d.title, result)
+    if undecided:
+        text = text[:-1] + ", uansett hvordan opplysningene som mangler, blir vurdert."
+    return text
+
+
 def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list[CriterionResult], dict]:
-    """Run the criteria; returns their results and the memo of every value computed on the way."""
+    """Run the criteria; returns their results and the memo of every value computed on the way.
+
+    A criterion that reads a fact not yet given or assessed is settled over every completion
+    (`partial.settle`): decided if they agree, else `ikke_vurdert` with the facts it waits for.
+    """
     M: dict[str, Any] = {runtime.DATE_KEY: facts["søknadsdato"]}
     F = facts
     results = []
     for c in program.criteria:
         d = c.definition
-        result, letter = criterion_result(c, M, F)
-        text = ""
-        if explain:
-            if letter is not None and letter in c.exception_explanations:
-                text = c.exception_explanations[letter](M, F)
-            elif result in c.explanations:
-                text = c.explanations[result](M, F)
-            else:
-                text = default_explanation(d.title, result)
-        results.append(CriterionResult(d.id, d.title, result, d.kind, d.hjemmel, d.lenke, letter, text))
+        waits: tuple[Unassessed, ...] = ()
+        try:
+            result, letter = criterion_result(c, M, F)
+            undecided = False
+        except NotAssessed:
+            result, letter, waits = settle(criterion_result, c, M, F)
+            undecided = True
+        text = _text(c, result, letter, waits, M, F, undecided) if explain else ""
+        results.append(CriterionResult(d.id, d.title, result, d.kind, d.hjemmel, d.lenke, letter, text,
+                                       tuple(f.text for f in waits)))
+        if waits:
+            M.setdefault("@venter", {})[d.id] = waits
     return results, M
 
 
 def decide(outcome_rules, default: str, results: list[CriterionResult]) -> str:
-    """The first outcome rule whose kind of criterion has one not met; else the default."""
+    """The outcome: the first outcome rule with a criterion of its kind not met, else the default.
+
+    A criterion of the rule's kind that waits for facts (`ikke_vurdert`) makes the outcome
+    `ikke_avgjort` unless an earlier rule applies or one of the same kind is not met whatever
+    the missing facts are: avslag > ikke_avgjort > manuell_vurdering > innvilget.
+    """
     failed_kinds = {r.art for r in results if r.resultat == "ikke_oppfylt"}
+    waiting_kinds = {r.art for r in results if r.resultat == "ikke_vurdert"}
     for rule in outcome_rules:
         if rule.kind in failed_kinds:
             return rule.outcome
+        if rule.kind in waiting_kinds:
+            return "ikke_avgjort"
     return default
+
+
+@attrs.frozen
+class Conclusion:
+    """What `conclude` finds: criteria, memo, outcome, amounts and what undecided parts wait for."""
+
+    results: list[CriterionResult]
+    memo: dict
+    utfall: str
+    amounts: dict[str, Any]
+    amount_waits: dict[str, tuple[Unassessed, ...]]  # amounts whose value depends on absent facts
+
+
+def conclude(program: Program, facts: dict, outcome_rules, default: str, *, explain: bool = True) -> Conclusion:
+    """Criteria, outcome and the vedtak's amounts (run inside the money context).
+
+    An amount that reads an absent fact is reported when every completion gives the same
+    value. A grant whose amounts still depend on an absent fact is not decided: innvilget or
+    manuell_vurdering becomes ikke_avgjort, since the terms of the loan wait for the fact.
+    """
+    results, M = assess(program, facts, explain=explain)
+    utfall = decide(outcome_rules, default, results)
+    amounts, waits = _amounts(program, facts, M, utfall)
+    if waits and utfall not in ("avslag", "ikke_avgjort"):
+        utfall = "ikke_avgjort"
+        amounts, waits = _amounts(program, facts, M, utfall)
+    return Conclusion(results, M, utfall, amounts, waits)
+
+
+def _amounts(program: Program, facts: dict, M: dict, utfall: str):
+    M["utfall"] = utfall
+    amounts: dict[str, Any] = {}
+    waits: dict[str, tuple[Unassessed, ...]] = {}
+    for key, fn in program.decision:
+        try:
+            amounts[key] = fn(M, facts)
+        except NotAssessed:
+            leaves, reads, gave_up = completions(fn, M, facts)
+            values = {value for _, value in leaves}
+            if not gave_up and len(values) == 1:
+                amounts[key] = values.pop()
+            else:
+                waits[key] = tuple(reads)
+    return amounts, waits
+
+
+def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str) -> tuple[Pending, ...]:
+    """The facts an undecided outcome waits for, most decisive first.
+
+    The candidates are the facts the undecided criteria and amounts wait for. When their yes/no
+    and choice values can be enumerated together (`JOINT_BUDGET` completions), only those whose
+    value can change the outcome are kept: a fact one criterion waits for may not matter when
+    another criterion decides the outcome whichever way it goes. First a fact one of whose
+    values decides the outcome on its own, then the facts more criteria wait for, then in the
+    order the assessment first read them.
+    """
+    kinds = {rule.kind for rule in outcome_rules}
+    art = {r.id: r.art for r in c.results}
+    criteria: dict[str, list[str]] = {}
+    amounts: dict[str, list[str]] = {}
+    by_text: dict[str, Unassessed] = {}
+    for cid, waits in c.memo.get("@venter", {}).items():
+        if art[cid] in kinds:
+            for f in waits:
+                criteria.setdefault(f.text, []).append(cid)
+                by_text[f.text] = f
+    for key, waits in c.amount_waits.items():
+        for f in waits:
+            amounts.setdefault(f.text, []).append(key)
+            by_text[f.text] = f
+    order = [t for t in by_text if t in _mattering(program, facts, by_text, outcome_rules, default)]
+
+    def decisive_alone(fact: Unassessed) -> bool:
+        return any(conclude(program, filled(facts, fact.path, value), outcome_rules, default,
+                            explain=False).utfall != "ikke_avgjort" for value in fact.domain or ())
+
+    ranked = sorted(order, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), order.index(t)))
+    return tuple(Pending(t, (by_text[t].doc or t).strip(), by_text[t].provided_by, tuple(criteria.get(t, ())),
+                         tuple(amounts.get(t, ()))) for t in ranked)
+
+
+JOINT_BUDGET = 512  # joint completions tried to find which facts can change the outcome
+
+
+def _mattering(program: Program, facts: dict, candidates: dict[str, Unassessed], outcome_rules, default: str) -> set[str]:
+    """The candidates whose value can change the outcome (all of them when that cannot be enumerated)."""
+    enumerable = [f for f in candidates.values() if f.domain is not None]
+    size = 1
+    for f in enumerable:
+        size *= len(f.domain)
+    if not enumerable or size > JOINT_BUDGET:
+        return set(candidates)
+    outcomes: dict[tuple, str] = {}
+    for values in itertools.product(*(f.domain for f in enumerable)):
+        completed = facts
+        for f, v in zip(enumerable, values):
+            completed = filled(completed, f.path, v)
+        outcomes[values] = conclude(program, completed, outcome_rules, default, explain=False).utfall
+    keep = {t for t, f in candidates.items() if f.domain is None}
+    for i, f in enumerate(enumerable):
+        for values, utfall in outcomes.items():
+            if any(outcomes[(*values[:i], other, *values[i + 1:])] != utfall for other in f.domain if other != values[i]):
+                keep.add(f.text)
+                break
+    return keep or set(candidates)  # every completion agrees, yet no single criterion decides it: list them all

@@ -49,7 +49,11 @@ class Interpreter:
 
     @staticmethod
     def fact(value: Any, path: str, spec: T.FieldSpec | None) -> Any:
-        return runtime.required(value, path) if spec is not None and spec.nullable else value
+        if spec is None:
+            return value
+        if spec.provided_by is not None:
+            return runtime.assessed(value)
+        return runtime.required(value, path) if spec.nullable else value
 
     def eval(self, e: ast.Expr, M: dict, F: dict, local: dict) -> Any:
         match e:
@@ -96,7 +100,7 @@ class Interpreter:
         if function == "oppgitt":
             arg = args[0]
             container = self.eval(arg.obj, M, F, local) if isinstance(arg, ast.Attribute) else F
-            return container[arg.name] is not None
+            return runtime.given(container[arg.name])
         if function == "avrund":
             value, unit, mode = args
             return runtime.rounded(self.eval(value, M, F, local),

@@ -73,6 +73,58 @@ def division_sites(scheme) -> dict[int, str]:
     return sites
 
 
+class NotAssessed(MissingFact):
+    """A fact that may be absent (`oppgis av …`) was read before anyone gave or assessed it."""
+
+    def __init__(self, fact: "Unassessed"):
+        self.fact = fact
+        super().__init__(fact.text)
+
+
+class Unassessed:
+    """The value of a fact nobody has given or assessed yet. Every use of it raises `NotAssessed`.
+
+    The validator puts one in place of each absent `oppgis av` fact, so a complete søknad costs
+    nothing extra and a criterion that reads the fact says so by raising. `domain` lists every
+    value the fact can take when there are few (a yes/no, a choice), else None. One instance
+    exists per policy and path, so copies of the facts keep it.
+    """
+
+    __slots__ = ("path", "text", "domain", "provided_by", "doc")
+
+    def __init__(self, path: tuple, text: str, domain: tuple | None, provided_by: str, doc: str):
+        self.path, self.text, self.domain, self.provided_by, self.doc = path, text, domain, provided_by, doc
+
+    def _read(self, *_):
+        raise NotAssessed(self)
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = _read
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _read
+    __neg__ = __abs__ = __int__ = __float__ = __index__ = __format__ = __str__ = __len__ = __iter__ = _read
+    __contains__ = __getitem__ = _read
+
+    def __repr__(self) -> str:
+        return f"<ikke vurdert: {self.text}>"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def assessed(value):
+    """Read a fact that may be absent: raises `NotAssessed` at once if nobody has given it yet."""
+    if value.__class__ is Unassessed:
+        raise NotAssessed(value)
+    return value
+
+
+def given(value) -> bool:
+    """`oppgitt(…)`: the fact is there (neither `ingen` nor not yet given or assessed)."""
+    return value is not None and value.__class__ is not Unassessed
+
+
 def required(value, path: str):
     if value is None:
         raise MissingFact(path)

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import attrs
 
 from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
-from boligregler.evaluation.runtime import EvaluationError
+from boligregler.evaluation.runtime import EvaluationError, Unassessed
 from boligregler.model import types as T
 from boligregler.limits import MAX_INTEGER, grouped, magnitude_exceeds
 from boligregler.money import parse_money
@@ -185,15 +185,67 @@ def _list_converter(element: Convert, min_items: int) -> Convert:
     return convert
 
 
+REASONS = "begrunnelse"  # beside a case worker's assessments: {fact: the case worker's short reason}
+REASON_LENGTH = 2000
+
+
+def _domain(t: T.Type) -> tuple | None:
+    if isinstance(t, T.Bool):
+        return (False, True)
+    if isinstance(t, T.Enum):
+        return t.values
+    return None
+
+
+CATEGORY = re.compile(r"\s*\bkategori:\s*\w+\.?")  # the legality lint's tag in a field's doc comment
+
+
+def description(doc: str) -> str:
+    """A field's doc comment as the Norwegian description of the fact, without its `kategori:` tag."""
+    return CATEGORY.sub("", doc).strip()
+
+
+def unassessed(path: Path, spec: T.FieldSpec) -> Unassessed:
+    """The value of an `oppgis av` fact at `path` that is not yet given or assessed."""
+    return Unassessed(tuple(path), format_path(path), _domain(spec.type), spec.provided_by, description(spec.doc))
+
+
+def _reasons(value: Any, assessed: frozenset[str], path: Path, run: Run) -> dict[str, str]:
+    """The case worker's reasons beside the assessments of a record, checked."""
+    if not isinstance(value, dict):
+        run.fail(path, "objekt", "må være et objekt med saksbehandlers begrunnelse for hver vurdering")
+        return {}
+    out = {}
+    for key, text in value.items():
+        if key not in assessed:
+            guess = suggest(str(key), sorted(assessed))
+            run.fail((*path, str(key)), "ukjent_felt", "er ikke en vurdering saksbehandler gjør i denne delen av søknaden"
+                     + (f"; mente du «{guess}»?" if guess else ""), **({"forslag": guess} if guess else {}))
+        elif not isinstance(text, str) or not text.strip():
+            run.fail((*path, key), "tekst", "må være en tekst som ikke er tom")
+        elif len(text) > REASON_LENGTH:
+            run.fail((*path, key), "for_lang", f"er for lang; skriv høyst {REASON_LENGTH} tegn", maks_tegn=REASON_LENGTH)
+        else:
+            out[key] = text.strip()
+    return out
+
+
 def _record_converter(record: T.Record) -> Convert:
     fields = [(key, spec, converter(spec.type, spec.low, spec.high)) for key, spec in record.fields.items()]
-    names = tuple(record.fields)
+    assessed = frozenset(k for k, spec in record.fields.items() if spec.provided_by == "saksbehandler")
+    names = tuple(record.fields) + ((REASONS,) if assessed else ())
     known = frozenset(names)
+    absent: dict[Path, Unassessed] = {}  # one per path, so copies of the facts compare equal
+
+    def not_assessed(path: Path, spec: T.FieldSpec) -> Unassessed:
+        if path not in absent:
+            absent[path] = unassessed(path, spec)
+        return absent[path]
 
     def fill(data: dict, path: Path, run: Run) -> dict:
         out: dict[str, Any] = {}
         if not data.keys() <= known:
-            unknown = [key for key in data if key not in record.fields]
+            unknown = [key for key in data if key not in known]
             for key in unknown[:MAX_UNKNOWN_REPORTED]:
                 guess = suggest(str(key), names) if len(str(key)) <= 100 else None
                 run.fail((*path, _shown(str(key))), "ukjent_felt",
@@ -202,10 +254,14 @@ def _record_converter(record: T.Record) -> Convert:
             if len(unknown) > MAX_UNKNOWN_REPORTED:
                 rest = len(unknown) - MAX_UNKNOWN_REPORTED
                 run.fail(path, "ukjent_felt", f"og {rest} ukjente felt til i dette objektet", antall=rest)
+        if assessed and REASONS in data:
+            out[REASONS] = _reasons(data[REASONS], assessed, (*path, REASONS), run)
         for key, spec, convert in fields:
             if key in data:
                 value = data[key]
-                if value is None:
+                if value is None and spec.provided_by is not None:
+                    out[key] = not_assessed((*path, key), spec)
+                elif value is None:
                     if not spec.nullable:
                         run.fail((*path, key), "ikke_null", "kan ikke være null")
                     elif spec.required_when is not None:
@@ -213,6 +269,8 @@ def _record_converter(record: T.Record) -> Convert:
                     out[key] = None
                 else:
                     out[key] = convert(value, (*path, key), run)
+            elif spec.provided_by is not None:
+                out[key] = not_assessed((*path, key), spec)
             elif spec.required_when is not None:
                 out[key] = copy.deepcopy(spec.default)
                 run.conditional.append(((*path, key), spec))

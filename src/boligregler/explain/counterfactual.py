@@ -23,6 +23,7 @@ import attrs
 
 from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import CriterionResult, criterion_result
+from boligregler.evaluation.runtime import NotAssessed, given
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
 from boligregler.explain.evaluate import Texts, outcome
@@ -111,6 +112,8 @@ def what_would_change(decision) -> WhatIf:
     target = model.outcome_default
     if decision.utfall == target:
         return WhatIf(decision.utfall, target, ())
+    if decision.utfall == "ikke_avgjort":  # the facts it waits for come first; nothing to search yet
+        return WhatIf(decision.utfall, decision.utfall, ())
     kinds = {rule.kind for rule in model.outcome_rules}
     blocking = [r for r in decision.vilkår if r.resultat == "ikke_oppfylt" and r.art in kinds]
     deps = dependencies(model, basis.program.scheme)
@@ -166,8 +169,11 @@ class Search:
     def passes(self, facts: dict, needed) -> bool:
         """Whether every criterion in `needed` is met (or met by an exception) for `facts`."""
         M = {runtime.DATE_KEY: facts["søknadsdato"]}
-        with localcontext(CONTEXT):
-            return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
+        try:
+            with localcontext(CONTEXT):
+                return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
+        except NotAssessed:  # the criterion waits for a fact not yet assessed: let the full evaluation judge
+            return True
 
     def reaches(self, facts: dict, goal: Goal, needed=()) -> bool:
         if needed and facts.get("ordning", "") == self.ordning and not self.passes(facts, needed):
@@ -185,9 +191,12 @@ class Search:
                 if not self.passes(facts, [cid]):
                     return None
                 continue
-            with localcontext(CONTEXT):
-                left = self.policy.expression(condition.left, self.ordning)(dict(M), facts)
-                right = self.policy.expression(condition.right, self.ordning)(dict(M), facts)
+            try:
+                with localcontext(CONTEXT):
+                    left = self.policy.expression(condition.left, self.ordning)(dict(M), facts)
+                    right = self.policy.expression(condition.right, self.ordning)(dict(M), facts)
+            except NotAssessed:  # the amount waits for a fact not yet assessed: no estimate
+                return None
             if not isinstance(left, Decimal) or not isinstance(right, Decimal):
                 return None
             gaps.append(right - left if condition.op in ("<=", "<") else left - right)
@@ -240,7 +249,7 @@ class Search:
         if lever.kind == "ny_linje":
             return self._new_line(lever, goal, needed)
         current = P.get(self.facts, lever.path)
-        if current is None:
+        if not given(current):  # nothing to change until the fact is given or assessed
             return None
         if lever.kind in ("sannhet", "valg"):
             if lever.target is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from boligregler.evaluation.decision import CriterionResult, assess, decide
 from boligregler.evaluation.interpreter import Interpreter
+from boligregler.evaluation.runtime import NotAssessed
 from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
 from boligregler.money import CONTEXT, format_number
@@ -45,11 +46,22 @@ class Texts:
             return render(self.basis.memo, self.basis.facts, {**self.names, **(extra or {})})
 
     def holds(self, condition: ast.Expr | None, extra: dict[str, Any] | None = None) -> bool:
+        """Whether a text's condition holds; one that depends on a fact not yet assessed does not."""
         if condition is None:
             return True
-        with localcontext(CONTEXT):
-            return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
-                                              {**self.names, **(extra or {})}))
+        try:
+            with localcontext(CONTEXT):
+                return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
+                                                  {**self.names, **(extra or {})}))
+        except NotAssessed:
+            return False
+
+    def render_given(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str | None:
+        """The text, or None if it states a fact not yet given or assessed."""
+        try:
+            return self.render(template, extra)
+        except NotAssessed:
+            return None
 
     def value(self, name: str, facts: dict | None = None) -> Any:
         """A computation of the scheme evaluated for `facts` (by default the decision's facts)."""

@@ -16,6 +16,7 @@ headings and the few words that join a criterion's own texts (in `WORDS`, per m�
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -43,6 +44,7 @@ WORDS = {
             "grunnlag": "Opplysninger vi har lagt til grunn", "inntekt": "Inntekt",
             "utgifter": "Livsopphold og faste utgifter", "betjeningsevne": "Lånebehov og betjeningsevne",
             "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandler vurdere",
+            "mangler": "Dette trenger vi fra deg",
             "endringer": "Hva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
             "Automatisert saksbehandling",
         },
@@ -64,6 +66,10 @@ WORDS = {
                           "per måned som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis "
                           "utgiftene øker.",
         "and": " og ",
+        "providers": {"søker": "fra deg", "saksbehandler": "saksbehandlers vurdering", "dokumentasjon": "dokumentasjon"},
+        "needed_for": "Trengs for å vurdere: {what}",
+        "amount": "beløpet {name}",
+        "deadline_date": "Fristen er {date}.",
     },
     "nynorsk": {
         "headings": {
@@ -71,6 +77,7 @@ WORDS = {
             "grunnlag": "Opplysningar vi har lagt til grunn", "inntekt": "Inntekt",
             "utgifter": "Livsopphald og faste utgifter", "betjeningsevne": "Lånebehov og betalingsevne",
             "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandlaren vurdere",
+            "mangler": "Dette treng vi frå deg",
             "endringer": "Kva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
             "Automatisert saksbehandling",
         },
@@ -92,6 +99,10 @@ WORDS = {
                           "per månad som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om "
                           "utgiftene aukar.",
         "and": " og ",
+        "providers": {"søker": "frå deg", "saksbehandler": "vurderinga til saksbehandlaren", "dokumentasjon": "dokumentasjon"},
+        "needed_for": "Trengst for å vurdere: {what}",
+        "amount": "beløpet {name}",
+        "deadline_date": "Fristen er {date}.",
     },
 }
 
@@ -159,8 +170,9 @@ class _Builder:
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
-        return tuple(self.texts.render(s.template) for s in self.model.letter
-                     if s.name == name and self.texts.holds(s.condition))
+        texts = (self.texts.render_given(s.template) for s in self.model.letter
+                 if s.name == name and self.texts.holds(s.condition))
+        return tuple(t for t in texts if t is not None)  # a text stating a fact not yet assessed is left out
 
     def points(self, names: tuple[str, ...]) -> tuple[Item, ...]:
         """The points of a part, in policy order: `X_punkt` texts and the per-line texts (`LETTER_LINES`)."""
@@ -170,10 +182,13 @@ class _Builder:
                 continue
             if s.name in LETTER_LINES:
                 for extra in self.lines(s.name):
-                    if self.texts.holds(s.condition, extra):
-                        out.append(Item(first_upper(self.texts.render(s.template, extra))))
+                    text = self.texts.render_given(s.template, extra) if self.texts.holds(s.condition, extra) else None
+                    if text is not None:
+                        out.append(Item(first_upper(text)))
             elif self.texts.holds(s.condition):
-                out.append(Item(first_upper(self.texts.render(s.template))))
+                text = self.texts.render_given(s.template)
+                if text is not None:
+                    out.append(Item(first_upper(text)))
         return tuple(out)
 
     def lines(self, name: str) -> list[dict[str, Any]]:
@@ -245,11 +260,11 @@ class _Builder:
         for e in definition.exceptions:
             basis = f"; {e.hjemmel}" if e.hjemmel else ""
             if e.letter == r.unntak:
-                why = self.texts.render(e.explanation) if e.explanation else ""
+                why = (self.texts.render_given(e.explanation) or "") if e.explanation else ""
                 lines.append(self.w["exception_applies"].format(letter=e.letter, title=e.title, basis=basis,
                                                                 why=why).rstrip())
                 break
-            why = self.texts.render(e.not_applied) if e.not_applied else self.w["exception_not_met"]
+            why = (self.texts.render_given(e.not_applied) if e.not_applied else None) or self.w["exception_not_met"]
             lines.append(self.w["exception_not"].format(letter=e.letter, title=e.title, basis=basis, why=why))
         return lines
 
@@ -275,6 +290,27 @@ class _Builder:
         self.low_margin = format_kr(limit)
         return self.w["margin_note"].format(margin=format_kr(margin))
 
+    def requested(self) -> Section:
+        """What the outcome waits for (forespørsel om opplysninger): each fact, why it matters, by when."""
+        titles = {r.id: r.tittel for r in self.decision.vilkår}
+        items = []
+        for m in self.decision.mangler:
+            who = self.w["providers"].get(m.oppgis_av, m.oppgis_av)
+            why = [titles[c] for c in m.vilkår] + [self.w["amount"].format(name=b.replace("_", " ")) for b in m.beløp]
+            items.append(Item(f"{first_upper(m.beskrivelse.rstrip('.'))} ({who}).",
+                              (self.w["needed_for"].format(what=self.w["and"].join(why)),)))
+        return Section("mangler", self.w["headings"]["mangler"], (*self.paragraphs("mangler"), *self.deadline()),
+                       tuple(items))
+
+    def deadline(self) -> tuple[str, ...]:
+        """The date the policy's `svarfrist_opplysninger` (days, stated in its `mangler` text) ends,
+        counted from the letter's date (`sak.dato`) when the søknad gives one."""
+        sent = (self.basis.facts.get("sak") or {}).get("dato")
+        if sent is None or "svarfrist_opplysninger" not in self.model.parameters:
+            return ()
+        due = sent + dt.timedelta(days=int(self.texts.value("svarfrist_opplysninger")))
+        return (self.w["deadline_date"].format(date=due.strftime("%d.%m.%Y")),)
+
     # ---- the documents
     def build(self) -> Letter:
         d = self.decision
@@ -290,6 +326,8 @@ class _Builder:
         else:
             vedtak = Section("vedtak", h["vedtak"], self.paragraphs(d.utfall))
         sections = [Section("innledning", None, self.paragraphs("innledning")), vedtak]
+        if d.mangler:
+            sections.append(self.requested())
         if d.utfall == "innvilget":
             sections.append(Section("lånevilkår", h["lånevilkår"],
                                     (*self.paragraphs("lånevilkår"), *self.paragraphs("ordningsvilkår")),

@@ -27,6 +27,7 @@ from boligregler import __version__
 from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation.soknad import CASE_FIELD
 from boligregler.evaluation.values import Ratio
+from boligregler.evaluation.runtime import given
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import load_json
@@ -39,8 +40,8 @@ def canonical_json(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a fact not yet given or assessed is absent, as in the søknad
+        return {k: _plain(v) for k, v in value.items() if given(v) or v is None}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):

@@ -39,10 +39,11 @@ CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
 EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
 # Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them. A name
 # ending in «_punkt» is a point in the list of the part before it (`inntekt_punkt` in `inntekt`).
-LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "lånevilkår", "ordningsvilkår",
+LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurdering", "ikke_avgjort", "lånevilkår",
+                   "ordningsvilkår",
                    "grunnlag", "grunnlag_punkt", "inntekt", "inntektslinje", "inntekt_punkt", "utgifter",
                    "utgifter_punkt", "barnesats", "utgiftslinje", "betjeningsevne", "betjeningsevne_punkt",
-                   "vurdering", "barn", "manuell", "endringer", "ingen_endring", "kombinasjoner", "klage",
+                   "vurdering", "barn", "mangler", "manuell", "endringer", "ingen_endring", "kombinasjoner", "klage",
                    "automatisering")
 # Paragraphs written once per line of a søknad list: (the list's path, the name of the line, extra names).
 LETTER_LINES = {
@@ -54,8 +55,10 @@ LETTER_LINES = {
 LETTER_NAMES = ("kommune", "klageinstans", "klageinstans_adresse", "postadresse", "kontakt", "enhet",
                 "automatisering_hjemmel", "regelverk_navn", "ordning_tittel", "barnas_alder")
 KINDS = ("absolutt", "hovedregel", "informasjon")
-RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant")
+RESULTS = ("oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant", "ikke_vurdert")
 OUTCOMES = ("innvilget", "avslag", "manuell_vurdering")
+# `ikke_avgjort` is no outcome rule's: it is the outcome while facts a criterion depends on are missing.
+OUTCOME_VALUES = (*OUTCOMES, "ikke_avgjort")
 DECISION_SPECIAL = {"rente": "%", "nedbetalingstid_år": "år"}
 RESERVED = KEYWORDS_IN_EXPRESSIONS | {"utfall", "tilbudte_ordninger"}
 
@@ -85,6 +88,7 @@ CODES = {
     "H001": "mangler felt i regelverkshodet", "H002": "ukjent felt i regelverkshodet",
     "M001": "tekst i en annen målform enn regelverkets",
     "U001": "ugyldig utfallsregel", "E001": "ugyldig eksempel",
+    "F001": "ugyldig «oppgis av»",
     "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
     "B003": "overstyrt avsnitt i begrunnelsen faller bort",
     # legality lint of municipal policies (boligregler.model.lint)
@@ -136,6 +140,7 @@ class Checker:
         self.expr_types: dict[int, T.Type] = {}
         self.removed: list[tuple[str, str]] = []
         self.pending_required: list[tuple[ast.Expr, str]] = []  # `påkrevd når` conditions, checked last
+        self.list_depth = 0  # inside `liste av { … }` while resolving a schema type
         self.failed_overrides: set[str] = set()  # already reported as N003; not also reported as unused
         self.expressions = {f.path: f.expressions for f in files}  # pre-parsed template holes per file
         self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
@@ -718,7 +723,11 @@ class Checker:
             case ast.EnumType(values):
                 return T.Enum(name, values)
             case ast.ListType(element, minimum):
-                return T.ListOf(self.resolve_type(element, name), int(minimum or 0))
+                self.list_depth += 1
+                try:
+                    return T.ListOf(self.resolve_type(element, name), int(minimum or 0))
+                finally:
+                    self.list_depth -= 1
             case ast.RecordType(fields):
                 record = T.Record({})
                 self.extend_schema(record, fields, name + ".")
@@ -743,12 +752,28 @@ class Checker:
             default, has_default = None, f.default is not ast.MISSING
             if has_default:
                 default = self.check_default(f.default, type_, f.nullable, path, f.span)
-            elif isinstance(type_, T.Record) and all(s.has_default for s in type_.fields.values()):
+            elif isinstance(type_, T.Record) and all(s.has_default or s.provided_by for s in type_.fields.values()):
                 default, has_default = {}, True
+            provided_by = self.check_provided(f, type_, path, self.list_depth > 0) if f.provided_by is not None else None
             record.fields[f.name] = T.FieldSpec(type_, f.nullable, default, has_default, f.required_when,
-                                                low, high, f.doc, self.policy)
+                                                low, high, f.doc, self.policy, provided_by=provided_by)
             if f.required_when is not None:
                 self.pending_required.append((f.required_when, self.file))
+
+    def check_provided(self, f: ast.SchemaField, type_: T.Type, path: str, in_list: bool) -> str | None:
+        """A fact that may be absent (`oppgis av …`): a plain value outside lists, without a default."""
+        problem = None
+        if f.provided_by not in T.PROVIDERS:
+            problem = f"«oppgis av {f.provided_by}»: skriv «søker», «saksbehandler» eller «dokumentasjon»"
+        elif f.default is not ast.MISSING or f.required_when is not None or f.nullable:
+            problem = (f"«{path}» oppgis av {f.provided_by} og mangler til den er oppgitt; den kan ikke også "
+                       "ha en standardverdi, «eller ingen» eller «påkrevd når»")
+        elif isinstance(type_, (T.Record, T.ListOf)) or in_list:
+            problem = f"«{path}»: bare enkeltverdier utenfor lister kan oppgis av noen og mangle til da"
+        if problem:
+            self.error("F001", problem, f.span)
+            return None
+        return f.provided_by
 
     def check_default(self, value: Any, type_: T.Type, nullable: bool, path: str, span: Span | None):
         if isinstance(value, ast.NoneLiteral):
@@ -933,9 +958,9 @@ class Checker:
             self.file = ex.origin.file
             for key, value in ex.expected.items():
                 if key == "utfall":
-                    if value not in OUTCOMES:
+                    if value not in OUTCOME_VALUES:
                         self.error("E001", f"ukjent utfall «{value}» i eksempelet «{ex.name}»", ex.origin.span,
-                                   self._hint(str(value), OUTCOMES))
+                                   self._hint(str(value), OUTCOME_VALUES))
                 elif key == "beløp":
                     for k in value if isinstance(value, dict) else ():
                         if k not in keys:
@@ -946,7 +971,7 @@ class Checker:
                         if k not in criteria:
                             self.error("E001", f"eksempelet «{ex.name}» nevner vilkåret «{k}», som ikke finnes",
                                        ex.origin.span, self._hint(k, criteria))
-                elif key not in ("rente", "nedbetalingstid_år", "betingelser", "ordning"):
+                elif key not in ("rente", "nedbetalingstid_år", "betingelser", "ordning", "mangler"):
                     self.error("E001", f"ukjent nøkkel «{key}» under «forventet» i «{ex.name}»", ex.origin.span,
                                self._hint(key, ("utfall", "beløp", "vilkår", "rente", "nedbetalingstid_år", "betingelser")))
 
@@ -1313,7 +1338,7 @@ class Checker:
             return
         for enum, other, lit in ((a, b, e.right), (b, a, e.left)):
             if isinstance(enum, (T.Enum, T.Outcome)) and isinstance(lit, ast.Text):
-                values = enum.values if isinstance(enum, T.Enum) else OUTCOMES
+                values = enum.values if isinstance(enum, T.Enum) else OUTCOME_VALUES
                 if lit.value not in values:
                     self.error("T005", f"«{lit.value}» er ikke en gyldig verdi", lit.span,
                                self._hint(lit.value, values) or [f"gyldige verdier: {', '.join(values)}"])

@@ -61,6 +61,12 @@ class FieldSpec:
     doc: str = ""
     origin: str = ""
     case_metadata: bool = False  # for the letter only: never read by the assessment, not in the søknad hash
+    # `oppgis av søker|saksbehandler|dokumentasjon`: the fact may be absent, meaning not yet given or
+    # assessed; a criterion that depends on it is `ikke_vurdert` until it is there.
+    provided_by: str | None = None
+
+
+PROVIDERS = ("søker", "saksbehandler", "dokumentasjon")
 
 
 @attrs.frozen

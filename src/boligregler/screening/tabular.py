@@ -231,7 +231,7 @@ def _field(spec: T.FieldSpec, path: str, src: _Source, n: int, rows) -> C.Field:
     absent = ~present
     missing = None
     if absent.any():
-        if spec.required_when is not None or (spec.has_default and spec.default is None):
+        if spec.required_when is not None or spec.provided_by is not None or (spec.has_default and spec.default is None):
             missing = absent.copy()
         elif spec.has_default:
             value = _fill_default(value, absent, spec.default, t)

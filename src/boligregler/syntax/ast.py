@@ -257,6 +257,7 @@ class SchemaField:
     required_when: Expr | None
     doc: str
     span: Span | None = _span()
+    provided_by: str | None = attrs.field(default=None, kw_only=True)  # `oppgis av …`: may be absent
 
 
 class _Missing:

@@ -207,10 +207,13 @@ class ToAst(Transformer_NonRecursive):
         return ast.Schema(_items(children), span=span_of_meta(meta))
 
     def schema_field(self, meta, children):
-        docs, name, (type_, nullable), default, required = children
+        docs, name, (type_, nullable), default, required, provided = children
         return ast.SchemaField(str(name), type_, nullable,
                                ast.MISSING if default is None else default[0],
-                               required, docs, span=span_of_token(name))
+                               required, docs, span=span_of_token(name), provided_by=provided)
+
+    def provided_by(self, meta, children):
+        return str(children[0])
 
     def default(self, meta, children):
         return (children[0],)
