@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from boligregler.model import types as T
+from boligregler.evaluation.decision import PROVIDER_WORDS
 from boligregler.model.policy import CheckedPolicy
 from boligregler.rendering.policy_markdown import Describer, esc, format_value, strip_markup, type_words
 
@@ -57,6 +58,8 @@ def _rows(model: CheckedPolicy, record: T.Record, prefix: str) -> list[str]:
         path = f"{prefix}{name}"
         if spec.has_default:
             default: Any = "[]" if spec.default == [] else format_value(spec.default, spec.type)
+        elif spec.provided_by is not None:  # absent until given: not assessed yet, never a default
+            default = f"ikke vurdert til den er oppgitt ({PROVIDER_WORDS.get(spec.provided_by, spec.provided_by)})"
         else:
             default = "påkrevd"
         if spec.required_when is not None:
