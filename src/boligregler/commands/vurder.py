@@ -59,6 +59,10 @@ def register(sub) -> None:
     p.add_argument("--begrunnelse", action="store_true",
                    help="ta med vedtaksbrevet (begrunnelse) på hver linje når mange søknader vurderes; "
                         "det er utelatt som standard fordi det tar langt mer tid enn selve vurderingen")
+    p.add_argument("--logg", action="store_true",
+                   help="logg hvert vedtak i beslutningsloggen (se «boligregler logg») før det skrives")
+    p.add_argument("--database", metavar="URL", help="beslutningsloggen for --logg: postgresql://…, sqlite:///sti.db "
+                                                     "eller en filsti (standard: logg.sqlite i datamappen)")
     p.set_defaults(handler=run)
 
 
@@ -85,7 +89,10 @@ def run(args) -> int:
     args.ut = None if args.ut == "-" else args.ut
     policy = load_policy_argument(args.policy, args)
     if args.eksempel is not None or args.soknad is None:
-        decision = policy.evaluate(soknad_of(policy, args))
+        soknad = soknad_of(policy, args)
+        with decision_log(args) as logged:
+            decision = policy.evaluate(soknad)
+            logged(policy, soknad, decision.to_dict())
     else:
         kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
                                                   "parquet" if Path(args.soknad).is_dir() else "json")
@@ -94,12 +101,17 @@ def run(args) -> int:
         out_table = TABLE_OUTPUTS.get(Path(args.ut).suffix.lower()) if args.ut else None
         utdata = args.utdata or ("tabell" if kind in ("parquet", "xlsx") or out_table in ("parquet", "csv") else "vedtak")
         if utdata == "tabell":
+            if args.logg:
+                raise BoligreglerError("--logg logger vedtak og kan bare brukes med --utdata vedtak")
             return screen_table(policy, args, kind, out_table or "jsonl")
         if kind in ("parquet", "xlsx"):
             raise BoligreglerError(f"--utdata vedtak kan ikke brukes med {kind}; bruk --utdata tabell")
-        if kind != "json":
-            return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse)
-        decision = policy.evaluate(read_soknad(args.soknad))
+        with decision_log(args) as logged:
+            if kind != "json":
+                return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse, logged=logged)
+            soknad = read_soknad(args.soknad)
+            decision = policy.evaluate(soknad)
+            logged(policy, soknad, decision.to_dict())
     with output(args.ut) as out:
         if args.format == "json":
             print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
@@ -147,6 +159,22 @@ def screen_on_dask(policy: Policy, args) -> int:
 
 
 @contextlib.contextmanager
+def decision_log(args):
+    """A function that appends a decision to the log `--logg` asks for (and does nothing without it)."""
+    if not getattr(args, "logg", False):
+        yield lambda policy, soknad, record: None
+        return
+    from boligregler.server.log import open_log
+    log = open_log(args.database)
+    try:
+        yield lambda policy, soknad, record: log.append(
+            regelverk=policy.id, regelverk_sha256=policy.sha256, soknad=soknad,
+            soknad_sha256=record["sporbarhet"]["søknad_sha256"], vedtak=record)
+    finally:
+        log.close()
+
+
+@contextlib.contextmanager
 def output(path: str | None):
     """Standard out, or the file `--ut` names (`-`: standard out)."""
     if path is None or path == "-":
@@ -163,7 +191,8 @@ def output(path: str | None):
 # ---- screening many søknader -----------------------------------------------------------------
 
 
-def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: bool = False) -> int:
+def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: bool = False,
+           logged=lambda policy, soknad, record: None) -> int:
     """Assess every søknad in a JSON Lines or CSV file, streamed; every record is decided or reported
     on standard error as `FIL:N: …`. Exit code 1 if any record was bad."""
     counts: Counter[str] = Counter()
@@ -177,13 +206,15 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
                 try:
                     decision = policy.evaluate(record.soknad)
                     head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
-                    line = json_line(head | decision.to_dict(letter=letters))
+                    vedtak = decision.to_dict(letter=letters)
+                    line = json_line(head | vedtak)
                 except BoligreglerError as e:
                     problem = str(e)
                 except Exception as e:  # noqa: BLE001 - a defect must not lose the rest of the batch
                     problem = f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"
                 else:
                     counts[decision.utfall] += 1
+                    logged(policy, record.soknad, vedtak)
                     print(line, file=out)
             if problem is not None:
                 bad += 1

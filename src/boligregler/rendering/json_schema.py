@@ -1,7 +1,8 @@
 """The søknad a policy declares, as a JSON Schema (draft 2020-12) for case systems.
 
 Generated from the checked schema: types, units (`x-enhet`), enums, ranges, defaults, the
-Norwegian doc comments as descriptions, and each `påkrevd når` as an `if`/`then` at the root
+Norwegian doc comments as descriptions, the case metadata every søknad may carry (`sak`, marked
+`x-saksdata`), and each `påkrevd når` as an `if`/`then` at the root
 when its condition compares søknad fields with literals (the common case). A condition that
 reads a computation cannot be stated in JSON Schema; it is kept as text in `x-påkrevd-når`,
 and the service still enforces it. The policy's own validation is the authority: every søknad
@@ -14,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from boligregler.evaluation.soknad import with_case_metadata
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.syntax import ast
@@ -28,7 +30,7 @@ UNIT_WORDS = {"kr": "kroner", "kr/mnd": "kroner per måned", "%": "prosent", "pr
 def soknad_schema(model: CheckedPolicy, digest: str | None = None) -> dict[str, Any]:
     """The JSON Schema of the søknad `model` accepts; `digest` (the policy's sha256) goes into `$id`."""
     conditions: list[dict[str, Any]] = []
-    root = _record(model, model.schema, (), conditions)
+    root = _record(model, with_case_metadata(model.schema), (), conditions)
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "$id": f"urn:boligregler:regelverk:{model.id}:soknad" + (f":{digest}" if digest else ""),
@@ -69,6 +71,8 @@ def _field(model: CheckedPolicy, spec: T.FieldSpec, path: tuple[str, ...], condi
         schema = {"anyOf": [schema, {"type": "null"}]}
     if spec.doc:
         schema["description"] = " ".join(spec.doc.split())
+    if spec.case_metadata:
+        schema["x-saksdata"] = True  # for the letter only; never assessed, not in the søknad hash
     if spec.has_default and not (isinstance(spec.type, T.Record) and spec.default == {}):
         schema["default"] = _json_value(spec.default, spec.type)
     return schema
@@ -86,10 +90,10 @@ def _type(model: CheckedPolicy, t: T.Type, spec: T.FieldSpec | None, path: tuple
                 out["maximum"] = int(spec.high)
             return out
         case T.Num(unit) if unit in ("kr", "kr/mnd"):
-            return {"anyOf": [{"type": "integer", "minimum": 0},
-                              {"type": "number", "minimum": 0, "multipleOf": 0.01},
-                              {"type": "string", "pattern": MONEY_PATTERN}],
-                    "x-enhet": unit, "x-beløp": True}
+            # No `multipleOf: 0.01`: binary floating point makes validators refuse amounts such as 0.29.
+            return {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": MONEY_PATTERN}],
+                    "x-enhet": unit, "x-beløp": True,
+                    "x-merknad": "kroner med høyst to desimaler; send øre som tekst («1234.50») for å unngå flyttall"}
         case T.Num(unit):
             note = {"%": "i prosent: 5 betyr 5 %", "prosentpoeng": "i prosentpoeng"}.get(unit)
             out = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NUMBER_PATTERN}], "x-enhet": unit}
