@@ -50,7 +50,7 @@ def _record(model: CheckedPolicy, record: T.Record, path: tuple[str, ...], condi
         here = (*path, name)
         prop = _field(model, spec, here, conditions)
         properties[name] = prop
-        if not spec.has_default and spec.required_when is None and not getattr(spec, "may_be_absent", False):
+        if not spec.has_default and spec.required_when is None and spec.provided_by is None:
             required.append(name)
         if spec.required_when is not None:
             condition = _condition(spec.required_when)
@@ -67,8 +67,10 @@ def _record(model: CheckedPolicy, record: T.Record, path: tuple[str, ...], condi
 
 def _field(model: CheckedPolicy, spec: T.FieldSpec, path: tuple[str, ...], conditions: list) -> dict[str, Any]:
     schema = _type(model, spec.type, spec, path, conditions)
-    if spec.nullable:
+    if spec.nullable or spec.provided_by is not None:  # absent or null: not yet given or assessed
         schema = {"anyOf": [schema, {"type": "null"}]}
+    if spec.provided_by is not None:
+        schema["x-oppgis-av"] = spec.provided_by
     if spec.doc:
         schema["description"] = " ".join(spec.doc.split())
     if spec.case_metadata:
