@@ -21,7 +21,7 @@ from boligregler.evaluation.legality import legality
 from boligregler.model import types as T
 from boligregler.model.checker import FUNCTIONS, check
 from boligregler.model.loader import shipped_policies_dir
-from boligregler.lsp.hover import describe
+from boligregler.lsp.hover import describe, field_at
 from boligregler.model.policy import CheckedPolicy
 from boligregler.rendering.policy_markdown import type_words
 from boligregler.syntax import ast
@@ -264,7 +264,7 @@ def completions(a: Analysis, line: int, column: int) -> list[tuple[str, str, str
         return [(k, "nøkkelord", "") for k in KEYWORDS]
     quoted = re.search(r"([^\W\d][\w.]*)\s*(?:=|!=|≠|i)\s*\[?(?:\"[^\"]*\",\s*)*\"([^\"]*)$", before)
     if quoted:
-        spec = _field(model.schema, quoted.group(1).split("."))
+        spec = field_at(model.schema, quoted.group(1).split("."))
         if spec is not None and isinstance(spec.type, T.Enum):
             return [(v, "verdi", spec.type.name) for v in spec.type.values]
         return []
@@ -284,21 +284,10 @@ def completions(a: Analysis, line: int, column: int) -> list[tuple[str, str, str
     return list(dict.fromkeys(out))
 
 
-def _field(record: T.Record, path: list[str]) -> T.FieldSpec | None:
-    spec = None
-    for part in path:
-        if record is None or part not in record.fields:
-            return None
-        spec = record.fields[part]
-        inner = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
-        record = inner if isinstance(inner, T.Record) else None
-    return spec
-
-
 def _record(schema: T.Record, path: list[str]) -> T.Record | None:
     """The record a path of fields leads to (a loop variable over a list counts as its element)."""
     for start in range(len(path)):
-        spec = _field(schema, path[start:]) if start == 0 else None
+        spec = field_at(schema, path[start:]) if start == 0 else None
         if spec is not None:
             inner = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
             return inner if isinstance(inner, T.Record) else None

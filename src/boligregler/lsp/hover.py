@@ -27,7 +27,7 @@ def describe(model: CheckedPolicy, name: str, today: dt.date) -> str | None:
         for crit in scheme.criteria:
             if crit.id == name:
                 return _criterion(model, scheme, crit)
-    spec = _field(model.schema, name.split("."))
+    spec = field_at(model.schema, name.split("."))
     if spec is not None:
         return _join(f"**søknad: {name}** ({type_words(spec.type)}{', kan mangle' if spec.nullable else ''})",
                      spec.doc, _enum(spec.type))
@@ -90,7 +90,8 @@ def _criterion(model: CheckedPolicy, scheme, c) -> str:
     return _join(*parts)
 
 
-def _field(record: T.Record, path: list[str]) -> T.FieldSpec | None:
+def field_at(record: T.Record, path: list[str]) -> T.FieldSpec | None:
+    """The søknad field at `path` (list elements looked through), or None."""
     spec = None
     for part in path:
         if record is None or part not in record.fields:
