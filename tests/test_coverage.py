@@ -131,3 +131,40 @@ def test_min_coverage_fails_below_the_threshold(policy_file, capsys):
     assert main(["test", str(policy_file), "--min-dekning", "63"]) == 0
     assert main(["test", str(policy_file), "--min-dekning", "64"]) == 1
     assert "dekningen av liten er 63,6 %, under kravet på 64 %" in capsys.readouterr().err
+
+
+def test_unassessed_results_are_points_and_counted(tmp_path):
+    """A criterion reading a fact that may be absent (through a computation) can be ikke_vurdert, so the
+    outcome can be ikke_avgjort; an example without the fact covers both, one with it does not."""
+    text = (POLICY.replace("    haster: sannhet = usann\n",
+                           "    haster: sannhet = usann\n    egenkapital: kr oppgis av dokumentasjon\n")
+            .replace("beregn ramme: kr =", "beregn rest: kr = kjøpesum - egenkapital\nberegn ramme: kr =")
+            .replace("    oppfylt når kjøpesum <= ramme\n", "    oppfylt når rest <= ramme\n")
+            .replace("kjøpesum: 500000, barn: 0}", "kjøpesum: 500000, barn: 0, egenkapital: 0}"))
+    path = tmp_path / "liten.pol"
+    path.write_text(text, encoding="utf-8")
+    cov = coverage(load_policy(path))
+    assert covered(cov, "vilkår")["pris:ikke_vurdert"] is True  # dyr_med_barn gives no egenkapital
+    assert covered(cov, "utfall")["utfall:ikke_avgjort"] is True
+    only_full = coverage(load_policy(path), [ex for ex in load_policy(path).model.examples if ex.name == "billig"])
+    assert covered(only_full, "vilkår")["pris:ikke_vurdert"] is False
+    assert "ikke dekket: vilkår pris: ikke vurdert" in only_full.to_text()
+    assert "ikke dekket: utfall ikke avgjort" in only_full.to_text()
+
+
+def test_without_facts_that_may_be_absent_unassessed_results_are_no_points(policy_file):
+    cov = coverage(load_policy(policy_file))
+    assert not any(p.value in ("ikke_vurdert", "ikke_avgjort") for p in cov.points)
+
+
+def test_the_site_has_a_coverage_page_per_policy(policy_file):
+    from boligregler.site.coverage_page import coverage_page
+    from boligregler.site.pages import SitePolicy
+
+    page = coverage_page([SitePolicy.of(policy_file, load_policy(policy_file))])
+    assert page.startswith("# Dekning av eksemplene\n")
+    assert "| [Liten kommune](#dekning-liten) | 2 | 7 av 11 | 63,6 % |" in page
+    assert "## Liten kommune {#dekning-liten}" in page
+    assert "| liten | 2 av 4 | 2 av 3 | 2 av 2 | 1 av 2 | 63,6 % |" in page  # per kind, as test --dekning
+    assert '??? note "Ikke dekket (4)"' in page
+    assert "vilkår pris: unntak a (`" in page and "liten.pol:" in page

@@ -4,9 +4,11 @@
 tracer and counts, per policy of the `bygger på` chain (the policy itself and what it inherits):
 
 * each criterion's results: `oppfylt`, `ikke_oppfylt` (unless the criterion is `oppfylt når
-  sann`), each `unntak` letter, `ikke_relevant` (when it has `relevant når`), and any other
-  result an example produced (such as `ikke_vurdert`);
-* the outcomes of the outcome rule (and any other an example produced);
+  sann`), each `unntak` letter, `ikke_relevant` (when it has `relevant når`), `ikke_vurdert`
+  (when it reads, directly or through computations, a fact that may be absent: `oppgis av …`),
+  and any other result an example produced;
+* the outcomes of the outcome rule, `ikke_avgjort` when a criterion can be `ikke_vurdert` or the
+  vedtak record reads such a fact, and any other outcome an example produced;
 * both branches (`så`, `ellers`) of every `hvis` in computations, criteria, explanation texts
   and the vedtak record;
 * every row of every version of every table.
@@ -28,7 +30,9 @@ import attrs
 from boligregler.api import Policy
 from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation.interpreter import Interpreter, interpret_scheme
-from boligregler.model.policy import CheckedPolicy, CriterionDef, ExampleDef, Origin
+from boligregler.model import types as T
+from boligregler.model.lint.flow import Reads
+from boligregler.model.policy import CheckedPolicy, CriterionDef, ExampleDef, Origin, SchemeDef
 from boligregler.money import format_number
 from boligregler.syntax import ast
 
@@ -78,13 +82,17 @@ class Coverage:
     def of(self, policy: str | None = None, kind: str | None = None) -> list[Point]:
         return [p for p in self.points if (policy is None or p.policy == policy) and (kind is None or p.kind == kind)]
 
+    def percent_of(self, policy: str | None = None, kind: str | None = None) -> float:
+        points = self.of(policy, kind)
+        return _percent(sum(p.covered for p in points), len(points))
+
     def to_dict(self) -> dict[str, Any]:
         per_policy = {}
         for pid in self.chain:
             points = self.of(pid)
             per_policy[pid] = {
                 "dekket": sum(p.covered for p in points), "totalt": len(points),
-                "prosent": _percent(sum(p.covered for p in points), len(points)),
+                "prosent": self.percent_of(pid),
                 "per_type": {kind: {"dekket": sum(p.covered for p in self.of(pid, kind)),
                                     "totalt": len(self.of(pid, kind))} for kind in KINDS},
             }
@@ -93,32 +101,31 @@ class Coverage:
                 "per_regelverk": per_policy, "punkter": [p.to_dict() for p in self.points]}
 
     def to_text(self, *, details: bool = True) -> str:
-        lines = [f"Dekning for {self.policy} ({len(self.examples)} eksempler): {_pct(self.percent)} "
+        lines = [f"Dekning for {self.policy} ({len(self.examples)} eksempler): {percent_text(self.percent)} "
                  f"({self.covered} av {len(self.points)})"]
         for pid in reversed(self.chain):
             points = self.of(pid)
             if not points:
                 continue
             label = pid if pid == self.policy else f"{pid} (arvet)"
-            covered = sum(p.covered for p in points)
             parts = ", ".join(f"{KINDS[k]} {sum(p.covered for p in self.of(pid, k))}/{len(self.of(pid, k))}"
                               for k in KINDS if self.of(pid, k))
-            lines.append(f"  {label}: {_pct(_percent(covered, len(points)))} ({parts})")
+            lines.append(f"  {label}: {percent_text(self.percent_of(pid))} ({parts})")
             if details:
                 for p in points:
                     if not p.covered:
                         where = f" ({p.location})" if p.location else ""
-                        lines.append(f"    ikke dekket: {_describe(p)}{where}")
+                        lines.append(f"    ikke dekket: {describe_point(p)}{where}")
         if self.failed:
             lines.append(f"  eksempler som ikke kunne vurderes (ikke talt med): {', '.join(self.failed)}")
         return "\n".join(lines)
 
 
-def _pct(value: float) -> str:
+def percent_text(value: float) -> str:
     return f"{value:.1f} %".replace(".", ",")
 
 
-def _describe(p: Point) -> str:
+def describe_point(p: Point) -> str:
     if p.kind == "vilkår":
         return f"vilkår {p.name}: {p.value.replace('_', ' ')}"
     if p.kind == "utfall":
@@ -189,11 +196,12 @@ def _where(origin: Origin | None, span) -> str:
 
 def _points(model: CheckedPolicy, seen: set) -> Iterator[tuple[Any, Point]]:
     """Every point of `model` with the key its hit has; results seen but not foreseen are added."""
-    criteria: dict[str, CriterionDef] = {}
+    criteria: dict[str, tuple[CriterionDef, SchemeDef]] = {}
     for scheme in [model.base_scheme, *model.schemes.values()]:
         for c in scheme.criteria:
-            criteria.setdefault(c.id, c)
-    for cid, c in criteria.items():
+            criteria.setdefault(c.id, (c, scheme))
+    unassessable = {cid for cid, (c, scheme) in criteria.items() if _reads_absent_fact(model, scheme, _conditions(c))}
+    for cid, (c, _) in criteria.items():
         origin = c.origin
         results = ["oppfylt"]
         if not (isinstance(c.condition, ast.Boolean) and c.condition.value):
@@ -201,15 +209,20 @@ def _points(model: CheckedPolicy, seen: set) -> Iterator[tuple[Any, Point]]:
         results += [f"unntak {e.letter}" for e in c.exceptions]
         if c.relevance is not None:
             results.append("ikke_relevant")
+        if cid in unassessable:
+            results.append("ikke_vurdert")
         results += sorted(h[2] for h in seen if h[0] == "vilkår" and h[1] == cid and h[2] not in results)
         for r in results:
             yield ("vilkår", cid, r), Point("vilkår", origin.policy if origin else model.id, cid, r,
                                             _where(origin, None), ())
     outcome_origin = _defined_in(model, "utfall")
     outcomes = list(dict.fromkeys([r.outcome for r in model.outcome_rules] + [model.outcome_default]))
+    if "ikke_avgjort" not in outcomes and (
+            unassessable or _reads_absent_fact(model, model.base_scheme, [expr for _, expr in model.decision])):
+        outcomes.append("ikke_avgjort")
     outcomes += sorted(h[1] for h in seen if h[0] == "utfall" and h[1] not in outcomes)
     for o in outcomes:
-        yield ("utfall", o), Point("utfall", outcome_origin.policy, "utfall", o, outcome_origin.file, ())
+        yield ("utfall", o), Point("utfall", outcome_origin.policy, "utfall", o, _where(outcome_origin, None), ())
     done: set[int] = set()
     for name, origin, expr in _expressions(model):
         for node in _ifs(expr):
@@ -227,6 +240,29 @@ def _points(model: CheckedPolicy, seen: set) -> Iterator[tuple[Any, Point]]:
                 yield ("tabell", name, v, r), Point(
                     "tabell", table.origin.policy, name, f"fra {version.valid_from.isoformat()}: {shown}",
                     _where(table.origin, version.span), ())
+
+
+def _conditions(c: CriterionDef) -> list:
+    return [c.condition, c.relevance, *(e.condition for e in c.exceptions)]
+
+
+def _reads_absent_fact(model: CheckedPolicy, scheme: SchemeDef, exprs: list) -> bool:
+    """Whether `exprs` read, directly or through computations, a fact that may be absent (`oppgis av`)."""
+    reads = Reads(model, scheme)
+    return any(_may_be_absent(model, path) for e in exprs if e is not None for path in reads.facts(e))
+
+
+def _may_be_absent(model: CheckedPolicy, path: str) -> bool:
+    fields = model.schema.fields
+    for part in path.split("."):
+        spec = fields.get(part)
+        if spec is None:
+            return False
+        if spec.provided_by is not None:
+            return True
+        inner = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
+        fields = inner.fields if isinstance(inner, T.Record) else {}
+    return False
 
 
 def _expressions(model: CheckedPolicy) -> Iterator[tuple[str, Origin | None, Any]]:

@@ -4,6 +4,7 @@
       - boligregler:
           policies: policies   # folder of .pol files, relative to mkdocs.yml
           dest: regler         # folder of the generated pages inside the site
+          dekning: utviklere/dekning.md  # optional: a developers' page with each policy's example coverage
 
 The pages are added to `nav` next to `<dest>/index.md`, wherever mkdocs.yml lists it.
 """
@@ -22,6 +23,7 @@ from mkdocs.structure.files import File, Files
 from boligregler.diagnostics import BoligreglerError
 from boligregler.explain.frame import målform
 from boligregler.site import calculator
+from boligregler.site.coverage_page import coverage_page
 from boligregler.site.html import accessible_tables
 from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
 from boligregler.site.vendor import package_dir
@@ -30,6 +32,7 @@ from boligregler.site.vendor import package_dir
 class BoligreglerConfig(base.Config):
     policies = c.Type(str, default="policies")
     dest = c.Type(str, default="regler")
+    dekning = c.Optional(c.Type(str))
 
 
 class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
@@ -70,6 +73,8 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
             raise PluginError(f"boligregler: kan ikke lage sidene: {e}") from None
         for name, markdown in pages.items():
             files.append(File.generated(config, f"{self.config.dest}/{name}", content=markdown))
+        if self.config.dekning:
+            files.append(File.generated(config, self.config.dekning, content=coverage_page(self.policies)))
         for name in calculator.ASSET_FILES:
             files.append(File.generated(config, f"{calculator.DEST}/{name}", abs_src_path=str(calculator.ASSETS / name)))
         return files
