@@ -9,6 +9,7 @@ the columnar backend decides the whole batch as arrays.
 from __future__ import annotations
 
 import copy
+import functools
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +133,32 @@ def test_random_batches(policies, backend, batch):
             continue  # e.g. a policy whose schema has no such ordning
     got, _ = BACKENDS[backend](policy, facts)
     assert got == reference(interpreter, facts)
+
+
+GRID = ROOT / "tests" / "fixtures" / "tabeller" / "rutenett.pol"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(soknader(), min_size=1, max_size=20))
+def test_two_dimensional_tables(backend, batch):
+    """Tables by voksne × barn (open rows in both keys) and by voksne × alder inside a sum over the children."""
+    policy, interpreter = _grid_policies()
+    facts = []
+    for s in batch:
+        try:
+            facts.append(policy.validate(s))
+        except Exception:
+            continue
+    got, result = BACKENDS[backend](policy, facts)
+    assert got == reference(interpreter, facts)
+    if result is not None:
+        assert result.unsupported == {}
+
+
+@functools.cache
+def _grid_policies():
+    return load_policy(GRID), load_policy(GRID, backend="interpreter")
 
 
 def test_guard_band_recheck_is_exact(monkeypatch):

@@ -161,7 +161,7 @@ def _compound(inner):
         st.builds(ast.If, inner, inner, inner),
         st.builds(ast.Member, inner, inner),
         st.builds(ast.Attribute, inner, NAMES),
-        st.builds(ast.Lookup, inner, inner),
+        st.builds(ast.Lookup, inner, st.lists(inner, min_size=1, max_size=2).map(tuple)),
         st.builds(ast.Call, st.sampled_from(["maks", "avrund"]), st.lists(inner, max_size=3).map(tuple)),
         st.builds(ast.Aggregate, st.just("sum"), NAMES, inner, st.none() | inner, inner),
         st.builds(ast.Aggregate, st.sampled_from(["antall", "finnes", "alle"]), NAMES, inner, inner, st.none()),

@@ -151,10 +151,10 @@ class _Tracer(Interpreter):
             self.hits.add(("hvis", id(e), branch))
             return self.eval(e.then if branch else e.otherwise, M, F, local)
         if isinstance(e, ast.Lookup) and isinstance(e.table, ast.Name):
-            key = self.eval(e.key, M, F, local)
-            version, row = self.lookup.row(M, e.table.name, key)
+            keys = tuple(self.eval(k, M, F, local) for k in e.keys)
+            version, row = self.lookup.row(M, e.table.name, keys)
             self.hits.add(("tabell", e.table.name, version, row))
-            return self.lookup.table(M, e.table.name, key)
+            return self.lookup.table(M, e.table.name, *keys)
         return super().eval(e, M, F, local)
 
 
@@ -234,9 +234,8 @@ def _points(model: CheckedPolicy, seen: set) -> Iterator[tuple[Any, Point]]:
                                                        _where(origin, node.span), ())
     for name, table in model.tables.items():
         for v, version in enumerate(table.versions):
-            for r, (key, _) in enumerate(version.rows):
-                shown = key if isinstance(key, str) else f"{format_number(key[0])} og over" if key[1] is None else (
-                    format_number(key[0]) if key[0] == key[1] else f"{format_number(key[0])} til {format_number(key[1])}")
+            for r, (keys, _) in enumerate(version.rows):
+                shown = ", ".join(_key_text(k) for k in keys)
                 yield ("tabell", name, v, r), Point(
                     "tabell", table.origin.policy, name, f"fra {version.valid_from.isoformat()}: {shown}",
                     _where(table.origin, version.span), ())
@@ -263,6 +262,14 @@ def _may_be_absent(model: CheckedPolicy, path: str) -> bool:
         inner = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
         fields = inner.fields if isinstance(inner, T.Record) else {}
     return False
+
+
+def _key_text(key) -> str:
+    if isinstance(key, str):
+        return key
+    low, high = key
+    return (f"{format_number(low)} og over" if high is None else format_number(low) if low == high
+            else f"{format_number(low)} til {format_number(high)}")
 
 
 def _expressions(model: CheckedPolicy) -> Iterator[tuple[str, Origin | None, Any]]:

@@ -22,6 +22,7 @@ when it lies within 1e-12 relative (plus 1e-9 absolute) of a boundary, a margin 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, localcontext
 from typing import Any, Callable
 
@@ -704,8 +705,8 @@ class Evaluator:
                 record = self.policy.expr_types.get(id(obj))
                 spec = record.fields.get(name) if isinstance(record, T.Record) else None
                 return self.fact(rec.get(name), spec)
-            case ast.Lookup(ast.Name(table), key):
-                return self.table(table, self.eval(key, scope), scope)
+            case ast.Lookup(ast.Name(table), keys):
+                return self.table(table, [self.eval(k, scope) for k in keys], scope)
             case ast.Call(function, args):
                 return self.call(function, args, scope)
             case ast.Unary("-", operand):
@@ -885,7 +886,8 @@ class Evaluator:
             return [run(at(amount, i), at(rate, i), at(years, i)) for i in rows]
         return Approx(data, exact_values, bad, inexact)
 
-    def table(self, name: str, key, scope: _Scope):
+    def table(self, name: str, keys: list, scope: _Scope):
+        """The value each row's keys (one column per dimension) select in the version in force."""
         t = self.policy.tables[name]
         idx, bad = self._version([v.valid_from for v in t.versions])
         if scope.parent is not None:
@@ -897,9 +899,10 @@ class Evaluator:
         for vi, version in enumerate(t.versions):
             if isinstance(idx, int) and vi != idx:
                 continue
-            data, hit = np.zeros(np.shape(key.data), dtype=np.int64), np.zeros(np.shape(key.data), dtype=bool)
-            for row_key, value in reversed(version.rows):
-                m = _key_match(row_key, key)
+            shape = np.broadcast_shapes(*(np.shape(k.data) for k in keys))
+            data, hit = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
+            for row_keys, value in reversed(version.rows):
+                m = functools.reduce(np.logical_and, (_key_match(rk, k) for rk, k in zip(row_keys, keys)))
                 data = np.where(m, _scaled(decimal_num(value), out_scale).data, data)
                 hit = hit | m
             if isinstance(idx, int):
@@ -910,7 +913,7 @@ class Evaluator:
                 found = np.where(here, hit, False if found is None else found)
         miss = _mask(np.logical_not(found))
         bound = max((abs(_scaled(decimal_num(v), out_scale).data) for ver in t.versions for _, v in ver.rows), default=0)
-        return Num(result, out_scale, _or(_or(key.bad, bad), miss), bound)
+        return Num(result, out_scale, _or(functools.reduce(_or, (k.bad for k in keys), bad), miss), bound)
 
     def aggregate(self, e: ast.Aggregate, scope: _Scope):
         src = self.eval(e.source, scope)
@@ -965,9 +968,8 @@ class Evaluator:
 
 
 def _key_match(row_key, key):
+    """Where the column `key` lies in one dimension's row key (a text, or an inclusive integer range)."""
     if isinstance(row_key, tuple):
-        if len(row_key) != 2:
-            raise Unsupported("tabellnøkkel med flere dimensjoner")
         low, high = row_key
         m = True
         k = exact(key)

@@ -101,8 +101,8 @@ class _Codegen:
                 if spec is not None and spec.provided_by is not None:
                     return f"_fact({access})"
                 return access
-            case ast.Lookup(ast.Name(table), key):
-                return f"_lookup.table(M, {self.const(table)}, {self.gen(key)})"
+            case ast.Lookup(ast.Name(table), keys):
+                return f"_lookup.table(M, {self.const(table)}, {', '.join(self.gen(k) for k in keys)})"
             case ast.Call(function, args):
                 return self.call(function, args)
             case ast.Unary("-", operand):

@@ -67,8 +67,8 @@ class Interpreter:
                 record = self.policy.expr_types.get(id(obj))
                 spec = record.fields.get(name) if isinstance(record, T.Record) else None
                 return self.fact(self.eval(obj, M, F, local)[name], _path(obj, name), spec)
-            case ast.Lookup(ast.Name(table), key):
-                return self.lookup.table(M, table, self.eval(key, M, F, local))
+            case ast.Lookup(ast.Name(table), keys):
+                return self.lookup.table(M, table, *(self.eval(k, M, F, local) for k in keys))
             case ast.Call(function, args):
                 return self.call(function, args, M, F, local)
             case ast.Unary("-", operand):

@@ -78,8 +78,8 @@ class _Locating(Interpreter):
     def _involved(self, e, err: EvaluationError, local: dict) -> str | None:
         if getattr(err, "path", None):
             return err.path
-        if isinstance(e, ast.Lookup):
-            return self.path_of(e.key, local)
+        if isinstance(e, ast.Lookup):  # the søknad fields the keys read (`voksne, husstand.barn[0].alder`)
+            return ", ".join(p for k in e.keys if (p := self.path_of(k, local))) or None
         if isinstance(e, ast.Attribute):
             return self.path_of(e, local) or _path(e.obj, e.name)
         return None

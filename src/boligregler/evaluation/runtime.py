@@ -155,20 +155,27 @@ class DatedLookup:
         value = M["p:" + name] = self._pick(name, dates, values, M[DATE_KEY], "parameteren")
         return value
 
-    def table(self, M: dict, name: str, key):
-        version, row = self.row(M, name, key)
+    def table(self, M: dict, name: str, *keys):
+        version, row = self.row(M, name, keys)
         return self.tables[name][1][version][row][1]
 
-    def row(self, M: dict, name: str, key) -> tuple[int, int]:
-        """The (version, row) of table `name` that `key` selects on the søknadsdato."""
+    def row(self, M: dict, name: str, keys: tuple) -> tuple[int, int]:
+        """The (version, row) of table `name` that `keys` (one per dimension) select on the søknadsdato."""
         dates, versions = self.tables[name]
         version = self._pick(name, dates, range(len(versions)), M[DATE_KEY], "tabellen")
-        for row, (row_key, _) in enumerate(versions[version]):
-            if row_key == key or (isinstance(row_key, tuple) and row_key[0] <= key
-                                  and (row_key[1] is None or key <= row_key[1])):
+        for row, (row_keys, _) in enumerate(versions[version]):
+            if all(_holds(row_key, key) for row_key, key in zip(row_keys, keys)):
                 return version, row
-        raise EvaluationError(f"tabellen «{name}» har ingen rad for {key}", code="tabell_uten_rad",
-                              params={"tabell": name, "nøkkel": key})
+        shown = ", ".join(str(k) for k in keys)
+        raise EvaluationError(f"tabellen «{name}» har ingen rad for {shown}", code="tabell_uten_rad",
+                              params={"tabell": name, "nøkkel": keys[0] if len(keys) == 1 else list(keys)})
+
+
+def _holds(row_key, key) -> bool:
+    """Whether a row's key (a text, or an inclusive integer range) holds `key`."""
+    if isinstance(row_key, tuple):
+        return row_key[0] <= key and (row_key[1] is None or key <= row_key[1])
+    return row_key == key
 
 
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:

@@ -275,7 +275,7 @@ def completions(a: Analysis, line: int, column: int) -> list[tuple[str, str, str
             return []
         return [(n, "felt", type_words(s.type)) for n, s in record.fields.items()]
     out = [(n, "parameter", type_words(p.type)) for n, p in model.parameters.items()]
-    out += [(n, "tabell", f"etter {t.key_name}") for n, t in model.tables.items()]
+    out += [(n, "tabell", f"etter {', '.join(t.key_names)}") for n, t in model.tables.items()]
     for scheme in [model.base_scheme, *model.schemes.values()]:
         out += [(n, "beregn", type_words(c.type)) for n, c in scheme.computations.items()]
     out += [(n, "felt", type_words(s.type)) for n, s in model.schema.fields.items()]

@@ -59,13 +59,19 @@ def _parameter(model: CheckedPolicy, name: str, today: dt.date) -> str:
 def _table(model: CheckedPolicy, name: str, today: dt.date) -> str:
     t = model.tables[name]
     current = [v for v in t.versions if v.valid_from <= today]
-    head = f"**tabell {name}** ({type_words(t.value_type)} etter {t.key_name}) · fra {t.origin.policy}"
+    head = f"**tabell {name}** ({type_words(t.value_type)} etter {', '.join(t.key_names)}) · fra {t.origin.policy}"
     if not current:
         return _join(head, t.doc, f"Ingen versjon gjelder i dag ({format_date(today)}).")
     v = current[-1]
-    rows = "\n".join(f"| {_key(k)} | {format_value(value, t.value_type)} |" for k, value in v.rows)
-    return _join(head, t.doc, f"Gjelder fra {format_date(v.valid_from)} (kilde: {v.source or '–'}):",
-                 f"| {t.key_name} | verdi |\n|---|---|\n{rows}")
+    grid = v.grid()
+    if grid is not None:  # two keys: the first down, the second across
+        firsts, seconds, cells = grid
+        lines = [[f"{t.key_names[0]} ↓ {t.key_names[1]} →", *map(_key, seconds)],
+                 *([_key(a), *(format_value(cells[a, b], t.value_type) for b in seconds)] for a in firsts)]
+    else:
+        lines = [[*t.key_names, "verdi"], *([*map(_key, keys), format_value(value, t.value_type)] for keys, value in v.rows)]
+    table = "\n".join("| " + " | ".join(cells) + " |" for cells in [lines[0], ["---"] * len(lines[0]), *lines[1:]])
+    return _join(head, t.doc, f"Gjelder fra {format_date(v.valid_from)} (kilde: {v.source or '–'}):", table)
 
 
 def _key(key) -> str:

@@ -10,6 +10,7 @@ criterion needs a legal basis (hjemmel).
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 import datetime as dt
 import hashlib
@@ -387,7 +388,8 @@ class Checker:
         if not isinstance(value_type, T.Num):
             self.error("T002", "en tabell må ha tall eller beløp som verdier", d.type.span)
             return None
-        versions, text_keys = [], None
+        dims = len(d.key_names)
+        versions, text_keys = [], [None] * dims
         if not d.versions:
             self.error("P004", f"tabellen «{d.name}» har ingen verdier", d.span)
         for v in d.versions:
@@ -395,22 +397,31 @@ class Checker:
                 self.error("P002", f"tabellen «{d.name}» fra {v.valid_from} mangler kilde", v.span)
             rows = []
             for row in v.rows:
-                is_text = isinstance(row.key, str)
-                if text_keys is None:
-                    text_keys = is_text
-                elif text_keys != is_text:
-                    self.error("T002", "en tabell kan ikke blande tekstnøkler og tallintervaller", row.span)
+                if len(row.keys) != dims:
+                    self.error("T002", f"raden har {len(row.keys)} nøkler, men «{d.name}» er etter "
+                               f"{', '.join(d.key_names)} og trenger {dims}", row.span)
+                    continue
+                for i, key in enumerate(row.keys):
+                    is_text = isinstance(key, str)
+                    if text_keys[i] is None:
+                        text_keys[i] = is_text
+                    elif text_keys[i] != is_text:
+                        where = f" (nøkkelen «{d.key_names[i]}»)" if dims > 1 else ""
+                        self.error("T002", f"en tabell kan ikke blande tekstnøkler og tallintervaller{where}", row.span)
                 self._unit_matches(row.value, value_type.unit, d.name)
-                rows.append((row.key, T.stored_value(row.value.value, value_type.unit)))
-            if not text_keys:
+                rows.append((row.keys, T.stored_value(row.value.value, value_type.unit)))
+            if dims == 1 and not text_keys[0]:
                 self._check_ranges(d.name, v)
+            elif dims > 1:
+                self._check_grid(d, v)
             versions.append(TableVersion(v.valid_from, v.source, tuple(rows), v.span))
         self._values_in_order(d.name, [(v.valid_from, v.span) for v in d.versions])
-        return TableDef(d.name, value_type, d.key_name, bool(text_keys), tuple(versions), doc, self.origin(d.span))
+        return TableDef(d.name, value_type, d.key_names, tuple(bool(t) for t in text_keys), tuple(versions), doc,
+                        self.origin(d.span))
 
     def _check_ranges(self, name: str, version: ast.TableVersion) -> None:
         # only the integer ranges; a text key among them is reported as a type error elsewhere
-        ranges = sorted(((row.key, row.span) for row in version.rows if isinstance(row.key, tuple)),
+        ranges = sorted(((row.keys[0], row.span) for row in version.rows if isinstance(row.keys[0], tuple)),
                         key=lambda r: (r[0][0], r[0][1] is None, r[0][1] or 0))
         for ((lo1, hi1), _), ((lo2, hi2), span) in zip(ranges, ranges[1:]):
             if hi1 is None or lo2 <= hi1:
@@ -422,6 +433,48 @@ class Checker:
         for (lo, hi), span in ranges:
             if hi is not None and lo > hi:
                 self.error("P005", f"intervallet {lo}–{hi} i «{name}» er tomt", span)
+
+    def _check_grid(self, d: ast.Table, version: ast.TableVersion) -> None:
+        """P005 unless the rows of a table with several keys cover every combination exactly once.
+
+        Each dimension is cut into the pieces its rows' keys mark (texts one by one, integer ranges
+        at every start and end), and every combination of pieces must lie in exactly one row."""
+        rows = [r for r in version.rows if len(r.keys) == len(d.key_names)]
+        axes = []
+        for i in range(len(d.key_names)):
+            keys = [r.keys[i] for r in rows]
+            if all(isinstance(k, str) for k in keys):
+                axes.append(sorted(set(keys)))
+                continue
+            if not all(isinstance(k, tuple) for k in keys):
+                return  # mixed text and integer keys: T002 above
+            for r in rows:
+                lo, hi = r.keys[i]
+                if hi is not None and lo > hi:
+                    self.error("P005", f"intervallet {lo}–{hi} for «{d.key_names[i]}» i «{d.name}» er tomt", r.span)
+                    return
+            cuts = sorted({lo for lo, _ in keys} | {hi + 1 for _, hi in keys if hi is not None})
+            pieces = [(a, b - 1) for a, b in zip(cuts, cuts[1:])]
+            if any(hi is None for _, hi in keys):
+                pieces.append((cuts[-1], None))
+            axes.append(pieces)
+        holes, reported = [], set()
+        for cell in itertools.product(*axes):
+            covering = [r for r in rows if all(_key_holds(k, piece) for k, piece in zip(r.keys, cell))]
+            if not covering:
+                holes.append(cell)
+            for r in covering[1:]:
+                if id(r) not in reported:
+                    reported.add(id(r))
+                    self.error("P005", f"radene på linje {covering[0].span.line} og {r.span.line} i «{d.name}» "
+                               f"gjelder begge for {_cell_words(d.key_names, cell)}", r.span,
+                               ["hver kombinasjon av nøkler må høre til nøyaktig én rad"])
+        if holes:
+            shown = "; ".join(_cell_words(d.key_names, c) for c in holes[:5])
+            more = f" og {len(holes) - 5} til" if len(holes) > 5 else ""
+            self.error("P005", f"«{d.name}» fra {version.valid_from} har ingen rad for {shown}{more}", version.span,
+                       ["hver kombinasjon av nøkler må høre til nøyaktig én rad; legg til radene, eller bruk "
+                        "intervaller («0 til 2», «3 og over») som dekker dem"])
 
     def build_criterion(self, d: ast.Criterion, doc: str) -> CriterionDef:
         fields = {f.name: f for f in d.fields}
@@ -1115,24 +1168,38 @@ class Checker:
         if not isinstance(e.table, ast.Name) or e.table.name not in self.tables:
             name = getattr(e.table, "name", "")
             self.error("N001", f"ukjent tabell «{name}»", e.table.span, self._hint(name, self.tables))
-            self.infer(e.key, s)
+            for k in e.keys:
+                self.infer(k, s)
             return None
         table = self.tables[e.table.name]
-        key = self.infer(e.key, s)
-        if key is not None:
-            if table.text_keys and not isinstance(key, (T.Enum, T.Text)):
-                self.error("T002", f"tabellen «{table.name}» slås opp med tekst, ikke {T.describe(key)}", e.key.span)
-            elif not table.text_keys and not (isinstance(key, T.Num) and key.integer):
-                self.error("T002", f"tabellen «{table.name}» slås opp med et heltall, ikke {T.describe(key)}", e.key.span)
-            elif not table.text_keys:
-                self._key_covered(table, e.key, s)
+        if len(e.keys) != len(table.key_names):
+            self.error("T002", f"tabellen «{table.name}» er etter {', '.join(table.key_names)} og slås opp med "
+                       f"{len(table.key_names)} nøkler, ikke {len(e.keys)}", e.span,
+                       [f"skriv {table.name}[{', '.join(table.key_names)}]"])
+            for k in e.keys:
+                self.infer(k, s)
+            return table.value_type
+        for dim, (expr, text_keys) in enumerate(zip(e.keys, table.text_keys)):
+            key = self.infer(expr, s)
+            which = f" for «{table.key_names[dim]}»" if len(e.keys) > 1 else ""
+            if key is None:
+                continue
+            if text_keys and not isinstance(key, (T.Enum, T.Text)):
+                self.error("T002", f"tabellen «{table.name}» slås opp med tekst{which}, ikke {T.describe(key)}", expr.span)
+            elif not text_keys and not (isinstance(key, T.Num) and key.integer):
+                self.error("T002", f"tabellen «{table.name}» slås opp med et heltall{which}, ikke {T.describe(key)}",
+                           expr.span)
+            elif not text_keys:
+                self._key_covered(table, e.keys, dim, s)
         return table.value_type
 
-    def _key_covered(self, table: TableDef, key: ast.Expr, s: _Scope) -> None:
-        """T007 unless every value the key can take (from the søknad's ranges) has a row in every version."""
+    def _key_covered(self, table: TableDef, keys: tuple[ast.Expr, ...], dim: int, s: _Scope) -> None:
+        """T007 unless every value key `dim` can take (from the søknad's ranges) has a row in every version."""
+        key = keys[dim]
         low, high = self._key_range(key, s, 0)
         for version in table.versions:
-            rows = sorted((k for k, _ in version.rows), key=lambda k: k[0])
+            # integer ranges only: a text key among them is T002 already
+            rows = sorted((k[dim] for k, _ in version.rows if isinstance(k[dim], tuple)), key=lambda k: k[0])
             if not rows:
                 continue
             start = rows[0][0] if low is None else low
@@ -1140,17 +1207,20 @@ class Checker:
             if missing is None:
                 continue
             top = max((k[1] for k in rows if k[1] is not None), default=rows[-1][0])
+            which = f" for «{table.key_names[dim]}»" if len(keys) > 1 else ""
             if high is None and missing > top:
                 what = (f"«{_source_text(key)}» har ingen øvre grense i søknaden, men tabellen «{table.name}» "
-                        f"fra {version.valid_from} har ingen rad over {top}")
+                        f"fra {version.valid_from} har ingen rad{which} over {top}")
             else:
-                what = (f"tabellen «{table.name}» fra {version.valid_from} har ingen rad for {missing}, "
+                what = (f"tabellen «{table.name}» fra {version.valid_from} har ingen rad{which} for {missing}, "
                         f"som «{_source_text(key)}» kan være")
             if missing <= top:
                 hint = f"legg til en rad for {missing}"
             else:
+                capped = ", ".join(f"min({_source_text(k)}, {top})" if i == dim else _source_text(k)
+                                   for i, k in enumerate(keys))
                 rows_hint = f"«{missing} og over»" if high is None else f"for {missing} til {high} (eller «{missing} og over»)"
-                hint = f"legg til en rad {rows_hint}, eller begrens nøkkelen: {table.name}[min({_source_text(key)}, {top})]"
+                hint = f"legg til en rad {rows_hint}, eller begrens nøkkelen: {table.name}[{capped}]"
             self.error("T007", what, key.span, [hint])
             return
 
@@ -1505,6 +1575,24 @@ def _first_missing(rows: list, start, high):
         if high is not None and at > high:
             return None
     return at if high is None or at <= high else None
+
+
+def _key_holds(key, piece) -> bool:
+    """Whether a row's key (a text, or an inclusive integer range) holds all of `piece` (same kind)."""
+    if isinstance(key, str):
+        return key == piece
+    (lo, hi), (a, b) = key, piece
+    return lo <= a and (hi is None or (b is not None and b <= hi))
+
+
+def _cell_words(names: tuple[str, ...], cell: tuple) -> str:
+    """`voksne 2, barn 0 til 1` for one combination of key pieces."""
+    def words(piece) -> str:
+        if isinstance(piece, str):
+            return f"«{piece}»"
+        lo, hi = piece
+        return f"{lo} og over" if hi is None else str(lo) if lo == hi else f"{lo} til {hi}"
+    return ", ".join(f"{name} {words(piece)}" for name, piece in zip(names, cell))
 
 
 def _source_text(e: ast.Expr) -> str:

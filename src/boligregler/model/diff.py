@@ -207,10 +207,11 @@ def _parameter(name: str, old: ParameterDef | None, new: ParameterDef | None) ->
 
 def _versions(t: TableDef) -> list[dict]:
     def key(k):
-        return f"«{k}»" if isinstance(k, str) else f"{k[0]} til {k[1]}"
+        return f"«{k}»" if isinstance(k, str) else f"{k[0]} og over" if k[1] is None else f"{k[0]} til {k[1]}"
 
     return [{"fra": v.valid_from.isoformat(), "kilde": v.source or "",
-             "rader": [{"nøkkel": key(k), "verdi": _quantity_text(x, t.value_type.unit)} for k, x in v.rows]}
+             "rader": [{"nøkkel": ", ".join(key(k) for k in keys), "verdi": _quantity_text(x, t.value_type.unit)}
+                       for keys, x in v.rows]}
             for v in t.versions]
 
 
@@ -393,8 +394,8 @@ def _expression(e: ast.Expr) -> tuple[str, int]:
             return f"-{expression_text(operand, 7)}", 7
         case ast.Attribute(obj, name):
             return f"{expression_text(obj, 8)}.{name}", 8
-        case ast.Lookup(table, key):
-            return f"{expression_text(table, 8)}[{expression_text(key)}]", 8
+        case ast.Lookup(table, keys):
+            return f"{expression_text(table, 8)}[{', '.join(expression_text(k) for k in keys)}]", 8
         case ast.Quantity(value, unit):
             text = f"{value}" + (f" {unit}" if unit else "")
             return text, 7 if value < 0 else 9

@@ -48,19 +48,38 @@ class ParameterDef:
 class TableVersion:
     valid_from: dt.date
     source: str | None
-    rows: tuple[tuple[Any, Any], ...]  # (key, Decimal); key is a str or an inclusive (low, high)
+    # (keys, Decimal): one key per dimension, each a str or an inclusive (low, high); high None: `og over`
+    rows: tuple[tuple[tuple[Any, ...], Any], ...]
     span: Span | None = attrs.field(default=None, eq=False)
+
+    def grid(self) -> tuple[list, list, dict] | None:
+        """A version with two keys as a matrix: (row keys, column keys, {(row key, column key): value}) in
+        the order written, when every first key meets every second key in exactly one row; else None."""
+        if not self.rows or len(self.rows[0][0]) != 2:
+            return None
+        firsts = list(dict.fromkeys(keys[0] for keys, _ in self.rows))
+        seconds = list(dict.fromkeys(keys[1] for keys, _ in self.rows))
+        cells = {keys: value for keys, value in self.rows}
+        if len(cells) != len(self.rows) or len(cells) != len(firsts) * len(seconds):
+            return None
+        return firsts, seconds, cells
 
 
 @attrs.frozen
 class TableDef:
     name: str
     value_type: Num
-    key_name: str
-    text_keys: bool
+    key_names: tuple[str, ...]  # one per dimension: `etter voksne, barn`
+    text_keys: tuple[bool, ...]  # per dimension: text keys, or integer ranges
     versions: tuple[TableVersion, ...]
     doc: str
     origin: Origin = attrs.field(eq=False)
+
+    @property
+    def keys_in_words(self) -> str:
+        """`alder`, `voksne og barn`: what the table goes by."""
+        names = [n.replace("_", " ") for n in self.key_names]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
 
 
 @attrs.frozen

@@ -281,8 +281,8 @@ class Describer:
                 return self.name(name)
             case ast.Attribute():
                 return self.attribute(e)
-            case ast.Lookup(table, key):
-                return f"{self._d(table)} for {self._d(key)}"
+            case ast.Lookup(table, keys):
+                return f"{self._d(table)} for {' og '.join(self._d(k) for k in keys)}"
             case ast.Call(function, args):
                 return self.call(function, args)
             case ast.Unary("ikke", operand):
@@ -754,21 +754,36 @@ def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
 
 
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
-    head = f"**{esc(labels.label(t.name, t.doc))}** ({esc(type_words(t.value_type))} etter {esc(humanise(t.key_name))})"
+    head = f"**{esc(labels.label(t.name, t.doc))}** ({esc(type_words(t.value_type))} etter {esc(t.keys_in_words)})"
     if len(model.chain) > 1:
         head += f" · fastsatt i {esc(t.origin.policy)}"
     blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
     for v in t.versions:
         blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
-        rows = tuple((esc(_table_key(k)), esc(format_value(value, t.value_type))) for k, value in v.rows)
-        blocks.append(Table((esc(humanise(t.key_name).capitalize()), "Verdi"), rows))
+        blocks.append(_version_table(t, v))
     return blocks
+
+
+def _version_table(t: TableDef, v) -> Table:
+    """One version as a table: a key column and the values; with two keys a matrix (the first key down,
+    the second across) when the rows form one, else a column per key."""
+    names = [esc(humanise(n)) for n in t.key_names]
+    grid = v.grid()
+    if grid is not None:
+        firsts, seconds, cells = grid
+        header = (f"{names[0].capitalize()} ↓ · {names[1]} →", *(esc(_table_key(k)) for k in seconds))
+        return Table(header, tuple((esc(_table_key(a)), *(esc(format_value(cells[a, b], t.value_type)) for b in seconds))
+                                   for a in firsts))
+    rows = tuple((*(esc(_table_key(k)) for k in keys), esc(format_value(value, t.value_type))) for keys, value in v.rows)
+    return Table((*(n.capitalize() for n in names), "Verdi"), rows)
 
 
 def _table_key(key: Any) -> str:
     if isinstance(key, tuple):
         if key[1] is None:
             return f"{format_number(key[0])} og over"
+        if key[0] == key[1]:
+            return format_number(key[0])
         return f"{format_number(key[0])}–{format_number(key[1])}"
     return str(key)
 

@@ -69,10 +69,10 @@ class Attribute:
 
 @attrs.frozen
 class Lookup:
-    """`table[key]`: a row of a table."""
+    """`table[key]`, or `table[key, key]` for a two-dimensional table: a row of a table."""
 
     table: Expr
-    key: Expr
+    keys: tuple[Expr, ...]
     span: Span | None = _span()
 
 
@@ -325,7 +325,8 @@ class Parameter:
 
 @attrs.frozen
 class TableRow:
-    key: str | tuple[Decimal, Decimal | None]  # a text key, or an inclusive integer range (None: `og over`)
+    # one key per dimension: a text, or an inclusive integer range (None: `og over`)
+    keys: tuple[str | tuple[Decimal, Decimal | None], ...]
     value: Quantity
     span: Span | None = _span()
 
@@ -342,7 +343,7 @@ class TableVersion:
 class Table:
     name: str
     type: TypeExpr
-    key_name: str
+    key_names: tuple[str, ...]  # one per dimension
     fields: tuple[Field, ...]
     versions: tuple[TableVersion, ...]
     span: Span | None = _span()

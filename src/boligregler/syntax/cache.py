@@ -124,7 +124,7 @@ _CLOSED = {
     ("Aggregate", "kind"): {"sum", "antall", "finnes", "alle"},
 }
 _NAMES = {("Name", "name"), ("Attribute", "name"), ("Call", "function"), ("Aggregate", "var"), ("Parameter", "name"),
-          ("Table", "name"), ("Table", "key_name"), ("Compute", "name"), ("Criterion", "name"), ("Scheme", "name"),
+          ("Table", "name"), ("Table", "key_names"), ("Compute", "name"), ("Criterion", "name"), ("Scheme", "name"),
           ("TypeDef", "name"), ("SchemaField", "name"), ("Header", "id"), ("Header", "base"), ("Removal", "name"),
           ("SetType", "of"), ("NamedType", "name"), ("Example", "name"), ("DecisionEntry", "key")}
 
@@ -164,6 +164,12 @@ def _conforms(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
+def _names(field: Any) -> bool:
+    """A name as the grammar writes it, or a non-empty tuple of them (`etter voksne, barn`)."""
+    names = field if isinstance(field, tuple) else (field,)
+    return bool(names) and all(isinstance(n, str) and _NAME.fullmatch(n) for n in names)
+
+
 def check_tree(tree: Any) -> None:
     """Raise `InvalidTree` unless every node in `tree` is one the parser could have built."""
     stack = [tree]
@@ -185,8 +191,7 @@ def check_tree(tree: Any) -> None:
                 allowed = _CLOSED.get((cls.__name__, name))
                 if allowed is not None and field not in allowed:
                     raise InvalidTree(f"{cls.__name__}.{name}")
-                if (cls.__name__, name) in _NAMES and field is not None and not (
-                        isinstance(field, str) and _NAME.fullmatch(field)):
+                if (cls.__name__, name) in _NAMES and field is not None and not _names(field):
                     raise InvalidTree(f"{cls.__name__}.{name}")
                 stack.append(field)
         elif value is not None and value is not ast.MISSING and type(value) not in (str, bool, int, Decimal, dt.date):

@@ -303,18 +303,21 @@ class ToAst(Transformer_NonRecursive):
         return ast.SetValue(tuple(unquote(t) for t in _items(children)), True, span=span_of_meta(meta))
 
     def table(self, meta, children):
-        name, type_, key_name, *parts = children
+        name, type_, key_names, *parts = children
         fields = tuple(p for p in parts if isinstance(p, ast.Field))
         versions = tuple(p for p in parts if isinstance(p, ast.TableVersion))
-        return ast.Table(str(name), type_, str(key_name), fields, versions, span=span_of_token(name))
+        return ast.Table(str(name), type_, key_names, fields, versions, span=span_of_token(name))
+
+    def key_names(self, meta, children):
+        return tuple(str(c) for c in children)
 
     def table_version(self, meta, children):
         date, source, *rows = children
         return ast.TableVersion(self._date(date), source, tuple(rows), span=span_of_token(date))
 
     def table_row(self, meta, children):
-        key, value = children
-        return ast.TableRow(key, value, span=span_of_meta(meta))
+        *keys, value = children
+        return ast.TableRow(tuple(keys), value, span=span_of_meta(meta))
 
     def key_text(self, meta, children):
         return unquote(children[0])
@@ -498,7 +501,7 @@ class ToAst(Transformer_NonRecursive):
         return ast.Attribute(obj, str(name), span=span_of_meta(meta))
 
     def lookup(self, meta, children):
-        return ast.Lookup(children[0], children[1], span=span_of_meta(meta))
+        return ast.Lookup(children[0], tuple(children[1:]), span=span_of_meta(meta))
 
     def neg(self, meta, children):
         return ast.Unary("-", children[0], span=span_of_meta(meta))
