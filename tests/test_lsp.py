@@ -41,7 +41,7 @@ class Session:
         return await asyncio.wait_for(self.queue(uri).get(), 60)
 
 
-async def start() -> Session:
+async def start(root: Path | None = None) -> Session:
     client = LanguageClient("test", "1")
     session = Session(client)
 
@@ -50,7 +50,8 @@ async def start() -> Session:
         session.queue(params.uri).put_nowait(params.diagnostics)
 
     await client.start_io(sys.executable, "-m", "boligregler", "lsp")
-    await client.initialize_async(L.InitializeParams(capabilities=L.ClientCapabilities()))
+    folders = [L.WorkspaceFolder(uri=root.as_uri(), name=root.name)] if root is not None else None
+    await client.initialize_async(L.InitializeParams(capabilities=L.ClientCapabilities(), workspace_folders=folders))
     client.initialized(L.InitializedParams())
     return session
 
@@ -183,16 +184,107 @@ def test_syntax_errors_are_published_with_the_codes_of_sjekk(tmp_path):
 
 def test_completion_offers_enum_values_and_hover_explains_soknad_fields():
     from boligregler.lsp import analysis as A
-    from boligregler.lsp.server import attrs_evolve_text
+    import attrs
 
     path = str(ROOT / "policies" / "drammen.pol")
     good = A.analyse(path, SOURCE)
     typing = SOURCE + '\nberegn kjøper: sannhet = formål = "'
     line = typing.split("\n")
-    found = A.completions(attrs_evolve_text(good, typing), len(line), len(line[-1]) + 1)
+    found = A.completions(attrs.evolve(good, text=typing), len(line), len(line[-1]) + 1)
     assert [label for label, kind, _ in found] == ["kjøp", "utbedring", "oppføring", "refinansiering"]
     at = position(SOURCE, "bolig.i_kommunen", 8)
     name = A.target(good, at.line + 1, at.character + 1)
     assert name == "bolig.i_kommunen"
-    assert A.hover(good, name).startswith("**søknad: bolig.i_kommunen** (ja/nei)")
-    assert "| 11–17 | 5\u00a0150 kr/mnd |" in A.hover(good, "livsopphold_barn")
+    assert A.hover(good, A.Symbol(name)).startswith("**søknad: bolig.i_kommunen** (ja/nei)")
+    assert "| 11–17 | 5\u00a0150 kr/mnd |" in A.hover(good, A.Symbol("livsopphold_barn"))
+
+
+LOOPS = '''
+## Summen av lønn.
+beregn lønn_sum: kr/mnd = sum(inntekt.netto_per_måned for hver inntekt i inntekter der inntekt.type = "lønn")
+
+## Antall inntekter over null.
+beregn positive_inntekter: antall = antall(hver inntekt i inntekter der inntekt.netto_per_måned > 0 kr/mnd)
+'''
+
+
+def test_loop_variables_are_renamed_and_referenced_only_inside_their_loop(tmp_path):
+    text = SOURCE + LOOPS
+    path = tmp_path / "drammen.pol"
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+
+    async def scenario():
+        s = await start()
+        c = s.client
+        try:
+            c.text_document_did_open(L.DidOpenTextDocumentParams(
+                L.TextDocumentItem(uri=uri, language_id="boligregler", version=1, text=text)))
+            assert not [d for d in await s.next_diagnostics(uri) if d.severity == L.DiagnosticSeverity.Error]
+            first = position(text, "inntekt.type")  # a use in the first loop
+            edit = await c.text_document_rename_async(L.RenameParams(text_document=doc(uri), position=first,
+                                                                     new_name="inn"))
+            lines = text.split("\n")
+            loop_line = text[:text.index("beregn lønn_sum")].count("\n")
+            assert sorted((e.range.start.line, e.range.start.character) for e in edit.changes[uri]) == [
+                (loop_line, lines[loop_line].index("inntekt.netto")), (loop_line, lines[loop_line].index("hver inntekt") + 5),
+                (loop_line, lines[loop_line].index("inntekt.type"))]
+            assert list(edit.changes) == [uri]  # nothing in nasjonal.pol, nothing in the other loop
+            second = position(text, "hver inntekt", 5, nth=1)  # where the second loop binds it
+            refs = await c.text_document_references_async(L.ReferenceParams(
+                text_document=doc(uri), position=second, context=L.ReferenceContext(include_declaration=False)))
+            other_line = text[:text.index("beregn positive_inntekter")].count("\n")
+            assert [(r.range.start.line, r.range.start.character) for r in refs] == [
+                (other_line, lines[other_line].index("inntekt.netto"))]
+            where = await c.text_document_definition_async(L.DefinitionParams(text_document=doc(uri), position=first))
+            assert [(w.range.start.line, w.range.start.character) for w in where] == [
+                (loop_line, lines[loop_line].index("hver inntekt") + 5)]
+            hover = await c.text_document_hover_async(L.HoverParams(text_document=doc(uri), position=first))
+            assert hover.contents.value.startswith("**inntekt** (løkkevariabel): ett og ett element i `inntekter`")
+            assert "`inntekt.netto_per_måned`" in hover.contents.value
+            # a definition's name is still renamed everywhere, across the chain
+            edit = await c.text_document_rename_async(L.RenameParams(
+                text_document=doc(uri), position=position(text, "krav_bankavslag", 2), new_name="antall_bankavslag"))
+            assert len(edit.changes[uri]) == 4
+        finally:
+            await stop(s)
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))
+
+
+def test_workspace_policies_and_what_builds_on_a_changed_base_are_checked(tmp_path):
+    """Diagnostics come for a policy of the workspace nobody opened, and typing in its base re-checks it."""
+    base_text = (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8")
+    (tmp_path / "nasjonal.pol").write_text(base_text, encoding="utf-8")
+    kommune = tmp_path / "drammen.pol"
+    kommune.write_text(SOURCE.replace("oppfylt når bolig.i_kommunen", "oppfylt når bolig.i_kommunn"), encoding="utf-8")
+    hidden = tmp_path / ".skjult"
+    hidden.mkdir()
+    (hidden / "x.pol").write_text("regelverk x {", encoding="utf-8")
+    base_uri, kommune_uri = (tmp_path / "nasjonal.pol").as_uri(), kommune.as_uri()
+
+    async def scenario():
+        s = await start(tmp_path)
+        c = s.client
+        try:
+            unopened = await s.next_diagnostics(kommune_uri)  # published without opening it
+            assert [d.code for d in unopened if "i_kommunn" in d.message] == ["N001"]
+            c.text_document_did_open(L.DidOpenTextDocumentParams(
+                L.TextDocumentItem(uri=base_uri, language_id="boligregler", version=1, text=base_text)))
+            assert not [d for d in await s.next_diagnostics(base_uri) if d.severity == L.DiagnosticSeverity.Error]
+            # the base loses a parameter the kommune overrides: the closed kommune hears of it
+            broken = base_text.replace("parameter maks_tilskudd_andel:", "parameter maks_tilskot_andel:")
+            c.text_document_did_change(L.DidChangeTextDocumentParams(
+                text_document=L.VersionedTextDocumentIdentifier(uri=base_uri, version=2),
+                content_changes=[L.TextDocumentContentChangeWholeDocument(text=broken)]))
+            await s.next_diagnostics(base_uri)
+            while True:
+                diags = await s.next_diagnostics(kommune_uri)
+                if any("maks_tilskudd_andel" in d.message for d in diags):
+                    break
+            assert (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8") == base_text  # nothing saved
+            assert s.queue((hidden / "x.pol").as_uri()).empty()  # hidden folders are not searched
+        finally:
+            await stop(s)
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))

@@ -171,7 +171,7 @@ def test_hover_shows_the_grid_and_coverage_names_both_keys():
     from boligregler.lsp import analysis as A
 
     text = FIXTURE.read_text(encoding="utf-8")
-    shown = A.hover(A.analyse(str(FIXTURE), text), "kommunal_norm")
+    shown = A.hover(A.analyse(str(FIXTURE), text), A.Symbol("kommunal_norm"))
     assert shown.startswith("**tabell kommunal_norm** (kr/mnd etter voksne, barn) · fra rutenett")
     assert "| voksne ↓ barn → | 0 | 1–2 | 3 og over |" in shown and "| 1 | 12\u00a0000 kr/mnd |" in shown
     rows = {p.value: p.covered_by for p in coverage(load_policy(FIXTURE)).of("rutenett", "tabell")}

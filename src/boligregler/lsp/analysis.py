@@ -20,6 +20,7 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span
 from boligregler.evaluation.legality import legality
 from boligregler.model import types as T
 from boligregler.model.checker import FUNCTIONS, check
+from boligregler.model.diff import expression_text
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.lsp.hover import describe, field_at
 from boligregler.model.policy import CheckedPolicy
@@ -54,6 +55,17 @@ class Use:
     name: str
     file: str
     span: Span
+    binding: Span | None = None  # a loop variable's use: where it is bound (`hver b`); None: a definition's name
+
+
+@attrs.frozen
+class Local:
+    """A loop variable (`sum(b.alder for hver b i husstand.barn)`): bound at `span`, over `source`."""
+
+    name: str
+    file: str
+    span: Span
+    source: ast.Expr
 
 
 @attrs.define
@@ -65,6 +77,7 @@ class Analysis:
     model: CheckedPolicy | None = None
     definitions: list[Definition] = attrs.field(factory=list)
     uses: list[Use] = attrs.field(factory=list)
+    locals: list[Local] = attrs.field(factory=list)
 
     @property
     def document(self) -> ast.PolicyFile | None:
@@ -80,7 +93,23 @@ class Analysis:
         return sorted(found, key=lambda d: -order.get(d.file, -1))
 
     def uses_of(self, name: str) -> list[Use]:
-        return [u for u in self.uses if u.name == name]
+        """Uses of the definition `name` (a loop variable of the same name is another thing)."""
+        return [u for u in self.uses if u.name == name and u.binding is None]
+
+    def local_at(self, line: int, column: int) -> Local | None:
+        """The loop variable at (line, column) of the document: where it is bound, or a use of it."""
+        for u in self.uses:
+            if u.binding is not None and u.file == self.path and _holds(u.span, line, column):
+                return next((v for v in self.locals if v.file == u.file and v.span == u.binding), None)
+        return next((v for v in self.locals if v.file == self.path and _holds(v.span, line, column)), None)
+
+    def local_uses(self, local: Local) -> list[Use]:
+        return [u for u in self.uses if u.binding == local.span and u.file == local.file]
+
+
+def _holds(span: Span, line: int, column: int) -> bool:
+    return span.line <= line <= span.end_line and (span.line < line or span.column <= column) \
+        and (line < span.end_line or column <= span.end_column)
 
 
 def _flatten(defs) -> Iterator[Definition]:
@@ -105,7 +134,9 @@ def analyse(path: str, text: str, open_texts: dict[str, str] | None = None) -> A
     result = Analysis(path, text, diagnostics, files, model)
     for f in files:
         result.definitions += _definitions(f)
-        result.uses += _uses(f)
+        uses, local_vars = _uses(f)
+        result.uses += uses
+        result.locals += local_vars
     return result
 
 
@@ -181,25 +212,33 @@ def _fields(fields, path: str, prefix: str) -> tuple[Definition, ...]:
     return tuple(out)
 
 
-def _uses(f: ast.PolicyFile) -> list[Use]:
-    """Every name used in an expression or a text's `{…}` hole of the file."""
-    out: list[Use] = []
-    stack: list = [f.header, f.items]
+def _uses(f: ast.PolicyFile) -> tuple[list[Use], list[Local]]:
+    """Every name used in an expression or a text's `{…}` hole of the file, and every loop variable;
+    a name inside `sum(… for hver b i …)` (and antall, finnes, alle) that the loop binds is a use of it."""
+    uses: list[Use] = []
+    local_vars: list[Local] = []
+    stack: list = [(f.header, {}), (f.items, {})]  # (node, loop variables in scope: name → where bound)
     while stack:
-        node = stack.pop()
+        node, scope = stack.pop()
         if isinstance(node, (tuple, list)):
-            stack.extend(node)
+            stack.extend((n, scope) for n in node)
         elif isinstance(node, ast.Name):
             if node.span is not None:
-                out.append(Use(node.name, f.path, node.span))
+                uses.append(Use(node.name, f.path, node.span, scope.get(node.name)))
+        elif isinstance(node, ast.Aggregate) and node.var is not None:
+            bound = node.var_span or node.span
+            if bound is not None:
+                local_vars.append(Local(node.var, f.path, bound, node.source))
+            inner = {**scope, node.var: bound}
+            stack += [(node.source, scope), (node.where, inner), (node.body, inner)]
         elif isinstance(node, ast.Field) and isinstance(node.value, str) and "{" in node.value:
-            stack.append(_template_parts(node.value, node.value_span, f))
+            stack.append((_template_parts(node.value, node.value_span, f), scope))
         elif isinstance(node, (ast.LetterText, ast.LetterChange)):
-            stack.append(_template_parts(node.text, node.text_span, f))
-            stack.extend(getattr(node, a.name) for a in node.__attrs_attrs__ if a.name not in ("text", "span"))
+            stack.append((_template_parts(node.text, node.text_span, f), scope))
+            stack.extend((getattr(node, a.name), scope) for a in node.__attrs_attrs__ if a.name not in ("text", "span"))
         elif hasattr(node, "__attrs_attrs__") and not isinstance(node, (Span, dt.date)):
-            stack.extend(getattr(node, a.name) for a in node.__attrs_attrs__ if not a.name.endswith("span"))
-    return out
+            stack.extend((getattr(node, a.name), scope) for a in node.__attrs_attrs__ if not a.name.endswith("span"))
+    return uses, local_vars
 
 
 def _template_parts(text: str, span: Span | None, f: ast.PolicyFile) -> tuple:
@@ -241,18 +280,59 @@ def target(a: Analysis, line: int, column: int) -> str | None:
     return part if a.definitions_of(part) or a.uses_of(part) else (whole if "." in whole else part)
 
 
-def references(a: Analysis, name: str, include_definitions: bool = True) -> list[tuple[str, Span]]:
-    out = [(u.file, u.span) for u in a.uses_of(name)]
-    if include_definitions:
-        out += [(d.file, d.span) for d in a.definitions_of(name) if d.span is not None]
+@attrs.frozen
+class Symbol:
+    """What a request is about: the definition `name`, or the loop variable `local` (which may share a name)."""
+
+    name: str
+    local: Local | None = None
+
+
+def symbol_at(a: Analysis, line: int, column: int) -> Symbol | None:
+    local = a.local_at(line, column)
+    if local is not None:
+        return Symbol(local.name, local)
+    name = target(a, line, column)
+    return Symbol(name) if name else None
+
+
+def definitions(a: Analysis, symbol: Symbol) -> list[tuple[str, Span]]:
+    """Where `symbol` is defined: the most derived definition first, or where the loop binds it."""
+    if symbol.local is not None:
+        return [(symbol.local.file, symbol.local.span)]
+    return [(d.file, d.span) for d in a.definitions_of(symbol.name) if d.span is not None]
+
+
+def references(a: Analysis, symbol: Symbol, include_definitions: bool = True) -> list[tuple[str, Span]]:
+    """Every use of `symbol` across the chain (a loop variable: only inside its loop)."""
+    uses = a.local_uses(symbol.local) if symbol.local is not None else a.uses_of(symbol.name)
+    out = [(u.file, u.span) for u in uses] + (definitions(a, symbol) if include_definitions else [])
     return sorted(set(out), key=lambda x: (x[0], x[1].line, x[1].column))
 
 
-def hover(a: Analysis, name: str, today: dt.date | None = None) -> str | None:
-    """Markdown for the definition `name`: a parameter's value today, a computation's formula, a criterion's texts."""
+def renamable(a: Analysis, symbol: Symbol) -> bool:
+    """A loop variable, or a definition's own name (not a søknad path such as bolig.kjøpesum)."""
+    return symbol.local is not None or ("." not in symbol.name and bool(a.definitions_of(symbol.name)))
+
+
+def hover(a: Analysis, symbol: Symbol, today: dt.date | None = None) -> str | None:
+    """Markdown for `symbol`: a parameter's value today, a computation's formula, a criterion's texts;
+    for a loop variable the list it runs over and the fields of each element."""
     if a.model is None:
         return None
-    return describe(a.model, name, today or dt.date.today())
+    if symbol.local is not None:
+        return _describe_local(a.model, symbol.local)
+    return describe(a.model, symbol.name, today or dt.date.today())
+
+
+def _describe_local(model: CheckedPolicy, local: Local) -> str:
+    text = f"**{local.name}** (løkkevariabel): ett og ett element i `{expression_text(local.source)}`"
+    listed = model.expr_types.get(id(local.source))
+    element = listed.element if isinstance(listed, T.ListOf) else None
+    if isinstance(element, T.Record):
+        fields = ", ".join(f"`{local.name}.{n}` ({type_words(s.type)})" for n, s in element.fields.items())
+        text += f"\n\nFelt: {fields}"
+    return text
 
 
 def completions(a: Analysis, line: int, column: int) -> list[tuple[str, str, str]]:

@@ -3,13 +3,22 @@
 Each open document is analysed on open and on every change (`lsp.analysis`); the same
 diagnostics as `boligregler sjekk` (codes, messages, positions) are published for it. The last
 analysis that parsed is kept for navigation while the text has a syntax error.
+
+The policies in the workspace folders that no editor has open are checked once at start, so
+their diagnostics are there without opening them. When a document changes, every policy that
+builds on it (open or not) is checked again with the changed text, shortly after typing stops
+and in a worker thread, so typing in `nasjonal.pol` shows what it does to each kommune.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import attrs
 from lsprotocol import types as L
 from pygls.lsp.server import LanguageServer
 
@@ -31,6 +40,22 @@ COMPLETION_KINDS = {
     "funksjon": L.CompletionItemKind.Function, "nøkkelord": L.CompletionItemKind.Keyword,
     "verdi": L.CompletionItemKind.EnumMember,
 }
+
+
+RECHECK_DELAY = 0.3  # seconds without a change before what builds on a document is checked again
+SKIPPED_FOLDERS = {"node_modules", "site", "build", "dist", "__pycache__"}  # and every hidden folder
+
+
+def workspace_policies(roots: list[str], limit: int = 500) -> list[str]:
+    """The `.pol` files under `roots` (not in hidden or build folders), at most `limit`."""
+    found: list[str] = []
+    for root in roots:
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+            found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(".pol")]
+            if len(found) >= limit:
+                return found[:limit]
+    return found
 
 
 def path_of(uri: str) -> str:
@@ -63,6 +88,10 @@ class PolServer(LanguageServer):
         super().__init__("boligregler", __version__)
         self.analyses: dict[str, A.Analysis] = {}  # uri → the latest analysis
         self.navigable: dict[str, A.Analysis] = {}  # uri → the latest analysis that parsed
+        self.closed: dict[str, A.Analysis] = {}  # uri → analysis of a workspace policy no editor has open
+        self.changed: set[str] = set()  # paths whose dependants wait to be checked again
+        self.timer: asyncio.TimerHandle | None = None
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="boligregler-sjekk")
 
     def text(self, uri: str) -> str:
         return self.workspace.get_text_document(uri).source
@@ -71,13 +100,63 @@ class PolServer(LanguageServer):
         return {path_of(uri): doc.source for uri, doc in self.workspace.text_documents.items()}
 
     def refresh(self, uri: str) -> None:
+        """Analyse the open document `uri` now and publish; check what builds on it again soon."""
+        self.store(uri, A.analyse(path_of(uri), self.text(uri), self.open_texts()))
+        self.changed.add(path_of(uri))
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(RECHECK_DELAY, self.check_dependants)
+
+    def store(self, uri: str, result: A.Analysis) -> None:
+        """Keep `result` and publish its diagnostics (unless the document changed since it was analysed)."""
+        if uri in self.workspace.text_documents:
+            if result.text != self.text(uri):
+                return
+            self.analyses[uri] = result
+            if result.files:
+                self.navigable[uri] = result
+            self.closed.pop(uri, None)
+        else:
+            self.closed[uri] = result
         path = path_of(uri)
-        result = A.analyse(path, self.text(uri), self.open_texts())
-        self.analyses[uri] = result
-        if result.files:
-            self.navigable[uri] = result
         diagnostics = [self.diagnostic(d, result) for d in result.diagnostics if d.file in (path, "")]
         self.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+
+    def dependants(self, paths: set[str]) -> list[str]:
+        """Documents (open, or policies of the workspace) whose `bygger på` chain holds one of `paths`."""
+        out: dict[str, None] = {}
+        for uri, a in [*self.analyses.items(), *self.navigable.items(), *self.closed.items()]:
+            if path_of(uri) not in paths and any(f.path in paths for f in a.files[:-1]):
+                out[uri] = None
+        return list(out)
+
+    def check_dependants(self) -> None:
+        paths, self.changed, self.timer = self.changed, set(), None
+        self.check_in_background(self.dependants(paths))
+
+    def check_in_background(self, uris: list[str]) -> None:
+        """Analyse `uris` in the worker thread (open ones with their editor text) and publish each."""
+        texts = self.open_texts()
+        jobs = []
+        for uri in uris:
+            path = path_of(uri)
+            if path in texts:
+                jobs.append((uri, path, texts[path]))
+            else:
+                try:
+                    jobs.append((uri, path, Path(path).read_text(encoding="utf-8")))
+                except (OSError, UnicodeDecodeError):
+                    continue
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            for uri, path, text in jobs:
+                loop.call_soon_threadsafe(self.store, uri, A.analyse(path, text, texts))
+        self.worker.submit(run)
+
+    def workspace_roots(self) -> list[str]:
+        roots = [path_of(f.uri) for f in self.workspace.folders.values()]
+        return roots or ([self.workspace.root_path] if self.workspace.root_path else [])
 
     def lines(self, path: str, a: A.Analysis) -> list[str]:
         for f in a.files:
@@ -117,17 +196,20 @@ class PolServer(LanguageServer):
         line = position.line + 1
         column = _codepoint(lines[position.line], position.character) if position.line < len(lines) else 1
         if current is not a:  # navigate with the last text that parsed, at the same place
-            a = attrs_evolve_text(a, text)
+            a = attrs.evolve(a, text=text)
         return a, line, column
+
+    def symbol(self, params) -> tuple[A.Analysis, A.Symbol, int, int] | None:
+        """The analysis and what is under the cursor of a hover, definition, references or rename request."""
+        found = self.at(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        a, line, column = found
+        symbol = A.symbol_at(a, line, column)
+        return (a, symbol, line, column) if symbol is not None else None
 
     def location(self, path: str, span: Span | None, a: A.Analysis) -> L.Location:
         return L.Location(uri=uri_of(path), range=self.range(span, path, a))
-
-
-def attrs_evolve_text(a: A.Analysis, text: str) -> A.Analysis:
-    """`a` (which parsed) asked about the current text, for the word under the cursor."""
-    copy = A.Analysis(a.path, text, a.diagnostics, a.files, a.model, a.definitions, a.uses)
-    return copy
 
 
 def build() -> PolServer:
@@ -141,64 +223,61 @@ def build() -> PolServer:
     def did_change(ls: PolServer, params: L.DidChangeTextDocumentParams):
         ls.refresh(params.text_document.uri)
 
-    @server.feature(L.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: PolServer, params: L.DidSaveTextDocumentParams):
-        for uri in list(ls.workspace.text_documents):
-            ls.refresh(uri)  # a base that changed changes what builds on it
+    @server.feature(L.INITIALIZED)
+    def initialized(ls: PolServer, params: L.InitializedParams):
+        """Diagnostics for the workspace's policies that are not open."""
+        uris = [uri_of(p) for p in workspace_policies(ls.workspace_roots())]
+        ls.check_in_background([u for u in uris if u not in ls.workspace.text_documents])
 
     @server.feature(L.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PolServer, params: L.DidCloseTextDocumentParams):
-        ls.analyses.pop(params.text_document.uri, None)
-        ls.navigable.pop(params.text_document.uri, None)
-        ls.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        """A workspace policy keeps its diagnostics (as saved on disk); any other file loses them."""
+        uri = params.text_document.uri
+        ls.analyses.pop(uri, None)
+        ls.navigable.pop(uri, None)
+        roots = [Path(r).resolve() for r in ls.workspace_roots()]
+        path = Path(path_of(uri)).resolve()
+        if path.suffix == ".pol" and path.is_file() and any(path.is_relative_to(r) for r in roots):
+            ls.check_in_background([uri])
+        else:
+            ls.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(L.TEXT_DOCUMENT_HOVER)
     def hover(ls: PolServer, params: L.HoverParams):
-        found = ls.at(params.text_document.uri, params.position)
-        if found is None:
-            return None
-        a, line, column = found
-        name = A.target(a, line, column)
-        text = A.hover(a, name) if name else None
+        found = ls.symbol(params)
+        text = A.hover(found[0], found[1]) if found else None
         if not text:
             return None
+        a, _, line, column = found
         word = A.word_at(a.text, line, column)
         return L.Hover(contents=L.MarkupContent(kind=L.MarkupKind.Markdown, value=text),
                        range=ls.range(word[2], a.path, a) if word else None)
 
     @server.feature(L.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: PolServer, params: L.DefinitionParams):
-        found = ls.at(params.text_document.uri, params.position)
+        found = ls.symbol(params)
         if found is None:
             return None
-        a, line, column = found
-        name = A.target(a, line, column)
-        defs = a.definitions_of(name) if name else []
-        return [ls.location(d.file, d.span, a) for d in defs] or None
+        a, symbol, _, _ = found
+        return [ls.location(path, span, a) for path, span in A.definitions(a, symbol)] or None
 
     @server.feature(L.TEXT_DOCUMENT_REFERENCES)
     def references(ls: PolServer, params: L.ReferenceParams):
-        found = ls.at(params.text_document.uri, params.position)
+        found = ls.symbol(params)
         if found is None:
             return None
-        a, line, column = found
-        name = A.target(a, line, column)
-        if not name:
-            return None
+        a, symbol, _, _ = found
         return [ls.location(path, span, a)
-                for path, span in A.references(a, name, params.context.include_declaration)]
+                for path, span in A.references(a, symbol, params.context.include_declaration)]
 
     @server.feature(L.TEXT_DOCUMENT_RENAME)
     def rename(ls: PolServer, params: L.RenameParams):
-        found = ls.at(params.text_document.uri, params.position)
-        if found is None:
+        found = ls.symbol(params)
+        if found is None or not A.renamable(found[0], found[1]):
             return None
-        a, line, column = found
-        name = A.target(a, line, column)
-        if not name or "." in name or not a.definitions_of(name):
-            return None
+        a, symbol, _, _ = found
         changes: dict[str, list[L.TextEdit]] = {}
-        for path, span in A.references(a, name):
+        for path, span in A.references(a, symbol):
             changes.setdefault(uri_of(path), []).append(L.TextEdit(ls.range(span, path, a), params.new_name))
         return L.WorkspaceEdit(changes=changes)
 
@@ -227,7 +306,7 @@ def build() -> PolServer:
         if a is None:
             return []
         current = ls.text(uri)
-        a = attrs_evolve_text(a, current)
+        a = attrs.evolve(a, text=current)
         line = params.position.line + 1
         lines = current.split("\n")
         column = _codepoint(lines[params.position.line], params.position.character) if params.position.line < len(lines) else 1

@@ -148,6 +148,7 @@ class Aggregate:
     where: Expr | None
     body: Expr | None
     span: Span | None = _span()
+    var_span: Span | None = _span()  # the variable after `hver`, where it is bound
 
 
 Expr = Union[

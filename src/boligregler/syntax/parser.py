@@ -539,22 +539,22 @@ class ToAst(Transformer_NonRecursive):
 
     def sum_over(self, meta, children):
         body, var, source, where = children
-        return ast.Aggregate("sum", str(var), source, where, body, span=span_of_meta(meta))
+        return ast.Aggregate("sum", str(var), source, where, body, span=span_of_meta(meta), var_span=span_of_token(var))
 
     def count(self, meta, children):
         return ast.Aggregate("antall", None, children[0], None, None, span=span_of_meta(meta))
 
     def count_where(self, meta, children):
         var, source, where = children
-        return ast.Aggregate("antall", str(var), source, where, None, span=span_of_meta(meta))
+        return ast.Aggregate("antall", str(var), source, where, None, span=span_of_meta(meta), var_span=span_of_token(var))
 
     def exists(self, meta, children):
         var, source, where = children
-        return ast.Aggregate("finnes", str(var), source, where, None, span=span_of_meta(meta))
+        return ast.Aggregate("finnes", str(var), source, where, None, span=span_of_meta(meta), var_span=span_of_token(var))
 
     def forall(self, meta, children):
         var, source, where = children
-        return ast.Aggregate("alle", str(var), source, where, None, span=span_of_meta(meta))
+        return ast.Aggregate("alle", str(var), source, where, None, span=span_of_meta(meta), var_span=span_of_token(var))
 
 
 class _Spanned:
