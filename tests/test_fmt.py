@@ -95,36 +95,24 @@ def test_indentation_spacing_and_blank_lines():
 
 
 def test_comments_and_doc_comments_stay_where_they_belong():
-    text = header(
-        "# ─── Parametre ───\n"
-        "\n"
-        "##Satsen.\n"
-        "   ## Andre linje.\n"
-        "parameter sats: % {   # etter klammen\n"
-        "        # før verdien\n"
-        "    5 % fra 2024-01-01 # etter verdien\n"
-        "    # sist i blokken\n"
-        "}\n"
-        "søknad {\n"
-        "  ## Alder.\n"
-        "  alder: heltall år\n"
-        "  liste: liste av { a: kr  b: kr }\n"
-        "}\n")
-    assert format_policy(text) == header(
-        "# ─── Parametre ───\n"
-        "\n"
-        "## Satsen.\n"
-        "## Andre linje.\n"
-        "parameter sats: % {  # etter klammen\n"
-        "    # før verdien\n"
-        "    5 % fra 2024-01-01  # etter verdien\n"
-        "    # sist i blokken\n"
-        "}\n"
-        "søknad {\n"
-        "    ## Alder.\n"
-        "    alder: heltall år\n"
-        "    liste: liste av { a: kr  b: kr }\n"
-        "}\n")
+    lines = [  # (as written, as formatted)
+        ("# ─── Parametre ───", "# ─── Parametre ───"),
+        ("", ""),
+        ("##Satsen.", "## Satsen."),
+        ("   ## Andre linje.", "## Andre linje."),
+        ("parameter sats: % {   # etter klammen", "parameter sats: % {  # etter klammen"),
+        ("        # før verdien", "    # før verdien"),
+        ("    5 % fra 2024-01-01 # etter verdien", "    5 % fra 2024-01-01  # etter verdien"),
+        ("    # sist i blokken", "    # sist i blokken"),
+        ("}", "}"),
+        ("søknad {", "søknad {"),
+        ("  ## Alder.", "    ## Alder."),
+        ("  alder: heltall år", "    alder: heltall år"),
+        ("  liste: liste av { a: kr  b: kr }", "    liste: liste av { a: kr  b: kr }"),
+        ("}", "}"),
+    ]
+    written, formatted = ("".join(pair[i] + "\n" for pair in lines) for i in (0, 1))
+    assert format_policy(header(written)) == header(formatted)
 
 
 def test_objects_have_no_padding_and_numbers_never_fuse():
@@ -212,3 +200,16 @@ def test_fmt_command_reports_syntax_errors_and_missing_files(tmp_path, capsys):
     assert "feil[S002]" in err and "feil.pol:4" in err
     assert "finnes_ikke.pol: kan ikke lese filen (finnes ikke)" in err
     assert bad.read_text(encoding="utf-8") == header("parameter x: % {\n")
+
+
+def test_fmt_and_sjekk_take_standard_input_and_folders(monkeypatch, capsys):
+    import io
+
+    text = (ROOT / "policies" / "skien.pol").read_text(encoding="utf-8")
+    messy = text.replace("    art: hovedregel", "  art:   hovedregel", 1)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(messy.encode("utf-8")), encoding="utf-8"))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == text  # the formatted text on standard out, as an editor wants it
+    folder = ROOT / "tests" / "fixtures" / "tabeller"
+    assert main(["sjekk", str(folder)]) == 0
+    assert capsys.readouterr().out == f"Ingen feil funnet i {len(list(folder.glob('*.pol')))} regelverk.\n"

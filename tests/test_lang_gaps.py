@@ -61,35 +61,30 @@ def diagnostics(tmp_path, body: str):
     return check(load_chain(path)).diagnostics
 
 
-def test_a_hole_inside_a_text_inside_a_hole_is_a_located_error(tmp_path):
-    found = diagnostics(tmp_path, '''
-vilkår lokal {
+def criterion_explained(tmp_path, explanation: str):
+    """The diagnostics of a criterion whose `oppfylt` explanation (on line 15) is `explanation`."""
+    return diagnostics(tmp_path, f'''
+vilkår lokal {{
     tittel: "T"
     art: hovedregel
     hjemmel: "Retningslinjer"
     oppfylt når antall_barn > 0
-    forklaring {
-        oppfylt: "Barn: {hvis antall_barn > 1 så \\"mange: {antall_barn}\\" ellers \\"ett\\"}."
-    }
-}
+    forklaring {{
+        oppfylt: "{explanation}"
+    }}
+}}
 ''')
+
+
+def test_a_hole_inside_a_text_inside_a_hole_is_a_located_error(tmp_path):
+    found = criterion_explained(tmp_path, 'Barn: {hvis antall_barn > 1 så \\"mange: {antall_barn}\\" ellers \\"ett\\"}.')
     errors = [d for d in found if d.code == "S011"]
     assert len(errors) == 1 and errors[0].span.line == 15
     assert "kan ikke selv ha {…}-hull" in errors[0].message
 
 
 def test_a_brace_inside_a_quoted_text_in_a_hole_does_not_end_the_hole(tmp_path):
-    found = diagnostics(tmp_path, '''
-vilkår lokal {
-    tittel: "T"
-    art: hovedregel
-    hjemmel: "Retningslinjer"
-    oppfylt når antall_barn > 0
-    forklaring {
-        oppfylt: "Barn: {hvis antall_barn > 1 så \\"flere (}\\" ellers \\"ett\\"}, {{ og }}."
-    }
-}
-''')
+    found = criterion_explained(tmp_path, 'Barn: {hvis antall_barn > 1 så \\"flere (}\\" ellers \\"ett\\"}, {{ og }}.')
     assert not [d for d in found if d.severity.name == "ERROR"], found
 
 

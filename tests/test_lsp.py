@@ -40,6 +40,19 @@ class Session:
     async def next_diagnostics(self, uri: str) -> list[L.Diagnostic]:
         return await asyncio.wait_for(self.queue(uri).get(), 60)
 
+    async def open(self, uri: str, text: str) -> list[L.Diagnostic]:
+        """Open the document in the editor; its first diagnostics."""
+        self.client.text_document_did_open(L.DidOpenTextDocumentParams(
+            L.TextDocumentItem(uri=uri, language_id="boligregler", version=1, text=text)))
+        return await self.next_diagnostics(uri)
+
+    async def change(self, uri: str, version: int, text: str) -> list[L.Diagnostic]:
+        """Replace the document's text; its next diagnostics."""
+        self.client.text_document_did_change(L.DidChangeTextDocumentParams(
+            text_document=L.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[L.TextDocumentContentChangeWholeDocument(text=text)]))
+        return await self.next_diagnostics(uri)
+
 
 async def start(root: Path | None = None) -> Session:
     client = LanguageClient("test", "1")
@@ -80,9 +93,7 @@ def test_language_server_end_to_end(tmp_path):
         s = await start()
         c = s.client
         try:
-            c.text_document_did_open(L.DidOpenTextDocumentParams(
-                L.TextDocumentItem(uri=uri, language_id="boligregler", version=1, text=broken)))
-            diags = await s.next_diagnostics(uri)
+            diags = await s.open(uri, broken)
             # the same codes and positions as `boligregler sjekk`
             assert sorted((d.code, d.range.start.line + 1, d.range.start.character + 1) for d in diags) == \
                 sorted((d.code, d.span.line, d.span.column) for d in expected)
@@ -96,10 +107,7 @@ def test_language_server_end_to_end(tmp_path):
             assert actions[0].title == "Bytt til «i_kommunen»" and edit.new_text == "i_kommunen"
 
             # as you type: fixing the text clears the diagnostic
-            c.text_document_did_change(L.DidChangeTextDocumentParams(
-                text_document=L.VersionedTextDocumentIdentifier(uri=uri, version=2),
-                content_changes=[L.TextDocumentContentChangeWholeDocument(text=SOURCE)]))
-            assert not [d for d in await s.next_diagnostics(uri) if d.code == "N001"]
+            assert not [d for d in await s.change(uri, 2, SOURCE) if d.code == "N001"]
 
             # hover: a parameter's value today with its source and history
             hover = await c.text_document_hover_async(L.HoverParams(text_document=doc(uri), position=position(SOURCE, "krav_bankavslag", 2, nth=1)))
@@ -139,19 +147,13 @@ def test_language_server_end_to_end(tmp_path):
 
             # formatting through fmt
             messy = SOURCE.replace("    art: hovedregel", "  art:  hovedregel", 1)
-            c.text_document_did_change(L.DidChangeTextDocumentParams(
-                text_document=L.VersionedTextDocumentIdentifier(uri=uri, version=3),
-                content_changes=[L.TextDocumentContentChangeWholeDocument(text=messy)]))
-            await s.next_diagnostics(uri)
+            await s.change(uri, 3, messy)
             edits = await c.text_document_formatting_async(L.DocumentFormattingParams(
                 text_document=doc(uri), options=L.FormattingOptions(tab_size=4, insert_spaces=True)))
             assert edits[0].new_text == SOURCE
 
             # rename: every use and the definition
-            c.text_document_did_change(L.DidChangeTextDocumentParams(
-                text_document=L.VersionedTextDocumentIdentifier(uri=uri, version=4),
-                content_changes=[L.TextDocumentContentChangeWholeDocument(text=SOURCE)]))
-            await s.next_diagnostics(uri)
+            await s.change(uri, 4, SOURCE)
             edit = await c.text_document_rename_async(L.RenameParams(
                 text_document=doc(uri), position=position(SOURCE, "krav_bankavslag", 2), new_name="antall_bankavslag"))
             assert len(edit.changes[uri]) == 4 and {e.new_text for e in edit.changes[uri]} == {"antall_bankavslag"}
@@ -171,9 +173,7 @@ def test_syntax_errors_are_published_with_the_codes_of_sjekk(tmp_path):
     async def scenario():
         s = await start()
         try:
-            s.client.text_document_did_open(L.DidOpenTextDocumentParams(
-                L.TextDocumentItem(uri=path.as_uri(), language_id="boligregler", version=1, text=text)))
-            diags = await s.next_diagnostics(path.as_uri())
+            diags = await s.open(path.as_uri(), text)
             assert [(d.code, d.range.start.line + 1) for d in diags] == [(d.code, d.span.line) for d in expected]
             assert diags and all(d.code.startswith("S") for d in diags)
         finally:
@@ -218,9 +218,7 @@ def test_loop_variables_are_renamed_and_referenced_only_inside_their_loop(tmp_pa
         s = await start()
         c = s.client
         try:
-            c.text_document_did_open(L.DidOpenTextDocumentParams(
-                L.TextDocumentItem(uri=uri, language_id="boligregler", version=1, text=text)))
-            assert not [d for d in await s.next_diagnostics(uri) if d.severity == L.DiagnosticSeverity.Error]
+            assert not [d for d in await s.open(uri, text) if d.severity == L.DiagnosticSeverity.Error]
             first = position(text, "inntekt.type")  # a use in the first loop
             edit = await c.text_document_rename_async(L.RenameParams(text_document=doc(uri), position=first,
                                                                      new_name="inn"))
@@ -265,19 +263,13 @@ def test_workspace_policies_and_what_builds_on_a_changed_base_are_checked(tmp_pa
 
     async def scenario():
         s = await start(tmp_path)
-        c = s.client
         try:
             unopened = await s.next_diagnostics(kommune_uri)  # published without opening it
             assert [d.code for d in unopened if "i_kommunn" in d.message] == ["N001"]
-            c.text_document_did_open(L.DidOpenTextDocumentParams(
-                L.TextDocumentItem(uri=base_uri, language_id="boligregler", version=1, text=base_text)))
-            assert not [d for d in await s.next_diagnostics(base_uri) if d.severity == L.DiagnosticSeverity.Error]
+            assert not [d for d in await s.open(base_uri, base_text) if d.severity == L.DiagnosticSeverity.Error]
             # the base loses a parameter the kommune overrides: the closed kommune hears of it
             broken = base_text.replace("parameter maks_tilskudd_andel:", "parameter maks_tilskot_andel:")
-            c.text_document_did_change(L.DidChangeTextDocumentParams(
-                text_document=L.VersionedTextDocumentIdentifier(uri=base_uri, version=2),
-                content_changes=[L.TextDocumentContentChangeWholeDocument(text=broken)]))
-            await s.next_diagnostics(base_uri)
+            await s.change(base_uri, 2, broken)
             while True:
                 diags = await s.next_diagnostics(kommune_uri)
                 if any("maks_tilskudd_andel" in d.message for d in diags):

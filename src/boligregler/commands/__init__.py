@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from boligregler.diagnostics import PolicyError
@@ -16,6 +17,20 @@ def color_wanted(choice: str, stream: TextIO) -> bool:
     if choice != "auto":
         return choice == "alltid"
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def add_policy_files(parser, what: str) -> None:
+    """The FIL… argument of a command that takes policies: files, folders of `.pol` files, or - for standard input."""
+    parser.add_argument("filer", nargs="+", metavar="FIL", help=f"{what} (filer, mapper med .pol-filer, eller - for standard inn)")
+
+
+def policy_files(arguments: list[str]) -> list[str]:
+    """The files that FIL… arguments name: a folder stands for every `.pol` file under it (sorted)."""
+    out: list[str] = []
+    for arg in arguments:
+        path = Path(arg)
+        out.extend(str(p) for p in sorted(path.rglob("*.pol"))) if arg != "-" and path.is_dir() else out.append(arg)
+    return out
 
 
 def live_terminal(stream: TextIO) -> bool:

@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from boligregler.diagnostics import PolicyError, file_reason, render_text
+from boligregler.commands import STDIN_NAME, add_policy_files, policy_files, read_stdin
+from boligregler.diagnostics import BoligreglerError, PolicyError, file_reason, render_text
 from boligregler.syntax.printer import format_policy
 
 
@@ -15,26 +16,25 @@ def register(sub) -> None:
     p = sub.add_parser("fmt", help="formater regelverk", description=(
         "Gir regelverk (.pol) den faste oppsettet: innrykk, mellomrom og tomme linjer. Linjeskift, "
         "kommentarer og dokumentasjonskommentarer beholdes der de står, og innholdet endres aldri. "
-        "Uten valg skrives filene om; med --sjekk meldes bare filer som ikke er formatert."))
-    p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk (filer eller mapper med .pol-filer)")
+        "Uten valg skrives filene om; med --sjekk meldes bare filer som ikke er formatert. "
+        "FIL - leser standard inn og skriver den formaterte teksten til standard ut."))
+    add_policy_files(p, "regelverk som skal formateres")
     p.add_argument("--sjekk", action="store_true", help="ikke skriv filene; avslutt med 1 hvis noen ikke er formatert")
     p.add_argument("--diff", action="store_true", help="vis endringene som en diff i stedet for å skrive filene")
     p.set_defaults(handler=run)
 
 
-def _files(args: list[str]) -> list[Path]:
-    out = []
-    for arg in args:
-        path = Path(arg)
-        out.extend(sorted(path.rglob("*.pol")) if path.is_dir() else [path])
-    return out
-
-
 def run(args) -> int:
     problems = unformatted = 0
-    for path in _files(args.filer):
+    files = [Path(f) for f in policy_files(args.filer)]
+    for path in files:
+        stdin = str(path) == "-"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_stdin() if stdin else path.read_text(encoding="utf-8")
+        except BoligreglerError as e:
+            print(f"feil: {e}", file=sys.stderr)
+            problems += 1
+            continue
         except OSError as e:
             print(f"feil: {path}: kan ikke lese filen ({file_reason(e)})", file=sys.stderr)
             problems += 1
@@ -44,10 +44,13 @@ def run(args) -> int:
             problems += 1
             continue
         try:
-            result = format_policy(text, str(path))
+            result = format_policy(text, STDIN_NAME if stdin else str(path))
         except PolicyError as e:
             print(render_text(e.diagnostics, e.sources), file=sys.stderr)
             problems += 1
+            continue
+        if stdin and not (args.sjekk or args.diff):
+            sys.stdout.write(result)  # formatted text to standard out, as editors expect
             continue
         if result == text:
             continue
@@ -61,7 +64,7 @@ def run(args) -> int:
             _write(path, result)
             print(f"formaterte {path}", file=sys.stderr)
     if args.sjekk and not problems:
-        print(f"{unformatted} av {len(_files(args.filer))} filer er ikke formatert" if unformatted
+        print(f"{unformatted} av {len(files)} filer er ikke formatert" if unformatted
               else "Alle filene er formatert.", file=sys.stderr)
     return 1 if problems or (args.sjekk and unformatted) else 0
 

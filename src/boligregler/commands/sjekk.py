@@ -8,7 +8,7 @@ from boligregler.diagnostics import PolicyError, Severity, render_json, render_t
 from boligregler.model.checker import check
 from boligregler.evaluation.legality import legality
 from boligregler.model.loader import load_chain, load_chain_text
-from boligregler.commands import STDIN_NAME, color_wanted, read_stdin
+from boligregler.commands import STDIN_NAME, add_policy_files, color_wanted, policy_files, read_stdin
 from boligregler.watch import follow
 
 
@@ -17,7 +17,7 @@ def register(sub) -> None:
         "Sjekker ett eller flere regelverk (.pol) og alt de bygger på: syntaks, navn, typer og enheter, "
         "sirkulære beregninger, daterte verdier og hjemmel. Et kommunalt regelverk (som bygger på et annet) "
         "kontrolleres også mot det forskriften og Husbankens veileder tillater lokale retningslinjer å si."))
-    p.add_argument("filer", nargs="+", metavar="FIL", help="regelverk som skal sjekkes (- for standard inn)")
+    add_policy_files(p, "regelverk som skal sjekkes")
     p.add_argument("--format", choices=["tekst", "json"], default="tekst", help="utdataformat (standard: tekst)")
     p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto",
                    help="farger i terminalen (auto: bare på en terminal, og ikke med NO_COLOR eller TERM=dumb)")
@@ -45,7 +45,8 @@ def run(args) -> int:
 def _run_once(args) -> tuple[int, list[str]]:
     """Check once; the exit code and every file read (to watch)."""
     all_diags, sources = [], {}
-    for path in args.filer:
+    files = policy_files(args.filer)
+    for path in files:
         diags, srcs = diagnostics_for(path)
         all_diags += [d for d in diags if d not in all_diags]
         sources.update(srcs)
@@ -55,5 +56,5 @@ def _run_once(args) -> tuple[int, list[str]]:
     elif all_diags:
         print(render_text(all_diags, sources, color=color_wanted(args.farge, sys.stderr)), file=sys.stderr)
     else:
-        print(f"Ingen feil funnet i {len(args.filer)} regelverk.")
-    return (1 if errors or (args.strengt and all_diags) else 0), [*args.filer, *sources]
+        print(f"Ingen feil funnet i {len(files)} regelverk.")
+    return (1 if errors or (args.strengt and all_diags) else 0), [*files, *sources]

@@ -212,6 +212,15 @@ class PolServer(LanguageServer):
         return L.Location(uri=uri_of(path), range=self.range(span, path, a))
 
 
+def about_symbol(handler):
+    """A request about what is under the cursor: `handler(ls, params, analysis, symbol, line, column)`;
+    None when the document never parsed or the cursor is on nothing known."""
+    def run(ls: PolServer, params):
+        found = ls.symbol(params)
+        return handler(ls, params, *found) if found is not None else None
+    return run
+
+
 def build() -> PolServer:
     server = PolServer()
 
@@ -243,39 +252,31 @@ def build() -> PolServer:
             ls.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(L.TEXT_DOCUMENT_HOVER)
-    def hover(ls: PolServer, params: L.HoverParams):
-        found = ls.symbol(params)
-        text = A.hover(found[0], found[1]) if found else None
+    @about_symbol
+    def hover(ls: PolServer, params: L.HoverParams, a: A.Analysis, symbol: A.Symbol, line: int, column: int):
+        text = A.hover(a, symbol)
         if not text:
             return None
-        a, _, line, column = found
         word = A.word_at(a.text, line, column)
         return L.Hover(contents=L.MarkupContent(kind=L.MarkupKind.Markdown, value=text),
                        range=ls.range(word[2], a.path, a) if word else None)
 
     @server.feature(L.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: PolServer, params: L.DefinitionParams):
-        found = ls.symbol(params)
-        if found is None:
-            return None
-        a, symbol, _, _ = found
+    @about_symbol
+    def definition(ls: PolServer, params: L.DefinitionParams, a: A.Analysis, symbol: A.Symbol, *_):
         return [ls.location(path, span, a) for path, span in A.definitions(a, symbol)] or None
 
     @server.feature(L.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: PolServer, params: L.ReferenceParams):
-        found = ls.symbol(params)
-        if found is None:
-            return None
-        a, symbol, _, _ = found
+    @about_symbol
+    def references(ls: PolServer, params: L.ReferenceParams, a: A.Analysis, symbol: A.Symbol, *_):
         return [ls.location(path, span, a)
                 for path, span in A.references(a, symbol, params.context.include_declaration)]
 
     @server.feature(L.TEXT_DOCUMENT_RENAME)
-    def rename(ls: PolServer, params: L.RenameParams):
-        found = ls.symbol(params)
-        if found is None or not A.renamable(found[0], found[1]):
+    @about_symbol
+    def rename(ls: PolServer, params: L.RenameParams, a: A.Analysis, symbol: A.Symbol, *_):
+        if not A.renamable(a, symbol):
             return None
-        a, symbol, _, _ = found
         changes: dict[str, list[L.TextEdit]] = {}
         for path, span in A.references(a, symbol):
             changes.setdefault(uri_of(path), []).append(L.TextEdit(ls.range(span, path, a), params.new_name))
