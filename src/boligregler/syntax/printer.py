@@ -50,17 +50,20 @@ def token_parser() -> Lark:
 
 def format_policy(text: str, path: str = "<policy>") -> str:
     """The canonical layout of `text`; raises `PolicyError` (every syntax error) if it does not parse."""
-    from boligregler.syntax.parser import parse_policy  # the checked parse reports every error at once
+    from boligregler.syntax.cache import cached_parse  # the checked parse reports every error at once
+    from boligregler.syntax.parser import parse_policy
 
     if text.startswith("\ufeff"):
         text = text[1:]
-    before = parse_policy(text, path)
+    before = cached_parse(text, path)
     try:
         tree = token_parser().parse(text)
     except UnexpectedInput as e:  # pragma: no cover - parse_policy above would have raised
         raise PolicyError((Diagnostic("S001", Severity.ERROR, str(e), path, Span(e.line, e.column, e.line,
                                                                                  e.column + 1)),), {path: text})
     result = _Printer(text, tree).render()
+    if result == text:  # already formatted: the same text has the same tree
+        return result
     after = parse_policy(result, path)
     if (before.doc, before.header, before.items) != (after.doc, after.header, after.items):
         raise FormatError(f"{path}: formateringen ville endret innholdet (en feil i boligregler)")
