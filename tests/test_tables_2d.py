@@ -178,3 +178,22 @@ def test_hover_shows_the_grid_and_coverage_names_both_keys():
     assert rows["fra 2024-01-01: 1, 0"] == ("enslig",)
     assert rows["fra 2024-01-01: 2 og over, 3 og over"] == ("storfamilie",)
     assert rows["fra 2024-01-01: 1, 1 til 2"] == ()
+
+
+def test_a_choice_as_key_needs_a_row_for_every_value(tmp_path):
+    text = HEADER + '''tabell gebyr: kr etter eierform {
+    fra 2024-01-01 kilde "k" {
+        "selveier": 1 000 kr
+        "borettslag": 500 kr
+    }
+}
+
+overstyr beregn omkostninger: kr = hvis oppgitt(bolig.eierform) så gebyr[bolig.eierform] ellers 0 kr
+'''
+    found = errors(tmp_path, text)
+    assert found == [("T007", "tabellen «gebyr» fra 2024-01-01 har ingen rad for «aksjeleilighet», som "
+                      "«bolig.eierform» kan være", 16, ["legg til en rad for «aksjeleilighet»"])]
+    path = tmp_path / "todim.pol"
+    path.write_text(text.replace('"borettslag": 500 kr', '"borettslag": 500 kr\n        "aksjeleilighet": 500 kr'),
+                    encoding="utf-8")
+    assert load_policy(path).model.tables["gebyr"].text_keys == (True,)

@@ -99,9 +99,12 @@ class PolServer(LanguageServer):
     def open_texts(self) -> dict[str, str]:
         return {path_of(uri): doc.source for uri, doc in self.workspace.text_documents.items()}
 
-    def refresh(self, uri: str) -> None:
-        """Analyse the open document `uri` now and publish; check what builds on it again soon."""
+    def refresh(self, uri: str, changed: bool = True) -> None:
+        """Analyse the open document `uri` now and publish; if its text `changed`, check what builds on it
+        again soon."""
         self.store(uri, A.analyse(path_of(uri), self.text(uri), self.open_texts()))
+        if not changed:
+            return
         self.changed.add(path_of(uri))
         if self.timer is not None:
             self.timer.cancel()
@@ -226,7 +229,7 @@ def build() -> PolServer:
 
     @server.feature(L.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PolServer, params: L.DidOpenTextDocumentParams):
-        ls.refresh(params.text_document.uri)
+        ls.refresh(params.text_document.uri, changed=False)
 
     @server.feature(L.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PolServer, params: L.DidChangeTextDocumentParams):

@@ -1191,7 +1191,22 @@ class Checker:
                            expr.span)
             elif not text_keys:
                 self._key_covered(table, e.keys, dim, s)
+            elif isinstance(key, T.Enum):
+                self._choices_covered(table, e.keys, dim, key)
         return table.value_type
+
+    def _choices_covered(self, table: TableDef, keys: tuple[ast.Expr, ...], dim: int, key: T.Enum) -> None:
+        """T007 unless every value of the choice the key is has a row in every version."""
+        for version in table.versions:
+            written = {k[dim] for k, _ in version.rows}
+            missing = [v for v in key.values if v not in written]
+            if missing:
+                which = f" for «{table.key_names[dim]}»" if len(keys) > 1 else ""
+                shown = ", ".join(f"«{v}»" for v in missing)
+                self.error("T007", f"tabellen «{table.name}» fra {version.valid_from} har ingen rad{which} for {shown}, "
+                           f"som «{_source_text(keys[dim])}» kan være", keys[dim].span,
+                           [f"legg til en rad for {shown}"])
+                return
 
     def _key_covered(self, table: TableDef, keys: tuple[ast.Expr, ...], dim: int, s: _Scope) -> None:
         """T007 unless every value key `dim` can take (from the søknad's ranges) has a row in every version."""
