@@ -135,15 +135,17 @@ def test_random_batches(policies, backend, batch):
     assert got == reference(interpreter, facts)
 
 
-GRID = ROOT / "tests" / "fixtures" / "tabeller" / "rutenett.pol"
+GRIDS = sorted((ROOT / "tests" / "fixtures" / "tabeller").glob("*.pol"))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("grid", GRIDS, ids=[p.stem for p in GRIDS])
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(batch=st.lists(soknader(), min_size=1, max_size=20))
-def test_two_dimensional_tables(backend, batch):
-    """Tables by voksne × barn (open rows in both keys) and by voksne × alder inside a sum over the children."""
-    policy, interpreter = _grid_policies()
+def test_two_dimensional_tables(backend, grid, batch):
+    """Tables by voksne × barn (open rows in both keys), by voksne × alder inside a sum over the children,
+    and by eierform (a choice) × barn."""
+    policy, interpreter = _grid_policies(grid)
     facts = []
     for s in batch:
         try:
@@ -157,8 +159,8 @@ def test_two_dimensional_tables(backend, batch):
 
 
 @functools.cache
-def _grid_policies():
-    return load_policy(GRID), load_policy(GRID, backend="interpreter")
+def _grid_policies(path: Path):
+    return load_policy(path), load_policy(path, backend="interpreter")
 
 
 def test_guard_band_recheck_is_exact(monkeypatch):
