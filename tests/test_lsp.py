@@ -275,6 +275,13 @@ def test_workspace_policies_and_what_builds_on_a_changed_base_are_checked(tmp_pa
                 if any("maks_tilskudd_andel" in d.message for d in diags):
                     break
             assert (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8") == base_text  # nothing saved
+            # the kommune is fixed on disk (another program saved it): the watched-file event re-checks it
+            kommune.write_text(SOURCE, encoding="utf-8")
+            s.client.workspace_did_change_watched_files(L.DidChangeWatchedFilesParams(
+                changes=[L.FileEvent(uri=kommune_uri, type=L.FileChangeType.Changed)]))
+            fixed = await s.next_diagnostics(kommune_uri)
+            assert not [d for d in fixed if "i_kommunn" in d.message]
+            assert [d for d in fixed if "maks_tilskudd_andel" in d.message]  # still checked against the open base
             assert s.queue((hidden / "x.pol").as_uri()).empty()  # hidden folders are not searched
         finally:
             await stop(s)

@@ -7,7 +7,8 @@ analysis that parsed is kept for navigation while the text has a syntax error.
 The policies in the workspace folders that no editor has open are checked once at start, so
 their diagnostics are there without opening them. When a document changes, every policy that
 builds on it (open or not) is checked again with the changed text, shortly after typing stops
-and in a worker thread, so typing in `nasjonal.pol` shows what it does to each kommune.
+and in a worker thread, so typing in `nasjonal.pol` shows what it does to each kommune; a file
+that changes on disk (the client's watched-file events) is checked again with what builds on it.
 """
 
 from __future__ import annotations
@@ -240,6 +241,22 @@ def build() -> PolServer:
         """Diagnostics for the workspace's policies that are not open."""
         uris = [uri_of(p) for p in workspace_policies(ls.workspace_roots())]
         ls.check_in_background([u for u in uris if u not in ls.workspace.text_documents])
+
+    @server.feature(L.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def files_changed(ls: PolServer, params: L.DidChangeWatchedFilesParams):
+        """A policy changed on disk (saved elsewhere, a git checkout): check it, unless an editor has it
+        open, and what builds on it; a deleted one loses its diagnostics."""
+        changed = []
+        for event in params.changes:
+            if not event.uri.endswith(".pol"):
+                continue
+            if event.type == L.FileChangeType.Deleted:
+                ls.closed.pop(event.uri, None)
+                ls.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri=event.uri, diagnostics=[]))
+            elif event.uri not in ls.workspace.text_documents:
+                changed.append(event.uri)
+        paths = {path_of(e.uri) for e in params.changes if e.uri.endswith(".pol")}
+        ls.check_in_background(list(dict.fromkeys(changed + ls.dependants(paths))))
 
     @server.feature(L.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PolServer, params: L.DidCloseTextDocumentParams):
