@@ -96,7 +96,7 @@ class Coverage:
                 "per_type": {kind: {"dekket": sum(p.covered for p in self.of(pid, kind)),
                                     "totalt": len(self.of(pid, kind))} for kind in KINDS},
             }
-        return {"regelverk": self.policy, "eksempler": list(self.examples), "ikke_vurdert": list(self.failed),
+        return {"regelverk": self.policy, "eksempler": list(self.examples), "kunne_ikke_vurderes": list(self.failed),
                 "dekket": self.covered, "totalt": len(self.points), "prosent": self.percent,
                 "per_regelverk": per_policy, "punkter": [p.to_dict() for p in self.points]}
 
