@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from boligregler.money import format_number
 
 MÅLFORMER = ("bokmål", "nynorsk")
 _WORDS = ("", "", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve", "tolv")
+
+
+def in_form(words: dict[str, Any], i: int) -> dict[str, Any]:
+    """Fixed words in målform `MÅLFORMER[i]`: a text serves both målformer, a pair is (bokmål, nynorsk),
+    a dict is taken key by key."""
+    return {k: in_form(v, i) if isinstance(v, dict) else v if isinstance(v, str) else v[i] for k, v in words.items()}
+
+
+def per_form(words: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`words` for each målform, by its name."""
+    return {form: in_form(words, i) for i, form in enumerate(MÅLFORMER)}
 
 
 def antall_tekst(n: Decimal | int, singular: str, plural: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from decimal import localcontext
-from typing import Any
+from typing import Any, Callable
 
 from boligregler.evaluation.decision import CriterionResult, assess, decide
 from boligregler.evaluation.interpreter import Interpreter
@@ -16,6 +17,36 @@ from boligregler.syntax import ast
 
 def scheme_title(basis: Basis) -> str:
     return basis.program.scheme.title or "Startlån"
+
+
+class _Renderers:
+    """A policy scheme's interpreter and its rendered templates, built once per policy and scheme."""
+
+    def __init__(self, interpreter: Interpreter):
+        self.interpreter = interpreter
+        self.templates: dict[int, Callable] = {}
+        self.by_name: dict[str, list] = {}  # the policy's letter paragraphs by name, in policy order
+        self.position: dict[int, int] = {}
+        for i, section in enumerate(interpreter.policy.letter):
+            self.by_name.setdefault(section.name, []).append(section)
+            self.position[id(section)] = i
+
+    def template(self, template: ast.Template) -> Callable:
+        render = self.templates.get(id(template))
+        if render is None:
+            render = self.templates[id(template)] = self.interpreter.template(template)
+        return render
+
+
+_renderers: "weakref.WeakKeyDictionary[Any, dict[str, _Renderers]]" = weakref.WeakKeyDictionary()
+
+
+def renderers(basis: Basis) -> _Renderers:
+    per_scheme = _renderers.setdefault(basis.policy, {})
+    scheme = basis.program.scheme
+    if scheme.id not in per_scheme:
+        per_scheme[scheme.id] = _Renderers(Interpreter(basis.policy.model, scheme, basis.policy.lookup))
+    return per_scheme[scheme.id]
 
 
 class Texts:
@@ -32,7 +63,8 @@ class Texts:
         from boligregler.explain.frame import header_texts
         self.basis = basis
         model = basis.policy.model
-        self.interpreter = Interpreter(model, basis.program.scheme, basis.policy.lookup)
+        self.renderers = renderers(basis)
+        self.interpreter = self.renderers.interpreter
         self.names = {
             **header_texts(model),
             "regelverk_navn": basis.policy.navn,
@@ -41,7 +73,7 @@ class Texts:
         }
 
     def render(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str:
-        render = self.interpreter.template(template)
+        render = self.renderers.template(template)
         with localcontext(CONTEXT):
             return render(self.basis.memo, self.basis.facts, {**self.names, **(extra or {})})
 
@@ -55,6 +87,14 @@ class Texts:
                                                   {**self.names, **(extra or {})}))
         except NotAssessed:
             return False
+
+    def paragraphs(self, name: str) -> list:
+        """The policy's letter paragraphs called `name`, in policy order."""
+        return self.renderers.by_name.get(name, [])
+
+    def order(self, section) -> int:
+        """Where a letter paragraph stands in the policy."""
+        return self.renderers.position[id(section)]
 
     def render_given(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str | None:
         """The text, or None if it states a fact not yet given or assessed."""

@@ -13,27 +13,21 @@ import attrs
 
 from boligregler.evaluation.soknad import CASE_FIELD
 from boligregler.model.policy import CheckedPolicy
+from boligregler.norsk import per_form
 
-# What each frame field is called in a gap, per målform.
-LABELS = {
-    "bokmål": {
-        "kommune": "kommunens navn", "enhet": "enheten som behandler saken", "postadresse": "kommunens postadresse",
-        "kontakt": "telefon eller e-post for spørsmål", "klageinstans": "klageinstansen",
-        "klageinstans_adresse": "klageinstansens adresse",
-        "automatisering_hjemmel": "hjemmelen for automatisert vedtak",
-        "saksnummer": "saksnummer", "dato": "dato", "søker_navn": "søkerens navn",
-        "søker_adresse": "søkerens adresse", "saksbehandler": "saksbehandlerens navn",
-    },
-    "nynorsk": {
-        "kommune": "namnet på kommunen", "enhet": "eininga som behandlar saka", "postadresse": "postadressa til kommunen",
-        "kontakt": "telefon eller e-post for spørsmål", "klageinstans": "klageinstansen",
-        "klageinstans_adresse": "adressa til klageinstansen",
-        "automatisering_hjemmel": "heimelen for automatisert vedtak",
-        "saksnummer": "saksnummer", "dato": "dato", "søker_navn": "namnet på søkjaren",
-        "søker_adresse": "adressa til søkjaren", "saksbehandler": "namnet på saksbehandlaren",
-    },
+# What each frame field is called in a gap: one text for both målformer, or (bokmål, nynorsk).
+_LABELS = {
+    "kommune": ("kommunens navn", "namnet på kommunen"),
+    "enhet": ("enheten som behandler saken", "eininga som behandlar saka"),
+    "postadresse": ("kommunens postadresse", "postadressa til kommunen"),
+    "kontakt": "telefon eller e-post for spørsmål", "klageinstans": "klageinstansen",
+    "klageinstans_adresse": ("klageinstansens adresse", "adressa til klageinstansen"),
+    "automatisering_hjemmel": ("hjemmelen for automatisert vedtak", "heimelen for automatisert vedtak"),
+    "saksnummer": "saksnummer", "dato": "dato", "søker_navn": ("søkerens navn", "namnet på søkjaren"),
+    "søker_adresse": ("søkerens adresse", "adressa til søkjaren"),
+    "saksbehandler": ("saksbehandlerens navn", "namnet på saksbehandlaren"),
 }
-GAP = {"bokmål": "[mangler: {}]", "nynorsk": "[manglar: {}]"}
+LABELS = per_form(_LABELS)
 HEADER_FRAME = ("kommune", "enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse",
                 "automatisering_hjemmel")
 
@@ -44,7 +38,7 @@ def målform(model: CheckedPolicy) -> str:
 
 def gap(field: str, form: str) -> str:
     """The visible gap written where a frame field is missing."""
-    return GAP[form].format(LABELS[form][field])
+    return WORDS[form]["gap"].format(LABELS[form][field])
 
 
 def header_texts(model: CheckedPolicy) -> dict[str, str]:
@@ -70,11 +64,13 @@ class Frame:
                 "signatur": list(self.signature), "automatisert": self.automated, "mangler": list(self.missing)}
 
 
-CASE_LABELS = {"bokmål": {"saksnummer": "Saksnummer", "dato": "Dato", "saksbehandler": "Saksbehandler"},
-               "nynorsk": {"saksnummer": "Saksnummer", "dato": "Dato", "saksbehandler": "Saksbehandlar"}}
-SIGN_OFF = {"bokmål": "Med hilsen", "nynorsk": "Med helsing"}
-AUTOMATED_SIGNATURE = {"bokmål": "Vedtaket er truffet automatisk og har derfor ingen underskrift.",
-                       "nynorsk": "Vedtaket er gjort automatisk og har difor inga underskrift."}
+WORDS = per_form({
+    "gap": ("[mangler: {}]", "[manglar: {}]"),
+    "case": {"saksnummer": "Saksnummer", "dato": "Dato", "saksbehandler": ("Saksbehandler", "Saksbehandlar")},
+    "sign_off": ("Med hilsen", "Med helsing"),
+    "automated": ("Vedtaket er truffet automatisk og har derfor ingen underskrift.",
+                  "Vedtaket er gjort automatisk og har difor inga underskrift."),
+})
 
 
 def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
@@ -96,18 +92,18 @@ def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
     recipient: tuple[str, ...] = ()
     if document != "saksframlegg":
         recipient = (case_value("søker_navn"), *case_value("søker_adresse").split("\n"))
-    labels = CASE_LABELS[form]
+    labels = WORDS[form]["case"]
     lines = [(labels["saksnummer"], case_value("saksnummer")), (labels["dato"], case_value("dato"))]
     signature: tuple[str, ...] = ()
     if automated:
         if not model.header.get("automatisering_hjemmel"):
             missing.append("automatisering_hjemmel")
-        signature = (AUTOMATED_SIGNATURE[form], header["enhet"], header["kommune"])
+        signature = (WORDS[form]["automated"], header["enhet"], header["kommune"])
     else:
         worker = case_value("saksbehandler")
         lines.append((labels["saksbehandler"], worker))
         if document != "saksframlegg":
-            signature = (SIGN_OFF[form], "", worker, header["enhet"], header["kommune"])
+            signature = (WORDS[form]["sign_off"], "", worker, header["enhet"], header["kommune"])
     if document == "vedtaksbrev":
         missing += [f for f in ("klageinstans", "klageinstans_adresse") if not model.header.get(f)]
     return Frame(sender, recipient, tuple(lines), signature, automated, tuple(dict.fromkeys(missing)))

@@ -32,79 +32,65 @@ from boligregler.explain.evaluate import Texts
 from boligregler.explain.frame import Frame, build_frame, målform
 from boligregler.model.checker import LETTER_LINES
 from boligregler.money import CONTEXT, format_kr
-from boligregler.norsk import antall_tekst
+from boligregler.norsk import antall_tekst, per_form
 
 DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurdering": "saksframlegg",
              "ikke_avgjort": "forespørsel"}
 
-WORDS = {
-    "bokmål": {
-        "headings": {
-            "vedtak": "Vedtak", "resultat": "Hva saken gjelder", "lånevilkår": "Vilkår for lånet",
-            "grunnlag": "Opplysninger vi har lagt til grunn", "inntekt": "Inntekt",
-            "utgifter": "Livsopphold og faste utgifter", "betjeningsevne": "Lånebehov og betjeningsevne",
-            "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandler vurdere",
-            "mangler": "Dette trenger vi fra deg",
-            "endringer": "Hva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
-            "Automatisert saksbehandling",
-        },
-        "refused_one": "Søknaden om startlån er avslått fordi vilkåret «{title}» ikke er oppfylt.",
-        "refused_many": "Søknaden om startlån er avslått fordi {count} ikke er oppfylt:",
-        "manual_one": "Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
-        "manual_many": "Søknaden kan ikke avgjøres automatisk fordi {count} ikke er oppfylt:",
-        "criteria": ("ett vilkår", "vilkår"), "guidelines": ("én retningslinje", "retningslinjer"),
-        "rule": "Regelen står i {basis}.", "basis": "Hjemmel: {basis}",
-        "results": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
-                    "ikke_relevant": "gjelder ikke for denne søknaden", "ikke_vurdert": "ikke vurdert ennå"},
-        "exception_applies": "Unntak {letter} ({title}{basis}) gjelder. {why}",
-        "exception_not": "Unntak {letter} ({title}{basis}) gjelder ikke. {why}",
-        "exception_not_met": "Vilkårene for unntaket er ikke oppfylt etter opplysningene i søknaden.",
-        "no_change": "Ingen av endringene vi kan foreslå, oppfyller dette vilkåret alene.",
-        "combined": "Sammen: {changes}",
-        "margin_note": " (da blir marginen {margin} per måned)",
-        "margin_warning": "Endringene over er de minste som er nok, og marginen blir da liten, under grensen på {limit} "
-                          "per måned som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis "
-                          "utgiftene øker.",
-        "and": " og ",
-        "providers": {"søker": "fra deg", "saksbehandler": "saksbehandlers vurdering", "dokumentasjon": "dokumentasjon"},
-        "needed_for": "Trengs for å vurdere: {what}",
-        "amount": "beløpet {name}",
-        "deadline_date": "Fristen er {date}.",
+# The fixed words of the documents, per key: one text for both målformer, or (bokmål, nynorsk).
+_WORDS: dict[str, Any] = {
+    "refused_one": ("Søknaden om startlån er avslått fordi vilkåret «{title}» ikke er oppfylt.",
+                    "Søknaden om startlån er avslått fordi vilkåret «{title}» ikkje er oppfylt."),
+    "refused_many": ("Søknaden om startlån er avslått fordi {count} ikke er oppfylt:",
+                     "Søknaden om startlån er avslått fordi {count} ikkje er oppfylte:"),
+    "manual_one": ("Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
+                   "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt."),
+    "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {count} ikke er oppfylt:",
+                    "Søknaden kan ikkje avgjerast automatisk fordi {count} ikkje er oppfylte:"),
+    "criteria": (("ett vilkår", "vilkår"), ("eitt vilkår", "vilkår")),
+    "guidelines": (("én retningslinje", "retningslinjer"), ("éi retningsline", "retningsliner")),
+    "rule": "Regelen står i {basis}.",
+    "basis": ("Hjemmel: {basis}", "Heimel: {basis}"),
+    "exception_applies": ("Unntak {letter} ({title}{basis}) gjelder. {why}",
+                          "Unntak {letter} ({title}{basis}) gjeld. {why}"),
+    "exception_not": ("Unntak {letter} ({title}{basis}) gjelder ikke. {why}",
+                      "Unntak {letter} ({title}{basis}) gjeld ikkje. {why}"),
+    "exception_not_met": ("Vilkårene for unntaket er ikke oppfylt etter opplysningene i søknaden.",
+                          "Vilkåra for unntaket er ikkje oppfylte etter opplysningane i søknaden."),
+    "no_change": ("Ingen av endringene vi kan foreslå, oppfyller dette vilkåret alene.",
+                  "Ingen av endringane vi kan føreslå, oppfyller dette vilkåret åleine."),
+    "combined": ("Sammen: {changes}", "Saman: {changes}"),
+    "margin_note": (" (da blir marginen {margin} per måned)", " (då blir marginen {margin} per månad)"),
+    "margin_warning": (
+        "Endringene over er de minste som er nok, og marginen blir da liten, under grensen på {limit} per måned "
+        "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis utgiftene øker.",
+        "Endringane over er dei minste som er nok, og marginen blir då liten, under grensa på {limit} per månad "
+        "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
+    "and": " og ",
+    "needed_for": ("Trengs for å vurdere: {what}", "Trengst for å vurdere: {what}"),
+    "amount": "beløpet {name}",
+    "deadline_date": "Fristen er {date}.",
+    "headings": {
+        "vedtak": "Vedtak", "resultat": ("Hva saken gjelder", "Kva saka gjeld"), "lånevilkår": "Vilkår for lånet",
+        "grunnlag": ("Opplysninger vi har lagt til grunn", "Opplysningar vi har lagt til grunn"),
+        "inntekt": "Inntekt", "utgifter": ("Livsopphold og faste utgifter", "Livsopphald og faste utgifter"),
+        "betjeningsevne": ("Lånebehov og betjeningsevne", "Lånebehov og betalingsevne"),
+        "vurdering": "Vurdering", "barn": "Barnets beste",
+        "manuell": ("Dette må saksbehandler vurdere", "Dette må saksbehandlaren vurdere"),
+        "mangler": ("Dette trenger vi fra deg", "Dette treng vi frå deg"),
+        "endringer": ("Hva som kan endre utfallet", "Kva som kan endre utfallet"), "klage": "Du kan klage",
+        "automatisering": "Automatisert saksbehandling",
     },
-    "nynorsk": {
-        "headings": {
-            "vedtak": "Vedtak", "resultat": "Kva saka gjeld", "lånevilkår": "Vilkår for lånet",
-            "grunnlag": "Opplysningar vi har lagt til grunn", "inntekt": "Inntekt",
-            "utgifter": "Livsopphald og faste utgifter", "betjeningsevne": "Lånebehov og betalingsevne",
-            "vurdering": "Vurdering", "barn": "Barnets beste", "manuell": "Dette må saksbehandlaren vurdere",
-            "mangler": "Dette treng vi frå deg",
-            "endringer": "Kva som kan endre utfallet", "klage": "Du kan klage", "automatisering":
-            "Automatisert saksbehandling",
-        },
-        "refused_one": "Søknaden om startlån er avslått fordi vilkåret «{title}» ikkje er oppfylt.",
-        "refused_many": "Søknaden om startlån er avslått fordi {count} ikkje er oppfylte:",
-        "manual_one": "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt.",
-        "manual_many": "Søknaden kan ikkje avgjerast automatisk fordi {count} ikkje er oppfylte:",
-        "criteria": ("eitt vilkår", "vilkår"), "guidelines": ("éi retningsline", "retningsliner"),
-        "rule": "Regelen står i {basis}.", "basis": "Heimel: {basis}",
-        "results": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikkje oppfylt", "unntak": "oppfylt etter unntak",
-                    "ikke_relevant": "gjeld ikkje for denne søknaden", "ikke_vurdert": "ikkje vurdert enno"},
-        "exception_applies": "Unntak {letter} ({title}{basis}) gjeld. {why}",
-        "exception_not": "Unntak {letter} ({title}{basis}) gjeld ikkje. {why}",
-        "exception_not_met": "Vilkåra for unntaket er ikkje oppfylte etter opplysningane i søknaden.",
-        "no_change": "Ingen av endringane vi kan føreslå, oppfyller dette vilkåret åleine.",
-        "combined": "Saman: {changes}",
-        "margin_note": " (då blir marginen {margin} per månad)",
-        "margin_warning": "Endringane over er dei minste som er nok, og marginen blir då liten, under grensa på {limit} "
-                          "per månad som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om "
-                          "utgiftene aukar.",
-        "and": " og ",
-        "providers": {"søker": "frå deg", "saksbehandler": "vurderinga til saksbehandlaren", "dokumentasjon": "dokumentasjon"},
-        "needed_for": "Trengst for å vurdere: {what}",
-        "amount": "beløpet {name}",
-        "deadline_date": "Fristen er {date}.",
+    "results": {
+        "oppfylt": "oppfylt", "ikke_oppfylt": ("ikke oppfylt", "ikkje oppfylt"), "unntak": "oppfylt etter unntak",
+        "ikke_relevant": ("gjelder ikke for denne søknaden", "gjeld ikkje for denne søknaden"),
+        "ikke_vurdert": ("ikke vurdert ennå", "ikkje vurdert enno"),
     },
+    "providers": {"søker": ("fra deg", "frå deg"),
+                  "saksbehandler": ("saksbehandlers vurdering", "vurderinga til saksbehandlaren"),
+                  "dokumentasjon": "dokumentasjon"},
 }
+WORDS = per_form(_WORDS)
 
 
 @attrs.frozen
@@ -170,16 +156,14 @@ class _Builder:
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
-        texts = (self.texts.render_given(s.template) for s in self.model.letter
-                 if s.name == name and self.texts.holds(s.condition))
+        texts = (self.texts.render_given(s.template) for s in self.texts.paragraphs(name)
+                 if self.texts.holds(s.condition))
         return tuple(t for t in texts if t is not None)  # a text stating a fact not yet assessed is left out
 
     def points(self, names: tuple[str, ...]) -> tuple[Item, ...]:
         """The points of a part, in policy order: `X_punkt` texts and the per-line texts (`LETTER_LINES`)."""
         out = []
-        for s in self.model.letter:
-            if s.name not in names:
-                continue
+        for s in sorted((s for n in names for s in self.texts.paragraphs(n)), key=self.texts.order):
             if s.name in LETTER_LINES:
                 for extra in self.lines(s.name):
                     text = self.texts.render_given(s.template, extra) if self.texts.holds(s.condition, extra) else None
