@@ -58,13 +58,17 @@ class Dependencies:
     """The søknad facts each criterion of a scheme reads, through computations, found statically.
 
     A criterion's result can only change when a fact in its set changes, so a search for what
-    would change the outcome needs to try only those facts.
+    would change the outcome needs to try only those facts. Every criterion is analysed when the
+    instance is made (a computation being analysed reads as empty to break cycles, so a lazily
+    filled instance shared by threads could answer from a half-finished analysis).
     """
 
     def __init__(self, model: CheckedPolicy, scheme: SchemeDef):
         self.model, self.scheme = model, scheme
         self._computed: dict[str, frozenset[Path]] = {}
         self._criteria: dict[str, frozenset[Path]] = {}
+        for c in scheme.criteria:  # all at once: a shared instance is only read, so threads may share it
+            self.criterion(c)
 
     def criterion(self, c: CriterionDef) -> frozenset[Path]:
         if c.id not in self._criteria:
