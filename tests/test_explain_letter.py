@@ -309,3 +309,39 @@ def test_a_nynorsk_policy_writes_its_frame_and_own_texts_in_nynorsk_and_the_chec
 def test_a_bokmål_policy_gets_no_målform_warning():
     from boligregler.api import check_policy
     assert not [d for d in check_policy(shipped_policies_dir() / "drammen.pol").diagnostics if d.code == "M001"]
+
+
+HOSTILE_REASON = "Fast jobb og\n<b>god</b> inntekt; *kan* få lån i bank om to år.\n\n- ikke en liste"
+
+
+def test_the_case_workers_reasons_are_quoted_beside_the_assessment_and_escaped_as_data():
+    s = refused_family()
+    s["skjønn"]["begrunnelse"] = {"langvarige_finansieringsproblemer": HOSTILE_REASON,
+                                  "boligen_egnet_og_nøktern": "Tre soverom for to voksne og to barn."}
+    decision = load_policy("drammen").evaluate(s)
+    letter = build_letter(decision)
+    vurdering = {i.text.split(":")[0]: i.details for i in letter.section("vurdering").items}
+    quoted = "«Fast jobb og <b>god</b> inntekt; *kan* få lån i bank om to år. - ikke en liste»"
+    langvarig = [d for d in vurdering["Langvarige problemer med å finansiere bolig"] if "begrunnelse" in d]
+    assert langvarig[0] == ("Saksbehandlers begrunnelse for vurderingen av om søkeren har langvarige problemer med å "
+                            "finansiere egen bolig (forskriften § 5-4 første ledd bokstav a): " + quoted)
+    assert any("«Tre soverom for to voksne og to barn.»" in d for d in vurdering["Boligen er egnet og nøktern"])
+    # an assessment the refusal rests on, given without a reason, is a visible gap, not a bare conclusion
+    assert ("[mangler: saksbehandlers begrunnelse for vurderingen av om boligsituasjonen hindrer søkeren i å få "
+            "eller beholde arbeid (§ 5-4 annet ledd bokstav c)]") in langvarig
+    # one that cannot change the result (tvangssalg needs refinansiering) asks for none
+    assert not any("tvangssalg" in d for d in langvarig)
+    page = render_html(letter)
+    assert "<b>god</b>" not in page and "&lt;b&gt;god&lt;/b&gt;" in page
+    shown = markdown_lib.markdown(render_markdown(letter))
+    assert "<b>" not in shown and "<em>" not in shown and "*kan* få lån" in shown
+    assert json.loads(render(letter, "json"))["deler"]  # data, not markup
+    assert decision.to_dict()["skjønnsvurderinger"][0]["begrunnelse"] == HOSTILE_REASON.strip()
+
+
+def test_a_reason_is_quoted_once_beside_the_first_rule_that_reads_it():
+    s = refused_family()
+    s["skjønn"]["begrunnelse"] = {"varig_lav_inntekt": "Uføretrygd, ingen utsikt til høyere inntekt."}
+    s["skjønn"]["varig_lav_inntekt"] = True
+    text = load_policy("drammen").evaluate(s).begrunnelse
+    assert text.count("«Uføretrygd, ingen utsikt til høyere inntekt.»") == 1

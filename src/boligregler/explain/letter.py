@@ -23,13 +23,15 @@ from typing import Any
 import attrs
 
 from boligregler.evaluation import runtime
-from boligregler.evaluation.decision import CriterionResult
-from boligregler.evaluation.runtime import EvaluationError
+from boligregler.evaluation.decision import CriterionResult, criterion_result
+from boligregler.evaluation.runtime import EvaluationError, NotAssessed
+from boligregler.evaluation.soknad import description
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
-from boligregler.explain.counterfactual import WhatIf, what_would_change
+from boligregler.explain.counterfactual import WhatIf, dependencies, what_would_change
 from boligregler.explain.evaluate import Texts
 from boligregler.explain.frame import Frame, build_frame, målform
+from boligregler.model import types as T
 from boligregler.model.checker import LETTER_LINES
 from boligregler.money import CONTEXT, format_kr
 from boligregler.norsk import antall_tekst, per_form
@@ -70,6 +72,11 @@ _WORDS: dict[str, Any] = {
     "needed_for": ("Trengs for å vurdere: {what}", "Trengst for å vurdere: {what}"),
     "amount": "beløpet {name}",
     "deadline_date": "Fristen er {date}.",
+    "reason": ("Saksbehandlers begrunnelse for vurderingen {what}: «{text}»",
+               "Grunngivinga frå saksbehandlaren for vurderinga {what}: «{text}»"),
+    "reason_missing": ("[mangler: saksbehandlers begrunnelse for vurderingen {what}]",
+                       "[manglar: grunngivinga frå saksbehandlaren for vurderinga {what}]"),
+    "of": ("av", "av"),
     "headings": {
         "vedtak": "Vedtak", "resultat": ("Hva saken gjelder", "Kva saka gjeld"), "lånevilkår": "Vilkår for lånet",
         "grunnlag": ("Opplysninger vi har lagt til grunn", "Opplysningar vi har lagt til grunn"),
@@ -80,6 +87,7 @@ _WORDS: dict[str, Any] = {
         "mangler": ("Dette trenger vi fra deg", "Dette treng vi frå deg"),
         "endringer": ("Hva som kan endre utfallet", "Kva som kan endre utfallet"), "klage": "Du kan klage",
         "automatisering": "Automatisert saksbehandling",
+        "skjønn": ("Saksbehandlers vurderinger", "Vurderingane til saksbehandlaren"),
     },
     "results": {
         "oppfylt": "oppfylt", "ikke_oppfylt": ("ikke oppfylt", "ikkje oppfylt"), "unntak": "oppfylt etter unntak",
@@ -226,16 +234,61 @@ class _Builder:
         return Section("vedtak", heading, (w[key_many].format(count=count), *self.paragraphs(self.decision.utfall)),
                        items)
 
-    def criterion_item(self, r: CriterionResult) -> Item:
+    def criterion_item(self, r: CriterionResult, quotes: tuple[str, ...] = ()) -> Item:
         details = [self.w["basis"].format(basis=r.hjemmel)] if r.hjemmel else []
         if r.resultat in ("ikke_oppfylt", "unntak"):
             details += self.exceptions(r)
+        details += quotes
         if r.art == "informasjon":
             return Item(f"{r.tittel}: {r.forklaring}".rstrip(), tuple(details))
         result = self.w["results"].get(r.resultat, r.resultat)
         if r.unntak:
             result += f" (bokstav {r.unntak})"
         return Item(f"{r.tittel}: {result}. {r.forklaring}".rstrip(), tuple(details))
+
+    def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+        """The case worker's reasons (forvaltningsloven § 25 tredje ledd), quoted as given beside the criterion
+        they bear on: the first in `order` whose rule reads the assessment. A criterion that is not met on an
+        assessment given without a reason shows the gap. Returns the quotes per criterion and those no
+        criterion reads."""
+        deps = dependencies(self.model, self.basis.program.scheme)
+        reads = {c.id: deps.criterion(c) for c in self.basis.program.scheme.criteria}
+        reasons = {a.opplysning: a for a in self.decision.skjønnsvurderinger}
+        per: dict[str, list[str]] = {}
+        loose: list[str] = []
+        for path, doc in _case_worker_facts(self.model.schema):
+            if not runtime.given(P.get(self.basis.facts, path)):
+                continue
+            name = P.name(path)
+            what = _what(doc, self.w["of"])
+            readers = [r for r in order if any(P.overlaps(path, p) for p in reads.get(r.id, ()))]
+            if name in reasons:
+                text = self.w["reason"].format(what=what, text=" ".join(reasons[name].begrunnelse.split()))
+                (per.setdefault(readers[0].id, []) if readers else loose).append(text)
+            else:
+                for r in (r for r in readers if r.resultat == "ikke_oppfylt" and self.decided_by(r.id, path)):
+                    per.setdefault(r.id, []).append(self.w["reason_missing"].format(what=what))
+                    break
+        return {k: tuple(v) for k, v in per.items()}, tuple(loose)
+
+    def decided_by(self, cid: str, path: P.Path) -> bool:
+        """Whether criterion `cid`, not met, would be met with another value of the assessment at `path`
+        (every other truth value or choice; an assessed amount or count always counts)."""
+        spec = P.spec_of(self.model.schema, path)
+        values = (False, True) if spec.type == T.BOOL else getattr(spec.type, "values", None)
+        if values is None:
+            return True
+        compiled = next(c for c in self.basis.program.criteria if c.definition.id == cid)
+        current = P.get(self.basis.facts, path)
+        for value in (v for v in values if v != current):
+            facts = P.with_value(self.basis.facts, path, value)
+            try:
+                with localcontext(CONTEXT):
+                    if criterion_result(compiled, {runtime.DATE_KEY: facts["søknadsdato"]}, facts)[0] != "ikke_oppfylt":
+                        return True
+            except NotAssessed:
+                continue
+        return False
 
     def exceptions(self, r: CriterionResult) -> list[str]:
         """The exceptions the assessment considered, in order, each with why it did or did not apply."""
@@ -303,6 +356,8 @@ class _Builder:
         failing = [r for r in d.vilkår if r.resultat == "ikke_oppfylt" and r not in decisive]
         others = [r for r in d.vilkår if r not in decisive and r not in failing]
         h = self.w["headings"]
+        order = [*decisive, *failing, *others]
+        quotes, loose = self.quotes(order)
         if d.utfall == "avslag":
             vedtak = self.reason(decisive, "refused_one", "refused_many", "criteria")
         elif d.utfall == "manuell_vurdering":
@@ -325,7 +380,8 @@ class _Builder:
             Section("betjeningsevne", h["betjeningsevne"], self.paragraphs("betjeningsevne"),
                     self.points(("betjeningsevne_punkt",))),
             Section("vurdering", h["vurdering"], self.paragraphs("vurdering"),
-                    tuple(self.criterion_item(r) for r in [*decisive, *failing, *others])),
+                    tuple(self.criterion_item(r, quotes.get(r.id, ())) for r in order)),
+            Section("skjønn", h["skjønn"], (), tuple(Item(q) for q in loose)),
             Section("barn", h["barn"], self.paragraphs("barn")),
         ]
         if d.utfall == "manuell_vurdering":
@@ -353,6 +409,23 @@ class _Builder:
         title = " ".join(self.paragraphs("tittel"))
         return Letter(title, d.utfall, tuple(s for s in sections if s.paragraphs or s.items), what_if,
                       document, frame, self.form)
+
+
+def _case_worker_facts(record, path: P.Path = ()) -> list[tuple[P.Path, str]]:
+    """(path, description) of every fact a case worker assesses (`oppgis av saksbehandler`), outside lists."""
+    out = []
+    for key, spec in record.fields.items():
+        if spec.provided_by == "saksbehandler":
+            out.append(((*path, key), description(spec.doc)))
+        elif hasattr(spec.type, "fields"):
+            out += _case_worker_facts(spec.type, (*path, key))
+    return out
+
+
+def _what(doc: str, of: str) -> str:
+    """What an assessment decides, after «vurderingen»: «av om søkeren …» from the field's description."""
+    text = doc.rstrip(".")
+    return f"{of} {text[:1].lower()}{text[1:]}" if text else ""
 
 
 def build_letter(decision) -> Letter:
