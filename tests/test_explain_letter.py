@@ -15,6 +15,7 @@ from lark import Lark
 
 from boligregler import load_policy
 from boligregler.cli import main
+from boligregler.explain.frame import unconfirmed
 from boligregler.explain.letter import build_letter
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
@@ -120,7 +121,9 @@ def test_refusal_letter_has_every_part_a_case_worker_needs(policy):
     behov = next(i for i in vurdering.items if i.text.startswith("Langvarige problemer"))
     assert any(d.startswith("Unntak a ") and "gjelder ikke" in d for d in behov.details), \
         "the children's exception is shown as considered"
-    assert any(policy.model.header["klageinstans"] in p for p in letter.section("klage").paragraphs)
+    named = policy.model.header["klageinstans"] if "klageinstans" not in unconfirmed(policy.model) else \
+        "[mangler: klageinstansen]"  # a body the sources do not confirm is left for the case system to name
+    assert any(named in p for p in letter.section("klage").paragraphs)
 
 
 def test_letter_without_children_has_no_childrens_section():
@@ -345,3 +348,30 @@ def test_a_reason_is_quoted_once_beside_the_first_rule_that_reads_it():
     s["skjønn"]["varig_lav_inntekt"] = True
     text = load_policy("drammen").evaluate(s).begrunnelse
     assert text.count("«Uføretrygd, ingen utsikt til høyere inntekt.»") == 1
+
+
+def test_the_case_system_gives_the_letterhead_and_an_unconfirmed_header_field_is_never_printed_as_confirmed():
+    s = refused_family()
+    plain = build_letter(load_policy("drammen").evaluate(copy.deepcopy(s)))
+    assert plain.frame.sender[:3] == ("Drammen kommune", "[mangler: enheten som behandler saken]",
+                                      "Postboks 7500, 3008 Drammen")  # enhet is stated but marked ubekreftet
+    assert {"enhet", "klageinstans", "klageinstans_adresse"} <= set(plain.frame.missing)
+    assert "[mangler: klageinstansen], [mangler: klageinstansens adresse]" in render(plain, "tekst")
+    s["sak"] |= {"enhet": "Startlånskontoret", "klageinstans": "Klagenemnda i Drammen kommune",
+                 "klageinstans_adresse": "Postboks 7500, 3008 Drammen", "kontakt": "startlan@drammen.example"}
+    signed = build_letter(load_policy("drammen").evaluate(s))
+    assert signed.frame.missing == ()
+    text = render(signed, "tekst")
+    assert "sender vi klagen til Klagenemnda i Drammen kommune, Postboks 7500" in text
+    assert "[mangler: klageinstans" not in text and "[mangler: enheten" not in text
+    assert signed.frame.sender[1] == "Startlånskontoret" and "startlan@drammen.example" in text
+
+
+def test_ubekreftet_names_letterhead_fields_only(tmp_path):
+    text = (ROOT / "tests" / "fixtures" / "nynorsk" / "fjordvik.pol").read_text(encoding="utf-8")
+    path = tmp_path / "fjordvik.pol"
+    path.write_text(text.replace("    målform: nynorsk\n", '    målform: nynorsk\n    ubekreftet: "klageinstans, adresse"\n'),
+                    encoding="utf-8")
+    with pytest.raises(Exception) as e:
+        load_policy(path)
+    assert "«ubekreftet» må nevne felt i brevhodet" in str(e.value)

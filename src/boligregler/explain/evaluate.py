@@ -60,13 +60,14 @@ class Texts:
     """
 
     def __init__(self, basis: Basis):
+        from boligregler.evaluation.soknad import CASE_FIELD
         from boligregler.explain.frame import header_texts
         self.basis = basis
         model = basis.policy.model
         self.renderers = renderers(basis)
         self.interpreter = self.renderers.interpreter
         self.names = {
-            **header_texts(model),
+            **header_texts(model, basis.facts.get(CASE_FIELD)),
             "regelverk_navn": basis.policy.navn,
             "ordning_tittel": scheme_title(basis),
             "barnas_alder": children_ages(basis.facts),

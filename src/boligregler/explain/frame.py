@@ -1,7 +1,10 @@
 """The frame of a letter: the kommune's letterhead from the policy header and the case metadata of the søknad.
 
 Nothing in the frame is invented: a field a letter needs but neither the header nor the søknad
-gives is written as a visible gap, «[mangler: …]», and listed in `Frame.missing`.
+gives is written as a visible gap, «[mangler: …]», and listed in `Frame.missing`. The case system
+may give the letterhead itself in the søknad's `sak` (enhet, postadresse, kontakt, klageinstans,
+klageinstans_adresse); a header field the policy lists in `ubekreftet` (stated, but not confirmed
+by its sources) is never printed as if it were confirmed: without `sak`, it is a gap.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 import attrs
 
 from boligregler.evaluation.soknad import CASE_FIELD
+from boligregler.model.checker import LETTERHEAD
 from boligregler.model.policy import CheckedPolicy
 from boligregler.norsk import per_form
 
@@ -28,8 +32,7 @@ _LABELS = {
     "saksbehandler": ("saksbehandlerens navn", "namnet på saksbehandlaren"),
 }
 LABELS = per_form(_LABELS)
-HEADER_FRAME = ("kommune", "enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse",
-                "automatisering_hjemmel")
+HEADER_FRAME = ("kommune", *LETTERHEAD)
 
 
 def målform(model: CheckedPolicy) -> str:
@@ -41,10 +44,24 @@ def gap(field: str, form: str) -> str:
     return WORDS[form]["gap"].format(LABELS[form][field])
 
 
-def header_texts(model: CheckedPolicy) -> dict[str, str]:
-    """The header's frame fields for letter texts, a visible gap for each one missing."""
+def unconfirmed(model: CheckedPolicy) -> frozenset[str]:
+    """The header's frame fields its `ubekreftet` names: stated, but not confirmed by the policy's sources."""
+    return frozenset(f.strip() for f in str(model.header.get("ubekreftet", "")).split(",") if f.strip())
+
+
+def letterhead(model: CheckedPolicy, case: dict | None) -> dict[str, str | None]:
+    """Each frame field of the header as the letter uses it: the case system's value in the søknad's `sak`
+    first, then the policy header's unless the policy marks it unconfirmed; None where neither gives one."""
+    case = case or {}
+    doubtful = unconfirmed(model)
+    return {f: str(case[f]) if case.get(f) else str(model.header[f]) if model.header.get(f) and f not in doubtful
+            else None for f in HEADER_FRAME}
+
+
+def header_texts(model: CheckedPolicy, case: dict | None = None) -> dict[str, str]:
+    """The frame fields for letter texts (see `letterhead`), a visible gap for each one missing."""
     form = målform(model)
-    return {f: str(model.header[f]) if model.header.get(f) else gap(f, form) for f in HEADER_FRAME}
+    return {f: v if v is not None else gap(f, form) for f, v in letterhead(model, case).items()}
 
 
 @attrs.frozen
@@ -77,8 +94,9 @@ def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
     """The frame of `document` ("vedtaksbrev", "saksframlegg" or "forespørsel") for these facts."""
     form = målform(model)
     case = facts.get(CASE_FIELD) or {}
-    header = header_texts(model)
-    missing: list[str] = [f for f in ("kommune", "enhet", "postadresse", "kontakt") if not model.header.get(f)]
+    given = letterhead(model, case)
+    header = header_texts(model, case)
+    missing: list[str] = [f for f in ("kommune", "enhet", "postadresse", "kontakt") if given[f] is None]
     automated = bool(case.get("automatisert")) and document == "vedtaksbrev"
 
     def case_value(field: str) -> str:
@@ -96,7 +114,7 @@ def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
     lines = [(labels["saksnummer"], case_value("saksnummer")), (labels["dato"], case_value("dato"))]
     signature: tuple[str, ...] = ()
     if automated:
-        if not model.header.get("automatisering_hjemmel"):
+        if given["automatisering_hjemmel"] is None:
             missing.append("automatisering_hjemmel")
         signature = (WORDS[form]["automated"], header["enhet"], header["kommune"])
     else:
@@ -105,5 +123,5 @@ def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
         if document != "saksframlegg":
             signature = (WORDS[form]["sign_off"], "", worker, header["enhet"], header["kommune"])
     if document == "vedtaksbrev":
-        missing += [f for f in ("klageinstans", "klageinstans_adresse") if not model.header.get(f)]
+        missing += [f for f in ("klageinstans", "klageinstans_adresse") if given[f] is None]
     return Frame(sender, recipient, tuple(lines), signature, automated, tuple(dict.fromkeys(missing)))

@@ -32,7 +32,10 @@ from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 HEADER_FIELDS = ("navn", "kommune", "vedtatt", "kilde", "klageinstans")
 OPTIONAL_HEADER_FIELDS = ("versjon",)  # the policy's own version label, e.g. "2026.1"; shown in every vedtak
 # The letterhead and language of the kommune's letters; a letter shows a visible gap for each one missing.
-FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "automatisering_hjemmel", "målform")
+FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "automatisering_hjemmel", "målform",
+                "ubekreftet")
+# The letterhead fields `ubekreftet` may name: stated in the header, but not confirmed by the policy's sources.
+LETTERHEAD = ("enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse", "automatisering_hjemmel")
 # The summary at the top of the kommune's public page (`kontakt` is shared with the letterhead);
 # `vedtatt_antatt` says why «vedtatt» is an assumed date, which the page then says is not confirmed.
 PAGE_FIELDS = ("målgruppe", "slik_søker_du", "dokumentasjon", "nettside", "vedtatt_antatt")
@@ -193,6 +196,10 @@ class Checker:
                 self.error("T002", f"«{fl.name}» må være en tekst i anførselstegn", fl.value_span)
             elif fl.name in PAGE_FIELDS and not isinstance(fl.value, str):
                 self.error("T002", f"«{fl.name}» må være en tekst i anførselstegn", fl.value_span)
+            elif fl.name == "ubekreftet" and any(
+                    n.strip() not in LETTERHEAD for n in fl.value.split(",")):
+                self.error("T002", "«ubekreftet» må nevne felt i brevhodet, skilt med komma: "
+                           + ", ".join(LETTERHEAD), fl.value_span)
             elif fl.name == "nettside" and not is_web_address(fl.value):
                 self.error("T002", "«nettside» må være en http- eller https-adresse", fl.value_span)
         if "versjon" in given and not isinstance(given["versjon"].value, str):
