@@ -375,3 +375,30 @@ def test_ubekreftet_names_letterhead_fields_only(tmp_path):
     with pytest.raises(Exception) as e:
         load_policy(path)
     assert "«ubekreftet» må nevne felt i brevhodet" in str(e.value)
+
+
+def partial_family() -> dict:
+    """A single parent whose søknad has no assessments and no bank refusals yet: ikke_avgjort."""
+    return {"søknadsdato": "2026-03-01", "formål": "kjøp",
+            "husstand": {"voksne": [{"alder": 31}], "barn": [{"alder": 4}, {"alder": 7}]},
+            "inntekter": [{"type": "lønn", "netto_per_måned": 36000}, {"type": "barnetrygd", "netto_per_måned": 3532}],
+            "bolig": {"kjøpesum": 2100000, "eierform": "selveier", "boutgifter_per_måned": 4200},
+            "sak": dict(CASE)}
+
+
+def test_the_forespørsel_asks_for_what_is_needed_by_when_and_says_what_happens_without_it():
+    decision = load_policy("drammen").evaluate(partial_family())
+    letter = build_letter(decision)
+    assert letter.document == "forespørsel" and decision.utfall == "ikke_avgjort"
+    keys = [s.key for s in letter.sections]
+    assert keys.index("vedtak") < keys.index("mangler") < keys.index("svarfrist") < keys.index("vurderes")
+    assert letter.section("vedtak").heading == "Hvor langt søknaden er kommet"  # it is not a vedtak
+    asked = letter.section("mangler").items
+    assert [i.text for i in asked] == ["Antall banker som har avslått søknad om boliglån, etter dokumentasjon fra bankene."]
+    assert asked[0].details == ("Har betydning for «Søkeren får ikke lån i bank» og «Søkeren har fått avslag fra to "
+                                "private banker»",)
+    assert "Fristen er 10.04.2026." in letter.section("svarfrist").paragraphs  # 21 days from sak.dato
+    assert any("kan da bli avslått" in p for p in letter.section("svarfrist").paragraphs)
+    assert all(i.text.startswith("Om ") for i in letter.section("vurderes").items)  # the case worker's own
+    assert "klage" not in keys and "endringer" not in keys
+    assert_golden("drammen-ikke_avgjort.txt", render(letter, "tekst"))

@@ -69,7 +69,7 @@ _WORDS: dict[str, Any] = {
         "Endringane over er dei minste som er nok, og marginen blir då liten, under grensa på {limit} per månad "
         "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
     "and": " og ",
-    "needed_for": ("Trengs for å vurdere: {what}", "Trengst for å vurdere: {what}"),
+    "needed_for": ("Har betydning for {what}", "Har betydning for {what}"),
     "amount": "beløpet {name}",
     "deadline_date": "Fristen er {date}.",
     "reason": ("Saksbehandlers begrunnelse for vurderingen {what}: «{text}»",
@@ -85,6 +85,8 @@ _WORDS: dict[str, Any] = {
         "vurdering": "Vurdering", "barn": "Barnets beste",
         "manuell": ("Dette må saksbehandler vurdere", "Dette må saksbehandlaren vurdere"),
         "mangler": ("Dette trenger vi fra deg", "Dette treng vi frå deg"),
+        "vurderes": ("Dette vurderer saksbehandler", "Dette vurderer saksbehandlaren"),
+        "status": ("Hvor langt søknaden er kommet", "Kor langt søknaden er komen"),
         "endringer": ("Hva som kan endre utfallet", "Kva som kan endre utfallet"), "klage": "Du kan klage",
         "automatisering": "Automatisert saksbehandling",
         "skjønn": ("Saksbehandlers vurderinger", "Vurderingane til saksbehandlaren"),
@@ -94,9 +96,6 @@ _WORDS: dict[str, Any] = {
         "ikke_relevant": ("gjelder ikke for denne søknaden", "gjeld ikkje for denne søknaden"),
         "ikke_vurdert": ("ikke vurdert ennå", "ikkje vurdert enno"),
     },
-    "providers": {"søker": ("fra deg", "frå deg"),
-                  "saksbehandler": ("saksbehandlers vurdering", "vurderinga til saksbehandlaren"),
-                  "dokumentasjon": "dokumentasjon"},
 }
 WORDS = per_form(_WORDS)
 
@@ -327,17 +326,21 @@ class _Builder:
         self.low_margin = format_kr(limit)
         return self.w["margin_note"].format(margin=format_kr(margin))
 
-    def requested(self) -> Section:
-        """What the outcome waits for (forespørsel om opplysninger): each fact, why it matters, by when."""
+    def requested(self) -> list[Section]:
+        """What the outcome waits for (forespørsel om opplysninger), most decisive first: what the applicant
+        must send (facts given by the applicant or documented) with the deadline, and what the case worker
+        still assesses; each with the rules and amounts it matters for."""
         titles = {r.id: r.tittel for r in self.decision.vilkår}
-        items = []
+        sent: list[Item] = []
+        assessed: list[Item] = []
         for m in self.decision.mangler:
-            who = self.w["providers"].get(m.oppgis_av, m.oppgis_av)
-            why = [titles[c] for c in m.vilkår] + [self.w["amount"].format(name=b.replace("_", " ")) for b in m.beløp]
-            items.append(Item(f"{first_upper(m.beskrivelse.rstrip('.'))} ({who}).",
-                              (self.w["needed_for"].format(what=self.w["and"].join(why)),)))
-        return Section("mangler", self.w["headings"]["mangler"], (*self.paragraphs("mangler"), *self.deadline()),
-                       tuple(items))
+            why = [f"«{titles[c]}»" for c in m.vilkår] + [self.w["amount"].format(name=b.replace("_", " ")) for b in m.beløp]
+            item = Item(first_upper(m.beskrivelse.rstrip(".")) + ".", (self.w["needed_for"].format(what=self.joined(why)),))
+            (assessed if m.oppgis_av == "saksbehandler" else sent).append(item)
+        h = self.w["headings"]
+        return [Section("mangler", h["mangler"], self.paragraphs("mangler") if sent else (), tuple(sent)),
+                Section("svarfrist", None, (*self.deadline(), *self.paragraphs("svarfrist")) if sent else ()),
+                Section("vurderes", h["vurderes"], self.paragraphs("vurderes") if assessed else (), tuple(assessed))]
 
     def deadline(self) -> tuple[str, ...]:
         """The date the policy's `svarfrist_opplysninger` (days, stated in its `mangler` text) ends,
@@ -362,11 +365,11 @@ class _Builder:
             vedtak = self.reason(decisive, "refused_one", "refused_many", "criteria")
         elif d.utfall == "manuell_vurdering":
             vedtak = self.reason(decisive, "manual_one", "manual_many", "guidelines")
-        else:
-            vedtak = Section("vedtak", h["vedtak"], self.paragraphs(d.utfall))
+        else:  # a forespørsel is not a decision: its first part says where the søknad stands
+            vedtak = Section("vedtak", h["vedtak" if d.utfall == "innvilget" else "status"], self.paragraphs(d.utfall))
         sections = [Section("innledning", None, self.paragraphs("innledning")), vedtak]
         if d.mangler:
-            sections.append(self.requested())
+            sections += self.requested()
         if d.utfall == "innvilget":
             sections.append(Section("lånevilkår", h["lånevilkår"],
                                     (*self.paragraphs("lånevilkår"), *self.paragraphs("ordningsvilkår")),

@@ -47,7 +47,7 @@ LETTER_SECTIONS = ("tittel", "innledning", "innvilget", "avslag", "manuell_vurde
                    "ordningsvilkår",
                    "grunnlag", "grunnlag_punkt", "inntekt", "inntektslinje", "inntekt_punkt", "utgifter",
                    "utgifter_punkt", "barnesats", "utgiftslinje", "betjeningsevne", "betjeningsevne_punkt",
-                   "vurdering", "barn", "mangler", "manuell", "endringer", "ingen_endring", "kombinasjoner", "klage",
+                   "vurdering", "barn", "mangler", "svarfrist", "vurderes", "manuell", "endringer", "ingen_endring", "kombinasjoner", "klage",
                    "automatisering")
 # Paragraphs written once per line of a søknad list: (the list's path, the name of the line, extra names).
 LETTER_LINES = {
