@@ -2,12 +2,17 @@
 
 The search runs over the policy itself. The facts a policy lets the letter suggest are its
 `endring` declarations (levers). Only levers that every criterion blocking the outcome can
-depend on are tried (`facts.Dependencies`). For each, the change is searched one fact at a
-time, in the lever's steps: a doubling search finds a change that works, and bisection then finds
-the smallest. Every change reported has been checked by evaluating the søknad again with
-it, and the change one step smaller has been evaluated and does not work. The search assumes
-that a larger change never hurts between the points it probes, which holds for the amounts in
-the shipped policies; the re-evaluation guarantees that what is reported is true.
+depend on are tried (`facts.Dependencies`, analysed once per policy and scheme). For an amount,
+the change is first estimated from the gap of the criteria it must meet (a secant on the compiled
+comparison, linear between the model's roundings); the search then probes only those criteria,
+never a whole assessment: one probe at the largest change allowed says whether any change can
+work, a doubling search from the estimate brackets the threshold, and bisection finds the
+smallest change in the lever's steps. The whole assessment is then run once at the change found;
+where another criterion fails there instead, it joins the probed ones and the search goes on
+from that change. Every change reported has been confirmed by a whole assessment, and the change
+one step smaller fails a criterion it must meet. The search assumes that a larger change never
+hurts between the points it probes, which holds for the amounts in the shipped policies; the
+confirmation guarantees that what is reported is true.
 
 When no single change gives the outcome, the same search is run for each blocking criterion on
 its own, so the letter can say what each would need.
@@ -161,6 +166,7 @@ class Search:
         self.ordning = self.facts.get("ordning", "")
         self.program = self.policy.program(self.ordning, "compiled")
         self.compiled = {c.definition.id: c for c in self.program.criteria}
+        self.failing = frozenset(r.id for r in basis_results(basis) if r.resultat == "ikke_oppfylt")
 
     def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
         found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
@@ -182,24 +188,25 @@ class Search:
 
     def gap(self, facts: dict, needed) -> Decimal | None:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
-        missed); a criterion that is not such a comparison must be met. None where there is no such margin."""
+        missed); a criterion that is not such a comparison must be met. None where there is no such margin.
+        One memo serves every criterion and both sides of each comparison, so shared amounts are computed once."""
         gaps = []
         M = {runtime.DATE_KEY: facts["søknadsdato"]}
-        for cid in needed:
-            condition = self.compiled[cid].definition.condition
-            if not isinstance(condition, ast.Compare) or condition.op not in ("<=", "<", ">=", ">"):
-                if not self.passes(facts, [cid]):
-                    return None
-                continue
-            try:
-                with localcontext(CONTEXT):
-                    left = self.policy.expression(condition.left, self.ordning)(dict(M), facts)
-                    right = self.policy.expression(condition.right, self.ordning)(dict(M), facts)
-            except NotAssessed:  # the amount waits for a fact not yet assessed: no estimate
-                return None
-            if not isinstance(left, Decimal) or not isinstance(right, Decimal):
-                return None
-            gaps.append(right - left if condition.op in ("<=", "<") else left - right)
+        try:
+            with localcontext(CONTEXT):
+                for cid in needed:
+                    condition = self.compiled[cid].definition.condition
+                    if not isinstance(condition, ast.Compare) or condition.op not in ("<=", "<", ">=", ">"):
+                        if criterion_result(self.compiled[cid], M, facts)[0] == "ikke_oppfylt":
+                            return None
+                        continue
+                    left = self.policy.expression(condition.left, self.ordning)(M, facts)
+                    right = self.policy.expression(condition.right, self.ordning)(M, facts)
+                    if not isinstance(left, Decimal) or not isinstance(right, Decimal):
+                        return None
+                    gaps.append(right - left if condition.op in ("<=", "<") else left - right)
+        except NotAssessed:  # the amount waits for a fact not yet assessed: no estimate
+            return None
         return min(gaps) if gaps else None
 
     def guess(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed) -> int | None:
@@ -270,7 +277,7 @@ class Search:
             guess = self.guess(changed, lever.step, room, needed) if lever.kind == "beløp" else None
             if guess == 0:
                 continue
-            size = _smallest(lambda d: self.reaches(changed(d), goal, needed), lever.step, room, guess)
+            size = self.smallest(changed, goal, needed, lever.step, room, guess)
             if size is not None and (best is None or size < best[1]):
                 best = (sign, size)
         if best is None:
@@ -286,15 +293,40 @@ class Search:
         guess = self.guess(line, lever.step, LIMIT, needed)
         if guess == 0:
             return None
-        size = _smallest(lambda d: self.reaches(line(d), goal, needed), lever.step, LIMIT, guess)
+        size = self.smallest(line, goal, needed, lever.step, LIMIT, guess)
         if size is None:
             return None
         return self._change(lever, None, size, size, True, line(size), goal)
 
+    def smallest(self, changed: Callable[[Decimal], dict], goal: Goal, needed, step: Decimal, room: Decimal,
+                 guess: int | None) -> Decimal | None:
+        """The smallest change that reaches `goal`. The search probes only the criteria in `needed` (a fraction
+        of an assessment each) and checks the whole assessment at the change found. Where another criterion
+        fails there instead, it is added to those probed and the search goes on from that change (a larger
+        change never needs less, as the search assumes throughout); whole assessments are the last resort."""
+        if not needed or facts_ordning(changed(Decimal(0))) != self.ordning:
+            return _smallest(lambda d: self.reaches(changed(d), goal, needed), step, room, guess)
+        probed = list(needed)
+        for _ in range(4):
+            if not self.passes(changed((room // step) * step), probed):
+                return None  # not even the largest change meets them: there is no change to find
+            size = _smallest(lambda d: self.passes(changed(d), probed), step, room, guess)
+            if size is None:
+                return None
+            utfall, results = outcome(self.policy, changed(size))
+            if goal(utfall, results):
+                return size
+            failing = [r.id for r in results if r.resultat == "ikke_oppfylt" and r.id not in probed
+                       and r.id not in self.failing]
+            if not failing:
+                break
+            probed += failing
+            guess = int(size // step)
+        return _smallest(lambda d: self.reaches(changed(d), goal, needed), step, room, int(size // step) + 1)
+
     def _change(self, lever: Lever, old, new, size, increased: bool, changed: dict, goal: Goal) -> Change | None:
         """The change, if evaluating the søknad again with it confirms the goal."""
-        decision = self.policy.evaluate_facts(changed, explain=False)
-        if not goal(decision.utfall, list(decision.vilkår)):
+        if not goal(*outcome(self.policy, changed)):
             return None
         text = self.texts.render(lever.template, {"endring": size, "ny_verdi": new, "økning": increased})
         return Change(lever.name, lever.kind, old, new, size, increased, text, lever)
@@ -382,8 +414,12 @@ class Search:
         if amount is not None:
             changes.append(amount)
         final = amount.applied(combined) if amount is not None else combined
-        decision = self.policy.evaluate_facts(final, explain=False)
-        return tuple(changes) if goal(decision.utfall, list(decision.vilkår)) else ()
+        return tuple(changes) if goal(*outcome(self.policy, final)) else ()
+
+
+def basis_results(basis: Basis) -> list[CriterionResult]:
+    """The criterion results of the decision the basis was made for (from its memo when it holds them)."""
+    return outcome(basis.policy, basis.facts)[1]
 
 
 def facts_ordning(facts: dict) -> str:
