@@ -31,7 +31,7 @@ def resolve_policy_path(name_or_path: str | Path) -> Path:
         raise UsageError(f"et regelverk oppgis som en sti eller et navn, ikke {type(name_or_path).__name__}; "
                          "bruk load_policy_text for regelverk som tekst")
     if isinstance(name_or_path, str) and POLICY_NAME.fullmatch(name_or_path):
-        return shipped_policies_dir() / f"{name_or_path}.pol"
+        return shipped_base(name_or_path) or shipped_policies_dir() / f"{name_or_path}.pol"
     return Path(name_or_path)
 
 
@@ -107,9 +107,23 @@ def load_chain_text(text: str, name: str = "<tekst>", resolver: Resolver | None 
     return chain
 
 
+# Shipped bases that are not kommuner (the national rules in another målform): found by `bygger på`,
+# but not listed among the shipped policies.
+BASE_FOLDERS = ("nynorsk",)
+
+
+def shipped_base(policy_id: str) -> Path | None:
+    """The shipped policy or base (see `BASE_FOLDERS`) called `policy_id`, if there is one."""
+    for folder in (shipped_policies_dir(), *(shipped_policies_dir() / f for f in BASE_FOLDERS)):
+        path = folder / f"{policy_id}.pol"
+        if path.is_file():
+            return path
+    return None
+
+
 def _shipped_text(policy_id: str) -> str | None:
-    path = shipped_policies_dir() / f"{policy_id}.pol"
-    return read_text(path) if path.is_file() else None
+    path = shipped_base(policy_id)
+    return read_text(path) if path is not None else None
 
 
 def load_chain(path: str | Path) -> list[ast.PolicyFile]:
@@ -152,8 +166,5 @@ def _unknown_policy_notes(name: str, folders: list[Path]) -> tuple[str, ...]:
 
 
 def _find_base(child: Path, name: str) -> Path | None:
-    for folder in (child.parent, shipped_policies_dir()):
-        candidate = folder / f"{name}.pol"
-        if candidate.exists():
-            return candidate
-    return None
+    candidate = child.parent / f"{name}.pol"
+    return candidate if candidate.exists() else shipped_base(name)
