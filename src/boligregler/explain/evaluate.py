@@ -12,6 +12,7 @@ from boligregler.evaluation.runtime import NotAssessed
 from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
 from boligregler.money import CONTEXT, format_number
+from boligregler.model import types as T
 from boligregler.syntax import ast
 
 
@@ -20,22 +21,44 @@ def scheme_title(basis: Basis) -> str:
 
 
 class _Renderers:
-    """A policy scheme's interpreter and its rendered templates, built once per policy and scheme."""
+    """A policy scheme's letter texts, prepared once per policy and scheme.
 
-    def __init__(self, interpreter: Interpreter):
-        self.interpreter = interpreter
-        self.templates: dict[int, Callable] = {}
+    A condition or a template hole that uses only the policy's own names runs as compiled code
+    (`Policy.expression`, the backend decisions are made with); one that uses a letter name
+    (`kommune`, a list line's `inn`, a change's `endring` …) is walked by the interpreter.
+    """
+
+    def __init__(self, policy: Any, scheme: Any):
+        self.policy = weakref.ref(policy)  # held weakly: the cache is keyed by the policy and must not keep it alive
+        self.ordning, self.model = scheme.id, policy.model
+        self.interpreter = Interpreter(policy.model, scheme, policy.lookup)
+        self.compiled: dict[int, Callable | None] = {}
+        self.templates: dict[int, list] = {}
         self.by_name: dict[str, list] = {}  # the policy's letter paragraphs by name, in policy order
         self.position: dict[int, int] = {}
-        for i, section in enumerate(interpreter.policy.letter):
+        for i, section in enumerate(self.model.letter):
             self.by_name.setdefault(section.name, []).append(section)
             self.position[id(section)] = i
 
-    def template(self, template: ast.Template) -> Callable:
-        render = self.templates.get(id(template))
-        if render is None:
-            render = self.templates[id(template)] = self.interpreter.template(template)
-        return render
+    def function(self, expr: ast.Expr) -> Callable | None:
+        """`expr` compiled over (memo, facts), or None when it uses a name only the letter knows."""
+        key = id(expr)
+        if key not in self.compiled:
+            try:
+                self.compiled[key] = self.policy().expression(expr, self.ordning)
+            except Exception:  # noqa: BLE001 - a letter name (not in the policy's scope) cannot be compiled
+                self.compiled[key] = None
+        return self.compiled[key]
+
+    def parts(self, template: ast.Template) -> list:
+        """The template's parts: text, or (hole, its formatter, the compiled hole or None)."""
+        parts = self.templates.get(id(template))
+        if parts is None:
+            parts = self.templates[id(template)] = [
+                p if isinstance(p, str) else
+                (p, runtime.formatter(self.model.expr_types.get(id(p), T.TEXT)), self.function(p))
+                for p in template.parts]
+        return parts
 
 
 _renderers: "weakref.WeakKeyDictionary[Any, dict[str, _Renderers]]" = weakref.WeakKeyDictionary()
@@ -45,7 +68,7 @@ def renderers(basis: Basis) -> _Renderers:
     per_scheme = _renderers.setdefault(basis.policy, {})
     scheme = basis.program.scheme
     if scheme.id not in per_scheme:
-        per_scheme[scheme.id] = _Renderers(Interpreter(basis.policy.model, scheme, basis.policy.lookup))
+        per_scheme[scheme.id] = _Renderers(basis.policy, scheme)
     return per_scheme[scheme.id]
 
 
@@ -74,16 +97,27 @@ class Texts:
         }
 
     def render(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str:
-        render = self.renderers.template(template)
+        M, F, local = self.basis.memo, self.basis.facts, {**self.names, **(extra or {})}
+        out = []
         with localcontext(CONTEXT):
-            return render(self.basis.memo, self.basis.facts, {**self.names, **(extra or {})})
+            for part in self.renderers.parts(template):
+                if isinstance(part, str):
+                    out.append(part)
+                else:
+                    expr, fmt, compiled = part
+                    out.append(fmt(compiled(M, F) if compiled is not None
+                                   else self.interpreter.eval(expr, M, F, local)))
+        return "".join(out)
 
     def holds(self, condition: ast.Expr | None, extra: dict[str, Any] | None = None) -> bool:
         """Whether a text's condition holds; one that depends on a fact not yet assessed does not."""
         if condition is None:
             return True
+        compiled = self.renderers.function(condition)
         try:
             with localcontext(CONTEXT):
+                if compiled is not None:
+                    return bool(compiled(self.basis.memo, self.basis.facts))
                 return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
                                                   {**self.names, **(extra or {})}))
         except NotAssessed:
