@@ -171,3 +171,21 @@ def test_a_register_without_the_case_workers_assessments(drammen):
         assert row["mangler"] == ", ".join(m.opplysning for m in getattr(d, "mangler", ()))
         for key in ("maks_lån", "lånebehov"):
             assert (row[key] is None) == (key not in want["beløp"])
+
+
+def test_the_table_commands_start_pyarrow_without_pandas(tmp_path):
+    """pyarrow probes for pandas on its first array (0.5–2 s of import); the commands skip that probe,
+    and pandas still works afterwards where it is needed (Dask, to_pandas)."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from boligregler.screening import skip_pandas_probe\n"
+            "skip_pandas_probe()\n"
+            "import pyarrow as pa\n"
+            "pa.array([1, None])\n"
+            "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+            "import pandas as pd\n"
+            "t = pa.Table.from_pandas(pd.DataFrame({'a': [1, 2]}))\n"
+            "assert t.to_pandas()['a'].tolist() == [1, 2]\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

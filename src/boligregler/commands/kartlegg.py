@@ -36,6 +36,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     try:
+        from boligregler.screening import skip_pandas_probe
+        skip_pandas_probe()
         import pyarrow as pa
         from boligregler.screening import files, kartlegging as K
     except ImportError:

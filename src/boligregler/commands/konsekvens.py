@@ -25,6 +25,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     try:
+        from boligregler.screening import skip_pandas_probe
+        skip_pandas_probe()
         from boligregler.screening import files, konsekvens as K
     except ImportError:
         raise BoligreglerError("konsekvens krever tilleggspakkene: pip install 'boligregler[screening]'") from None

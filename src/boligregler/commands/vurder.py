@@ -127,6 +127,8 @@ def screen_table(policy: Policy, args, kind: str, out_kind: str) -> int:
     if args.begrunnelse:
         raise BoligreglerError("--begrunnelse gir vedtaksbrevet i hvert vedtak og kan bare brukes med --utdata vedtak")
     try:
+        from boligregler.screening import skip_pandas_probe
+        skip_pandas_probe()
         from boligregler.screening.run import screen_file
     except ImportError:
         raise BoligreglerError("tabeller krever tilleggspakkene: pip install 'boligregler[screening]'") from None
