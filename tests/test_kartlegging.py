@@ -14,18 +14,18 @@ from boligregler import load_policy
 from boligregler.cli import main
 from boligregler.screening import kartlegging as K, population, tabular
 
-PRIORITISED = """regelverk drammen_kartlegging bygger på drammen {
-    navn: "Drammen, kartlegging"
-    kommune: "Drammen kommune"
-    vedtatt: 2015-01-01
-    kilde: "Test: prioritert rekkefølge for hjemmebesøk"
-    klageinstans: "Drammen kommunes klageinstans"
+PRIORITISED = """regelverk nasjonal_kartlegging bygger på nasjonal {
+    navn: "Nasjonal, kartlegging"
+    kommune: "Testkommune"
+    vedtatt: 2020-01-01
+    kilde: "Test: prioritert rekkefølge"
+    klageinstans: "Testkommunens klageinstans"
 }
 
 ## Barnefamilier først.
 beregn kartleggingsprioritet: antall = hvis antall_barn > 0 så 1 ellers 2
 
-## Deretter den som har bodd lengst i kommunal bolig.
+## Deretter den som har bodd lengst i kommunen.
 beregn kartleggingsprioritet_2_synkende: måneder = tilknytning.botid_måneder
 """
 
@@ -74,7 +74,7 @@ def test_highest_price_is_verified_against_the_decimal_backend(register, tmp_pat
 
 
 def test_priority_order_the_policy_declares(register, tmp_path, capsys):
-    pol = tmp_path / "drammen_kartlegging.pol"
+    pol = tmp_path / "nasjonal_kartlegging.pol"
     pol.write_text(PRIORITISED, encoding="utf-8")
     assert main(["kartlegg", str(pol), str(register), "--ut", str(tmp_path / "k.parquet")]) == 0
     t = pq.read_table(tmp_path / "k.parquet")
@@ -83,6 +83,36 @@ def test_priority_order_the_policy_declares(register, tmp_path, capsys):
     keys = [(0 if r["barn"] > 0 else 1, -r["kartleggingsprioritet_2_synkende"]) for r in rows]
     assert keys == sorted(keys)
     assert rows[0]["barn"] > 0
+
+
+def test_the_shipped_policies_declare_the_seed_kommuners_priorities(register, tmp_path, capsys):
+    """Drammen: families with children, then tenants of municipal housing, then the longest residence."""
+    assert main(["kartlegg", "drammen", str(register), "--ut", str(tmp_path / "k.parquet")]) == 0
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    source = pq.read_table(register).to_pylist()
+    keys = [(r["barn"] == 0, not source[r["rad"] - 1]["tilknytning.leietaker_i_kommunal_bolig"],
+             -source[r["rad"] - 1]["tilknytning.botid_måneder"], r["rad"]) for r in rows]
+    assert keys == sorted(keys)
+    assert rows[0]["barn"] > 0 and rows[-1]["barn"] == 0
+    for name in ("drammen", "baerum", "sandnes", "skien", "kongsvinger"):
+        assert K.priority_names(load_policy(name)), name
+
+
+def test_a_selection_of_the_first_households_that_can_finance_a_home(register, tmp_path, capsys):
+    """Bærum's 20 low-income families a year: families with children first, lowest income first."""
+    assert main(["kartlegg", "baerum", str(register), "--utvalg", "5", "--prisnivå", "1 500 000",
+                 "--ut", str(tmp_path / "k.parquet"), "--html", str(tmp_path / "k.html")]) == 0
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    chosen = [r for r in rows if r["utvalgt"]]
+    assert len(chosen) == 5
+    assert all(r["høyeste_kjøpesum"] >= 1_500_000 for r in chosen)
+    first_able = [r for r in rows if r["høyeste_kjøpesum"] is not None and r["høyeste_kjøpesum"] >= 1_500_000][:5]
+    assert chosen == first_able
+    assert all(r["barn"] > 0 for r in chosen)
+    incomes = [r["kartleggingsprioritet_2"] for r in rows if r["barn"] > 0]
+    assert incomes == sorted(incomes)
+    assert "Utvalget: 5 husstander" in capsys.readouterr().out
+    assert "Utvalget" in (tmp_path / "k.html").read_text(encoding="utf-8")
 
 
 def test_workbook_html_and_comparison_with_the_previous_run(register, tmp_path, capsys):

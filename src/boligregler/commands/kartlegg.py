@@ -30,6 +30,9 @@ def register(sub) -> None:
                    help="en tidligere kartlegging (fra --ut, Parquet eller CSV) å sammenligne med, etter «referanse»")
     p.add_argument("--prisnivå", metavar="KR", action="append", default=[],
                    help="kommunens prisnivå for en bolig (kan gis flere ganger), vist i figuren")
+    p.add_argument("--utvalg", metavar="N", type=int,
+                   help="velg de N første i prioritert rekkefølge som kan finansiere en bolig (til kommunens laveste "
+                        "prisnivå fra --prisnivå, ellers kjøpesummen i registeret), f.eks. Bærums 20 familier i året")
     add_allow_option(p)
     p.set_defaults(handler=run)
 
@@ -62,6 +65,10 @@ def run(args) -> int:
     if not parts:
         raise BoligreglerError(f"{args.register}: ingen husstander kunne kartlegges")
     table = K.sort_by_priority(policy, pa.concat_tables(parts))
+    if args.utvalg is not None:
+        if args.utvalg < 1:
+            raise BoligreglerError(f"--utvalg må være et positivt heltall, ikke {args.utvalg}")
+        table = K.select(table, args.utvalg, min(levels) if levels else None)
     summary = K.summary_by_type(table)
     comparison = K.compare(previous, table) if previous is not None else None
     synthetic = _is_synthetic(args.register, kind)
@@ -135,6 +142,11 @@ def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool) 
         counts = Counter(comparison.column("endring").to_pylist())
         lines.append("  Siden forrige kartlegging: " + ", ".join(
             f"{counts[k]} {k}" for k in ("kan nå kjøpe", "falt ut", "ny", "borte", "uendret")))
+    if "utvalgt" in table.column_names:
+        chosen = [r for r, c in zip(table.column("referanse").to_pylist(), table.column("utvalgt").to_pylist()) if c]
+        lines.append(f"  Utvalget: {len(chosen)} husstander, de første i prioritert rekkefølge som kan finansiere en "
+                     "bolig" + (": " + ", ".join(str(r) for r in chosen[:50]) + (" …" if len(chosen) > 50 else "")
+                                if chosen else ""))
     if bad:
         lines.append(f"  {bad} rader kunne ikke leses (se meldingene over).")
     return "\n".join(lines)
@@ -144,14 +156,16 @@ HEADER = [("prioritet", "Prioritet"), ("referanse", "Referanse"), ("husstandstyp
           ("voksne", "Voksne"), ("barn", "Barn"), ("kjøpesum", "Kjøpesum i registeret"), ("utfall", "Utfall nå"),
           ("kan_kjøpe_nå", "Kan kjøpe nå"), ("høyeste_kjøpesum", "Høyeste kjøpesum"),
           ("høyeste_kjøpesum_uten_tilskudd", "Høyeste kjøpesum uten tilskudd"), ("maks_lån", "Maks lån"),
-          ("disponibelt_per_måned", "Disponibelt per måned"), ("hindrer", "Hindrer"), ("rad", "Rad i registeret")]
+          ("disponibelt_per_måned", "Disponibelt per måned"), ("hindrer", "Hindrer"),
+          ("mangler", "Mangler"), ("rad", "Rad i registeret")]
 
 
 def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool) -> None:
     from boligregler.screening.report import workbook
-    cols = {k: table.column(k).to_pylist() for k, _ in HEADER}
-    rows = zip(*(["ja" if v is True else "nei" if v is False else v for v in cols[k]] for k, _ in HEADER))
-    sheets = [("Husstander", [h for _, h in HEADER], rows),
+    header = HEADER + ([("utvalgt", "Utvalgt")] if "utvalgt" in table.column_names else [])
+    cols = {k: table.column(k).to_pylist() for k, _ in header}
+    rows = zip(*(["ja" if v is True else "nei" if v is False else v for v in cols[k]] for k, _ in header))
+    sheets = [("Husstander", [h for _, h in header], rows),
               ("Etter husstandstype", ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig",
                                        "Median høyeste kjøpesum", "Median uten tilskudd"],
                [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
@@ -210,6 +224,14 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
         ("Utfall med kjøpesummen i registeret", bar_chart("Utfall (antall husstander)", list(outcomes),
                                                           {"Husstander": list(outcomes.values())})),
     ]
+    if "utvalgt" in table.column_names:
+        chosen = table.filter(table.column("utvalgt")).to_pylist()
+        sections.append(("Utvalget", f"<p>De {len(chosen)} første i prioritert rekkefølge som kan finansiere en "
+                         "bolig.</p>" + html_table(
+                             ["Prioritet", "Referanse", "Husstandstype", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
+                             [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
+                               kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), r["hindrer"]]
+                              for r in chosen])))
     first = table.slice(0, 50).to_pylist()
     sections.append(("De første 50 i prioritert rekkefølge", html_table(
         ["Prioritet", "Referanse", "Husstandstype", "Kan kjøpe nå", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],

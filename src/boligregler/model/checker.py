@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.model import types as T
 from boligregler.model.policy import (
-    CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
+    KARTLEGGING_PRIORITY, CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
     LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
 )
 from boligregler.money import RoundingMode
@@ -1048,6 +1048,7 @@ class Checker:
             roots |= names_in(expr)
         roots |= names_in([(s.condition, s.template) for s in self.letter])
         roots |= names_in([(c.condition, template) for c, template, _ in self.pending_levers.values()])
+        roots |= {name for name in self.computations if KARTLEGGING_PRIORITY.fullmatch(name)}
         reachable, todo = set(), list(roots)
         while todo:
             n = todo.pop()

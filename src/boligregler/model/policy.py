@@ -8,6 +8,7 @@ and renderers read it and never reach back into the parser.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import attrs
@@ -15,6 +16,10 @@ import attrs
 from boligregler.diagnostics import Diagnostic, Span
 from boligregler.model.types import Num, Record, Type
 from boligregler.syntax import ast
+
+# Computations named so are the priority order of the kartlegging (docs/screening.md): read by
+# `boligregler kartlegg`, so a policy that declares them does not leave them unused.
+KARTLEGGING_PRIORITY = re.compile(r"kartleggingsprioritet(?:_(\d+))?(_synkende)?")
 
 
 @attrs.frozen

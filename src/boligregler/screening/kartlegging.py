@@ -3,7 +3,8 @@
 For each household (one row of a register): the outcome at the price in the register (when it
 has one), the highest kjøpesum the household can finance in whole 1 000 kr, with and without
 tilskudd (the exact finansieringsbevis: the price is verified to pass and 1 000 kr more to fail),
-what stands in the way, and its place in the priority order the policy declares.
+what stands in the way, the facts still missing (`mangler`: assessments not yet made), and its
+place in the priority order the policy declares.
 
 The price is found by bisection over the columnar backend: every row of the register is
 decided at ~15 prices, each decision exact (`evaluation.columnar`). A price «passes» when no
@@ -21,13 +22,12 @@ register's.
 
 from __future__ import annotations
 
-import re
-
 import attrs
 import numpy as np
 import pyarrow as pa
 
 from boligregler.evaluation import columnar as C
+from boligregler.model.policy import KARTLEGGING_PRIORITY
 from boligregler.screening.population import household_type
 from boligregler.screening.tabular import Chunk
 from boligregler.syntax import ast
@@ -35,14 +35,13 @@ from boligregler.syntax import ast
 STEP_ORE = 1000 * 100
 HIGHEST_STEPS = 30_000  # 30 000 000 kr: a price above this is reported as «minst» this
 SEARCHED = frozenset({"bolig.kjøpesum", "bolig.eierform"})  # a register need not have them
-PRIORITY = re.compile(r"kartleggingsprioritet(?:_(\d+))?(_synkende)?")
 
 
 def priority_names(policy) -> list[tuple[str, bool]]:
     """The policy's priority computations in order, each with whether it sorts largest first."""
     found = []
     for name in policy.model.computations:
-        m = PRIORITY.fullmatch(name)
+        m = KARTLEGGING_PRIORITY.fullmatch(name)
         if m:
             found.append((int(m.group(1) or 1), name, m.group(2) is not None))
     return [(name, desc) for _, name, desc in sorted(found)]
@@ -183,6 +182,7 @@ def map_chunk(policy, chunk: Chunk) -> pa.Table:
         "maks_lån": _amount(now, "maks_lån"),
         "disponibelt_per_måned": _amount(now, "disponibelt_per_måned"),
         "hindrer": pa.array(hindrer, type=pa.string()),
+        "mangler": pa.array([(now if has_price[i] else zero).missing.get(i, "") for i in range(n)], type=pa.string()),
         "vurdert_med": pa.array(np.where(now.fallback, "desimal", "kolonner").astype(object), type=pa.string()),
     }
     for name, _ in priority_names(policy):
@@ -221,6 +221,21 @@ def sort_by_priority(policy, table: pa.Table) -> pa.Table:
         if table.num_rows else pa.array([], pa.int64())
     table = table.take(order)
     return table.add_column(0, "prioritet", pa.array(np.arange(1, table.num_rows + 1)))
+
+
+def select(table: pa.Table, count: int, level: int | None) -> pa.Table:
+    """Mark as `utvalgt` the first `count` households in priority order that can finance a home.
+
+    A household can finance a home when its highest price (with tilskudd) reaches `level` (the
+    kommune's lowest price level), or without a level the price in the register. Bærum's goal of
+    20 low-income families a year is `count=20` over a register in Bærum's priority order.
+    """
+    best = table.column("høyeste_kjøpesum").to_pylist()
+    reach = [level] * table.num_rows if level is not None else table.column("kjøpesum").to_pylist()
+    able = np.array([b is not None and r is not None and b >= r for b, r in zip(best, reach)], dtype=bool)
+    chosen = np.zeros(table.num_rows, dtype=bool)
+    chosen[np.flatnonzero(able)[:count]] = True
+    return table.append_column("utvalgt", pa.array(chosen))
 
 
 def summary_by_type(table: pa.Table) -> list[dict]:
