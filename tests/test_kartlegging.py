@@ -152,3 +152,18 @@ def test_bad_rows_are_reported_and_the_rest_mapped(tmp_path, capsys):
     out = pcsv.read_csv(tmp_path / "k.csv").to_pylist()
     assert [r["referanse"] for r in out] == ["A"] and out[0]["høyeste_kjøpesum"] > 0
     assert out[0]["kan_kjøpe_nå"] is None or out[0]["kan_kjøpe_nå"] == ""  # no price in the register
+
+
+def test_a_register_without_assessments_reports_what_is_missing(tmp_path, capsys):
+    """The price search skips the search for missing facts; the `mangler` column still has it, as the Decimal backend."""
+    path = tmp_path / "r.parquet"
+    source = population.households(12, seed=4, assessed=False)
+    pq.write_table(source, path)
+    assert main(["kartlegg", "drammen", str(path), "--ut", str(tmp_path / "k.parquet")]) == 0
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    policy = load_policy("drammen")
+    for r in rows:
+        d = policy.evaluate(tabular.row_soknad(source, r["rad"] - 1), explain=False)
+        assert r["utfall"] == d.utfall
+        assert r["mangler"] == ", ".join(m.opplysning for m in d.mangler)
+    assert any(r["mangler"] for r in rows)

@@ -136,15 +136,19 @@ class Policy:
         facts = self.validate(soknad)
         return self.evaluate_facts(facts, explain=explain)
 
-    def evaluate_facts(self, facts: dict[str, Any], *, explain: bool = True) -> Decision:
-        """Assess already validated facts (see `validate`)."""
+    def evaluate_facts(self, facts: dict[str, Any], *, explain: bool = True, mangler: bool = True) -> Decision:
+        """Assess already validated facts (see `validate`).
+
+        `mangler=False` skips the search for the facts an undecided outcome waits for (most of
+        the time an undecided søknad takes); `Decision.mangler` is then empty.
+        """
         ordning = facts.get("ordning", "")
         program = self.program(ordning)
         rules, default = self.model.outcome_rules, self.model.outcome_default
         try:
             with localcontext(CONTEXT):
                 c = conclude(program, facts, rules, default, explain=explain)
-                mangler = pending(program, facts, c, rules, default) if c.utfall == "ikke_avgjort" else ()
+                waits = pending(program, facts, c, rules, default) if mangler and c.utfall == "ikke_avgjort" else ()
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
         c.memo.pop("@venter", None)
@@ -159,7 +163,7 @@ class Policy:
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
             basis=Basis(self, program, facts, M, explain=explain),
-            mangler=mangler, skjønnsvurderinger=self._reasons(facts),
+            mangler=waits, skjønnsvurderinger=self._reasons(facts),
         )
 
     def _reasons(self, facts: dict) -> tuple[Assessment, ...]:
@@ -185,15 +189,18 @@ class Policy:
             policy["lovlighet"] = {"tillatt_ulovlig": True, "funn": sorted({d.code for d in self.unlawful})}
         return policy
 
-    def evaluate_batch(self, batch):
+    def evaluate_batch(self, batch, *, mangler: bool = True):
         """Decide a batch of søknader as columns (`boligregler.evaluation.columnar.Batch`).
 
         The columnar backend decides every row it can represent exactly; the other rows are
-        decided here by `evaluate_facts` and marked in the result's `fallback`.
+        decided here by `evaluate_facts` and marked in the result's `fallback`. `mangler=False`
+        leaves the result's `missing` empty (see `evaluate_facts`), for runs that only need
+        outcomes and amounts, such as the kartlegging's price search.
         """
         from boligregler.diagnostics import BoligreglerError
         from boligregler.evaluation import columnar
-        return columnar.evaluate(self.model, batch, lambda facts: self.evaluate_facts(facts, explain=False),
+        return columnar.evaluate(self.model, batch,
+                                 lambda facts: self.evaluate_facts(facts, explain=False, mangler=mangler),
                                  (BoligreglerError,))
 
 

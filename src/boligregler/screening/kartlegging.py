@@ -120,7 +120,7 @@ def _highest(policy, batch: C.Batch, ids: set[str], without_tilskudd: bool) -> n
     n = batch.n
 
     def passes(steps: np.ndarray) -> np.ndarray:
-        r = policy.evaluate_batch(_with_price(batch, steps * STEP_ORE))
+        r = policy.evaluate_batch(_with_price(batch, steps * STEP_ORE), mangler=False)
         ok = ~_failures(r, ids) & (r.utfall >= 0)
         if without_tilskudd and "tilskudd" in r.amounts:
             ok &= r.amounts["tilskudd"] == 0
@@ -146,7 +146,7 @@ def map_chunk(policy, chunk: Chunk) -> pa.Table:
     bolig = batch.root.fields["bolig"].value.fields
     has_price = np.ones(n, dtype=bool) if bolig["kjøpesum"].missing is None else ~bolig["kjøpesum"].missing
     now = policy.evaluate_batch(batch)
-    zero = policy.evaluate_batch(_with_price(batch, np.zeros(n, dtype=np.int64)))
+    zero = policy.evaluate_batch(_with_price(batch, np.zeros(n, dtype=np.int64)), mangler=not has_price.all())
     ids = price_criteria(policy)
     with_t = _highest(policy, batch, ids, without_tilskudd=False)
     without_t = _highest(policy, batch, ids, without_tilskudd=True)

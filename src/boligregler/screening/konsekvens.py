@@ -87,7 +87,7 @@ def add(impact: Impact, policy_a, policy_b, chunk_a: Chunk, chunk_b: Chunk) -> N
         return
     batch_a = chunk_a.batch if ia.size == chunk_a.batch.n else chunk_a.batch.take(ia)
     batch_b = chunk_b.batch if ib.size == chunk_b.batch.n else chunk_b.batch.take(ib)
-    ra, rb = policy_a.evaluate_batch(batch_a), policy_b.evaluate_batch(batch_b)
+    ra, rb = policy_a.evaluate_batch(batch_a, mangler=False), policy_b.evaluate_batch(batch_b, mangler=False)
     impact.fallback += int(ra.fallback.sum() + rb.fallback.sum())
     oa, ob = _outcomes(ra), _outcomes(rb)
     husstand = batch_a.root.fields["husstand"].value.fields
