@@ -174,6 +174,27 @@ def test_guard_band_recheck_is_exact(monkeypatch):
     assert [result.record(i) for i in range(len(facts))] == before
 
 
+@pytest.mark.parametrize("mode", ["ned", "opp", "halv_opp", "halv_jevn"])
+@pytest.mark.parametrize("signs", [1, -1])
+def test_float_roundings_exactly_at_a_boundary_are_rechecked(mode, signs):
+    """At rate 0 the annuity is the amount over the months: 18 kr over 12 months is 1.50 kr, a tie."""
+    from decimal import Decimal, localcontext
+    from boligregler.evaluation import runtime
+    from boligregler.money import CONTEXT
+    payments = np.array([1800, 3000, 1200, 1212, 2400, 1, 0, 123456]) * signs
+    amount = columnar.Num(payments, 2, None, 10**6)
+    ev = columnar.Evaluator.__new__(columnar.Evaluator)
+    ev.rechecked = np.zeros(len(payments), dtype=bool)
+    approx = ev.finance("annuitet", amount, columnar.Num(0, 4, None, 0), columnar.Num(1, 0, None, 1))
+    got = ev.rounded(approx, Decimal("1"), mode)
+    with localcontext(CONTEXT):
+        want = [int(runtime.rounded(runtime.annuity(Decimal(int(p)) / 100, Decimal(0), Decimal(1)), Decimal(1), mode))
+                for p in payments]
+    assert got.scale == 0 and np.asarray(got.data).tolist() == want
+    on_boundary = [2, 6] if mode in ("ned", "opp") else [0, 1]  # 1.00 and 0 kr; 1.50 and 2.50 kr
+    assert ev.rechecked[on_boundary].all()
+
+
 @settings(max_examples=200, deadline=None)
 @given(payment=st.integers(-10**9, 10**9), rate=st.integers(0, 2000), years=st.integers(1, 50),
        kind=st.sampled_from(["nåverdi", "annuitet"]))
@@ -190,7 +211,7 @@ def test_float_error_is_far_inside_the_guard_band(payment, rate, years, kind):
     with localcontext(CONTEXT):
         exact = approx.exact(np.array([0]))[0]
     band = abs(float(exact)) * columnar.REL_BAND + columnar.ABS_BAND
-    assert abs(float(approx.data[0]) - float(exact)) < band / 100
+    assert abs(float(approx.times(1.0)[0]) - float(exact)) < band / 100
 
 
 def test_rows_that_need_a_missing_fact_or_hit_an_error_fall_back():

@@ -103,16 +103,44 @@ class Rat:
     scale: int
     bad: Any = None
     inexact: Any = None
+    bound: int = -1  # max |num| when known statically (-1: measured when needed, see `_nbound`)
+    dbound: int = -1  # max den likewise
+
+
+def _nbound(r: Rat) -> int:
+    if r.bound < 0:
+        r.bound = _bound_of(r.num)
+    return r.bound
+
+
+def _dbound(r: Rat) -> int:
+    if r.dbound < 0:
+        r.dbound = _bound_of(r.den)
+    return r.dbound
+
+
+def _min_den(den) -> int:
+    """A lower bound of a denominator (always ≥ 1)."""
+    return int(den) if np.ndim(den) == 0 else 1
 
 
 @attrs.define(slots=True)
 class Approx:
-    """A float64 value whose exact Decimal value `exact(rows)` can be recomputed for some rows."""
+    """A float64 value `raw · factor` (or `raw · factor[key]`, a factor per row from a table) whose
+    exact Decimal value `exact(rows)` can be recomputed for some rows."""
 
-    data: Any
+    raw: Any
+    factor: Any
+    key: Any
     exact: Callable[[np.ndarray], list]
     bad: Any = None
     inexact: Any = None  # rows whose exact Decimal value cannot be recomputed (see Rat)
+
+    def times(self, c: float):
+        """The value times `c`: the constant is folded into the factor, so one pass over the rows (two with a key)."""
+        if self.key is None:
+            return self.raw * (self.factor * c)
+        return self.raw * (self.factor * c)[self.key]
 
 
 @attrs.define(slots=True)
@@ -195,7 +223,7 @@ def lift(v, parent):
             return Num(_take(v.data, parent), v.scale, _take(v.bad, parent), v.bound)
         case Rat():
             return Rat(_take(v.num, parent), _take(v.den, parent), v.scale, _take(v.bad, parent),
-                       _take(v.inexact, parent))
+                       _take(v.inexact, parent), v.bound, v.dbound)
         case Bool():
             return Bool(_take(v.data, parent), _take(v.bad, parent))
         case Cat():
@@ -272,28 +300,30 @@ def exact(v) -> Any:
     if isinstance(v.den, (int, np.integer)) or np.ndim(v.den) == 0:
         den = int(v.den)
         if den == 1:
-            return Num(v.num, v.scale, v.bad, _bound_of(v.num))
+            return Num(v.num, v.scale, v.bad, _nbound(v))
         k = _twos_and_fives(den)
         rest = den
         while rest % 2 == 0:
             rest //= 2
         while rest % 5 == 0:
             rest //= 5
-        rem = np.asarray(v.num) % rest
-        q = (v.num // rest) * (_pow10(k) // (den // rest))
-        return Num(q, v.scale + k, _or(v.bad, _mask(rem != 0)), _bound_of(q))
+        factor = _pow10(k) // (den // rest)
+        if rest == 1:
+            return Num(v.num * factor, v.scale + k, v.bad, _nbound(v) * factor)
+        q, rem = np.divmod(v.num, rest)
+        return Num(q * factor, v.scale + k, _or(v.bad, _mask(rem != 0)), (_nbound(v) // rest + 1) * factor)
     dens = [int(d) for d in np.unique(v.den)]
     k = max(_twos_and_fives(d) for d in dens)
-    num = _scaled(Num(v.num, 0, v.bad, _bound_of(v.num)), k)
+    num = _scaled(Num(v.num, 0, v.bad, _nbound(v)), k)
     q, r = np.divmod(num.data, v.den)
-    return Num(q, v.scale + k, _or(num.bad, _mask(r != 0)), _bound_of(q))
+    return Num(q, v.scale + k, _or(num.bad, _mask(r != 0)), num.bound)
 
 
 def as_rat(v) -> Rat:
     if isinstance(v, Rat):
         return v
     v = exact(v)
-    return Rat(v.data, 1, v.scale, v.bad)
+    return Rat(v.data, 1, v.scale, v.bad, None, v.bound, 1)
 
 
 def _odd_part(den):
@@ -324,51 +354,66 @@ def _fabs(x):
     return np.abs(np.asarray(x, dtype=np.float64))
 
 
+def _times(x, k):
+    """x · k, without a pass over the array when k is 1."""
+    return x if (np.ndim(k) == 0 and int(k) == 1) else x * k
+
+
 def rat_align(a: Rat, b: Rat):
-    """Numerators of a and b over one denominator and scale, and the rows that overflowed."""
+    """Numerators of a and b over one denominator and scale, the rows that overflowed, and their bounds."""
     s = max(a.scale, b.scale)
     fa, fb = _pow10(s - a.scale), _pow10(s - b.scale)
     if np.ndim(a.den) == 0 and np.ndim(b.den) == 0:
         da, db = int(a.den), int(b.den)
         den = da * db // np.gcd(da, db)
         ka, kb = fa * (den // da), fb * (den // db)
+        kab, kbb = ka, kb
+        dbound = den
     else:
         den, ka, kb = a.den * b.den, fa * b.den, fb * a.den
+        kab, kbb = fa * _dbound(b), fb * _dbound(a)
+        dbound = _dbound(a) * _dbound(b)
+    xb, yb = _nbound(a) * kab, _nbound(b) * kbb
     risk = None
-    if _bound_of(a.num) * _bound_of(ka) + _bound_of(b.num) * _bound_of(kb) >= SAFE:
+    if xb + yb >= SAFE:
         risk = _overflow(_fabs(a.num) * _fabs(ka) + _fabs(b.num) * _fabs(kb))
-    return a.num * ka, b.num * kb, den, s, risk
+        xb = yb = SAFE
+    return _times(a.num, ka), _times(b.num, kb), den, s, risk, xb, yb, dbound
 
 
 def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
     bad = _or(a.bad, b.bad)
     inexact = _or(a.inexact, b.inexact)
     if op in ("+", "-"):
-        x, y, den, s, risk = rat_align(a, b)
-        return Rat(x + y if op == "+" else x - y, den, s, _or(bad, risk), inexact)
+        x, y, den, s, risk, xb, yb, db = rat_align(a, b)
+        return Rat(x + y if op == "+" else x - y, den, s, _or(bad, risk), inexact, min(xb + yb, SAFE), db)
     if op == "*":
-        return Rat(a.num * b.num, a.den * b.den, a.scale + b.scale, _or(bad, _product_risk(a, b)), inexact)
+        return Rat(a.num * b.num, a.den * b.den, a.scale + b.scale, _or(bad, _product_risk(a, b)), inexact,
+                   min(_nbound(a) * _nbound(b), SAFE), min(_dbound(a) * _dbound(b), SAFE))
     # a / b = (a.num · b.den) / (a.den · b.num) · 10^(sb − sa)
     num, den, scale = a.num * b.den, a.den * np.asarray(b.num), a.scale - b.scale
-    risk = _product_risk(a, Rat(b.den, b.num, 0))
+    risk = _product_risk(a, Rat(b.den, b.num, 0, bound=_dbound(b), dbound=_nbound(b)))
+    nb = _nbound(a) * _dbound(b)
     if scale < 0:
         num, scale = num * _pow10(-scale), 0
+        nb *= _pow10(-scale)
     zero = den == 0
     sign = np.where(den < 0, -1, 1)
     num, den = num * sign, np.where(zero, 1, np.abs(den))
     den = int(den) if np.ndim(den) == 0 else den
-    return Rat(num, den, scale, _or(_or(bad, risk), _mask(zero)), _or(inexact, _nonterminating(num, den)))
+    return Rat(num, den, scale, _or(_or(bad, risk), _mask(zero)), _or(inexact, _nonterminating(num, den)),
+               min(nb, SAFE), min(max(_dbound(a) * _nbound(b), 1), SAFE))
 
 
 def _product_risk(a: Rat, b: Rat):
     """Rows where a.num · b.num or a.den · b.den may overflow int64."""
-    if _bound_of(a.num) * _bound_of(b.num) < SAFE and _bound_of(a.den) * _bound_of(b.den) < SAFE:
+    if _nbound(a) * _nbound(b) < SAFE and _dbound(a) * _dbound(b) < SAFE:
         return None
     return _overflow(_fabs(a.num) * _fabs(b.num), _fabs(a.den) * _fabs(b.den))
 
 
 def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
-    x, y, _, _, risk = rat_align(a, b)
+    x, y, _, _, risk, _, _, _ = rat_align(a, b)
     result = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
               ">": np.greater, ">=": np.greater_equal}[op](x, y)
     bad = _or(_or(a.bad, b.bad), risk)
@@ -379,8 +424,9 @@ def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
 
 
 def rat_choose(cond, a: Rat, b: Rat) -> Rat:
-    x, y, den, s, risk = rat_align(a, b)
-    return Rat(np.where(cond, x, y), den, s, _or(risk, _sel(cond, a.bad, b.bad)), _sel(cond, a.inexact, b.inexact))
+    x, y, den, s, risk, xb, yb, db = rat_align(a, b)
+    return Rat(np.where(cond, x, y), den, s, _or(risk, _sel(cond, a.bad, b.bad)), _sel(cond, a.inexact, b.inexact),
+               max(xb, yb), db)
 
 
 def round_value(v, unit: Decimal, mode: str) -> Num:
@@ -428,6 +474,8 @@ def divround(v, u, mode: str):
     if mode == "opp":
         return -((-v) // u)
     if mode == "halv_opp":
+        if np.ndim(u) == 0 and u % 2 == 0 and np.ndim(v) and (v.min() if v.size else 0) >= 0:
+            return (v + u // 2) // u  # no negative values: two passes
         a = np.abs(v)
         q = (2 * a + u) // (2 * u)
         return np.where(np.asarray(v) < 0, -q, q)
@@ -598,16 +646,26 @@ def _py_values(f: Field, spec: T.FieldSpec, n: int, path: tuple) -> list:
 
 def _segment_sum(values, offsets):
     """Sum of each row's elements (int64; wrap-around cancels out in the differences)."""
-    cs = np.zeros(len(values) + 1, dtype=values.dtype if values.dtype != bool else np.int64)
+    cs = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(values, out=cs[1:])
     return cs[offsets[1:]] - cs[offsets[:-1]]
 
 
 def _segment_any(mask, offsets):
+    """Rows with an element in `mask` (None when there is none)."""
     if mask is None:
         return None
-    m = _segment_sum(np.broadcast_to(mask, offsets[-1:]).astype(np.int64) if mask.ndim == 0 else mask.astype(np.int64), offsets) > 0
-    return m if m.any() else None
+    if mask.ndim == 0:
+        m = np.diff(offsets) > 0 if mask else np.zeros(len(offsets) - 1, dtype=bool)
+        return m if m.any() else None
+    hits = np.flatnonzero(mask)
+    if not hits.size:
+        return None
+    if hits.size > len(mask) // 16:
+        return _segment_sum(mask.view(np.int8), offsets) > 0
+    m = np.zeros(len(offsets) - 1, dtype=bool)
+    m[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return m
 
 
 # ---- the program ---------------------------------------------------------------------------
@@ -712,7 +770,7 @@ class Evaluator:
             case ast.Unary("-", operand):
                 v = self.eval(operand, scope)
                 if isinstance(v, Rat):
-                    return Rat(-v.num, v.den, v.scale, v.bad, v.inexact)
+                    return Rat(-v.num, v.den, v.scale, v.bad, v.inexact, v.bound, v.dbound)
                 v = exact(v)
                 return Num(-v.data, v.scale, v.bad, v.bound)
             case ast.Unary("ikke", operand):
@@ -811,16 +869,23 @@ class Evaluator:
         return round_value(v, unit, mode)
 
     def rounded_approx(self, v: Approx, unit: Decimal, u: Num, mode: str) -> Num:
-        x = v.data / float(unit)
-        band = np.abs(x) * REL_BAND + ABS_BAND / float(unit)
-        if mode in ("ned", "opp"):
-            frac = x - np.floor(x)
-            near = (frac < band) | (1 - frac < band)
-            q = np.floor(x) if mode == "ned" else np.ceil(x)
+        x = np.asarray(v.times(1.0 / float(unit)), dtype=np.float64)  # the value in units
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+        largest = max(abs(lo), abs(hi))
+        # one band for the batch, from the largest value: at least each row's own band
+        band = largest * REL_BAND + ABS_BAND / float(unit)
+        if mode == "halv_opp" and lo >= 0:
+            y = x + 0.5  # no negative values: half up is floor(x + ½), near a boundary where y is near a whole number
+            q = np.floor(y)
+            near = np.abs(y - q - 0.5) > 0.5 - band
+        elif mode in ("ned", "opp"):
+            whole = np.floor(x)
+            near = np.abs(x - whole - 0.5) > 0.5 - band
+            q = whole if mode == "ned" else np.ceil(x)
         else:
-            frac = x - np.floor(x)
-            near = np.abs(frac - 0.5) < band
-            q = np.where(x >= 0, np.floor(np.abs(x) + 0.5), -np.floor(np.abs(x) + 0.5)) if mode == "halv_opp" else np.rint(x)
+            ax = np.abs(x)
+            near = np.abs(ax - np.floor(ax) - 0.5) < band
+            q = np.copysign(np.floor(ax + 0.5), x) if mode == "halv_opp" else np.rint(x)
         q = q.astype(np.int64)
         bad = v.bad
         if v.inexact is not None:  # no exact Decimal input to recompute from: the row falls back
@@ -833,24 +898,35 @@ class Evaluator:
                 exact_q = [runtime.rounded(d, unit, mode) / unit for d in v.exact(rows)]
             q[rows] = [int(d) for d in exact_q]
             self.rechecked[rows] = True
-        return Num(q * u.data, u.scale, bad, _bound_of(q) * u.data + 1)
+        if u.data != 1:
+            q *= u.data
+        bound = min(int(largest) + 2, SAFE) * u.data if largest == largest else SAFE
+        return Num(q, u.scale, bad, bound)
 
     def finance(self, function: str, amount, rate: Num, years: Num) -> Approx:
         """nåverdi or annuitet in float64: the factor once per (rate, term), the product per row."""
         inexact = None
         if isinstance(amount, Rat):
             inexact = amount.inexact
-            amount_float = np.asarray(amount.num, dtype=np.float64) / amount.den / _pow10(amount.scale)
-            amount = Rat(amount.num, amount.den, amount.scale, amount.bad)
+            raw = np.asarray(amount.num, dtype=np.float64)
+            divisor = float(_pow10(amount.scale))
+            if np.ndim(amount.den):
+                raw = raw / amount.den
+            else:
+                divisor *= int(amount.den)
+            amount = Rat(amount.num, amount.den, amount.scale, amount.bad, None, amount.bound, amount.dbound)
         else:
-            amount_float = np.asarray(amount.data, dtype=np.float64) / _pow10(amount.scale)
-        months = (np.asarray(years.data) * 12) // _pow10(years.scale)
-        months = np.broadcast_to(months, np.shape(amount_float)) if np.ndim(months) < np.ndim(amount_float) else months
+            raw = np.asarray(amount.data, dtype=np.float64)
+            divisor = float(_pow10(amount.scale))
+        months = np.asarray(years.data) * 12
+        if years.scale:
+            months //= _pow10(years.scale)
+        months = np.broadcast_to(months, np.shape(raw)) if np.ndim(months) < np.ndim(raw) else months
         rates = np.asarray(rate.data)
         bad = _or(_or(amount.bad, rate.bad), years.bad)
-        nonpositive = _mask(months <= 0)
-        bad = _or(bad, nonpositive)
-        months = np.where(months <= 0, 1, months)
+        if (months.min() if months.size else 1) <= 0:
+            bad = _or(bad, _mask(months <= 0))
+            months = np.maximum(months, 1)
         pv = function == "nåverdi"
 
         def factor(r: int, n: int) -> float:
@@ -861,21 +937,23 @@ class Evaluator:
                 q = (1 + i) ** -n
                 return float((1 - q) / i) if pv else float(i / (1 - q))
 
+        key = None
         if rates.ndim == 0:
             r = int(rates)
             if months.ndim == 0:
                 fac = factor(r, int(months))
             else:
                 present = np.flatnonzero(np.bincount(months.ravel()))
-                table = np.zeros(int(present.max()) + 1 if present.size else 1)
+                fac = np.zeros(int(present.max()) + 1 if present.size else 1)
                 for n in present:
-                    table[n] = factor(r, int(n))
-                fac = table[months]
+                    fac[n] = factor(r, int(n))
+                key = months
         else:
             rates_b, months_b = np.broadcast_arrays(rates, months)
             keys, inverse = np.unique(np.stack([rates_b.ravel(), months_b.ravel()]), axis=1, return_inverse=True)
-            fac = np.array([factor(int(k0), int(k1)) for k0, k1 in keys.T])[inverse.ravel()]
-        data = amount_float * fac
+            fac = np.array([factor(int(k0), int(k1)) for k0, k1 in keys.T])
+            key = inverse.ravel()
+        fac = fac / divisor
         run = runtime.present_value if pv else runtime.annuity
 
         def exact_values(rows: np.ndarray) -> list:
@@ -884,7 +962,7 @@ class Evaluator:
                     return Decimal(int(_take(col.num, i))) / Decimal(int(_take(col.den, i))) / _pow10(col.scale)
                 return Decimal(int(_take(col.data, i))).scaleb(-col.scale)
             return [run(at(amount, i), at(rate, i), at(years, i)) for i in rows]
-        return Approx(data, exact_values, bad, inexact)
+        return Approx(raw, fac, key, exact_values, bad, inexact)
 
     def table(self, name: str, keys: list, scope: _Scope):
         """The value each row's keys (one column per dimension) select in the version in force."""
@@ -940,7 +1018,7 @@ class Evaluator:
             return Num(_segment_sum(ones, src.offsets), 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
         body = self.eval(e.body, inner)
         if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
-            return self._sum_fraction(body, mask, mbad, src)
+            return self._sum_fraction(body, mask, mbad, src, longest)
         body = exact(body)
         values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.parent.shape)
         bbad = body.bad if mask is None or body.bad is None else (mask & body.bad)
@@ -953,18 +1031,20 @@ class Evaluator:
         return Num(_segment_sum(values, src.offsets), body.scale, bad, bound)
 
 
-    def _sum_fraction(self, body: Rat, mask, mbad, src: Lst) -> Rat:
+    def _sum_fraction(self, body: Rat, mask, mbad, src: Lst, longest: int) -> Rat:
         shape = src.parent.shape
         values = np.broadcast_to(np.asarray(body.num, dtype=np.int64), shape)
         if mask is not None:
             values = np.where(mask, values, 0)
         sel = (lambda m: m) if mask is None else (lambda m: None if m is None else mask & np.broadcast_to(m, shape))
         bad = _or(src.bad, _segment_any(_or(mbad, sel(body.bad)), src.offsets))
-        if _fabs(values).sum() >= SAFE:
+        bound = _nbound(body) * max(longest, 1)
+        if bound >= SAFE:
             raise Unsupported("summen kan bli for stor for 64-bits heltall")
         inexact = sel(body.inexact)
         return Rat(_segment_sum(values, src.offsets), int(body.den), body.scale, bad,
-                   None if inexact is None else _segment_any(np.broadcast_to(inexact, shape), src.offsets))
+                   None if inexact is None else _segment_any(np.broadcast_to(inexact, shape), src.offsets),
+                   bound, int(body.den))
 
 
 def _key_match(row_key, key):
@@ -1236,19 +1316,19 @@ class _SchemeRun:
             for j in reversed(range(len(crit.exceptions))):
                 e = ev.eval(crit.exceptions[j].condition, _Scope())
                 hit = np.broadcast_to(np.asarray(e.data, dtype=bool), (n,))
-                res = np.where(hit, UNNTAK, res)
-                letters = np.where(hit, j, letters)
+                res = np.where(hit, np.int8(UNNTAK), res)  # int8 scalars keep the arrays int8
+                letters = np.where(hit, np.int8(j), letters)
                 tail = _or(e.bad, _and_mask(np.logical_not(hit), tail))
             met = np.broadcast_to(np.asarray(cond.data, dtype=bool), (n,))
-            res = np.where(met, OPPFYLT, res)
+            res = np.where(met, np.int8(OPPFYLT), res)
             cbad = _or(cond.bad, _and_mask(np.logical_not(met), tail))
             if crit.relevance is not None:
                 rel = ev.eval(crit.relevance, _Scope())
                 relevant = np.broadcast_to(np.asarray(rel.data, dtype=bool), (n,))
-                res = np.where(relevant, res, IKKE_RELEVANT)
+                res = np.where(relevant, res, np.int8(IKKE_RELEVANT))
                 cbad = _or(rel.bad, _and_mask(relevant, cbad))
             bad = _or(bad, cbad)
-            self.criteria.append((crit, res.astype(np.int8), letters.astype(np.int8)))
+            self.criteria.append((crit, res, letters))
         outcomes = tuple(dict.fromkeys([policy.outcome_default] + [r.outcome for r in policy.outcome_rules]
                                        + ["innvilget", "avslag", "manuell_vurdering"]))
         utfall = np.full(n, outcomes.index(policy.outcome_default), dtype=np.int8)
@@ -1257,7 +1337,7 @@ class _SchemeRun:
             for crit, res, _ in self.criteria:
                 if crit.kind == rule.kind:
                     failed |= res == IKKE_OPPFYLT
-            utfall = np.where(failed, outcomes.index(rule.outcome), utfall).astype(np.int8)
+            utfall = np.where(failed, np.int8(outcomes.index(rule.outcome)), utfall)
         ev.memo["utfall"] = Cat(utfall, outcomes)
         self.outcomes, self.utfall = outcomes, utfall
         self.values: dict[str, np.ndarray] = {}  # as vedtak.md writes them: øre, rate × 10 000, whole years
@@ -1314,7 +1394,6 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
         scheme = next(s for s in scheme_of_code if s.id == scheme_id)
         whole = len(by_scheme) == 1
         rows = slice(None) if whole else np.flatnonzero(np.isin(codes, scheme_codes))
-        count = n if whole else len(rows)
         part = batch if whole else batch.take(rows)
         for crit in scheme.criteria:
             column(crit)
