@@ -564,22 +564,25 @@ def _record_columns(record: T.Record, rows: list[dict]) -> tuple[Rec, Any]:
 
 def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
     """(value, missing mask, bad mask) of one field over all rows."""
-    if any(v.__class__ is Unassessed for v in values):  # not yet given or assessed: missing, see `fact`
+    if Unassessed in set(map(type, values)):  # not yet given or assessed: missing, see `fact`
         values = [None if v.__class__ is Unassessed else v for v in values]
-    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    any_missing = bool(missing.any())
+    any_missing = values.count(None) > 0
+    missing = np.array([v is None for v in values], dtype=bool) if any_missing else None
     match t:
         case T.Num():
             scale = number_scale(t)
             f = 10**scale
-            ints = [0 if v is None else int(v * f) for v in values]
+            ints = [0 if v is None else int(v * f) for v in values] if any_missing else [int(v * f) for v in values]
             limit = MAX_INTEGER if t.integer else MAX_MONEY_ORE
-            big = [abs(x) > limit for x in ints]
-            bad = np.array(big, dtype=bool) if any(big) else None
-            data = np.array([0 if b else x for x, b in zip(ints, big)], dtype=np.int64)
-            value = Num(data, scale, None, limit)
+            if ints and (max(ints) > limit or min(ints) < -limit):
+                big = [abs(x) > limit for x in ints]
+                bad = np.array(big, dtype=bool)
+                ints = [0 if b else x for x, b in zip(ints, big)]
+            else:
+                bad = None
+            value = Num(np.array(ints, dtype=np.int64), scale, None, limit)
         case T.Bool():
-            value = Bool(np.array([bool(v) for v in values], dtype=bool))
+            value = Bool(np.array([bool(v) for v in values] if any_missing else values, dtype=bool))
             bad = None
         case T.Enum(_, options):
             index = {o: i for i, o in enumerate(options)}
@@ -608,7 +611,7 @@ def _column(t: T.Type, values: list) -> tuple[Any, Any, Any]:
             bad = None if ebad is None else _segment_any(ebad, offsets)
         case _:
             raise Unsupported(f"felttype {T.describe(t)}")
-    return value, (missing if any_missing else None), bad
+    return value, missing, bad
 
 
 def _py_records(rec: Rec, record: T.Record, n: int, path: tuple = ()) -> list[dict]:
