@@ -117,7 +117,8 @@ class _Source:
 
     def __init__(self, table: pa.Table, first_row: int):
         self.n = table.num_rows
-        self.columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+        self.columns = {name: col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()  # no copy of one chunk
+                        for name, col in zip(table.column_names, table.columns)}
         self.first_row = first_row
         self.problem_rows: dict[int, list[CellProblem]] = {}
 
