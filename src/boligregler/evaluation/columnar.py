@@ -873,8 +873,9 @@ class Evaluator:
 
     def rounded_approx(self, v: Approx, unit: Decimal, u: Num, mode: str) -> Num:
         x = np.asarray(v.times(1.0 / float(unit)), dtype=np.float64)  # the value in units
-        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
-        largest = max(abs(lo), abs(hi))
+        good = x if not (isinstance(v.bad, np.ndarray) and v.bad.ndim) else np.where(v.bad, 0.0, x)
+        lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 0.0)
+        largest = max(abs(lo), abs(hi))  # over the rows the arrays decide (a bad row may hold anything)
         # one band for the batch, from the largest value: at least each row's own band
         band = largest * REL_BAND + ABS_BAND / float(unit)
         if mode == "halv_opp" and lo >= 0:
