@@ -167,3 +167,13 @@ def test_a_register_without_assessments_reports_what_is_missing(tmp_path, capsys
         assert r["utfall"] == d.utfall
         assert r["mangler"] == ", ".join(m.opplysning for m in d.mangler)
     assert any(r["mangler"] for r in rows)
+
+
+def test_a_selection_without_prices_needs_the_price_level(tmp_path, capsys):
+    table = population.households(5, seed=3)
+    table = table.drop_columns(["bolig.kjøpesum", "bolig.eierform", "bolig.fellesgjeld"])
+    pq.write_table(table, tmp_path / "r.parquet")
+    assert main(["kartlegg", "drammen", str(tmp_path / "r.parquet"), "--utvalg", "2"]) != 0
+    assert "--prisnivå" in capsys.readouterr().err
+    assert main(["kartlegg", "drammen", str(tmp_path / "r.parquet"), "--utvalg", "2", "--prisnivå", "1000000"]) == 0
+    assert "Utvalget: 2 husstander" in capsys.readouterr().out

@@ -68,6 +68,9 @@ def run(args) -> int:
     if args.utvalg is not None:
         if args.utvalg < 1:
             raise BoligreglerError(f"--utvalg må være et positivt heltall, ikke {args.utvalg}")
+        if not levels and table.column("kjøpesum").null_count == table.num_rows:
+            raise BoligreglerError("--utvalg trenger kommunens prisnivå (--prisnivå KR) når registeret ikke har "
+                                   "kjøpesummer: utvalget er husstandene som kan finansiere en bolig til den prisen")
         table = K.select(table, args.utvalg, min(levels) if levels else None)
     summary = K.summary_by_type(table)
     comparison = K.compare(previous, table) if previous is not None else None
