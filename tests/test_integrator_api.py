@@ -7,9 +7,13 @@ import copy
 import json
 import pickle
 import threading
+from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import boligregler
 from boligregler import Decision, PolicyError, load_policy, load_policy_text, verify
@@ -82,6 +86,81 @@ def test_decision_from_dict_round_trips(drammen, explain):
         Decision.from_dict({"utfall": "innvilget"})
 
 
+POLICIES = {p.stem: load_policy(p) for p in sorted(shipped_policies_dir().glob("*.pol"))}
+ASSESSED = [k for k, spec in POLICIES["nasjonal"].model.schema.fields["skjønn"].type.fields.items()
+            if spec.provided_by is not None]
+OUTCOMES = {"innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"}
+
+
+def assert_round_trips(decision, letter: bool) -> None:
+    record = decision.to_dict(letter=letter)
+    stored = load_json(json.dumps(record, ensure_ascii=True, sort_keys=True))  # as a database gives it back
+    again = Decision.from_dict(stored)
+    assert again == decision
+    for field in attrs.fields(Decision):  # each field compares as the record states it
+        if field.eq:
+            key = field.eq_key or (lambda v: v)
+            assert key(getattr(again, field.name)) == key(getattr(decision, field.name)), field.name
+    assert again.to_dict(letter=letter) == record
+
+
+def test_every_shipped_example_round_trips_through_its_record():
+    seen = set()
+    for policy in POLICIES.values():
+        for example in policy.model.examples:
+            if example.input is None:
+                continue
+            soknad = copy.deepcopy(example.input)
+            for drop in ((), ASSESSED[:2]):  # as given, and with two assessments not yet made
+                partial = copy.deepcopy(soknad)
+                for key in drop:
+                    partial.get("skjønn", {}).pop(key, None)
+                decision = policy.evaluate(partial)
+                seen.add(decision.utfall)
+                for letter in (True, False):
+                    assert_round_trips(decision, letter)
+                assert_round_trips(policy.evaluate(copy.deepcopy(partial), explain=False), False)
+    assert seen == OUTCOMES
+
+
+@st.composite
+def soknader(draw) -> dict:
+    """The family of the examples with other amounts, purposes and dates, some assessments missing or reasoned."""
+    s = copy.deepcopy(FAMILY)
+    s["formål"] = draw(st.sampled_from(["kjøp", "kjøp", "oppføring", "utbedring", "refinansiering"]))
+    price = draw(st.integers(500_000, 5_000_000))
+    s["bolig"]["kjøpesum"] = price if s["formål"] in ("kjøp", "oppføring") else None
+    s["bolig"]["kostnad"] = price if s["formål"] in ("utbedring", "refinansiering") else None
+    s["søknadsdato"] = draw(st.sampled_from(["2024-03-01", "2025-07-01", "2026-03-01"]))
+    s["ordning"] = draw(st.sampled_from(["startlån", "startlån", "startlån", "eie_først"]))
+    s["inntekter"][0]["netto_per_måned"] = draw(st.integers(2_000_000, 9_999_999).map(lambda c: str(Decimal(c).scaleb(-2))))
+    s["egenkapital"] = draw(st.integers(0, 900_000))
+    s["husstand"]["barn"] = [{"alder": draw(st.integers(0, 17))} for _ in range(draw(st.integers(0, 3)))]
+    assessed = POLICIES["nasjonal"].model.schema.fields["skjønn"].type.fields
+    reasons = {}
+    for key in ASSESSED:
+        state = draw(st.sampled_from(["som i eksempelet"] * 3 + ["mangler", "med begrunnelse"]))
+        if state == "mangler":
+            s["skjønn"].pop(key, None)
+        elif state == "med begrunnelse" and key in s["skjønn"] and assessed[key].provided_by == "saksbehandler":
+            reasons[key] = f"Vurdert ut fra saken ({key})."
+    if reasons:
+        s["skjønn"]["begrunnelse"] = reasons
+    return s
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(POLICIES)), soknader(), st.booleans(), st.booleans())
+def test_random_decisions_round_trip_through_their_records(name, soknad, explain, letter):
+    policy = POLICIES[name]
+    try:
+        decision = policy.evaluate(soknad, explain=explain)
+    except boligregler.SoknadError:
+        return  # e.g. a scheme this kommune does not offer
+    assert decision.utfall in OUTCOMES
+    assert_round_trips(decision, letter)
+
+
 def test_decisions_pickle_with_letter_and_record(drammen):
     decision = drammen.evaluate(copy.deepcopy(FAMILY))
     again = pickle.loads(pickle.dumps(decision))
@@ -135,6 +214,42 @@ def test_explain_false_and_letterless_records_replay(drammen):
         assert verify(json.dumps(record, ensure_ascii=False), copy.deepcopy(FAMILY)).identical
         record["beløp"]["startlån"] = "1"
         assert not verify(json.dumps(record, ensure_ascii=False), copy.deepcopy(FAMILY)).identical
+
+
+def test_the_record_says_what_it_contains_and_replay_follows_it(drammen):
+    kinds = {(True, True): drammen.evaluate(copy.deepcopy(FAMILY)).to_dict(),
+             (True, False): drammen.evaluate(copy.deepcopy(FAMILY)).to_dict(letter=False),
+             (False, True): drammen.evaluate(copy.deepcopy(FAMILY), explain=False).to_dict(),
+             (False, False): drammen.evaluate(copy.deepcopy(FAMILY), explain=False).to_dict(letter=False)}
+    for (explained, letter), record in kinds.items():
+        trace = record["sporbarhet"]
+        assert trace["format"] == 2
+        assert trace["innhold"] == {"forklaringer": explained, "begrunnelse": letter}
+        assert ("begrunnelse" in record) is letter
+        assert verify(record, copy.deepcopy(FAMILY), drammen).identical
+    # the record is believed, not guessed from empty texts: a record that says it has explanations
+    # but whose texts were emptied does not replay
+    emptied = copy.deepcopy(kinds[(True, False)])
+    for c in emptied["vilkår"]:
+        c["forklaring"] = ""
+    replay = verify(emptied, copy.deepcopy(FAMILY), drammen)
+    assert not replay.identical and {d.path for d in replay.differences} >= {"vilkår[0].forklaring"}
+    with pytest.raises(boligregler.BoligreglerError) as err:
+        verify({**kinds[(True, True)], "sporbarhet": {**kinds[(True, True)]["sporbarhet"], "innhold": "alt"}},
+               copy.deepcopy(FAMILY), drammen)
+    assert err.value.code == "ugyldig_sporbarhet"
+
+
+def test_format_1_records_still_replay(drammen):
+    """Records written before `format` and `innhold`: what they contain is read from the record."""
+    for explain, letter in ((True, True), (True, False), (False, False)):
+        record = drammen.evaluate(copy.deepcopy(FAMILY), explain=explain).to_dict(letter=letter)
+        old = {**record, "sporbarhet": {k: v for k, v in record["sporbarhet"].items() if k not in ("format", "innhold")},
+               "vilkår": [{k: v for k, v in c.items() if k != "lenke"} for c in record["vilkår"]]}
+        assert any("lenke" in c for c in record["vilkår"])
+        assert verify(old, copy.deepcopy(FAMILY), drammen).identical, (explain, letter)
+        old["beløp"]["startlån"] = "1"
+        assert not verify(old, copy.deepcopy(FAMILY), drammen).identical
 
 
 def test_batch_lines_replay(tmp_path, capsys):

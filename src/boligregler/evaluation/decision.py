@@ -52,6 +52,8 @@ class CriterionResult:
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "tittel": self.tittel, "resultat": self.resultat, "art": self.art,
              "hjemmel": self.hjemmel}
+        if self.lenke is not None:
+            d["lenke"] = self.lenke
         if self.unntak is not None:
             d["unntak"] = self.unntak
         d["forklaring"] = self.forklaring
@@ -78,20 +80,39 @@ class Pending:
         return out
 
 
+def fact_json(value: Any) -> Any:
+    """A fact as the record writes it: numbers whole or as exact text, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def amounts_json(amounts: dict[str, Decimal]) -> dict[str, str]:
+    """The amounts as the record writes them: kroner, with øre where an amount is not whole."""
+    return {k: money_json(v) for k, v in amounts.items()}
+
+
+def rate_json(rate: Decimal | None) -> str | None:
+    """The yearly rate as the record writes it: percent with two decimals, rounded half up."""
+    if rate is None:
+        return None
+    with localcontext(CONTEXT):
+        return str((rate * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 @attrs.frozen
 class Assessment:
     """A case worker's assessment with the reason given beside it in the søknad (fvl. § 25 tredje ledd)."""
 
     opplysning: str
     beskrivelse: str
-    verdi: Any
+    verdi: Any = attrs.field(eq=fact_json)  # compared as recorded: 12.5 and "12.5" are the same assessment
     begrunnelse: str
 
     def to_dict(self) -> dict[str, Any]:
-        value = self.verdi
-        if isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else str(value)
-        return {"opplysning": self.opplysning, "beskrivelse": self.beskrivelse, "verdi": value,
+        return {"opplysning": self.opplysning, "beskrivelse": self.beskrivelse, "verdi": fact_json(self.verdi),
                 "begrunnelse": self.begrunnelse}
 
 
@@ -104,14 +125,20 @@ class Decision:
     attached by `boligregler.api`); evaluation itself knows nothing of letters. A decision read
     back with `from_dict` has no basis and carries the recorded letter and record instead.
     Decisions pickle: the letter and record are built first, the basis is left out.
+
+    Two decisions are equal when they decide the same: outcome, scheme, policy, date, every
+    criterion and condition, what is missing and the assessments, with amounts compared to
+    the øre and the rate to the hundredth of a percent, as the record states them (an amount
+    the policy does not round, such as a monthly margin, is decided to the øre). So
+    `Decision.from_dict(d.to_dict()) == d` for every decision.
     """
 
     utfall: str
     ordning: str
     policy: dict[str, str]
     søknadsdato: dt.date
-    beløp: dict[str, Decimal]
-    rente: Decimal | None
+    beløp: dict[str, Decimal] = attrs.field(eq=amounts_json)
+    rente: Decimal | None = attrs.field(eq=rate_json)
     nedbetalingstid_år: Decimal | None
     vilkår: tuple[CriterionResult, ...]
     betingelser: tuple[tuple[str, str], ...]
@@ -163,11 +190,10 @@ class Decision:
             "ordning": self.ordning,
             "policy": dict(self.policy),
             "søknadsdato": self.søknadsdato.isoformat(),
-            "beløp": {k: money_json(v) for k, v in self.beløp.items()},
+            "beløp": amounts_json(self.beløp),
         }
         if self.rente is not None:
-            with localcontext(CONTEXT):
-                out["rente"] = str((self.rente * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+            out["rente"] = rate_json(self.rente)
         if self.nedbetalingstid_år is not None:
             out["nedbetalingstid_år"] = int(self.nedbetalingstid_år)
         out["vilkår"] = [c.to_dict() for c in self.vilkår]

@@ -1,12 +1,16 @@
 """The replay record of a decision, and checking that a stored decision reproduces.
 
 `record(decision)` is the `sporbarhet` part of the decision JSON: the library version, the
-sha256 of the policy (its content) and of each file it builds on, the sha256 of the søknad as
-it was assessed, and every dated parameter the assessment read with the value, the date it is
-valid from and its source. `verify(vedtak_json, søknad, policy)` evaluates the søknad again and
+record format and what the record contains (`innhold`: the criteria's explanations, the
+letter), the sha256 of the policy (its content) and of each file it builds on, the sha256 of
+the søknad as it was assessed, and every dated parameter the assessment read with the value,
+the date it is valid from and its source. `verify(vedtak_json, søknad, policy)` evaluates the søknad again and
 compares the new record with the stored one by content: the JSON values, not the bytes, so a
 record a database re-serialised (other key order, spacing, escapes) still verifies. A batch
-line (`linje`, `referanse`, no letter) and a decision made with `explain=False` replay too.
+line (`linje`, `referanse`, no letter) and a decision made with `explain=False` replay too:
+the record says what it contains, so the replay makes the same kind of decision. Records of
+format 1 (before `format` and `innhold`) still replay: what they contain is read from the
+record itself, and the fields format 2 added are left out of the comparison.
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ def _parameter_value(value: Any, t: T.Type) -> Any:
     return value
 
 
+FORMAT = 2  # the record format; 2 added `format`, `innhold` and each criterion's `lenke`
+
+
 def _in_force(dates: list[dt.date], on: dt.date) -> int:
     return bisect.bisect_right(dates, on) - 1
 
@@ -99,6 +106,8 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
                        "regelverk": t.origin.policy})
     return {
         "bibliotek": {"navn": "boligregler", "versjon": __version__},
+        "format": FORMAT,
+        "innhold": {"forklaringer": basis.explain, "begrunnelse": with_letter},
         "regelverk": {"id": model.id, "sha256": basis.policy.sha256,
                       "filer": [dict(f) for f in _policy_parts(basis.policy)["filer"]]},
         "søknad_sha256": soknad_sha256(basis.facts),
@@ -200,7 +209,35 @@ def read_record(vedtak: str | dict, name: str = "VEDTAK.json") -> dict:
     if not isinstance(trace, dict) or not isinstance(trace.get("regelverk"), dict):
         raise BoligreglerError(f"{name}: vedtaket mangler «sporbarhet» og kan ikke etterprøves; "
                                "lag det med «boligregler vurder POLICY SØKNAD --format json»", code="mangler_sporbarhet")
+    contents = trace.get("innhold")
+    if "innhold" in trace and not (isinstance(contents, dict) and set(contents) == {"forklaringer", "begrunnelse"}
+                                   and all(isinstance(v, bool) for v in contents.values())):
+        raise BoligreglerError(f"{name}: «sporbarhet.innhold» må si med sann eller usann om vedtaket har "
+                               "«forklaringer» og «begrunnelse»", code="ugyldig_sporbarhet")
     return recorded
+
+
+def contents(recorded: dict) -> tuple[bool, bool]:
+    """What a record contains: (the criteria's explanations, the letter).
+
+    A record of format 2 says so in `sporbarhet.innhold`; for a format-1 record it is read from
+    the record: no letter without `begrunnelse`, no explanations when every criterion's is empty.
+    """
+    stated = recorded["sporbarhet"].get("innhold")
+    if isinstance(stated, dict):
+        return stated["forklaringer"], stated["begrunnelse"]
+    vilkår = recorded.get("vilkår")
+    explained = not (isinstance(vilkår, list) and vilkår
+                     and all(isinstance(c, dict) and c.get("forklaring") == "" for c in vilkår))
+    return explained, "begrunnelse" in recorded
+
+
+def _as_format_1(record: dict) -> dict:
+    """A new record without what format 2 added, to compare with a format-1 record."""
+    out = dict(record)
+    out["sporbarhet"] = {k: v for k, v in record["sporbarhet"].items() if k not in ("format", "innhold")}
+    out["vilkår"] = [{k: v for k, v in c.items() if k != "lenke"} for c in record["vilkår"]]
+    return out
 
 
 def verify(vedtak: str | dict, soknad: Any, policy, name: str = "VEDTAK.json") -> Replay:
@@ -217,14 +254,13 @@ def replay_record(recorded: dict, soknad: Any, policy, text: str | None = None) 
     recorded = {k: v for k, v in recorded.items() if k not in LINE_KEYS}
     if isinstance(soknad, dict) and "referanse" in soknad:
         soknad = {k: v for k, v in soknad.items() if k != "referanse"}
-    letter = "begrunnelse" in recorded
-    vilkår = recorded.get("vilkår")
-    explain = not (isinstance(vilkår, list) and vilkår
-                   and all(isinstance(c, dict) and c.get("forklaring") == "" for c in vilkår))
+    explain, letter = contents(recorded)
     decision = policy.evaluate_facts(policy.validate(soknad), explain=explain)
     new = decision.to_dict(letter=letter)
     new_text = json.dumps(new, ensure_ascii=False, indent=2) + "\n"
     now = load_json(new_text)
+    if "format" not in recorded["sporbarhet"]:
+        now = _as_format_1(now)
     notes = _notes(recorded["sporbarhet"], new["sporbarhet"])
     differences = tuple(_differences(recorded, now, ""))
     same_bytes = text is not None and text == new_text
