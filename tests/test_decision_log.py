@@ -160,3 +160,54 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_decision(database, tmp_path
         assert entries[number].hash == digest
         assert json.loads(entries[number].vedtak) == record
     assert cli("logg", "verifiser", "--database", database).returncode == 0
+
+
+def test_klar_fails_while_postgresql_cannot_be_reached(fresh_postgres, postgres_url):
+    import psycopg
+
+    name = fresh_postgres.rsplit("/", 1)[1]
+    server = Server("--database", fresh_postgres, "--intervall", "0")
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(sql)
+
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            ready = c.get("/klar")
+            assert ready.status_code == 200 and ready.json()["logg"] == {"lager": "PostgreSQL", "tilgjengelig": True}
+            # the database goes away under the service: no new connections, the open ones cut
+            admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            down = c.get("/klar")
+            assert down.status_code == 503 and down.headers["content-type"].startswith("application/problem+json")
+            body = down.json()
+            assert body["kode"] == "logg_utilgjengelig" and body["klar"] is False
+            assert body["logg"]["tilgjengelig"] is False and body["regelverk"]  # the policies are fine
+            assert "postgresql://" not in down.text and name not in down.text and "127.0.0.1" not in down.text
+            refused = c.post("/v1/regelverk/drammen/vurdering?begrunnelse=nei", json=FAMILY_JSON_LINE)
+            assert refused.status_code == 503 and refused.json()["kode"] == "logg_utilgjengelig"
+            admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            assert c.get("/klar").status_code == 200
+            assert c.post("/v1/regelverk/drammen/vurdering?begrunnelse=nei", json=FAMILY_JSON_LINE).status_code == 200
+    finally:
+        server.stop()
+    log = open_log(fresh_postgres)
+    assert verify_log(log).entries == 1, "the refused decision was not logged, the one after it was"
+    log.close()
+
+
+def test_a_removed_sqlite_log_is_not_ready_and_an_unreachable_database_refuses_to_start(tmp_path, capsys):
+    from boligregler.cli import main
+
+    path = tmp_path / "logg.sqlite"
+    log = open_log(str(path))
+    assert log.check() is None
+    for p in tmp_path.glob("logg.sqlite*"):
+        p.unlink()  # the open connection would go on writing to the removed file
+    reason = log.check()
+    log.close()
+    assert reason is not None and "logg.sqlite" in reason and str(tmp_path) not in reason
+    assert main(["serve", "--port", "1", "--database", "postgresql://hemmelig:passord@127.0.0.1:1/x"]) == 1
+    err = capsys.readouterr().err
+    assert "PostgreSQL" in err and "passord" not in err and "Traceback" not in err

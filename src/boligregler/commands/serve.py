@@ -78,9 +78,9 @@ def run(args) -> int:
         raise BoligreglerError(f"{args.regelverk}: er ikke en mappe med regelverk")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    decision_log = None if args.uten_logg else open_log(args.database, args.data)  # before anything starts
     registry = Registry(args.regelverk, interval=args.intervall)
     registry.start()
-    decision_log = None if args.uten_logg else open_log(args.database, args.data)
     settings = Settings(tokens=tokens, max_body=args.maks_bytes, request_timeout=args.tidsgrense,
                         body_timeout=args.tidsgrense_innsending)
     app = create_app(registry, decision_log, settings)

@@ -42,6 +42,7 @@ from boligregler.server.registry import Registry
 
 log = logging.getLogger("boligregler.server")
 
+LOG_CHECK_TIMEOUT = 8.0  # seconds /klar waits for the decision log to answer
 LETTER_TYPES = {"tekst": "text/plain; charset=utf-8", "markdown": "text/markdown; charset=utf-8",
                 "html": "text/html; charset=utf-8", "json": "application/json"}
 
@@ -66,13 +67,15 @@ class Problem(Exception):
         self.problems = problems or []
         self.headers = headers or {}
 
-    def response(self) -> Response:
+    def response(self, extensions: dict[str, Any] | None = None) -> Response:
+        """The problem document; `extensions` are further members (RFC 9457 § 3.2)."""
         body: dict[str, Any] = {"type": f"urn:boligregler:problem:{self.code}", "title": self.title,
                                 "status": self.status, "kode": self.code}
         if self.detail:
             body["detail"] = self.detail
         if self.problems:
             body["problemer"] = self.problems
+        body |= extensions or {}
         return Response(_dumps(body), self.status, self.headers, media_type="application/problem+json")
 
 
@@ -292,11 +295,27 @@ class Service:
         return json_response({"status": "ok", "versjon": __version__})
 
     async def klar(self, request: Request) -> Response:
+        """Ready when a policy is served and the decision log can be reached now; else a 503 problem."""
         registry = self.registry
-        ready = bool(registry.policies)
-        body = {"klar": ready, "regelverk": sorted(registry.policies), "ikke_lastet": [f.to_dict() for f in registry.failures],
-                "logg": self.log.description if self.log is not None else None}
-        return json_response(body, 200 if ready else 503)
+        log_problem = None
+        if self.log is not None:
+            try:
+                with anyio.fail_after(LOG_CHECK_TIMEOUT):
+                    log_problem = await anyio.to_thread.run_sync(self.log.check, abandon_on_cancel=True)
+            except TimeoutError:
+                log_problem = f"beslutningsloggen svarte ikke innen {LOG_CHECK_TIMEOUT:g} sekunder"
+        state = {"klar": not log_problem and bool(registry.policies), "regelverk": sorted(registry.policies),
+                 "ikke_lastet": [f.to_dict() for f in registry.failures],
+                 "logg": None if self.log is None else {"lager": self.log.description, "tilgjengelig": not log_problem}}
+        if state["klar"]:
+            return json_response(state)
+        if log_problem:
+            problem = Problem(503, LogError.code, "Beslutningsloggen er ikke tilgjengelig",
+                              f"{log_problem}. Vedtak kan ikke fattes før loggen er tilgjengelig igjen.")
+        else:
+            problem = Problem(503, "ingen_regelverk", "Ingen regelverk er lastet",
+                              "Ingen regelverk kunne tas i bruk; se «ikke_lastet».")
+        return problem.response(state)
 
 
 OPEN = {"/helse"}  # answered without a token, for load balancers

@@ -32,6 +32,11 @@ from boligregler.diagnostics import BoligreglerError
 
 GENESIS = "0" * 64
 MAX_BATCH = 256
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a decision or readiness check gives up
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else ""
 
 
 class LogError(BoligreglerError):
@@ -183,6 +188,10 @@ class DecisionLog:
         """The stored head: the last sequence number and hash, or None for an empty log."""
         raise NotImplementedError
 
+    def check(self) -> str | None:
+        """None if the log can be reached and read now; else why not, in Norwegian, without paths or URLs."""
+        raise NotImplementedError
+
     # ---- shared -------------------------------------------------------------------------------
 
     @staticmethod
@@ -252,6 +261,19 @@ class SQLiteLog(DecisionLog):
     def _close_store(self) -> None:
         self._db.close()
 
+    def check(self) -> str | None:
+        # A new connection that may not create the file: a log file removed or moved under the service
+        # (whose open connection would go on writing to the removed file) is found here.
+        try:
+            db = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=5)
+            try:
+                db.execute("SELECT count(*) FROM hode").fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error as e:
+            return f"beslutningsloggen {self.path.name} kan ikke leses ({type(e).__name__}: {_first_line(e)})"
+        return None
+
     def entries(self) -> Iterator[Entry]:
         db = self._connect()
         try:
@@ -282,7 +304,7 @@ class PostgresLog(DecisionLog):
         self.url = url
         self.description = "PostgreSQL"
         try:
-            self._db = psycopg.connect(url, autocommit=False)
+            self._db = self._connect()
             with self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(7356021)")  # two processes creating at once
                 self._db.execute("""
@@ -298,11 +320,14 @@ class PostgresLog(DecisionLog):
         except psycopg.Error as e:
             raise LogError(f"kan ikke åpne beslutningsloggen i PostgreSQL ({type(e).__name__})") from None
 
+    def _connect(self):
+        return self._psycopg.connect(self.url, autocommit=False, connect_timeout=CONNECT_TIMEOUT)
+
     def _commit(self, batch: list[Pending]) -> list[Receipt]:
         try:
             return self._commit_once(batch)
         except self._psycopg.OperationalError:
-            self._db = self._psycopg.connect(self.url, autocommit=False)  # reconnect once; the batch was not committed
+            self._db = self._connect()  # reconnect once; the batch was not committed
             return self._commit_once(batch)
 
     def _commit_once(self, batch: list[Pending]) -> list[Receipt]:
@@ -320,6 +345,14 @@ class PostgresLog(DecisionLog):
 
     def _close_store(self) -> None:
         self._db.close()
+
+    def check(self) -> str | None:
+        try:
+            with self._connect() as db:
+                db.execute("SELECT lopenummer FROM boligregler_hode WHERE id = 1").fetchone()
+        except self._psycopg.Error as e:
+            return f"beslutningsloggen i PostgreSQL svarer ikke ({type(e).__name__})"
+        return None
 
     def entries(self) -> Iterator[Entry]:
         with self._psycopg.connect(self.url) as db, db.cursor(name="logg") as cur:

@@ -101,9 +101,12 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "merknader": {"type": "array"}}}), **ERRORS}}},
             "/helse": {"get": {"summary": "Tjenesten lever", "security": [{}],
                                "responses": {"200": _json("ok", {"type": "object"})}}},
-            "/klar": {"get": {"summary": "Tjenesten er klar: regelverk lastet, og de som ikke kunne lastes, med grunn",
+            "/klar": {"get": {"summary": "Tjenesten er klar: regelverk lastet (og de som ikke kunne lastes, med grunn), "
+                                         "og beslutningsloggen kan nås nå",
                               "responses": {"200": _json("klar", {"type": "object"}),
-                                            "503": _json("ikke klar", {"type": "object"})}}},
+                                            "503": _problem("Ikke klar: beslutningsloggen kan ikke nås "
+                                                            "(logg_utilgjengelig) eller ingen regelverk er lastet "
+                                                            "(ingen_regelverk); med klar, regelverk, ikke_lastet, logg")}}},
             "/openapi.json": {"get": {"summary": "Dette dokumentet", "responses": {"200": _json("OpenAPI", {"type": "object"})}}},
         },
     }
