@@ -1,28 +1,40 @@
 """The søknad a policy declares, as a JSON Schema (draft 2020-12) for case systems.
 
-Generated from the checked schema: types, units (`x-enhet`), enums, ranges, defaults, the
-Norwegian doc comments as descriptions, the case metadata every søknad may carry (`sak`, marked
-`x-saksdata`), and each `påkrevd når` as an `if`/`then` at the root
-when its condition compares søknad fields with literals (the common case). A condition that
-reads a computation cannot be stated in JSON Schema; it is kept as text in `x-påkrevd-når`,
-and the service still enforces it. The policy's own validation is the authority: every søknad
-it accepts is valid against this schema.
+Generated from the checked schema: types, units (`x-enhet`), enums, ranges and the library's
+number limits, defaults, the Norwegian doc comments as descriptions, the case worker's reasons
+beside assessments (`begrunnelse`), the case metadata every søknad may carry (`sak`, marked
+`x-saksdata`), and each `påkrevd når` as an `if`/`then` at the root, for fields inside lists
+too (the condition is about the whole søknad; its `then` requires the field in every element
+through `items`). A field that is absent takes its default in the condition, as in the
+library. A condition JSON Schema cannot state (one that reads a computation, an amount, or a
+fact that may be absent) is kept as text in `x-påkrevd-når`, and the service still enforces it.
+
+The policy's own validation is the authority. A søknad is valid against this schema exactly
+when the library accepts it, except for the cases docs/integrasjon.md lists (an integer
+written as text, a JSON number with more than two decimals, a lone UTF-16 surrogate, a
+`påkrevd når` kept as text); the test suite checks that on generated søknader.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
-from boligregler.evaluation.soknad import with_case_metadata
+from boligregler.evaluation.soknad import REASON_LENGTH, REASONS, with_case_metadata
+from boligregler.limits import MAX_AMOUNT, MAX_INTEGER
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.syntax import ast
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"  # money as text; negative amounts are refused
-NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+# Amounts as text: kroner with at most two decimals, at most 1 000 000 000 000 (limits.MAX_AMOUNT);
+# a negative amount is refused, but «-0» is zero.
+_UP_TO_LIMIT = r"0*([0-9]{1,12}(\.[0-9]{1,2})?|1000000000000(\.0{1,2})?)"
+MONEY_PATTERN = rf"^(-0+(\.0{{1,2}})?|{_UP_TO_LIMIT})$"
+NUMBER_PATTERN = rf"^-?{_UP_TO_LIMIT}$"  # other numbers (%, tall) as text: the same form, either sign
+assert MAX_AMOUNT == 10 ** 12, "the patterns above spell out the limit"
 UNIT_WORDS = {"kr": "kroner", "kr/mnd": "kroner per måned", "%": "prosent", "prosentpoeng": "prosentpoeng",
               "år": "år", "måneder": "måneder", "antall": "antall", "andel": "andel", "tall": "tall"}
 
@@ -30,7 +42,8 @@ UNIT_WORDS = {"kr": "kroner", "kr/mnd": "kroner per måned", "%": "prosent", "pr
 def soknad_schema(model: CheckedPolicy, digest: str | None = None) -> dict[str, Any]:
     """The JSON Schema of the søknad `model` accepts; `digest` (the policy's sha256) goes into `$id`."""
     conditions: list[dict[str, Any]] = []
-    root = _record(model, with_case_metadata(model.schema), (), conditions)
+    record = with_case_metadata(model.schema)
+    root = _record(_Context(model, record), record, (), conditions)
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "$id": f"urn:boligregler:regelverk:{model.id}:soknad" + (f":{digest}" if digest else ""),
@@ -44,29 +57,41 @@ def soknad_schema(model: CheckedPolicy, digest: str | None = None) -> dict[str, 
     return schema
 
 
-def _record(model: CheckedPolicy, record: T.Record, path: tuple[str, ...], conditions: list) -> dict[str, Any]:
+class _Context:
+    """What the generation reads besides the type at hand: the policy and the søknad's root record."""
+
+    def __init__(self, model: CheckedPolicy, root: T.Record) -> None:
+        self.model, self.root = model, root
+
+
+def _record(ctx: _Context, record: T.Record, path: tuple[str, ...], conditions: list) -> dict[str, Any]:
     properties, required = {}, []
     for name, spec in record.fields.items():
         here = (*path, name)
-        prop = _field(model, spec, here, conditions)
+        prop = _field(ctx, spec, here, conditions)
         properties[name] = prop
         if not spec.has_default and spec.required_when is None and spec.provided_by is None:
             required.append(name)
         if spec.required_when is not None:
-            condition = _condition(spec.required_when)
-            if condition is None:
-                prop["x-påkrevd-når"] = _source(model, spec)
-            else:
+            condition = _condition(ctx, spec.required_when)
+            if condition is not None:
                 conditions.append({"if": condition, "then": _required_at(here)})
-                prop["x-påkrevd-når"] = _source(model, spec)
+            prop["x-påkrevd-når"] = _source(ctx.model, spec)
+    assessed = [k for k, spec in record.fields.items() if spec.provided_by == "saksbehandler"]
+    if assessed:
+        properties[REASONS] = {
+            "type": "object", "propertyNames": {"enum": assessed},
+            "additionalProperties": {"type": "string", "pattern": r"\S", "maxLength": REASON_LENGTH},
+            "description": "Saksbehandlers korte begrunnelse for hver vurdering i denne delen av søknaden.",
+        }
     out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         out["required"] = required
     return out
 
 
-def _field(model: CheckedPolicy, spec: T.FieldSpec, path: tuple[str, ...], conditions: list) -> dict[str, Any]:
-    schema = _type(model, spec.type, spec, path, conditions)
+def _field(ctx: _Context, spec: T.FieldSpec, path: tuple[str, ...], conditions: list) -> dict[str, Any]:
+    schema = _type(ctx, spec.type, spec, path, conditions)
     if spec.nullable or spec.provided_by is not None:  # absent or null: not yet given or assessed
         schema = {"anyOf": [schema, {"type": "null"}]}
     if spec.provided_by is not None:
@@ -80,25 +105,26 @@ def _field(model: CheckedPolicy, spec: T.FieldSpec, path: tuple[str, ...], condi
     return schema
 
 
-def _type(model: CheckedPolicy, t: T.Type, spec: T.FieldSpec | None, path: tuple[str, ...],
+def _type(ctx: _Context, t: T.Type, spec: T.FieldSpec | None, path: tuple[str, ...],
           conditions: list) -> dict[str, Any]:
     match t:
         case T.Num(unit, integer=True):
             out: dict[str, Any] = {"type": "integer", "x-enhet": unit}
             low = spec.low if spec is not None and spec.low is not None else (0 if unit == "antall" else None)
-            if low is not None:
-                out["minimum"] = int(low)
-            if spec is not None and spec.high is not None:
-                out["maximum"] = int(spec.high)
+            high = spec.high if spec is not None and spec.high is not None else None
+            out["minimum"] = int(low) if low is not None else -MAX_INTEGER
+            out["maximum"] = int(high) if high is not None else MAX_INTEGER
             return out
         case T.Num(unit) if unit in ("kr", "kr/mnd"):
             # No `multipleOf: 0.01`: binary floating point makes validators refuse amounts such as 0.29.
-            return {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": MONEY_PATTERN}],
+            return {"anyOf": [{"type": "number", "minimum": 0, "maximum": int(MAX_AMOUNT)},
+                              {"type": "string", "pattern": MONEY_PATTERN}],
                     "x-enhet": unit, "x-beløp": True,
                     "x-merknad": "kroner med høyst to desimaler; send øre som tekst («1234.50») for å unngå flyttall"}
         case T.Num(unit):
             note = {"%": "i prosent: 5 betyr 5 %", "prosentpoeng": "i prosentpoeng"}.get(unit)
-            out = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NUMBER_PATTERN}], "x-enhet": unit}
+            out = {"anyOf": [{"type": "number", "minimum": -int(MAX_AMOUNT), "maximum": int(MAX_AMOUNT)},
+                             {"type": "string", "pattern": NUMBER_PATTERN}], "x-enhet": unit}
             if note:
                 out["x-merknad"] = note
             return out
@@ -111,12 +137,12 @@ def _type(model: CheckedPolicy, t: T.Type, spec: T.FieldSpec | None, path: tuple
         case T.Enum(name, values):
             return {"type": "string", "enum": list(values), "x-valg": name}
         case T.ListOf(element, min_items):
-            out = {"type": "array", "items": _type(model, element, None, (*path, "*"), conditions)}
+            out = {"type": "array", "items": _type(ctx, element, None, (*path, "*"), conditions)}
             if min_items:
                 out["minItems"] = min_items
             return out
         case T.Record():
-            return _record(model, t, path, conditions if "*" not in path else [])
+            return _record(ctx, t, path, conditions)
     raise AssertionError(t)
 
 
@@ -136,70 +162,116 @@ def _json_value(value: Any, t: T.Type) -> Any:
 
 
 def _required_at(path: tuple[str, ...]) -> dict[str, Any]:
-    """A schema that requires the field at `path` (nested objects) to be present and not null."""
+    """A schema that requires the field at `path` to be present and not null; `*` is every list element.
+
+    The groups on the way are required too: an absent group would be its defaults, without the field.
+    """
     *parents, name = path
     inner: dict[str, Any] = {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
     for parent in reversed(parents):
-        inner = {"properties": {parent: inner}}
+        inner = {"items": inner} if parent == "*" else {"properties": {parent: inner}, "required": [parent]}
     return inner
 
 
-def _field_path(expr: ast.Expr) -> tuple[str, ...] | None:
+def _field_specs(ctx: _Context, expr: ast.Expr) -> list[tuple[str, T.FieldSpec]] | None:
+    """The søknad fields a name or attribute chain reads, outermost first; None if it is not a plain field."""
     if isinstance(expr, ast.Name):
-        return (expr.name,)
+        model = ctx.model
+        if expr.name in model.computations or expr.name in model.parameters or expr.name in model.tables:
+            return None
+        spec = ctx.root.fields.get(expr.name)
+        return None if spec is None else [(expr.name, spec)]
     if isinstance(expr, ast.Attribute):
-        base = _field_path(expr.obj)
-        return None if base is None else (*base, expr.name)
+        base = _field_specs(ctx, expr.obj)
+        if base is None or not isinstance(base[-1][1].type, T.Record):
+            return None
+        spec = base[-1][1].type.fields.get(expr.name)
+        return None if spec is None else [*base, (expr.name, spec)]
     return None
+
+
+def _at(ctx: _Context, field: ast.Expr, value: dict[str, Any], holds: Callable[[Any], bool]) -> dict[str, Any] | None:
+    """A schema for «the field `field` reads satisfies `value`», where `holds` says the same of a Python value.
+
+    An absent field takes its default, so the schema requires the field only when its default
+    does not satisfy the condition; an absent group with the default `{}` is its fields' defaults.
+    None when that cannot be said: a fact that may be absent (its value is unknown, not a default)
+    or a group that may be null.
+    """
+    specs = _field_specs(ctx, field)
+    if specs is None or any(spec.provided_by is not None for _, spec in specs):
+        return None
+    if any(spec.nullable for _, spec in specs[:-1]):
+        return None
+    name, leaf = specs[-1]
+    absent_holds = leaf.has_default and holds(leaf.default)
+    out: dict[str, Any] = {"properties": {name: value}}
+    if not absent_holds:
+        out["required"] = [name]
+    for name, spec in reversed(specs[:-1]):
+        out = {"properties": {name: out}}
+        if not (absent_holds and spec.has_default and spec.default == {}):
+            out["required"] = [name]
+    return out
 
 
 def _literal(expr: ast.Expr) -> tuple[bool, Any]:
     match expr:
         case ast.Text(value) | ast.Boolean(value):
             return True, value
-        case ast.Quantity(value, unit) if unit is None or unit in ("kr", "kr/mnd", "år", "måneder", "antall"):
-            return True, int(value) if value == value.to_integral_value() else float(value)
+        case ast.Quantity(value, unit) if unit in (None, "år", "måneder", "antall") and value == value.to_integral_value():
+            return True, int(value)
     return False, None
 
 
-def _at(path: tuple[str, ...], schema: dict[str, Any]) -> dict[str, Any]:
-    *parents, name = path
-    out: dict[str, Any] = {"properties": {name: schema}, "required": [name]}
-    for parent in reversed(parents):
-        out = {"properties": {parent: out}, "required": [parent]}
-    return out
+def _comparable(ctx: _Context, field: ast.Expr, value: Any) -> bool:
+    """Whether the field holds values JSON Schema compares like the library: yes/no, choices, texts, integers."""
+    specs = _field_specs(ctx, field)
+    if specs is None:
+        return False
+    t = specs[-1][1].type
+    if isinstance(value, bool):
+        return isinstance(t, T.Bool)
+    if isinstance(value, str):
+        return isinstance(t, (T.Enum, T.Text))
+    return isinstance(t, T.Num) and t.integer
 
 
-def _condition(expr: ast.Expr) -> dict[str, Any] | None:
-    """A JSON Schema that holds exactly when `expr` holds, or None if it cannot be said in JSON Schema.
+ORDER = {"<": ("exclusiveMaximum", lambda a, b: a < b), "<=": ("maximum", lambda a, b: a <= b),
+         ">": ("exclusiveMinimum", lambda a, b: a > b), ">=": ("minimum", lambda a, b: a >= b)}
 
-    The condition is about the søknad as given, so a field that is absent (and would take its
-    default) makes the `if` false; conditions on fields with defaults are stated only for the
-    comparison forms where that is harmless (a required field, or an explicit literal match).
-    """
+
+def _condition(ctx: _Context, expr: ast.Expr) -> dict[str, Any] | None:
+    """A JSON Schema that holds exactly when `expr` holds of the søknad, or None if JSON Schema cannot say it."""
     match expr:
         case ast.Compare(op, left, right) if op in ("=", "!="):
-            path, (ok, value) = _field_path(left), _literal(right)
-            if path is None or not ok:
+            ok, value = _literal(right)
+            if not ok or not _comparable(ctx, left, value):
                 return None
-            match = _at(path, {"const": value})
-            return match if op == "=" else {"not": match}
+            match = _at(ctx, left, {"const": value}, lambda v: v is not None and v == value)
+            return None if match is None else match if op == "=" else {"not": match}
+        case ast.Compare(op, left, right) if op in ORDER:
+            ok, value = _literal(right)
+            if not ok or isinstance(value, (bool, str)) or not _comparable(ctx, left, value):
+                return None
+            keyword, test = ORDER[op]
+            return _at(ctx, left, {"type": "integer", keyword: value}, lambda v: v is not None and test(v, value))
         case ast.Member(item, ast.ListLiteral(items)):
-            path, values = _field_path(item), [_literal(i) for i in items]
-            if path is None or not all(ok for ok, _ in values):
+            values = [_literal(i) for i in items]
+            if not values or not all(ok and _comparable(ctx, item, v) for ok, v in values):
                 return None
-            return _at(path, {"enum": [v for _, v in values]})
+            allowed = [v for _, v in values]
+            return _at(ctx, item, {"enum": allowed}, lambda v: v is not None and v in allowed)
         case ast.Logical(op, left, right):
-            a, b = _condition(left), _condition(right)
+            a, b = _condition(ctx, left), _condition(ctx, right)
             if a is None or b is None:
                 return None
             return {"allOf" if op == "og" else "anyOf": [a, b]}
         case ast.Unary("ikke", operand):
-            inner = _condition(operand)
+            inner = _condition(ctx, operand)
             return None if inner is None else {"not": inner}
-        case ast.Name() | ast.Attribute():
-            path = _field_path(expr)
-            return None if path is None else _at(path, {"const": True})
+        case ast.Name() | ast.Attribute() if _comparable(ctx, expr, True):
+            return _at(ctx, expr, {"const": True}, lambda v: v is True)
     return None
 
 
