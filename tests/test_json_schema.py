@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_fuzz import _paths
+
 from boligregler import SoknadError, load_policy
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
@@ -253,16 +255,6 @@ def near_valid(draw):
             t = _type_at(POLICY_SCHEMAS[name], path)
             parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(_values_for(t))))
     return name, soknad
-
-
-def _paths(value, path=()):
-    yield path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*path, i))
 
 
 POLICY_OBJECTS = {**{name: load_policy(name) for name in POLICIES}, "listeby": listeby()}

@@ -46,17 +46,23 @@ class LogError(BoligreglerError):
 
 
 @attrs.frozen
-class Entry:
-    """One logged decision. `soknad` and `vedtak` are canonical JSON text."""
+class Pending:
+    """A decision waiting to be logged. `soknad` and `vedtak` are canonical JSON text."""
 
-    lopenummer: int
-    tidspunkt: str
     regelverk: str
     regelverk_sha256: str
     soknad_sha256: str
     utfall: str
     soknad: str
     vedtak: str
+
+
+@attrs.frozen
+class Entry(Pending):
+    """One logged decision: the decision, its number and time, and its place in the chain."""
+
+    lopenummer: int
+    tidspunkt: str
     forrige: str
     hash: str
 
@@ -64,6 +70,9 @@ class Entry:
         return {"løpenummer": self.lopenummer, "tidspunkt": self.tidspunkt, "regelverk": self.regelverk,
                 "regelverk_sha256": self.regelverk_sha256, "søknad_sha256": self.soknad_sha256,
                 "utfall": self.utfall, "forrige": self.forrige, "hash": self.hash}
+
+
+COLUMNS = tuple(a.name for a in attrs.fields(Entry))  # the tables' columns, in the order of Entry's fields
 
 
 @attrs.frozen
@@ -80,26 +89,16 @@ def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def entry_hash(lopenummer: int, tidspunkt: str, regelverk: str, regelverk_sha256: str, soknad_sha256: str,
-               utfall: str, soknad: str, vedtak: str, forrige: str) -> str:
+def entry_hash(p: Pending, lopenummer: int, tidspunkt: str, forrige: str) -> str:
     """The chain hash of an entry: sha256 over its fields and the previous entry's hash."""
-    fields = [str(lopenummer), tidspunkt, regelverk, regelverk_sha256, soknad_sha256, utfall, soknad, vedtak, forrige]
+    fields = [str(lopenummer), tidspunkt, p.regelverk, p.regelverk_sha256, p.soknad_sha256, p.utfall, p.soknad,
+              p.vedtak, forrige]
     h = hashlib.sha256(b"boligregler-logg-1")
     for f in fields:
         data = f.encode("utf-8")
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
-
-
-@attrs.frozen
-class Pending:
-    regelverk: str
-    regelverk_sha256: str
-    soknad_sha256: str
-    utfall: str
-    soknad: str
-    vedtak: str
 
 
 class _Waiter:
@@ -195,22 +194,17 @@ class DecisionLog:
     # ---- shared -------------------------------------------------------------------------------
 
     @staticmethod
-    def _chain(batch: list[Pending], last: int, previous: str) -> list[tuple]:
-        """The rows for `batch`, numbered and chained after (`last`, `previous`)."""
+    def _chain(batch: list[Pending], last: int, previous: str) -> list[Entry]:
+        """The entries for `batch`, numbered and chained after (`last`, `previous`)."""
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-        rows = []
+        entries = []
         for p in batch:
             last += 1
-            h = entry_hash(last, now, p.regelverk, p.regelverk_sha256, p.soknad_sha256, p.utfall, p.soknad,
-                           p.vedtak, previous)
-            rows.append((last, now, p.regelverk, p.regelverk_sha256, p.soknad_sha256, p.utfall, p.soknad, p.vedtak,
-                         previous, h))
-            previous = h
-        return rows
-
-
-COLUMNS = ("lopenummer", "tidspunkt", "regelverk", "regelverk_sha256", "soknad_sha256", "utfall", "soknad",
-           "vedtak", "forrige", "hash")
+            entry = Entry(**attrs.asdict(p), lopenummer=last, tidspunkt=now, forrige=previous,
+                          hash=entry_hash(p, last, now, previous))
+            entries.append(entry)
+            previous = entry.hash
+        return entries
 
 
 class SQLiteLog(DecisionLog):
@@ -247,16 +241,17 @@ class SQLiteLog(DecisionLog):
         try:
             row = db.execute("SELECT lopenummer, hash FROM hode WHERE id = 1").fetchone()
             last, previous = row if row else (0, GENESIS)
-            rows = self._chain(batch, last, previous)
-            db.executemany(f"INSERT INTO logg ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            entries = self._chain(batch, last, previous)
+            db.executemany(f"INSERT INTO logg ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                           [attrs.astuple(e) for e in entries])
             db.execute("INSERT INTO hode (id, lopenummer, hash) VALUES (1, ?, ?) "
                        "ON CONFLICT (id) DO UPDATE SET lopenummer = excluded.lopenummer, hash = excluded.hash",
-                       (rows[-1][0], rows[-1][-1]))
+                       (entries[-1].lopenummer, entries[-1].hash))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return [Receipt(r[0], r[-1], r[1]) for r in rows]
+        return [Receipt(e.lopenummer, e.hash, e.tidspunkt) for e in entries]
 
     def _close_store(self) -> None:
         self._db.close()
@@ -335,13 +330,13 @@ class PostgresLog(DecisionLog):
             # The head row's lock orders appends across every process that shares the log.
             last, previous = self._db.execute(
                 "SELECT lopenummer, hash FROM boligregler_hode WHERE id = 1 FOR UPDATE").fetchone()
-            rows = self._chain(batch, last, previous)
+            entries = self._chain(batch, last, previous)
             with self._db.cursor() as cur:
                 cur.executemany(f"INSERT INTO boligregler_logg ({', '.join(COLUMNS)}) "
-                                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})", rows)
+                                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})", [attrs.astuple(e) for e in entries])
             self._db.execute("UPDATE boligregler_hode SET lopenummer = %s, hash = %s WHERE id = 1",
-                             (rows[-1][0], rows[-1][-1]))
-        return [Receipt(r[0], r[-1], r[1]) for r in rows]
+                             (entries[-1].lopenummer, entries[-1].hash))
+        return [Receipt(e.lopenummer, e.hash, e.tidspunkt) for e in entries]
 
     def _close_store(self) -> None:
         self._db.close()
@@ -425,9 +420,7 @@ def verify_log(log: DecisionLog) -> Verification:
                 findings.append(Finding(e.lopenummer, "nummeret kommer ut av rekkefølge"))
         if e.forrige != previous:
             findings.append(Finding(e.lopenummer, "peker ikke på oppføringen før (flyttet, fjernet eller satt inn)"))
-        recomputed = entry_hash(e.lopenummer, e.tidspunkt, e.regelverk, e.regelverk_sha256, e.soknad_sha256,
-                                e.utfall, e.soknad, e.vedtak, e.forrige)
-        if recomputed != e.hash:
+        if entry_hash(e, e.lopenummer, e.tidspunkt, e.forrige) != e.hash:
             findings.append(Finding(e.lopenummer, "innholdet er endret etter at oppføringen ble skrevet"))
         expected, previous = e.lopenummer + 1, e.hash
     head = log.head()
