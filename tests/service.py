@@ -8,6 +8,7 @@ except under CI, where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -21,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from boligregler.model.loader import shipped_policies_dir
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -31,7 +34,8 @@ def free_port() -> int:
 class Server:
     """`boligregler serve` in a child process on a free localhost port."""
 
-    def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None, wait: bool = True) -> None:
+        """Start the server; with `wait=False` call `wait()` before using it (several can start at once)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or Path(tempfile.mkstemp(prefix="boligregler-serve-", suffix=".log")[1])
@@ -39,6 +43,11 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "boligregler", "serve", "--port", str(self.port), *args],
             stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        if wait:
+            self.wait()
+
+    def wait(self) -> "Server":
+        """Until the server answers /helse."""
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -52,6 +61,7 @@ class Server:
                 self.stop()
                 raise RuntimeError(f"serve did not start:\n{self.output()}")
             time.sleep(0.1)
+        return self
 
     def output(self) -> str:
         if not self._log.closed:
@@ -109,15 +119,39 @@ def postgres_url():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def fresh_postgres(postgres_url):
-    """A database of its own for one test."""
+@contextlib.contextmanager
+def new_database(postgres_url: str, template: str | None = None):
+    """A database of its own on the server (a copy of `template`, a database URL, if given); dropped after."""
     import psycopg
 
     name = f"t{os.getpid()}_{time.monotonic_ns()}"
     with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"CREATE DATABASE {name}")
+        if template is None:
+            db.execute(f"CREATE DATABASE {name}")
+        else:
+            source = template.rsplit("/", 1)[1]
+            # a template may have no other session; a closed client's backend can take a moment to go
+            db.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'")
+            db.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
     base = postgres_url.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url):
+    """A database of its own for one test."""
+    with new_database(postgres_url) as url:
+        yield url
+
+
+def policies_folder(tmp: Path, names=("nasjonal", "drammen")) -> Path:
+    """A folder with copies of shipped policies, for a server to serve (fewer policies start faster)."""
+    folder = tmp / "regelverk"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(shipped_policies_dir() / f"{name}.pol", folder / f"{name}.pol")
+    return folder

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from service import Server, fresh_postgres, postgres_url  # noqa: F401 - fixtures
+from service import Server, fresh_postgres, new_database, policies_folder, postgres_url  # noqa: F401 - fixtures
 
 from boligregler import load_policy
+from boligregler.cli import main
 from boligregler.money import load_json
 from boligregler.server.log import open_log, verify_log
 
@@ -28,6 +28,36 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "logg.sqlite")
     return request.getfixturevalue("fresh_postgres")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def filled(request, tmp_path_factory):
+    """A log of 20 decisions appended by 4 threads at once, and a way to copy it for a test to tamper with."""
+    folder = tmp_path_factory.mktemp("filled")
+    if request.param == "sqlite":
+        original = str(folder / "logg.sqlite")
+        fill(original)
+        copies = iter(range(1, 100))
+
+        def copy_log() -> str:
+            target = str(folder / f"kopi-{next(copies)}.sqlite")
+            shutil.copy(original, target)  # closed, so the WAL is checkpointed into the file
+            return target
+        yield original, copy_log
+        return
+    url = request.getfixturevalue("postgres_url")
+    with new_database(url) as original:
+        fill(original)
+        made: list = []
+
+        def copy_log() -> str:
+            made.append(new_database(url, template=original))
+            return made[-1].__enter__()
+        try:
+            yield original, copy_log
+        finally:
+            for m in made:
+                m.__exit__(None, None, None)
 
 
 def decide(policy, i: int):
@@ -68,22 +98,27 @@ def execute(database: str, sql: str) -> None:
         db.close()
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "boligregler", *args], capture_output=True, text=True, timeout=300)
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """`boligregler ARGS` in this process (the command's own code; no interpreter start per call)."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_concurrent_appends_chain_and_verify(database):
-    fill(database)
+def test_concurrent_appends_chain_and_verify(filled, capsys):
+    database, _ = filled
     log = open_log(database)
     result = verify_log(log)
     entries = list(log.entries())
     log.close()
     assert result.ok and result.entries == 20 and result.head == entries[-1].hash
     assert [e.forrige for e in entries[1:]] == [e.hash for e in entries[:-1]]
-    report = json.loads(cli("logg", "verifiser", "--database", database, "--format", "json").stdout)
-    assert report["gyldig"] is True and report["antall"] == 20
-    replayed = cli("logg", "etterprøv", "--database", database)
-    assert replayed.returncode == 0 and "20 gir det samme vedtaket, 0 avviker" in replayed.stdout
+    code, out, _ = cli(capsys, "logg", "verifiser", "--database", database, "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["gyldig"] is True and report["antall"] == 20
+    code, out, _ = cli(capsys, "logg", "etterprøv", "--database", database)
+    assert code == 0 and "20 gir det samme vedtaket, 0 avviker" in out
 
 
 @pytest.mark.parametrize("tamper, expected", [
@@ -92,36 +127,36 @@ def test_concurrent_appends_chain_and_verify(database):
     ("swap 3 and 4", "løpenummer 3: peker ikke på oppføringen før"),
     ("DELETE FROM logg WHERE lopenummer > 18", "oppføringer på slutten er fjernet"),
 ])
-def test_a_changed_removed_or_reordered_entry_is_found(database, tamper, expected):
-    fill(database)
+def test_a_changed_removed_or_reordered_entry_is_found(filled, tamper, expected, capsys):
+    database = filled[1]()
     # a swap goes through a free number: both databases check the primary key row by row
     swap = ("UPDATE logg SET lopenummer = -3 WHERE lopenummer = 3", "UPDATE logg SET lopenummer = 3 WHERE lopenummer = 4",
             "UPDATE logg SET lopenummer = 4 WHERE lopenummer = -3")
     for sql in swap if tamper == "swap 3 and 4" else (tamper,):
         execute(database, sql)
-    result = cli("logg", "verifiser", "--database", database)
-    assert result.returncode == 1 and expected in result.stderr, result.stderr
+    code, _, err = cli(capsys, "logg", "verifiser", "--database", database)
+    assert code == 1 and expected in err, err
 
 
-def test_vurder_logg_appends_and_the_log_replays(tmp_path):
+def test_vurder_logg_appends_and_the_log_replays(tmp_path, capsys):
     database = str(tmp_path / "logg.sqlite")
     for _ in range(2):
-        assert cli("vurder", "skien", str(ROOT / "examples" / "familie.json"), "--logg", "--database", database,
-                   "--format", "json").returncode == 0
+        assert cli(capsys, "vurder", "skien", str(ROOT / "examples" / "familie.json"), "--logg", "--database", database,
+                   "--format", "json")[0] == 0
     lines = [json.dumps({**FAMILY_JSON_LINE, "egenkapital": 50000 + i}) for i in range(3)]
     (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert cli("vurder", "drammen", str(tmp_path / "s.jsonl"), "--logg", "--database", database).returncode == 0
+    assert cli(capsys, "vurder", "drammen", str(tmp_path / "s.jsonl"), "--logg", "--database", database)[0] == 0
     log = open_log(database)
     assert verify_log(log).entries == 5
     log.close()
-    assert cli("logg", "etterprøv", "--database", database).returncode == 0
+    assert cli(capsys, "logg", "etterprøv", "--database", database)[0] == 0
 
 
 FAMILY_JSON_LINE = json.loads(FAMILY_TEXT)
 
 
-def test_kill_9_during_a_burst_loses_no_acknowledged_decision(database, tmp_path):
-    server = Server("--database", database, "--intervall", "0")
+def test_kill_9_during_a_burst_loses_no_acknowledged_decision(database, tmp_path, capsys):
+    server = Server("--database", database, "--intervall", "0", "--regelverk", str(policies_folder(tmp_path)))
     acknowledged: list[tuple[int, str, dict]] = []
     stop = threading.Event()
 
@@ -159,14 +194,14 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_decision(database, tmp_path
     for number, digest, record in acknowledged:
         assert entries[number].hash == digest
         assert json.loads(entries[number].vedtak) == record
-    assert cli("logg", "verifiser", "--database", database).returncode == 0
+    assert cli(capsys, "logg", "verifiser", "--database", database)[0] == 0
 
 
-def test_klar_fails_while_postgresql_cannot_be_reached(fresh_postgres, postgres_url):
+def test_klar_fails_while_postgresql_cannot_be_reached(fresh_postgres, postgres_url, tmp_path):
     import psycopg
 
     name = fresh_postgres.rsplit("/", 1)[1]
-    server = Server("--database", fresh_postgres, "--intervall", "0")
+    server = Server("--database", fresh_postgres, "--intervall", "0", "--regelverk", str(policies_folder(tmp_path)))
 
     def admin(sql: str) -> None:
         with psycopg.connect(postgres_url, autocommit=True) as db:

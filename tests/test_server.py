@@ -6,8 +6,6 @@ import copy
 import json
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,10 +13,10 @@ from pathlib import Path
 import httpx
 import jsonschema
 import pytest
-from service import Server
+from service import Server, policies_folder
 
 from boligregler import load_policy
-from boligregler.model.loader import shipped_policies_dir
+from boligregler.cli import main
 from boligregler.money import load_json
 from boligregler.server.log import SQLiteLog, verify_log
 
@@ -28,22 +26,46 @@ FAMILY_JSON = json.loads((ROOT / "examples" / "familie.json").read_text(encoding
 PROBLEM = "application/problem+json"
 
 
-def policies_folder(tmp: Path) -> Path:
-    folder = tmp / "regelverk"
-    folder.mkdir()
-    for name in ("nasjonal", "drammen", "skien"):
-        shutil.copy(shipped_policies_dir() / f"{name}.pol", folder / f"{name}.pol")
-    return folder
+TOKEN = "a-very-long-random-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LINT_FIXTURES = sorted((ROOT / "tests" / "fixtures" / "ulovlig").glob("*.pol"))[:2]
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def servers(tmp_path_factory):
+    """The module's two configurations, started side by side (one start costs seconds).
+
+    `served`: the service with a decision log and a smaller size limit. `strict`: as it runs
+    exposed: tokens required, a short time to send a request, and a folder that also holds two
+    policies the legality lint refuses.
+    """
     tmp = tmp_path_factory.mktemp("serve")
-    server = Server("--regelverk", str(policies_folder(tmp)), "--database", str(tmp / "logg.sqlite"),
-                    "--maks-bytes", "200000", "--intervall", "0")
-    server.db = tmp / "logg.sqlite"
-    yield server
-    server.stop()
+    served = Server("--regelverk", str(policies_folder(tmp, ("nasjonal", "drammen", "skien"))),
+                    "--database", str(tmp / "logg.sqlite"), "--maks-bytes", "200000", "--intervall", "0", wait=False)
+    served.db = tmp / "logg.sqlite"
+    tmp = tmp_path_factory.mktemp("strict")
+    (tmp / "tokens").write_text(f"# nøkler\n{TOKEN}\n", encoding="utf-8")
+    folder = policies_folder(tmp)
+    assert len(LINT_FIXTURES) == 2
+    for f in LINT_FIXTURES:
+        shutil.copy(f, folder / f.name)
+    strict = Server("--uten-logg", "--intervall", "0", "--tidsgrense-innsending", "1", "--token-fil",
+                    str(tmp / "tokens"), "--regelverk", str(folder), wait=False)
+    try:
+        yield served.wait(), strict.wait()
+    finally:
+        served.stop()
+        strict.stop()
+
+
+@pytest.fixture(scope="module")
+def served(servers):
+    return servers[0]
+
+
+@pytest.fixture(scope="module")
+def strict(servers):
+    return servers[1]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +98,7 @@ def test_policies_are_listed_with_digest_and_links(client):
     assert any(c["id"] == "bankfinansiering" for c in detail["vilkår"]) and detail["parametre"]
 
 
-def test_schema_is_valid_2020_12_and_accepts_what_the_policy_accepts(client):
+def test_schema_is_valid_2020_12_and_accepts_what_the_policy_accepts(client, capsys):
     response = client.get("/v1/regelverk/drammen/skjema")
     assert response.headers["content-type"].startswith("application/schema+json")
     schema = response.json()
@@ -95,9 +117,9 @@ def test_schema_is_valid_2020_12_and_accepts_what_the_policy_accepts(client):
     no_price["formål"] = "utbedring"
     no_price["bolig"]["kostnad"] = 100000
     assert validator.is_valid(no_price)
-    schema_cli = subprocess.run([sys.executable, "-m", "boligregler", "skjema", "drammen"], capture_output=True,
-                                text=True, check=True)
-    assert json.loads(schema_cli.stdout)["properties"] == schema["properties"]
+    capsys.readouterr()
+    assert main(["skjema", "drammen"]) == 0
+    assert json.loads(capsys.readouterr().out)["properties"] == schema["properties"]
 
 
 def test_vurdering_is_the_library_decision_and_is_logged(client, served):
@@ -175,43 +197,33 @@ def test_a_huge_body_without_length_is_cut_off(served):
     assert_clean_problem(response, 413, "for_stor")
 
 
-def test_a_slow_client_gets_a_timeout_problem(tmp_path):
-    server = Server("--uten-logg", "--intervall", "0", "--tidsgrense-innsending", "1")
-    try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-            s.sendall(b"POST /v1/regelverk/drammen/vurdering HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: 1000\r\n\r\n{\"s")
-            reply = b""
-            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
-                data = s.recv(65536)
-                if not data:
-                    break
-                reply += data
-        head, _, body = reply.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 408") and b"application/problem+json" in head
-        assert json.loads(body)["kode"] == "tidsavbrudd_forespørsel"
-    finally:
-        server.stop()
+def test_a_slow_client_gets_a_timeout_problem(strict):
+    with socket.create_connection(("127.0.0.1", strict.port), timeout=10) as s:
+        s.sendall(b"POST /v1/regelverk/drammen/vurdering HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 1000\r\n\r\n{\"s")
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            data = s.recv(65536)
+            if not data:
+                break
+            reply += data
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408") and b"application/problem+json" in head
+    assert json.loads(body)["kode"] == "tidsavbrudd_forespørsel"
 
 
-def test_tokens_are_required_when_given_and_outside_loopback(tmp_path):
-    token = "a-very-long-random-token-0123456789"
-    (tmp_path / "tokens").write_text(f"# nøkler\n{token}\n", encoding="utf-8")
-    server = Server("--uten-logg", "--intervall", "0", "--token-fil", str(tmp_path / "tokens"))
-    try:
-        with httpx.Client(base_url=server.url, timeout=30) as c:
-            assert_clean_problem(c.get("/v1/regelverk"), 401, "ikke_autentisert")
-            response = c.get("/v1/regelverk", headers={"Authorization": "Bearer wrong-token-of-some-length"})
-            assert_clean_problem(response, 401)
-            assert response.headers["www-authenticate"] == "Bearer"
-            assert c.get("/v1/regelverk", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-            assert c.get("/helse").status_code == 200
-    finally:
-        server.stop()
-    refused = subprocess.run([sys.executable, "-m", "boligregler", "serve", "--host", "0.0.0.0", "--port",
-                              "1", "--uten-logg"], capture_output=True, text=True, timeout=60,
-                             env={k: v for k, v in __import__("os").environ.items() if k != "BOLIGREGLER_TOKENS"})
-    assert refused.returncode == 2 and "--token-fil" in refused.stderr
+def test_tokens_are_required_when_given_and_outside_loopback(strict, capsys, monkeypatch):
+    with httpx.Client(base_url=strict.url, timeout=30) as c:
+        assert_clean_problem(c.get("/v1/regelverk"), 401, "ikke_autentisert")
+        response = c.get("/v1/regelverk", headers={"Authorization": "Bearer wrong-token-of-some-length"})
+        assert_clean_problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert_clean_problem(c.post("/v1/regelverk/drammen/vurdering", json=FAMILY_JSON), 401)
+        assert c.get("/v1/regelverk", headers=AUTH).status_code == 200
+        assert c.get("/helse").status_code == 200
+    monkeypatch.delenv("BOLIGREGLER_TOKENS", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1", "--uten-logg"]) == 2
+    assert "--token-fil" in capsys.readouterr().err
 
 
 def test_server_log_has_no_personal_data(client, served):
@@ -282,18 +294,11 @@ def load_policy_text_sha(text: str) -> str:
     return load_policy_text(text, name="drammen.pol").sha256
 
 
-def test_a_policy_failing_the_legality_lint_is_not_served(tmp_path):
-    folder = policies_folder(tmp_path)
-    lint_fixtures = sorted((ROOT / "tests" / "fixtures" / "ulovlig").glob("*.pol"))[:2]
-    assert len(lint_fixtures) == 2
-    for f in lint_fixtures:
-        shutil.copy(f, folder / f.name)
-    server = Server("--regelverk", str(folder), "--uten-logg", "--intervall", "0")
-    try:
-        with httpx.Client(base_url=server.url, timeout=30) as c:
-            served_ids = {p["id"] for p in c.get("/v1/regelverk").json()["regelverk"]}
-            refused = {f["fil"] for f in c.get("/klar").json()["ikke_lastet"]}
-    finally:
-        server.stop()
-    assert {f.name for f in lint_fixtures} <= refused
-    assert not served_ids & {f.stem for f in lint_fixtures}
+def test_a_policy_failing_the_legality_lint_is_not_served(strict):
+    with httpx.Client(base_url=strict.url, timeout=30, headers=AUTH) as c:
+        served_ids = {p["id"] for p in c.get("/v1/regelverk").json()["regelverk"]}
+        klar = c.get("/klar").json()
+    refused = {f["fil"] for f in klar["ikke_lastet"]}
+    assert {f.name for f in LINT_FIXTURES} <= refused
+    assert not served_ids & {f.stem for f in LINT_FIXTURES} and served_ids == {"nasjonal", "drammen"}
+    assert klar["klar"] is True and klar["logg"] is None  # what is served is served; the refused are named
