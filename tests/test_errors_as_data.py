@@ -116,3 +116,121 @@ def test_cli_writes_errors_as_json_with_format_json(tmp_path, capsys, familie):
     assert cli.main(["vurder", "nasjonal", str(tmp_path / "mangler.json"), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["kode"] == "fil" and data["problemer"][0]["parametre"]["grunn"] == "finnes ikke"
+
+
+# ---- every error is a BoligreglerError, every code is documented, every input command speaks JSON ----
+
+SRC = ROOT / "src" / "boligregler"
+# Signals caught inside the library, never seen by a caller: the columnar backend's fallback to Decimal,
+# a stale entry of the parse-tree cache, and the server's problem response (answered, not raised out).
+INTERNAL = {"boligregler.evaluation.columnar.Unsupported", "boligregler.syntax.cache.InvalidTree",
+            "boligregler.server.app.Problem"}
+
+
+def test_every_library_error_is_a_boligregler_error():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import boligregler
+    seen = 0
+    for info in pkgutil.walk_packages(boligregler.__path__, "boligregler."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if not (inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == module.__name__):
+                continue
+            seen += 1
+            if name.startswith("_") or f"{module.__name__}.{name}" in INTERNAL:
+                continue
+            assert issubclass(obj, BoligreglerError), f"{module.__name__}.{name}"
+            assert obj.code != "feil" or obj is BoligreglerError, f"{module.__name__}.{name} has no code of its own"
+    assert seen > 10
+
+
+def test_records_criteria_and_amounts_raise_library_errors(nasjonal, familie):
+    from boligregler import Decision
+    from boligregler.money import parse_money
+
+    with pytest.raises(BoligreglerError) as err:
+        Decision.from_dict({"utfall": "innvilget"})
+    assert err.value.code == "ugyldig_vedtak" and isinstance(err.value, ValueError)
+    decision = nasjonal.evaluate(familie)
+    with pytest.raises(BoligreglerError) as err:
+        decision.criterion("finnes_ikke")
+    assert err.value.code == "ukjent_vilkaar" and isinstance(err.value, KeyError)
+    assert err.value.params["vilkår"] == "finnes_ikke" and "finnes_ikke" in str(err.value)
+    with pytest.raises(BoligreglerError) as err:
+        parse_money("12,50")
+    assert err.value.code == "belop" and isinstance(err.value, ValueError)
+    with pytest.raises(BoligreglerError) as err:
+        load_json('{"a": ')
+    assert err.value.to_dict()["problemer"][0]["parametre"] == {"linje": 1, "kolonne": 7}
+
+
+def _codes_in_source() -> set[str]:
+    """Every problem code the source names: `code=`, a class's `code`, `run.fail(…, code)`, `Problem(…)`, `"kode":`."""
+    import ast
+
+    codes: set[str] = set()
+
+    def add(node) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            codes.add(node.value)
+        elif isinstance(node, ast.IfExp):
+            add(node.body)
+            add(node.orelse)
+
+    for path in SRC.rglob("*.py"):
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.Call):
+                for kw in n.keywords:
+                    if kw.arg == "code":
+                        add(kw.value)
+                name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+                http = path.parent.name == "server"  # server.app.Problem(status, code, title, …)
+                if name == "fail" and len(n.args) >= 2 or name == "Problem" and http and len(n.args) >= 2:
+                    add(n.args[1])
+                elif name == "Problem" and len(n.args) >= 3:  # diagnostics.Problem(path, message, code)
+                    add(n.args[2])
+            elif isinstance(n, ast.ClassDef):
+                for b in n.body:
+                    if isinstance(b, ast.Assign) and any(getattr(t, "id", "") == "code" for t in b.targets):
+                        add(b.value)
+            elif isinstance(n, ast.Dict):
+                for k, v in zip(n.keys, n.values):
+                    if isinstance(k, ast.Constant) and k.value == "kode":
+                        add(v)
+    return codes
+
+
+@pytest.mark.parametrize("page", ["integrasjon.md", "integration.md"])
+def test_every_code_is_documented_in_the_integration_guide(page):
+    codes = _codes_in_source()
+    assert {"ugyldig_soknad", "paakrevd", "logg_utilgjengelig", "ikke_funnet", "ugyldig_vedtak"} <= codes
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    missing = sorted(c for c in codes if f"`{c}`" not in text)
+    assert not missing, f"{page} does not list {missing}"
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["eksempel", "nasjonal", "finnes_ikke"], "ukjent_eksempel"),
+    (["vurder", "nasjonal", "finnes-ikke.json"], "fil"),
+    (["skjema", "finnes-ikke"], None),
+    (["sjekk", "finnes-ikke"], None),
+])
+def test_commands_write_their_errors_as_json(argv, code, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status = cli.main([*argv, "--format", "json"])
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert status == 1
+    if isinstance(data, list):  # sjekk: the diagnostics, as in tests/golden/diagnostics/sjekk.json
+        assert data and all(d["code"] and d["message"] for d in data)
+        return
+    first = data
+    assert first["problemer"] and all({"kode", "sti", "peker", "melding", "parametre"} <= set(p)
+                                      for p in first["problemer"])
+    if code is not None:
+        assert first["kode"] == code, first

@@ -37,6 +37,12 @@ _MESSAGES = [  # CPython's json messages, in Norwegian
 class JsonError(json.JSONDecodeError, BoligreglerError):
     """Invalid JSON; `msg` is Norwegian, `lineno`/`colno` locate it (1-based)."""
 
+    code = "ugyldig_json"
+
+    @property
+    def params(self) -> dict:
+        return {"linje": self.lineno, "kolonne": self.colno}
+
     def __str__(self) -> str:
         return f"linje {self.lineno}, kolonne {self.colno}: {self.msg}"
 

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from boligregler.diagnostics import BoligreglerError, UsageError
 from boligregler.limits import MAX_AMOUNT, grouped, magnitude_exceeds
 from boligregler.json_input import load_json  # noqa: F401  (the library's JSON reader, long imported from here)
 
@@ -29,6 +30,12 @@ _NBSP = "\u00a0"
 _MINUS = "\u2212"
 _MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 _MONEY_HINT = "et beløp i kroner (heltall eller tekst som «3200000.50»)"
+
+
+class AmountError(BoligreglerError, ValueError):
+    """A value that is not an amount `parse_money` takes (also a `ValueError`); the message starts «må være …»."""
+
+    code = "belop"
 
 
 class RoundingMode(enum.Enum):
@@ -58,7 +65,7 @@ _DECIMAL_MODES = {
 def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     """Round ``value`` to a multiple of the positive ``unit``; the result has ``unit``'s exponent."""
     if unit <= 0:
-        raise ValueError(f"avrundingsenheten må være positiv, ikke {unit}")
+        raise UsageError(f"avrundingsenheten må være positiv, ikke {unit}")
     steps = CONTEXT.divide(value, unit).quantize(_ONE, rounding=_DECIMAL_MODES[mode], context=CONTEXT)
     result = CONTEXT.multiply(steps, unit)
     return result.copy_abs() if result.is_zero() else result
@@ -67,34 +74,34 @@ def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
 def parse_money(value: object) -> Decimal:
     """Parse an amount in kroner from int, Decimal or text, with at most two decimals.
 
-    Raises ValueError with a Norwegian message (starting with «må være …») for floats, booleans,
-    malformed text, non-finite values or more than two decimals.
+    Raises `AmountError` (a ValueError) with a Norwegian message (starting with «må være …») for
+    floats, booleans, malformed text, non-finite values or more than two decimals.
     """
     if isinstance(value, bool):
-        raise ValueError(f"må være {_MONEY_HINT}, ikke en sannhetsverdi")
+        raise AmountError(f"må være {_MONEY_HINT}, ikke en sannhetsverdi")
     if isinstance(value, float):
-        raise ValueError(f"må være {_MONEY_HINT}, ikke et binært flyttall (les JSON med load_json)")
+        raise AmountError(f"må være {_MONEY_HINT}, ikke et binært flyttall (les JSON med load_json)")
     if isinstance(value, int):
         return _within_range(Decimal(value) if abs(value) <= MAX_AMOUNT else value)
     if isinstance(value, str):
         if not _MONEY_TEXT.fullmatch(value):
             shown = (value if len(value) <= 40 else value[:40] + "…").encode("utf-8", "backslashreplace").decode()
-            raise ValueError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{shown}»")
+            raise AmountError(f"må være {_MONEY_HINT} med høyst to desimaler, ikke «{shown}»")
         return _within_range(Decimal(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError("må være et endelig tall")
+            raise AmountError("må være et endelig tall")
         _within_range(value)
         with decimal.localcontext(CONTEXT):
             if value != value.quantize(_CENT):
-                raise ValueError(f"må være et beløp med høyst to desimaler, ikke {value}")
+                raise AmountError(f"må være et beløp med høyst to desimaler, ikke {value}")
         return value
-    raise ValueError(f"må være {_MONEY_HINT}")
+    raise AmountError(f"må være {_MONEY_HINT}")
 
 
 def _within_range(value):
     if magnitude_exceeds(value, MAX_AMOUNT):
-        raise ValueError(f"er for stort; et beløp kan være høyst {grouped(MAX_AMOUNT)} kr")
+        raise AmountError(f"er for stort; et beløp kan være høyst {grouped(MAX_AMOUNT)} kr")
     return value
 
 

@@ -164,7 +164,8 @@ def read_csv(source: str | bytes | BinaryIO, schema: T.Record, path: str) -> Ite
     if first is None:
         return iter(())
     if _BAD_BYTE.search(first):
-        raise BoligreglerError(f"{path}:1: overskriftsraden er ikke gyldig UTF-8; lagre filen som UTF-8")
+        raise BoligreglerError(f"{path}:1: overskriftsraden er ikke gyldig UTF-8; lagre filen som UTF-8", code="ikke_utf8",
+                               params={"fil": str(path), "linje": 1})
     delimiter = max([",", ";", "\t"], key=first.count)
 
     def all_lines() -> Iterator[str]:
@@ -183,7 +184,8 @@ def read_csv(source: str | bytes | BinaryIO, schema: T.Record, path: str) -> Ite
             problems.append(f"  kolonne {number} «{name}»: står to ganger")
         columns.append(column)
     if problems:
-        raise BoligreglerError(f"{path}:1: overskriftsraden har ugyldige kolonner:\n" + "\n".join(problems))
+        raise BoligreglerError(f"{path}:1: overskriftsraden har ugyldige kolonner:\n" + "\n".join(problems),
+                               code="ugyldig_tabell", params={"fil": str(path), "linje": 1})
     return _rows(reader, columns, too_long)
 
 

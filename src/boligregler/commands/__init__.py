@@ -74,4 +74,5 @@ def read_stdin() -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise BoligreglerError(f"{STDIN_NAME}: ugyldig UTF-8 i byte {e.start + 1}; send teksten som UTF-8") from None
+        raise BoligreglerError(f"{STDIN_NAME}: ugyldig UTF-8 i byte {e.start + 1}; send teksten som UTF-8", code="ikke_utf8",
+                               params={"fil": STDIN_NAME, "byte": e.start + 1}) from None

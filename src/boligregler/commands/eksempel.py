@@ -15,6 +15,8 @@ def register(sub) -> None:
         "«boligregler vurder». Uten NAVN listes eksemplene i regelverket."))
     p.add_argument("policy", metavar="POLICY", help="en .pol-fil eller navnet på et medfølgende regelverk")
     p.add_argument("navn", metavar="NAVN", nargs="?", help="eksempelets navn")
+    p.add_argument("--format", choices=["tekst", "json"], default="tekst",
+                   help="json: også listen over eksempler og feil som JSON (søknaden er alltid JSON)")
     add_allow_option(p)
     p.set_defaults(handler=run)
 
@@ -36,6 +38,10 @@ def plain_json(value):
 def run(args) -> int:
     policy = load_for_command(args.policy, args)
     if args.navn is None:
+        if args.format == "json":
+            print(json.dumps({"eksempler": [{"navn": ex.name, "tittel": ex.title} for ex in policy.model.examples]},
+                             ensure_ascii=False, indent=2))
+            return 0
         for ex in policy.model.examples:
             print(f"{ex.name}\t{ex.title}")
         return 0

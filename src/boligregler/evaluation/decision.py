@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import CompiledCriterion, Program
 from boligregler.evaluation.partial import completions, filled, settle
@@ -26,15 +27,23 @@ PROVIDER_WORDS = {"søker": "oppgis av søkeren", "saksbehandler": "vurderes av 
                   "dokumentasjon": "dokumenteres"}
 
 
-class UnknownCriterion(KeyError):
-    """`Decision.criterion` of an id the decision has no criterion for."""
+class UnknownCriterion(BoligreglerError, KeyError):
+    """`Decision.criterion` of an id the decision has no criterion for (also a `KeyError`)."""
+
+    code = "ukjent_vilkaar"
 
     def __init__(self, cid: str, known: tuple[str, ...]):
-        super().__init__(cid)
-        self.message = f"vedtaket har ikke vilkåret «{cid}»; vilkårene er: {', '.join(known) or 'ingen'}"
+        super().__init__(f"vedtaket har ikke vilkåret «{cid}»; vilkårene er: {', '.join(known) or 'ingen'}",
+                         params={"vilkår": cid, "gyldige": list(known)})
 
-    def __str__(self) -> str:
-        return self.message
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class RecordError(BoligreglerError, ValueError):
+    """`Decision.from_dict` of something that is not a decision record (also a `ValueError`)."""
+
+    code = "ugyldig_vedtak"
 
 
 @attrs.frozen
@@ -214,7 +223,8 @@ class Decision:
         """A decision read back from its JSON record (`to_dict`), e.g. one stored in a database.
 
         Money, rates and dates become Decimal and date again; the letter and the record are kept
-        as recorded, so `from_dict(d).to_dict() == d`. Raises `ValueError` on a malformed record.
+        as recorded, so `from_dict(d).to_dict() == d`. Raises `RecordError` (a `ValueError`) on a
+        malformed record.
         """
         try:
             rente = data.get("rente")
@@ -238,7 +248,8 @@ class Decision:
                                                         a["begrunnelse"]) for a in data.get("skjønnsvurderinger", ())),
                 )
         except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as e:
-            raise ValueError(f"ikke et vedtak fra boligregler: {type(e).__name__}: {e}") from None
+            raise RecordError(f"ikke et vedtak fra boligregler: {type(e).__name__}: {e}",
+                              params={"feil": type(e).__name__}) from None
         decision._built["begrunnelse"] = data.get("begrunnelse", "")
         if "sporbarhet" in data:
             decision._built["sporbarhet"] = data["sporbarhet"]

@@ -33,7 +33,8 @@ def kind_of(path: str, given: str | None = None) -> str:
         return given
     kind = TABLE_SUFFIXES.get(Path(path).suffix.lower())
     if kind is None:
-        raise BoligreglerError(f"{path}: ukjent filtype; bruk .parquet, .csv, .xlsx eller .jsonl")
+        raise BoligreglerError(f"{path}: ukjent filtype; bruk .parquet, .csv, .xlsx eller .jsonl", code="ukjent_filtype",
+                               params={"fil": str(path)})
     return kind
 
 
@@ -55,7 +56,8 @@ def read_tables(path: str, kind: str, rows: int = CHUNK_ROWS) -> Iterator[pa.Tab
     except OSError as e:
         raise file_problem(path, "lese", e) from None
     except (pa.ArrowInvalid, pa.ArrowException) as e:
-        raise BoligreglerError(f"{path}: filen kan ikke leses som {kind}: {e}") from None
+        raise BoligreglerError(f"{path}: filen kan ikke leses som {kind}: {e}", code="ugyldig_tabell",
+                               params={"fil": str(path), "format": kind}) from None
 
 
 def _csv_tables(path: str, rows: int) -> Iterator[pa.Table]:

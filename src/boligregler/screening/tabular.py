@@ -44,6 +44,8 @@ INTEGER_TEXT = r"^-?[0-9]+$"
 class TableError(BoligreglerError):
     """A table whose columns cannot be read as søknader (unknown or duplicated columns)."""
 
+    code = "ugyldig_tabell"
+
 
 @attrs.frozen
 class CellProblem:

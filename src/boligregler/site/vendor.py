@@ -24,6 +24,8 @@ WEB = Path(__file__).resolve().parents[3] / "web"
 class VendorError(BoligreglerError):
     """The npm packages the site needs could not be installed."""
 
+    code = "npm_pakker"
+
 
 def node_modules(web: Path = WEB) -> Path:
     """The `node_modules` folder with the packages `web/package-lock.json` pins, installed if missing."""

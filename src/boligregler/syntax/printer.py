@@ -25,7 +25,7 @@ import re
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span
+from boligregler.diagnostics import BoligreglerError, Diagnostic, PolicyError, Severity, Span
 from boligregler.syntax.grammar import grammar_path
 
 INDENT = "    "
@@ -37,8 +37,10 @@ CALL_WORDS = {"valg", "sum", "antall", "finnes", "alle"}  # keywords written dir
 COMMENT = re.compile(r"#[^\n]*")
 
 
-class FormatError(Exception):
+class FormatError(BoligreglerError):
     """The printer would have changed the meaning of a file (a bug in the printer, never user input)."""
+
+    code = "formatering_endrer_innhold"
 
 
 @functools.cache
