@@ -17,6 +17,7 @@ from service import Server, policies_folder
 
 from boligregler import load_policy
 from boligregler.cli import main
+from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
 from boligregler.server.log import SQLiteLog, verify_log
 
@@ -157,9 +158,45 @@ def test_forklaring_mangler_and_etterproving(client):
     assert_clean_problem(client.post("/v1/etterproving", json={"vedtak": {}}), 422)
 
 
+def record_validator(spec: dict, name: str) -> jsonschema.Draft202012Validator:
+    """A validator for the OpenAPI component `name` (the components as `$defs`)."""
+    components = spec["components"]["schemas"]
+    schema = json.loads(json.dumps({"$defs": components, **components[name]}).replace("#/components/schemas/",
+                                                                                      "#/$defs/"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_every_shipped_example_record_fits_the_openapi_vedtak_schema():
+    from boligregler.server.openapi import openapi_document
+
+    validator = record_validator(openapi_document("test"), "Vedtak")
+    for path in sorted(shipped_policies_dir().glob("*.pol")):
+        policy = load_policy(path)
+        for example in policy.model.examples[::2]:
+            if example.input is None:
+                continue
+            partial = copy.deepcopy(example.input)
+            partial.get("skjønn", {}).pop("spareevne_utnyttet", None)  # ikke_avgjort, with mangler
+            for soknad, explain in ((example.input, True), (partial, False)):
+                record = json.loads(json.dumps(policy.evaluate(copy.deepcopy(soknad), explain=explain).to_dict(),
+                                               ensure_ascii=False))
+                errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(record)]
+                assert not errors, (path.stem, example.name, errors[:3])
+
+
 def test_openapi_helse_klar(client):
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1") and "/v1/regelverk/{id}/vurdering" in spec["paths"]
+    vedtak = record_validator(spec, "Vedtak")
+    partial = copy.deepcopy(FAMILY_JSON)
+    del partial["skjønn"]["spareevne_utnyttet"]
+    for body in (FAMILY_JSON, partial):
+        record = client.post("/v1/regelverk/drammen/vurdering", json=body).json()
+        vedtak.validate(record)
+    assert record["utfall"] == "ikke_avgjort" and record["mangler"]
+    verdict = client.post("/v1/etterproving", json={"vedtak": record, "søknad": partial}).json()
+    record_validator(spec, "Etterproving").validate(verdict)
     assert client.get("/helse").json()["status"] == "ok"
     klar = client.get("/klar").json()
     assert klar["klar"] is True and klar["ikke_lastet"] == [] and klar["regelverk"] == ["drammen", "nasjonal", "skien"]

@@ -27,6 +27,74 @@ ERRORS = {"400": _problem("Ugyldig JSON eller tom forespørsel"), "401": _proble
           "503": _problem("Vedtaket kunne ikke logges, eller vurderingen tok for lang tid; vedtaket er ikke fattet")}
 
 
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
+    """A closed object: every property listed, all required but `optional`."""
+    out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False,
+                           "required": [k for k in properties if k not in optional]}
+    if description:
+        out["description"] = description
+    return out
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+TEXT = {"type": "string"}
+TEXTS = {"type": "array", "items": TEXT}
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+MONEY = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]{2})?$",
+         "description": "kroner som tekst: hele kroner, eller med øre (to desimaler, avrundet halvt opp)"}
+# The decision record of vedtak.md (record format 2), closed, so a case system can generate its classes.
+RECORD_SCHEMAS: dict[str, Any] = {
+    "Vedtak": _object({
+        "utfall": {"enum": ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]},
+        "ordning": TEXT,
+        "policy": _object({"id": TEXT, "navn": TEXT, "sha256": SHA256, "versjon": TEXT,
+                           "lovlighet": {"type": "object"}}, optional=("versjon", "lovlighet")),
+        "søknadsdato": {"type": "string", "format": "date"},
+        "beløp": {"type": "object", "additionalProperties": MONEY},
+        "rente": {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "description": "årlig rente i prosent"},
+        "nedbetalingstid_år": {"type": "integer"},
+        "vilkår": {"type": "array", "items": _ref("Vilkaar")},
+        "betingelser": {"type": "array", "items": _object({"id": TEXT, "tekst": TEXT})},
+        "mangler": {"type": "array", "items": _ref("Mangel")},
+        "skjønnsvurderinger": {"type": "array", "items": _object(
+            {"opplysning": TEXT, "beskrivelse": TEXT, "verdi": {}, "begrunnelse": TEXT})},
+        "begrunnelse": {"type": "string", "description": "vedtaksbrevet som ren tekst"},
+        "sporbarhet": _ref("Sporbarhet"),
+    }, optional=("rente", "nedbetalingstid_år", "mangler", "skjønnsvurderinger", "begrunnelse"),
+        description="Vedtaket som i vedtak.md (vedtaksformat 2)."),
+    "Vilkaar": _object({
+        "id": TEXT, "tittel": TEXT,
+        "resultat": {"enum": ["oppfylt", "ikke_oppfylt", "unntak", "ikke_relevant", "ikke_vurdert"]},
+        "art": TEXT, "hjemmel": TEXT, "lenke": TEXT, "unntak": TEXT, "forklaring": TEXT, "venter_på": TEXTS,
+    }, optional=("lenke", "unntak", "venter_på")),
+    "Mangel": _object({
+        "opplysning": TEXT, "beskrivelse": TEXT, "oppgis_av": {"enum": ["søker", "saksbehandler", "dokumentasjon"]},
+        "vilkår": TEXTS, "beløp": TEXTS,
+    }, optional=("beløp",)),
+    "Sporbarhet": _object({
+        "bibliotek": _object({"navn": TEXT, "versjon": TEXT}),
+        "format": {"type": "integer", "description": "vedtaksformatets versjon"},
+        "innhold": _object({"forklaringer": {"type": "boolean"}, "begrunnelse": {"type": "boolean"}}),
+        "regelverk": _object({"id": TEXT, "sha256": SHA256,
+                              "filer": {"type": "array", "items": _object({"id": TEXT, "fil": TEXT, "sha256": SHA256})}}),
+        "søknad_sha256": SHA256,
+        "parametre": {"type": "array", "items": _object({
+            "navn": TEXT, "verdi": {}, "enhet": {"type": ["string", "null"]}, "gyldig_fra": {"type": "string", "format": "date"},
+            "kilde": TEXT, "regelverk": TEXT})},
+        "tabeller": {"type": "array", "items": _object({
+            "navn": TEXT, "gyldig_fra": {"type": "string", "format": "date"}, "kilde": TEXT, "regelverk": TEXT})},
+    }),
+    "Etterproving": _object({
+        "identisk": {"type": "boolean"}, "samme_innhold": {"type": "boolean"}, "samme_bytes": {"type": "boolean"},
+        "merknader": TEXTS,
+        "forskjeller": {"type": "array", "items": _object({"sti": TEXT, "vedtaket": {}, "ny_vurdering": {}})},
+    }),
+}
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     """The OpenAPI document of the service at library version `version`."""
     post = lambda summary, ok, extra=None: {  # noqa: E731
@@ -50,11 +118,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "peker": {"type": "string", "description": "JSON Pointer (RFC 6901) til feltet"},
                     "felt": {"type": "string"}, "melding": {"type": "string", "description": "på bokmål"},
                     "parametre": {"type": "object"}}},
-                "Vedtak": {"type": "object", "required": ["utfall", "ordning", "policy", "søknadsdato", "beløp",
-                                                          "vilkår", "betingelser", "sporbarhet"],
-                           "description": "Vedtaket som i vedtak.md, med sporbarhet.",
-                           "properties": {"utfall": {"type": "string"}, "beløp": {"type": "object"},
-                                          "vilkår": {"type": "array"}, "sporbarhet": {"type": "object"}}},
+                **RECORD_SCHEMAS,
                 "Regelverk": {"type": "object", "properties": {
                     "id": {"type": "string"}, "navn": {"type": "string"}, "kommune": {"type": "string"},
                     "målform": {"type": "string"}, "sha256": {"type": "string"}, "vedtatt": {"type": "string"},
@@ -96,9 +160,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["vedtak", "søknad"],
                     "properties": {"vedtak": {"$ref": "#/components/schemas/Vedtak"}, "søknad": {"type": "object"}}}}}},
-                "responses": {"200": _json("Resultatet", {"type": "object", "properties": {
-                    "identisk": {"type": "boolean"}, "forskjeller": {"type": "array"},
-                    "merknader": {"type": "array"}}}), **ERRORS}}},
+                "responses": {"200": _json("Resultatet", {"$ref": "#/components/schemas/Etterproving"}), **ERRORS}}},
             "/helse": {"get": {"summary": "Tjenesten lever", "security": [{}],
                                "responses": {"200": _json("ok", {"type": "object"})}}},
             "/klar": {"get": {"summary": "Tjenesten er klar: regelverk lastet (og de som ikke kunne lastes, med grunn), "
