@@ -389,6 +389,8 @@ class Search:
     def _extreme(self, lever: Lever, facts: dict) -> tuple[Lever, Any] | None:
         """The value a discrete change sets: its target, the other truth value, or a count's upper bound."""
         current = P.get(facts, lever.path)
+        if not given(current):  # nothing to change until the fact is given or assessed (as in `lever`)
+            return None
         if lever.kind == "sannhet":
             value = lever.target if lever.target is not None else (not current)
         elif lever.kind == "valg":
