@@ -35,8 +35,6 @@ _UP_TO_LIMIT = r"0*([0-9]{1,12}(\.[0-9]{1,2})?|1000000000000(\.0{1,2})?)"
 MONEY_PATTERN = rf"^(-0+(\.0{{1,2}})?|{_UP_TO_LIMIT})$"
 NUMBER_PATTERN = rf"^-?{_UP_TO_LIMIT}$"  # other numbers (%, tall) as text: the same form, either sign
 assert MAX_AMOUNT == 10 ** 12, "the patterns above spell out the limit"
-UNIT_WORDS = {"kr": "kroner", "kr/mnd": "kroner per måned", "%": "prosent", "prosentpoeng": "prosentpoeng",
-              "år": "år", "måneder": "måneder", "antall": "antall", "andel": "andel", "tall": "tall"}
 
 
 def soknad_schema(model: CheckedPolicy, digest: str | None = None) -> dict[str, Any]:
