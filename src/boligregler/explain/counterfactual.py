@@ -38,6 +38,7 @@ from boligregler.syntax import ast
 
 LIMIT = Decimal(1_000_000_000)  # the largest change tried for a fact without an upper bound
 Goal = Callable[[str, list[CriterionResult]], bool]
+Bracket = tuple[int, int]  # (lo, hi) in steps: the change of lo steps does not work, that of hi steps does
 
 
 @attrs.frozen
@@ -129,7 +130,7 @@ def what_would_change(decision) -> WhatIf:
         return [lever for lever in model.levers if lever.path == ("ordning",)
                 or all(any(P.overlaps(lever.path, p) for p in reads[cid]) for cid in ids)]
 
-    search = Search(basis)
+    search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"))
     ids = [r.id for r in blocking]
     reached = lambda utfall, _: utfall == target  # noqa: E731
     changes = search.all(touching(ids), reached, ids)
@@ -158,7 +159,7 @@ class Search:
     probes of the difference), so it needs few probes around it instead of a doubling from one step.
     """
 
-    def __init__(self, basis: Basis):
+    def __init__(self, basis: Basis, failing: frozenset[str]):
         self.basis = basis
         self.policy = basis.policy
         self.facts = basis.facts
@@ -166,7 +167,7 @@ class Search:
         self.ordning = self.facts.get("ordning", "")
         self.program = self.policy.program(self.ordning, "compiled")
         self.compiled = {c.definition.id: c for c in self.program.criteria}
-        self.failing = frozenset(r.id for r in basis_results(basis) if r.resultat == "ikke_oppfylt")
+        self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
 
     def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
         found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
@@ -209,10 +210,12 @@ class Search:
             return None
         return min(gaps) if gaps else None
 
-    def guess(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed) -> int | None:
-        """About how many steps close the gap of the criteria in `needed` (see `gap`), solved by the secant
-        method on the gap, which is linear in an amount between the model's roundings. 0: no change up to
-        `room` narrows the gap (a monotone model then has no change that works); None: no estimate."""
+    def guess(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed) -> Bracket | int | None:
+        """Where the change that closes the gap of the criteria in `needed` (see `gap`) lies, in steps: a bracket
+        (lo, hi) with the gap still open at lo and closed at hi, solved on the gap, which is linear in an
+        amount between the model's roundings (a secant to bracket it, then the Illinois variant of regula
+        falsi to narrow it). 0: no change up to `room` narrows the gap (a monotone model then has no change
+        that works); None: no estimate."""
         if not needed or room < step or facts_ordning(changed(Decimal(0))) != self.ordning:
             return None
         g0 = self.gap(changed(Decimal(0)), needed)
@@ -228,28 +231,32 @@ class Search:
         else:
             return 0
         hi, hi_gap = size, g
-        for _ in range(6):
-            if (hi_gap >= 0 and hi - lo <= 4 * step) or hi_gap == lo_gap:
+        while hi_gap < 0:  # secant beyond the last two points until the gap closes
+            if hi == room or hi_gap == lo_gap:
+                return None
+            d = min(max(((hi + (hi - lo) * -hi_gap / (hi_gap - lo_gap)) // step + 1) * step, hi + step), room)
+            g = self.gap(changed(d), needed)
+            if g is None:
+                return None
+            lo, lo_gap, hi, hi_gap = hi, hi_gap, d, g
+        side = 0
+        for _ in range(12):  # Illinois: the end kept twice in a row has its gap halved, so both ends move
+            if hi - lo <= 2 * step:
                 break
-            if hi_gap >= 0:  # regula falsi inside the bracket
-                d = lo + (hi - lo) * -lo_gap / (hi_gap - lo_gap)
-            else:  # secant beyond the last two points
-                d = hi + (hi - lo) * -hi_gap / (hi_gap - lo_gap)
-            d = min(max((d // step) * step, step), room)
-            if d in (lo, hi):
-                break
+            d = ((lo + (hi - lo) * -lo_gap / (hi_gap - lo_gap)) // step) * step
+            d = min(max(d, lo + step), hi - step)
             g = self.gap(changed(d), needed)
             if g is None:
                 break
             if g >= 0:
-                if hi_gap < 0:
-                    lo, lo_gap = hi, hi_gap
                 hi, hi_gap = d, g
-            elif hi_gap >= 0:
-                lo, lo_gap = d, g
+                lo_gap = lo_gap / 2 if side == 1 else lo_gap
+                side = 1
             else:
-                lo, lo_gap, hi, hi_gap = hi, hi_gap, d, g
-        return max(1, int(hi // step)) if hi_gap >= 0 else None
+                lo, lo_gap = d, g
+                hi_gap = hi_gap / 2 if side == -1 else hi_gap
+                side = -1
+        return int(lo // step), max(1, int(hi // step))
 
     def lever(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         spec = P.spec_of(self.policy.model.schema, lever.path)
@@ -266,7 +273,7 @@ class Search:
             for new in options:
                 changed = P.with_value(self.facts, lever.path, new)
                 if new != current and self.reaches(changed, goal, needed):
-                    return self._change(lever, current, new, new, new is True, changed, goal)
+                    return self._change(lever, current, new, new, new is True)
             return None
         low = spec.low if spec.low is not None else Decimal(0)
         high = spec.high
@@ -284,7 +291,7 @@ class Search:
             return None
         sign, size = best
         new = current + sign * size
-        return self._change(lever, current, new, size, sign > 0, P.with_value(self.facts, lever.path, new), goal)
+        return self._change(lever, current, new, size, sign > 0)
 
     def _new_line(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         def line(amount: Decimal) -> dict:
@@ -296,7 +303,7 @@ class Search:
         size = self.smallest(line, goal, needed, lever.step, LIMIT, guess)
         if size is None:
             return None
-        return self._change(lever, None, size, size, True, line(size), goal)
+        return self._change(lever, None, size, size, True)
 
     def smallest(self, changed: Callable[[Decimal], dict], goal: Goal, needed, step: Decimal, room: Decimal,
                  guess: int | None) -> Decimal | None:
@@ -324,10 +331,8 @@ class Search:
             guess = int(size // step)
         return _smallest(lambda d: self.reaches(changed(d), goal, needed), step, room, int(size // step) + 1)
 
-    def _change(self, lever: Lever, old, new, size, increased: bool, changed: dict, goal: Goal) -> Change | None:
-        """The change, if evaluating the søknad again with it confirms the goal."""
-        if not goal(*outcome(self.policy, changed)):
-            return None
+    def _change(self, lever: Lever, old, new, size, increased: bool) -> Change:
+        """The change as the letter words it; every search has confirmed it by a whole assessment already."""
         text = self.texts.render(lever.template, {"endring": size, "ny_verdi": new, "økning": increased})
         return Change(lever.name, lever.kind, old, new, size, increased, text, lever)
 
@@ -370,7 +375,7 @@ class Search:
             if subset and self.reaches(combined, goal, needed):
                 amount = None
             else:
-                inner = Search(self.basis)
+                inner = Search(self.basis, self.failing)
                 inner.facts = combined
                 amount = next((c for c in (inner.lever(lv, goal, still) for lv in amounts) if c is not None), None)
                 if amount is None:
@@ -419,25 +424,34 @@ class Search:
         return tuple(changes) if goal(*outcome(self.policy, final)) else ()
 
 
-def basis_results(basis: Basis) -> list[CriterionResult]:
-    """The criterion results of the decision the basis was made for (from its memo when it holds them)."""
-    return outcome(basis.policy, basis.facts)[1]
-
-
 def facts_ordning(facts: dict) -> str:
     return facts.get("ordning", "")
 
 
-def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal, guess: int | None = None) -> Decimal | None:
+def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
+              guess: int | Bracket | None = None) -> Decimal | None:
     """The smallest k·step (1 ≤ k, k·step ≤ room) for which `works` holds, or None.
 
     From `guess` (or 1) the search doubles its stride up until the change works (or down until it
     does not), then bisects between the last change that did not work and the first that did; the
     result works, and one step less does not (zero steps is the søknad as it is, which does not).
+    A bracket (lo, hi) for `guess` is bisected directly once hi is seen to work and lo not to.
     """
     most = int(room // step)
     if most < 1:
         return None
+    if isinstance(guess, tuple):  # a bracket from the gap: bisect inside it once both ends are confirmed
+        low, high = guess
+        if high <= most and works(high * step) and (low < 1 or not works(low * step)):
+            failing, k = max(low, 0), high
+            while k - failing > 1:
+                middle = (failing + k) // 2
+                if works(middle * step):
+                    k = middle
+                else:
+                    failing = middle
+            return k * step
+        guess = high
     k = min(max(guess or 1, 1), most)
     if works(k * step):
         failing, stride = k - 1, 1
