@@ -2,6 +2,7 @@
 
     python benchmarks/letters.py             # 200 letters per case
     python benchmarks/letters.py --raskt     # 40 letters per case
+    python benchmarks/letters.py --tell      # how many assessments each letter's search runs
 
 For each case (refusals and a case for manual assessment with their search for what would change
 the outcome, a grant) it times `policy.evaluate(søknad).begrunnelse`: validation, assessment, the
@@ -63,11 +64,45 @@ def measure(policy, soknad: dict, n: int) -> tuple[list[float], list[float]]:
     return sorted(wall), sorted(cpu)
 
 
+def count(policy, soknad: dict) -> dict[str, int]:
+    """Whole assessments and single-criterion probes one letter runs (after a warm-up): load-free figures."""
+    from boligregler.evaluation import decision
+    from boligregler.explain import counterfactual, evaluate
+    calls = {"vurderinger": 0, "vilkårsprøver": 0}
+    assess, criterion = decision.assess, counterfactual.criterion_result
+
+    def counted_assess(*a, **k):
+        calls["vurderinger"] += 1
+        return assess(*a, **k)
+
+    def counted_criterion(*a, **k):
+        calls["vilkårsprøver"] += 1
+        return criterion(*a, **k)
+    policy.evaluate(soknad).begrunnelse
+    decision.assess = evaluate.assess = counted_assess
+    counterfactual.criterion_result = counted_criterion
+    try:
+        policy.evaluate(soknad).begrunnelse
+    finally:
+        decision.assess = evaluate.assess = assess
+        counterfactual.criterion_result = criterion
+    return calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raskt", action="store_true", help="40 letters per case instead of 200")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--tell", action="store_true", help="count the assessments each letter runs instead")
     args = parser.parse_args()
+    if args.tell:
+        print(f"{'case':42} {'utfall':18} {'vurderinger':>12} {'vilkårsprøver':>14}")
+        for name, pid, soknad in cases():
+            policy = load_policy(pid)
+            c = count(policy, soknad)
+            print(f"{name:42} {policy.evaluate(soknad, explain=False).utfall:18} {c['vurderinger']:12} "
+                  f"{c['vilkårsprøver']:14}")
+        return
     n = 40 if args.raskt else 200
     rows = []
     for name, pid, soknad in cases():
