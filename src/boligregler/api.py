@@ -102,8 +102,12 @@ class Policy:
                 program = self._programs[key]
         return program
 
-    def validate(self, soknad: Any) -> dict[str, Any]:
-        """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem."""
+    def validate(self, soknad: Any, *, unknown: frozenset[str] | None = None) -> dict[str, Any]:
+        """The søknad as typed facts with defaults applied; raises `SoknadError` listing every problem.
+
+        With `unknown` (paths, possibly none) the søknad is partial: what it lacks is not yet given
+        (see `evaluation.soknad.compile_validator`), and only other problems raise.
+        """
         validator = self._validator
         if validator is None:
             with self._lock:
@@ -113,7 +117,7 @@ class Policy:
                             return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
                     self._validator = compile_validator(self.model.schema, required)
                 validator = self._validator
-        return validator(soknad)
+        return validator(soknad) if unknown is None else validator(soknad, unknown)
 
     def expression(self, expr: Any, ordning: str = "") -> Callable[[dict, dict], Any]:
         """A checked expression of this policy (e.g. a `påkrevd når` condition) as a function of (memo, facts).

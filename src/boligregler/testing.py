@@ -67,6 +67,10 @@ def compare(expected: dict, decision: dict) -> list[str]:
             got = [b["id"] for b in decision["betingelser"]]
             if sorted(got) != sorted(want):
                 out.append(f"betingelser: forventet {want}, fikk {got}")
+        elif key == "mangler":  # the facts the outcome waits for, most decisive first, by path
+            got = [m["opplysning"] for m in decision.get("mangler", [])]
+            if got != list(want):
+                out.append(f"mangler: forventet {list(want)}, fikk {got}")
         elif key == "rente":
             if _money(decision.get("rente")) != _money(want):
                 out.append(f"rente: forventet {want}, fikk {decision.get('rente')}")

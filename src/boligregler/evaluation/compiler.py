@@ -52,7 +52,7 @@ class _Codegen:
     def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup):
         self.policy, self.scheme = policy, scheme
         self.namespace: dict[str, Any] = {
-            "_lookup": lookup, "_req": runtime.required, "_given": runtime.given, "_fact": runtime.assessed, "_annuity": runtime.annuity,
+            "_lookup": lookup, "_req": runtime.required, "_given": runtime.stated, "_fact": runtime.assessed, "_annuity": runtime.annuity,
             "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
             "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
             "_D": Decimal, "C": {}, "_div": runtime.divide,

@@ -323,13 +323,14 @@ def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict,
     return text
 
 
-def assess(program: Program, facts: dict, *, explain: bool = True) -> tuple[list[CriterionResult], dict]:
+def assess(program: Program, facts: dict, *, explain: bool = True, seed: dict | None = None
+           ) -> tuple[list[CriterionResult], dict]:
     """Run the criteria; returns their results and the memo of every value computed on the way.
 
     A criterion that reads a fact not yet given or assessed is settled over every completion
     (`partial.settle`): decided if they agree, else `ikke_vurdert` with the facts it waits for.
     """
-    M: dict[str, Any] = {runtime.DATE_KEY: facts["søknadsdato"]}
+    M: dict[str, Any] = dict(seed) if seed is not None else {runtime.DATE_KEY: facts["søknadsdato"]}
     F = facts
     results = []
     for c in program.criteria:
@@ -375,22 +376,25 @@ class Conclusion:
     utfall: str
     amounts: dict[str, Any]
     amount_waits: dict[str, tuple[Unassessed, ...]]  # amounts whose value depends on absent facts
+    settled: dict  # the memo after the criteria: values that read no absent fact, so hold for every completion
 
 
-def conclude(program: Program, facts: dict, outcome_rules, default: str, *, explain: bool = True) -> Conclusion:
+def conclude(program: Program, facts: dict, outcome_rules, default: str, *, explain: bool = True,
+             seed: dict | None = None) -> Conclusion:
     """Criteria, outcome and the vedtak's amounts (run inside the money context).
 
     An amount that reads an absent fact is reported when every completion gives the same
     value. A grant whose amounts still depend on an absent fact is not decided: innvilget or
     manuell_vurdering becomes ikke_avgjort, since the terms of the loan wait for the fact.
     """
-    results, M = assess(program, facts, explain=explain)
+    results, M = assess(program, facts, explain=explain, seed=seed)
+    settled = {k: v for k, v in M.items() if k != "@venter"}
     utfall = decide(outcome_rules, default, results)
     amounts, waits = _amounts(program, facts, M, utfall)
     if waits and utfall not in ("avslag", "ikke_avgjort"):
         utfall = "ikke_avgjort"
         amounts, waits = _amounts(program, facts, M, utfall)
-    return Conclusion(results, M, utfall, amounts, waits)
+    return Conclusion(results, M, utfall, amounts, waits, settled)
 
 
 def _amounts(program: Program, facts: dict, M: dict, utfall: str):
@@ -434,11 +438,12 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
         for f in waits:
             amounts.setdefault(f.text, []).append(key)
             by_text[f.text] = f
-    order = [t for t in by_text if t in _mattering(program, facts, by_text, outcome_rules, default)]
+    mattering = _mattering(program, facts, c.settled, by_text, outcome_rules, default)
+    order = [t for t in by_text if t in mattering]
 
     def decisive_alone(fact: Unassessed) -> bool:
         return any(conclude(program, filled(facts, fact.path, value), outcome_rules, default,
-                            explain=False).utfall != "ikke_avgjort" for value in fact.domain or ())
+                            explain=False, seed=c.settled).utfall != "ikke_avgjort" for value in fact.domain or ())
 
     ranked = sorted(order, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), order.index(t)))
     return tuple(Pending(t, (by_text[t].doc or t).strip(), by_text[t].provided_by, tuple(criteria.get(t, ())),
@@ -448,7 +453,8 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
 JOINT_BUDGET = 512  # joint completions tried to find which facts can change the outcome
 
 
-def _mattering(program: Program, facts: dict, candidates: dict[str, Unassessed], outcome_rules, default: str) -> set[str]:
+def _mattering(program: Program, facts: dict, settled: dict, candidates: dict[str, Unassessed], outcome_rules,
+               default: str) -> set[str]:
     """The candidates whose value can change the outcome (all of them when that cannot be enumerated)."""
     enumerable = [f for f in candidates.values() if f.domain is not None]
     size = 1
@@ -461,7 +467,7 @@ def _mattering(program: Program, facts: dict, candidates: dict[str, Unassessed],
         completed = facts
         for f, v in zip(enumerable, values):
             completed = filled(completed, f.path, v)
-        outcomes[values] = conclude(program, completed, outcome_rules, default, explain=False).utfall
+        outcomes[values] = conclude(program, completed, outcome_rules, default, explain=False, seed=settled).utfall
     keep = {t for t, f in candidates.items() if f.domain is None}
     for i, f in enumerate(enumerable):
         for values, utfall in outcomes.items():

@@ -100,7 +100,7 @@ class Interpreter:
         if function == "oppgitt":
             arg = args[0]
             container = self.eval(arg.obj, M, F, local) if isinstance(arg, ast.Attribute) else F
-            return runtime.given(container[arg.name])
+            return runtime.stated(container[arg.name])
         if function == "avrund":
             value, unit, mode = args
             return runtime.rounded(self.eval(value, M, F, local),

@@ -5,8 +5,10 @@ criterion that never reads it is decided as usual and costs nothing extra. When 
 reads one, every completion of the facts it reads is tried: a yes/no or a choice with each of
 its values, recursively for the next absent fact the completion reads, over a copy of the memo
 (whatever the memo holds was computed without reading an absent fact, so it holds for every
-completion). The criterion is decided only when every completion gives the same result; an
-absent amount or count is never enumerated, so a criterion that reads one waits for it.
+completion). The criterion is decided only when every completion gives the same result. A
+number is tried with the values that decide every use of it when the policy only compares it
+with constants (`model.domains`); any other absent number is never enumerated, so a criterion
+that reads one waits for it.
 """
 
 from __future__ import annotations
@@ -31,12 +33,18 @@ def completions(fn: Callable, M: dict, F: dict, budget: int = BUDGET
                 ) -> tuple[list[tuple[tuple, Any]], list[Unassessed], bool]:
     """`fn(M, F)` over every completion of the absent facts it reads.
 
+    `fn` runs on `M` itself only with `F` as given (what it memoises then holds for every
+    completion); each completion runs on a copy. So `F` must be the facts `M` was computed from.
+
     Returns the leaves (each completion as ((fact, value), …) with fn's value), the absent facts
-    read in the order first read, and whether it gave up (a fact that cannot be enumerated, or
-    more completions than `budget`).
+    it waits for, and whether it gave up (a fact that cannot be enumerated, or more completions
+    than `budget`). The facts waited for are those read, in the order first read; when it gave
+    up on facts that cannot be enumerated, just those (by path): what else is read depends on
+    their value and on the order a backend evaluates in, so only they are sure to be needed.
     """
     leaves: list[tuple[tuple, Any]] = []
     reads: list[Unassessed] = []
+    blockers: dict[str, Unassessed] = {}
     gave_up = False
     stack: list[tuple[tuple, dict]] = [((), F)]
     while stack:
@@ -48,12 +56,14 @@ def completions(fn: Callable, M: dict, F: dict, budget: int = BUDGET
             fact = e.fact
             if not any(r is fact for r in reads):
                 reads.append(fact)
+            if fact.domain is None:
+                blockers[fact.text] = fact
             if fact.domain is None or budget <= 0:
                 gave_up = True
                 continue
             for value in reversed(fact.domain):
                 stack.append(((*assignment, (fact, value)), filled(facts, fact.path, value)))
-    return leaves, reads, gave_up
+    return leaves, [blockers[t] for t in sorted(blockers)] if blockers else reads, gave_up
 
 
 def settle(criterion_result: Callable, c: Any, M: dict, F: dict) -> tuple[str, str | None, tuple[Unassessed, ...]]:
@@ -77,22 +87,24 @@ def settle(criterion_result: Callable, c: Any, M: dict, F: dict) -> tuple[str, s
             if not unsure and all(v for _, v in held):
                 return "unntak", letter, ()
         return "oppfylt", None, ()
-    return "ikke_vurdert", None, tuple(f for f in reads if _matters(f, leaves, criterion_result, c, M, F))
+    return "ikke_vurdert", None, tuple(f for f in reads if _matters(f, leaves))
 
 
-def _matters(fact: Unassessed, leaves, criterion_result: Callable, c: Any, M: dict, F: dict) -> bool:
-    """Whether two completions that differ only in `fact` give different results."""
+def _matters(fact: Unassessed, leaves) -> bool:
+    """Whether two completions that differ only in `fact` give different results.
+
+    The leaves partition every completion (each leaf fixes the facts its path read), so the
+    completions of a leaf with `fact` changed are the leaves that agree with it on every other
+    fact both read: no criterion is run again.
+    """
     for assignment, value in leaves:
-        own = dict((id(f), v) for f, v in assignment)
+        own = {id(f): v for f, v in assignment}
         if id(fact) not in own:
             continue
         for other in fact.domain:
             if other == own[id(fact)]:
                 continue
-            facts = F
-            for f, v in assignment:
-                facts = filled(facts, f.path, other if f is fact else v)
-            results, _, gave_up = completions(lambda m, f: criterion_result(c, m, f), M, facts)
-            if gave_up or any(r != value for _, r in results):
+            flipped = {**own, id(fact): other}
+            if any(result != value and all(flipped.get(id(g), w) == w for g, w in path) for path, result in leaves):
                 return True
     return False

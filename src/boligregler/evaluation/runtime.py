@@ -85,15 +85,18 @@ class Unassessed:
     """The value of a fact nobody has given or assessed yet. Every use of it raises `NotAssessed`.
 
     The validator puts one in place of each absent `oppgis av` fact, so a complete søknad costs
-    nothing extra and a criterion that reads the fact says so by raising. `domain` lists every
-    value the fact can take when there are few (a yes/no, a choice), else None. One instance
+    nothing extra and a criterion that reads the fact says so by raising. `domain` lists values
+    that decide every completion: every value of a yes/no or a choice, one per interval of a
+    number the policy only compares with constants (`model.domains`), else None. One instance
     exists per policy and path, so copies of the facts keep it.
     """
 
-    __slots__ = ("path", "text", "domain", "provided_by", "doc")
+    __slots__ = ("path", "text", "domain", "provided_by", "doc", "nullable")
 
-    def __init__(self, path: tuple, text: str, domain: tuple | None, provided_by: str, doc: str):
+    def __init__(self, path: tuple, text: str, domain: tuple | None, provided_by: str, doc: str,
+                 nullable: bool = False):
         self.path, self.text, self.domain, self.provided_by, self.doc = path, text, domain, provided_by, doc
+        self.nullable = nullable  # a field that may be `ingen`: whether it is given is not known either
 
     def _read(self, *_):
         raise NotAssessed(self)
@@ -121,8 +124,16 @@ def assessed(value):
 
 
 def given(value) -> bool:
-    """`oppgitt(…)`: the fact is there (neither `ingen` nor not yet given or assessed)."""
+    """The fact is there (neither `ingen` nor not yet given or assessed)."""
     return value is not None and value.__class__ is not Unassessed
+
+
+def stated(value) -> bool:
+    """`oppgitt(…)` in a rule: `given`, except that of a field that may be `ingen` and is missing
+    from a partial søknad, it is not known yet whether it will be given (raises `NotAssessed`)."""
+    if value.__class__ is Unassessed and value.nullable:
+        raise NotAssessed(value)
+    return given(value)
 
 
 def required(value, path: str):
@@ -210,11 +221,16 @@ MODES = {m.value: m for m in RoundingMode}
 
 
 def rounded(value: Decimal, unit: Decimal, mode: str) -> Decimal:
-    return round_to(value, unit, MODES[mode])
+    return round_to(assessed(value), unit, MODES[mode])
 
 
 def formatter(t: T.Type):
-    """How a value of type `t` is written inside a Norwegian explanation."""
+    """How a value of type `t` is written inside a Norwegian explanation (a fact not given raises)."""
+    write = _writer(t)
+    return lambda value: write(assessed(value))
+
+
+def _writer(t: T.Type):
     match t:
         case T.Num("kr") | T.Num("kr/mnd"):
             return format_kr

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import attrs
 
 from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
-from boligregler.evaluation.runtime import EvaluationError, Unassessed
+from boligregler.evaluation.runtime import EvaluationError, NotAssessed, Unassessed
 from boligregler.model import types as T
 from boligregler.limits import MAX_INTEGER, grouped, magnitude_exceeds
 from boligregler.money import parse_money
@@ -45,13 +45,19 @@ Convert = Callable[[Any, Path, "Run"], Any]
 
 
 class Run:
-    """The state of one validation: problems found and `påkrevd når` checks still to do."""
+    """The state of one validation: problems found and `påkrevd når` checks still to do.
 
-    __slots__ = ("problems", "conditional")
+    `unknown` is None for a søknad that must be complete. For a partial one it holds the paths
+    (as written, `husstand.barn[0].alder`) to leave unknown although they have a default; every
+    required fact that is absent is then not yet given (an `Unassessed` value), not a problem.
+    """
 
-    def __init__(self):
+    __slots__ = ("problems", "conditional", "unknown")
+
+    def __init__(self, unknown: frozenset[str] | None = None):
         self.problems: list[Problem] = []
         self.conditional: list[tuple[Path, T.FieldSpec]] = []
+        self.unknown = unknown
 
     def fail(self, path: Path, code: str, message: str, **params: Any) -> None:
         self.problems.append(Problem(format_path(path), message, code, params, segments=tuple(path)))
@@ -189,12 +195,13 @@ REASONS = "begrunnelse"  # beside a case worker's assessments: {fact: the case w
 REASON_LENGTH = 2000
 
 
-def _domain(t: T.Type) -> tuple | None:
-    if isinstance(t, T.Bool):
+def _domain(spec: T.FieldSpec) -> tuple | None:
+    """Every value that decides a fact not yet given: a yes/no or choice's, a compared number's."""
+    if isinstance(spec.type, T.Bool):
         return (False, True)
-    if isinstance(t, T.Enum):
-        return t.values
-    return None
+    if isinstance(spec.type, T.Enum):
+        return spec.type.values
+    return spec.domain
 
 
 CATEGORY = re.compile(r"\s*\bkategori:\s*\w+\.?")  # the legality lint's tag in a field's doc comment
@@ -206,8 +213,23 @@ def description(doc: str) -> str:
 
 
 def unassessed(path: Path, spec: T.FieldSpec) -> Unassessed:
-    """The value of an `oppgis av` fact at `path` that is not yet given or assessed."""
-    return Unassessed(tuple(path), format_path(path), _domain(spec.type), spec.provided_by, description(spec.doc))
+    """The value of a fact at `path` that is not yet given or assessed.
+
+    An `oppgis av` fact names who provides it; any other fact of the søknad is the applicant's.
+    """
+    return Unassessed(tuple(path), format_path(path), _domain(spec), spec.provided_by or "søker",
+                      described(path, spec), spec.nullable)
+
+
+def described(path: Path, spec: T.FieldSpec) -> str:
+    """A fact in Norwegian: its doc comment, else its name in words; the line of a list it is in.
+
+    `husstand.barn[1].alder` → «Barnets alder (barn nr. 2)».
+    """
+    text = description(spec.doc).rstrip(".") or str(path[-1]).replace("_", " ").capitalize()
+    lines = [f"{str(path[i - 1]).replace('_', ' ')} nr. {part + 1}" for i, part in enumerate(path)
+             if isinstance(part, int) and i > 0]
+    return f"{text} ({', '.join(lines)})" if lines else text
 
 
 def _reasons(value: Any, assessed: frozenset[str], path: Path, run: Run) -> dict[str, str]:
@@ -274,8 +296,11 @@ def _record_converter(record: T.Record) -> Convert:
             elif spec.required_when is not None:
                 out[key] = copy.deepcopy(spec.default)
                 run.conditional.append(((*path, key), spec))
-            elif spec.has_default:
-                default = spec.default
+            elif run.unknown is not None and not isinstance(spec.type, T.Record) and (
+                    not spec.has_default or format_path((*path, key)) in run.unknown):
+                out[key] = not_assessed((*path, key), spec)  # a partial søknad: not given yet
+            elif spec.has_default or run.unknown is not None:  # (a record a partial søknad lacks: each fact in it)
+                default = spec.default if spec.has_default else {}
                 if isinstance(spec.type, T.Record) and default == {}:
                     out[key] = convert({}, (*path, key), run)
                 else:
@@ -348,15 +373,18 @@ def with_case_metadata(schema: T.Record) -> T.Record:
     return T.Record({**schema.fields, CASE_FIELD: CASE_METADATA})
 
 
-def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bool]) -> Callable[[Any], dict]:
+def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bool]) -> Callable[..., dict]:
     """A function that turns a søknad into facts (Decimal money, dates, defaults) or raises `SoknadError`.
 
-    The facts include the case metadata under `sak` (see `CASE_METADATA`).
+    The facts include the case metadata under `sak` (see `CASE_METADATA`). `validate(data,
+    unknown=paths)` reads a partial søknad: every required fact it lacks, every `påkrevd når`
+    fact that is or may be required, and every path in `unknown` is not yet given (`Unassessed`),
+    as an absent `oppgis av` fact is; only the other problems raise.
     """
     root = _record_converter(with_case_metadata(schema))
 
-    def validate(data: Any) -> dict:
-        run = Run()
+    def validate(data: Any, unknown: frozenset[str] | None = None) -> dict:
+        run = Run(unknown)
         if not isinstance(data, dict):
             run.fail((), "objekt", "søknaden må være et JSON-objekt")
             raise SoknadError(run.problems)
@@ -364,9 +392,16 @@ def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bo
         for path, spec in run.conditional:
             try:
                 needed = required_check(spec.required_when, facts)
+            except NotAssessed:
+                needed = unknown is not None  # it may be required, depending on a fact not yet given
             except (KeyError, TypeError, EvaluationError):
                 continue  # the condition reads a field that is itself invalid; that problem is reported already
-            if needed:
+            if needed and unknown is not None:
+                parent = facts
+                for part in path[:-1]:
+                    parent = parent[part]
+                parent[path[-1]] = unassessed(path, spec)
+            elif needed:
                 run.fail(path, "paakrevd", "mangler; feltet er påkrevd for denne søknaden")
         if run.problems:
             raise SoknadError(run.problems)

@@ -4,7 +4,7 @@
     >>> print(decision.begrunnelse)                   # the letter as plain text
     >>> build_letter(decision)                        # the letter as a structure (rendering.letter)
     >>> what_would_change(decision).changes           # the smallest single changes that give innvilget
-    >>> missing_facts(policy, partial_søknad)         # facts still needed, or the outcome decided early
+    >>> missing_facts(policy, partial_søknad)         # decided as partial: .decision, .needed, .not_needed
     >>> verify(vedtak_json_text, søknad).identical    # does the record reproduce byte for byte?
 
 The modules are imported on first use, so that `boligregler.api` can depend on `explain.basis`.

@@ -358,7 +358,8 @@ class Search:
         if not still:
             return ()
         used = {c.lever.path for c in base}
-        candidates = [lv for lv in touching(still) if lv.path not in used and self.texts.holds(lv.condition)]
+        candidates = [lv for lv in touching(still) if lv.path not in used and self.texts.holds(lv.condition)
+                      and given(P.get(facts, lv.path))]  # a fact not yet given is asked for, not changed
         extras = [x for x in (self._extreme(lv, facts) for lv in candidates if lv.kind in ("sannhet", "valg", "heltall"))
                   if x is not None]
         amounts = [lv for lv in candidates if lv.kind in ("beløp", "ny_linje")]

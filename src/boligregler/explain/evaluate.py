@@ -148,8 +148,9 @@ class Texts:
 
 
 def children_ages(facts: dict) -> str:
-    """«7 og 3 år», «2 år», or "" when the søknad has no children."""
-    ages = [format_number(b["alder"]) for b in facts.get("husstand", {}).get("barn", []) or []]
+    """«7 og 3 år», «2 år», or "" when the søknad has no children (ages not yet given are left out)."""
+    children = facts.get("husstand", {}).get("barn", [])
+    ages = [format_number(b["alder"]) for b in (children if runtime.given(children) else []) if runtime.given(b["alder"])]
     if not ages:
         return ""
     return (", ".join(ages[:-1]) + " og " + ages[-1] if len(ages) > 1 else ages[0]) + " år"

@@ -187,10 +187,13 @@ class _Builder:
         path, var, _ = LETTER_LINES[name]
         lines = P.get(self.basis.facts, path)
         out = []
-        for i, line in enumerate(lines):
+        for i, line in enumerate(lines if runtime.given(lines) else ()):  # a list not yet given has no lines
             extra: dict[str, Any] = {var: line}
             if name == "inntektslinje":
-                extra["medregnet"] = self.counted(path, i)
+                try:
+                    extra["medregnet"] = self.counted(path, i)
+                except runtime.NotAssessed:
+                    continue  # how much of it counts waits for a fact not yet given
             out.append(extra)
         return out
 
@@ -318,9 +321,12 @@ class _Builder:
         if facts.get("ordning", "") != self.basis.facts.get("ordning", ""):
             return ""
         M = {runtime.DATE_KEY: facts["søknadsdato"]}
-        with localcontext(CONTEXT):
-            margin = program.computations["margin"](M, facts)
-            limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
+        try:
+            with localcontext(CONTEXT):
+                margin = program.computations["margin"](M, facts)
+                limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
+        except runtime.NotAssessed:
+            return ""  # the margin waits for a fact not yet given
         if margin >= limit:
             return ""
         self.low_margin = format_kr(limit)

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
 from boligregler.model import types as T
+from boligregler.model.domains import set_number_domains
 from boligregler.model.policy import (
     KARTLEGGING_PRIORITY, CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
     LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
@@ -1577,7 +1578,10 @@ def policy_digest(sources: dict[str, str]) -> str:
 
 def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
     """Check a chain of parsed files (root baseline first); the result carries all diagnostics."""
-    return Checker(files).run()
+    policy = Checker(files).run()
+    if not any(d.severity is Severity.ERROR for d in policy.diagnostics):
+        set_number_domains(policy)
+    return policy
 
 
 def _word(value) -> str:

@@ -64,6 +64,9 @@ class FieldSpec:
     # `oppgis av søker|saksbehandler|dokumentasjon`: the fact may be absent, meaning not yet given or
     # assessed; a criterion that depends on it is `ikke_vurdert` until it is there.
     provided_by: str | None = None
+    # A number outside lists that the policy only compares with constants: the values that decide
+    # every completion when it is not yet given (`model.domains`); None for every other field.
+    domain: tuple | None = attrs.field(default=None, eq=False)
 
 
 PROVIDERS = ("søker", "saksbehandler", "dokumentasjon")

@@ -10,9 +10,7 @@ from __future__ import annotations
 import html
 import json
 
-from boligregler.evaluation.decision import OUTCOME_NAMES
-from boligregler.explain.letter import Item, Letter, Section
-from boligregler.explain.missing import Completeness
+from boligregler.explain.letter import Letter
 from boligregler.rendering.markup import escape_markdown
 
 FORMATS = ("tekst", "markdown", "html", "json")
@@ -110,35 +108,3 @@ def render(letter: Letter, fmt: str) -> str:
     """The letter in one of `FORMATS`."""
     return {"tekst": render_text, "markdown": render_markdown, "html": render_html, "json": render_json}[fmt](letter)
 
-
-
-
-def completeness_report(c: Completeness) -> Letter:
-    """What a partial søknad lacks, as a letter-shaped report for the case worker."""
-    def fact(path: str) -> str:
-        doc = c.descriptions.get(path)
-        return f"{path} – {doc}" if doc else path
-
-    sections = []
-    if c.decided:
-        decisive = [s for s in c.vilkår if s.resultat == "ikke_oppfylt"]
-        sections.append(Section("utfall", "Utfallet er avgjort", (
-            f"Utfallet er {OUTCOME_NAMES.get(c.utfall, c.utfall)}, uansett hva opplysningene som mangler er.",),
-            tuple(Item(f"{s.tittel}: {s.forklaring}", (f"Hjemmel: {s.hjemmel}",)) for s in decisive)))
-    else:
-        sections.append(Section("trengs", "Opplysninger som trengs", (
-            "Søknaden kan ikke avgjøres ennå. Disse opplysningene trengs, den mest avgjørende først:",),
-            tuple(Item(fact(p)) for p in c.needed)))
-        open_criteria = [s for s in c.vilkår if s.resultat is None]
-        sections.append(Section("vilkår", "Vilkår som ikke kan avgjøres ennå", (), tuple(
-            Item(s.tittel, (f"Trenger: {', '.join(s.needs)}",)) for s in open_criteria)))
-    if c.not_needed:
-        sections.append(Section("trengs_ikke", "Opplysninger som mangler, men ikke trengs", (),
-                                tuple(Item(fact(p)) for p in c.not_needed)))
-    return Letter("Søknaden mangler opplysninger", c.utfall, tuple(s for s in sections if s.paragraphs or s.items))
-
-
-def render_completeness(c: Completeness, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(c.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    return render(completeness_report(c), fmt)

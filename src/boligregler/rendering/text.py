@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, Decision
+from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, Decision, describe_pending
 from boligregler.money import format_kr, format_percent
 
 AMOUNT_LABELS = {
@@ -11,7 +11,7 @@ AMOUNT_LABELS = {
     "margin_per_måned": "Margin per måned", "livsopphold_per_måned": "Livsopphold per måned",
     "tellende_inntekt_per_måned": "Tellende inntekt per måned", "omkostninger": "Omkostninger",
 }
-MARKS = {"oppfylt": "✓", "unntak": "✓", "ikke_oppfylt": "✗", "ikke_relevant": "–"}
+MARKS = {"oppfylt": "✓", "unntak": "✓", "ikke_oppfylt": "✗", "ikke_relevant": "–", "ikke_vurdert": "?"}
 
 
 def render_decision(d: Decision) -> str:
@@ -34,6 +34,19 @@ def render_decision(d: Decision) -> str:
         lines.append(f"  {MARKS[c.resultat]} {c.tittel} [{c.art}]: {result}")
         lines.append(f"      {c.forklaring}")
         lines.append(f"      Hjemmel: {c.hjemmel}")
+    if d.mangler:
+        titles = {c.id: c.tittel for c in d.vilkår}
+        lines += ["", "Dette mangler før søknaden kan avgjøres (det viktigste først):"]
+        for m in d.mangler:
+            lines.append(f"  • {describe_pending(m)}")
+            waiting = [titles.get(cid, cid) for cid in m.vilkår]
+            if waiting:
+                lines.append(f"      Vilkår som venter: {', '.join(waiting)}")
+    if d.skjønnsvurderinger:
+        lines += ["", "Saksbehandlers vurderinger med begrunnelse:"]
+        for a in d.skjønnsvurderinger:
+            value = ("ja" if a.verdi else "nei") if isinstance(a.verdi, bool) else str(a.verdi)
+            lines.append(f"  • {a.beskrivelse.rstrip('.')}: {value}. Begrunnelse: {a.begrunnelse}")
     if d.betingelser:
         lines += ["", "Betingelser:"] + [f"  • {text}" for _, text in d.betingelser]
     return "\n".join(lines)
