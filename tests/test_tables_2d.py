@@ -158,7 +158,12 @@ def test_the_policy_page_shows_a_grid_as_a_matrix_and_other_rows_with_a_column_p
     page = to_markdown(table_blocks(policy.model, policy.model.tables["kommunal_norm"]))
     assert "(kr/mnd etter voksne og barn)" in page
     assert "| Voksne ↓ · barn → | 0 | 1–2 | 3 og over |" in page
-    assert "| 2 og over | 20\u00a0000 kr/mnd | 27\u00a0000 kr/mnd | 34\u00a0000 kr/mnd |" in page
+    assert "| **2 og over** | 20\u00a0000 kr/mnd | 27\u00a0000 kr/mnd | 34\u00a0000 kr/mnd |" in page
+    import markdown
+
+    from boligregler.site.html import accessible_tables
+    built = accessible_tables(markdown.markdown(page, extensions=["tables", "attr_list"]))
+    assert '<th scope="col">Voksne ↓ · barn →</th>' in built and '<th scope="row">2 og over</th>' in built
     path = tmp_path / "todim.pol"
     path.write_text(table_policy(), encoding="utf-8")  # «0 til 2» beside «0»: not one grid
     other = load_policy(path)

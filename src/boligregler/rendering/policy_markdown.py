@@ -772,7 +772,8 @@ def _version_table(t: TableDef, v) -> Table:
     if grid is not None:
         firsts, seconds, cells = grid
         header = (f"{names[0].capitalize()} ↓ · {names[1]} →", *(esc(_table_key(k)) for k in seconds))
-        return Table(header, tuple((esc(_table_key(a)), *(esc(format_value(cells[a, b], t.value_type)) for b in seconds))
+        # the first key in bold: a row header (`site.html` gives it scope="row")
+        return Table(header, tuple((f"**{esc(_table_key(a))}**", *(esc(format_value(cells[a, b], t.value_type)) for b in seconds))
                                    for a in firsts))
     rows = tuple((*(esc(_table_key(k)) for k in keys), esc(format_value(value, t.value_type))) for keys, value in v.rows)
     return Table((*(n.capitalize() for n in names), "Verdi"), rows)
