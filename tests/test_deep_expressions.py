@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from boligregler.diagnostics import PolicyError
+from boligregler.diagnostics import PolicyError, Span
 from boligregler.syntax.parser import MAX_DEPTH, parse_expression, parse_policy
+from boligregler.syntax.template import parse_template
 
 HEADER = 'regelverk d bygger på nasjonal { navn: "x" kommune: "x" vedtatt: 2024-01-01 kilde: "k" klageinstans: "k" }\n'
 
@@ -29,9 +30,11 @@ def test_deep_parentheses_add_no_depth():
 
 
 def test_deep_nesting_inside_a_template_hole_is_reported():
+    text = "{" + " - ".join(["a"] * 400) + "}"
     with pytest.raises(PolicyError) as e:
-        parse_expression(" - ".join(["a"] * 400), "mal.pol", 3, 20)
-    assert e.value.diagnostics[0].code == "S009"
+        parse_template(text, Span(3, 20, 3, 22 + len(text)), "mal.pol")
+    d = e.value.diagnostics[0]
+    assert (d.code, d.span.line, d.span.column) == ("S009", 3, 22)
 
 
 def test_a_deeply_nested_example_literal_is_reported():

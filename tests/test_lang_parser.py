@@ -353,9 +353,12 @@ def test_expression(text, tree):
 
 
 def test_expression_positions_are_in_the_file():
-    expr = parse_expression("a + bb", "f.pol", line=3, column=10)
-    assert expr.span == Span(3, 10, 3, 16)
-    assert expr.right.span == Span(3, 14, 3, 16)
+    source = '\n\n    oppfylt: "x\\n\\"y\\" {a + bb}"\n'
+    template = parse_template('x\n"y" {a + bb}', Span(3, 14, 3, 33), "f.pol", source=source)
+    expr = template.parts[1]
+    assert source.split("\n")[2][expr.span.column - 1:expr.span.end_column - 1] == "a + bb"
+    assert expr.span == Span(3, 25, 3, 31)
+    assert expr.right.span == Span(3, 29, 3, 31)
 
 
 def test_template_holes_and_literal_braces():

@@ -243,7 +243,7 @@ def _uses(f: ast.PolicyFile) -> tuple[list[Use], list[Local]]:
 
 def _template_parts(text: str, span: Span | None, f: ast.PolicyFile) -> tuple:
     try:
-        return parse_template(text, span, f.path, f.expressions).parts
+        return parse_template(text, span, f.path, f.expressions, f.source).parts
     except PolicyError:
         return ()
 

@@ -148,6 +148,7 @@ class Checker:
         self.list_depth = 0  # inside `liste av { … }` while resolving a schema type
         self.failed_overrides: set[str] = set()  # already reported as N003; not also reported as unused
         self.expressions = {f.path: f.expressions for f in files}  # pre-parsed template holes per file
+        self.sources = {f.path: f.source for f in files}  # where holes are located after escapes
         self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
         self.letter: list[LetterSection] = []
         self.pending_levers: dict[tuple[str, ...], tuple[ast.LetterChange, ast.Template, Origin]] = {}
@@ -543,7 +544,7 @@ class Checker:
     def template_text(self, text: str, span: Span | None) -> ast.Template | None:
         """`text` split into text and expressions; a hole that does not parse is reported, giving None."""
         try:
-            return parse_template(text, span, self.file, self.expressions.get(self.file))
+            return parse_template(text, span, self.file, self.expressions.get(self.file), self.sources.get(self.file))
         except PolicyError as e:
             self.diagnostics.extend(e.diagnostics)
             return None

@@ -29,7 +29,8 @@ from boligregler.limits import MAX_LIST_MINIMUM, MAX_POLICY_DECIMALS, MAX_POLICY
 from boligregler.syntax import ast
 from boligregler.syntax.cache import private_dir, read_private, store, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
-from boligregler.syntax.template import HOLE, dotted_name
+from boligregler.syntax.template import (HOLE, STRING_TOKEN, TextPositions, dotted_name, parse_hole,
+                                         unquote)
 
 PARSER_OPTIONS = {"parser": "lalr", "propagate_positions": True, "start": ["start", "expr", "fragment"]}
 PARSER_CACHE_FORMAT = "1"  # bump when the layout of the cache file changes
@@ -107,11 +108,6 @@ def span_of_meta(meta) -> Span | None:
     if getattr(meta, "empty", True):
         return None
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
-
-
-def unquote(tok: str) -> str:
-    body = tok[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
 def number(tok: str) -> Decimal:
@@ -811,11 +807,8 @@ def parse_policy(text: str, path: str = "<policy>") -> ast.PolicyFile:
     return ast.PolicyFile(path, text, doc, header, items, expressions=_template_expressions(text, path))
 
 
-STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-
-
 def _template_expressions(text: str, path: str) -> dict:
-    """Parse now the `{uttrykk}` holes of texts that need the parser, keyed as `parse_template` looks them up.
+    """Parse now the `{uttrykk}` holes of texts, keyed as `parse_template` looks them up.
 
     Explanation texts are checked later, but a file read from the syntax-tree cache then needs no parser.
     A hole that does not parse is left out; the checker reports it when it reads the text.
@@ -826,25 +819,24 @@ def _template_expressions(text: str, path: str) -> dict:
         if "{" not in m.group(0):
             continue
         line = bisect.bisect_right(line_starts, m.start())
-        base = m.start() - line_starts[line - 1] + 2  # 1-based column of the first character inside the quotes
+        positions = TextPositions(m.group(0), line, m.start() - line_starts[line - 1] + 1)
         for hole in HOLE.finditer(unquote(m.group(0))):
-            expr_text, column = hole.group(1), base + hole.start(1)
-            if expr_text is None or dotted_name(expr_text, line, column) is not None:
+            if hole.group(1) is None or dotted_name(hole.group(1)) is not None:
                 continue
             try:
-                found[(expr_text, line, column)] = parse_expression(expr_text, path, line, column)
+                found[(hole.group(1), line, positions.column(hole.start(1)))] = parse_hole(
+                    hole.group(1), positions, hole.start(1), path)
             except PolicyError:
                 pass
     return found
 
 
-def parse_expression(text: str, path: str = "<uttrykk>", line: int = 1, column: int = 1):
-    """Parse one expression placed at (line, column) of `path`; used for template holes."""
-    padded = "\n" * (line - 1) + " " * (column - 1) + text
+def parse_expression(text: str, path: str = "<uttrykk>"):
+    """Parse one expression, its spans counted from line 1, column 1 of `text`; used for template holes."""
     try:
-        expr, problems = _parse(padded, "expr", path)
+        expr, problems = _parse(text, "expr", path)
     except UnexpectedInput as e:
-        raise PolicyError((syntax_diagnostic(e, padded, path),), {}) from None
+        raise PolicyError((syntax_diagnostic(e, text, path),), {}) from None
     if problems:
         raise PolicyError(tuple(problems), {})
     return expr
