@@ -1,4 +1,4 @@
-"""The documented ranges of numbers, checked where they enter: søknad validation and the policy parser.
+"""The documented ranges of numbers and sizes, checked where they enter: søknad validation and the policy parser.
 
 Inside these ranges evaluation is exact (34 significant digits leave room for sums over long lists,
 products with rates and monthly annuities); outside them a number is reported with its location
@@ -14,6 +14,9 @@ MAX_INTEGER = 10 ** 9  # whole numbers in a søknad (antall, år, måneder, helt
 MAX_POLICY_NUMBER = Decimal(10) ** 12  # every number written in a policy, in its own unit
 MAX_POLICY_DECIMALS = 10  # decimals of a number written in a policy
 MAX_LIST_MINIMUM = 1000  # `liste av … minst N`
+MAX_POLICY_CHARS = 500_000  # a policy file (nasjonal.pol has 68 000); parsing time is linear in the size
+MAX_HINTS = 25  # «mente du …?» hints per check, each a pass over every name (many unknown names stay linear)
+MAX_LINE_CHARS = 10_000  # a line of a policy (the longest shipped line has 567 characters)
 
 
 def magnitude_exceeds(value: Decimal | int, limit: Decimal | int) -> bool:

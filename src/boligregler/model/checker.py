@@ -14,10 +14,12 @@ import itertools
 from pathlib import Path
 import datetime as dt
 import hashlib
+import itertools
 from decimal import Decimal
 from typing import Any, Iterable
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
+from boligregler.limits import MAX_HINTS
 from boligregler.model import types as T
 from boligregler.model.domains import set_number_domains
 from boligregler.model.policy import (
@@ -81,6 +83,7 @@ CODES = {
     "S001": "uventet symbol", "S002": "blokk er ikke lukket", "S003": "mangler verdi",
     "S004": "feilstavet nøkkelord", "S005": "tekst uten avsluttende anførselstegn",
     "S006": "ugyldig tegn", "S007": "ugyldig dato", "S008": "navngitt type med «eller ingen»", "S009": "for dypt nestet uttrykk", "S011": "{…}-hull inne i en tekst i et {…}-hull",
+    "S012": "for stor fil eller for lang linje",
     "N001": "ukjent navn", "N002": "dobbel definisjon", "N003": "overstyrer noe grunnlaget ikke har",
     "N004": "fjerner noe grunnlaget ikke har", "N005": "omdefinerer uten «overstyr»",
     "N006": "ukjent grunnlag", "N007": "ubrukt definisjon", "N008": "reservert ord", "N009": "parameter eller tabell i en ordning",
@@ -121,16 +124,17 @@ class _Scope:
         self.in_decision = in_decision
         self.nonzero: set[str] = set()  # names a surrounding `hvis X > 0 så …` guards
 
-    def visible(self) -> list[str]:
+    def visible(self) -> Iterable[str]:
         c = self.checker
-        return [*self.locals, *self.computations, *c.parameters, *c.tables, *c.schema.fields]
+        return itertools.chain(self.locals, self.computations, c.parameters, c.tables, c.schema.fields)
 
 
 class Checker:
     def __init__(self, files: list[ast.PolicyFile]):
         self.files = files
         self.leaf = files[-1]
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics: dict[Diagnostic, None] = {}  # in order of finding, each once
+        self.hints: dict[str, list[str]] = {}  # the «mente du …?» note per name, for at most MAX_HINTS names
         self.types: dict[str, T.Type] = {}
         self.schema = T.Record({})
         self.parameters: dict[str, ParameterDef] = {}
@@ -159,8 +163,7 @@ class Checker:
     def error(self, code: str, message: str, span: Span | None, notes: Iterable[str] = (),
               related: Iterable = (), severity: Severity = Severity.ERROR) -> None:
         d = Diagnostic(code, severity, message, self.file, span, tuple(n for n in notes if n), tuple(related))
-        if d not in self.diagnostics:
-            self.diagnostics.append(d)
+        self.diagnostics.setdefault(d)
 
     def warn(self, code: str, message: str, span: Span | None, notes: Iterable[str] = ()) -> None:
         self.error(code, message, span, notes, severity=Severity.WARNING)
@@ -169,8 +172,12 @@ class Checker:
         return Origin(self.policy, self.file, span)
 
     def _hint(self, name: str, candidates: Iterable[str]) -> list[str]:
-        guess = suggest(name, list(candidates))
-        return [f"mente du «{guess}»?"] if guess else []
+        """A «mente du …?» note; each costs a pass over the candidates, so only the first MAX_HINTS names get one
+        (a name reported again, say in another scheme, gets the same note)."""
+        if name not in self.hints and len(self.hints) < MAX_HINTS:
+            guess = suggest(name, candidates)
+            self.hints[name] = [f"mente du «{guess}»?"] if guess else []
+        return self.hints.get(name, [])
 
     # ---- merging the chain
     def run(self) -> CheckedPolicy:
@@ -546,7 +553,7 @@ class Checker:
         try:
             return parse_template(text, span, self.file, self.expressions.get(self.file), self.sources.get(self.file))
         except PolicyError as e:
-            self.diagnostics.extend(e.diagnostics)
+            self.diagnostics.update(dict.fromkeys(e.diagnostics))
             return None
 
     def add_example(self, d: ast.Example, doc: str) -> None:
@@ -954,7 +961,7 @@ class Checker:
                 self.infer(part, scope)
 
     def check_cycles(self, scheme: SchemeDef) -> None:
-        graph = {name: names_in(c.expr) & set(scheme.computations) for name, c in scheme.computations.items()}
+        graph = {name: names_in(c.expr) & scheme.computations.keys() for name, c in scheme.computations.items()}
         state: dict[str, int] = {}
         reported: set[frozenset] = set()
 

@@ -25,7 +25,8 @@ from lark.grammar import Rule
 from lark.lexer import TerminalDef
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, suggest
-from boligregler.limits import MAX_LIST_MINIMUM, MAX_POLICY_DECIMALS, MAX_POLICY_NUMBER, decimals, grouped, magnitude_exceeds
+from boligregler.limits import (MAX_LINE_CHARS, MAX_LIST_MINIMUM, MAX_POLICY_CHARS, MAX_POLICY_DECIMALS, MAX_POLICY_NUMBER,
+                               decimals, grouped, magnitude_exceeds)
 from boligregler.syntax import ast
 from boligregler.syntax.cache import private_dir, read_private, store, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
@@ -798,6 +799,9 @@ def _all_syntax_errors(text: str, path: str, first: UnexpectedInput) -> list[Dia
 
 def parse_policy(text: str, path: str = "<policy>") -> ast.PolicyFile:
     """Parse a whole `.pol` file; raise `PolicyError` with every syntax error found."""
+    too_large = _too_large(text, path)
+    if too_large:
+        raise PolicyError(too_large, {path: text})
     try:
         (doc, header, items), problems = _parse(text, "start", path)
     except UnexpectedInput as e:
@@ -805,6 +809,23 @@ def parse_policy(text: str, path: str = "<policy>") -> ast.PolicyFile:
     if problems:
         raise PolicyError(tuple(problems), {path: text})
     return ast.PolicyFile(path, text, doc, header, items, expressions=_template_expressions(text, path))
+
+
+LONG_LINE = re.compile(f"^[^\\n]{{{MAX_LINE_CHARS}}}(?=[^\\n])", re.MULTILINE)
+
+
+def _too_large(text: str, path: str) -> tuple[Diagnostic, ...]:
+    """S012 for a file or lines beyond the documented sizes, found before the (linear but costly) parse."""
+    if len(text) > MAX_POLICY_CHARS:
+        return (Diagnostic("S012", Severity.ERROR, f"filen er for stor; et regelverk kan ha høyst "
+                           f"{grouped(MAX_POLICY_CHARS)} tegn", path,
+                           Span.from_offsets(text, MAX_POLICY_CHARS, MAX_POLICY_CHARS + 1),
+                           ("del regelverket opp i flere filer som bygger på hverandre (bygger på …)",)),)
+    return tuple(Diagnostic("S012", Severity.ERROR, f"linjen er for lang; en linje i et regelverk kan ha høyst "
+                            f"{grouped(MAX_LINE_CHARS)} tegn", path,
+                            Span.from_offsets(text, m.end(), m.end() + 1),
+                            ("del uttrykket opp i flere beregninger (beregn …) og bruk navnene deres",))
+                 for m in LONG_LINE.finditer(text))
 
 
 def _template_expressions(text: str, path: str) -> dict:
