@@ -42,7 +42,14 @@ def test_a_nested_aggregate_reusing_the_loop_variable_is_reported(tmp_path):
 def test_a_schema_nested_400_levels_is_s009(tmp_path):
     path = write(tmp_path, "søknad {\n    dyp: " + "{ a: " * 400 + "heltall" + " }" * 400 + " eller ingen = ingen\n}\n")
     (d,) = diagnostics(path)
-    assert d.code == "S009" and d.span.line == 9
+    assert (d.code, d.span.line, d.span.column) == ("S009", 9, 10)  # the outermost `{`, not level 100
+
+
+def test_a_deep_list_type_in_a_record_is_s009_at_the_outermost_nested_type(tmp_path):
+    path = write(tmp_path, "søknad {\n    x: heltall\n    dyp: {\n        b: heltall\n        c: "
+                 + "liste av { a: " * 150 + "heltall" + " }" * 150 + "\n    }\n}\n")
+    (d,) = diagnostics(path)
+    assert (d.code, d.span.line, d.span.column) == ("S009", 10, 10)  # `dyp: {`, where the nesting starts
 
 
 def test_division_by_a_value_that_can_be_zero_warns_and_fails_cleanly_at_run_time(tmp_path):

@@ -751,7 +751,7 @@ def _too_deep(root) -> Span | None:
             outermost = span if depth else node.span
             stack.extend((getattr(node, name), depth + 1, outermost) for name in _children(type(node)))
         elif hasattr(node, "__attrs_attrs__") and not isinstance(node, Span):
-            here = getattr(node, "span", None) or span
+            here = span if depth else getattr(node, "span", None) or span  # inside a nesting: its outermost node
             if isinstance(node, ast.Example):
                 here = node.input_span or here
             stack.extend((getattr(node, name), depth, here) for name in _children(type(node)))
