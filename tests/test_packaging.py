@@ -13,6 +13,8 @@ def test_licence_and_metadata():
     assert PROJECT["license"] == "Apache-2.0" and PROJECT["license-files"] == ["LICENSE"]
     assert "Apache License" in (ROOT / "LICENSE").read_text(encoding="utf-8")[:200]
     assert PROJECT["readme"] == "README.md" and PROJECT["classifiers"] and PROJECT["keywords"]
+    assert {"Homepage", "Documentation", "Source", "Issues"} <= set(PROJECT["urls"])
+    assert all(url.startswith("https://") for url in PROJECT["urls"].values())
 
 
 def test_lark_is_a_version_range_not_a_pin():
