@@ -64,6 +64,48 @@ def test_division_by_a_value_that_can_be_zero_warns_and_fails_cleanly_at_run_tim
     assert load_policy(path).evaluate(copy.deepcopy(FAMILIE)).utfall
 
 
+# A row that divides by zero, or gives annuitet/nåverdi a term or rate they cannot use, is an EvaluationError
+# naming the rule and line in every backend; the columnar backend reports that row like the Decimal
+# backends (never inf, nan or a crash) and still decides the others.
+ROW_ERRORS = [
+    ("beregn a: kr = lånebehov / antall_barn", "a > 0 kr", "deling med null i «a»"),
+    ("beregn a: kr = avrund(lånebehov * (2 / antall_barn), 1 kr, ned)", "a > 0 kr", "deling med null i «a»"),
+    ("beregn a: kr/mnd = sum(x.netto_per_måned / antall_barn for hver x i inntekter)", "a > 0 kr/mnd",
+     "deling med null i «a»"),
+    (None, "lånebehov / antall_barn > 0 kr", "deling med null i «v»"),
+    ("beregn a: kr/mnd = annuitet(lånebehov, 5 %, antall_barn * 1 år)", "a > 0 kr/mnd",
+     "nedbetalingstiden er kortere enn én måned"),
+    ("beregn a: kr/mnd = annuitet(lånebehov, (3 - antall_barn) * -600 %, 20 år)", "a > 0 kr/mnd",
+     "renten er −1 200 % eller lavere"),
+    ("beregn a: kr = nåverdi(1000 kr/mnd, (antall_barn - 2) * 100 %, 1000000000 år)", "a > 0 kr",
+     "beløpet blir for stort til å regnes ut"),
+    ("beregn a: kr = lån_for_rente(1000 kr/mnd, antall_barn * 1 %)", "a > 0 kr", "renten er 0 %"),
+]
+
+
+@pytest.mark.parametrize("computation, condition, message", ROW_ERRORS)
+def test_a_row_that_cannot_be_computed_is_reported_alike_by_every_backend(tmp_path, computation, condition, message):
+    from boligregler.evaluation import columnar
+    path = write(tmp_path, (computation + "\n" if computation else "") + CRITERION.replace("COND", condition))
+    bad = copy.deepcopy(FAMILIE)
+    bad["husstand"]["barn"] = []
+    expected = {}
+    for backend in ("compiled", "interpreter"):
+        with pytest.raises(EvaluationError) as e:
+            load_policy(path, backend=backend).evaluate(copy.deepcopy(bad))
+        expected[backend] = str(e.value)
+    assert expected["compiled"] == expected["interpreter"]
+    assert message in expected["compiled"] and f"k.pol:{8 if computation else 13}:" in expected["compiled"]
+    assert not any(w in expected["compiled"] for w in ("decimal", "Division", "Overflow", "inf", "nan"))
+    policy = load_policy(path)
+    good = policy.evaluate(copy.deepcopy(FAMILIE))
+    result = policy.evaluate_batch(columnar.from_facts(policy.model.schema, [
+        policy.validate(copy.deepcopy(bad)), policy.validate(copy.deepcopy(FAMILIE))]))
+    assert result.errors == {0: expected["compiled"]}
+    assert result.outcome(0) is None and result.outcome(1) == good.utfall
+    assert result.record(1) == columnar.decision_record(good)
+
+
 @pytest.mark.parametrize("expr", ["hvis antall_barn > 0 så lånebehov / antall_barn ellers 0 kr",
                                   "lånebehov / maks(antall_barn, 1)", "lånebehov / 2"])
 def test_a_guarded_division_does_not_warn(tmp_path, expr):

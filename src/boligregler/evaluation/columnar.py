@@ -938,8 +938,11 @@ class Evaluator:
                 i = Decimal(r).scaleb(-rate.scale) / runtime.TWELVE
                 if i == 0:
                     return float(n) if pv else 1.0 / n
-                q = (1 + i) ** -n
-                return float((1 - q) / i) if pv else float(i / (1 - q))
+                try:  # a rate of −1 200 % or less, or an overflow: the Decimal runtime reports those rows
+                    q = runtime.discount(i, n)
+                    return float((1 - q) / i) if pv else float(i / (1 - q))
+                except runtime.EvaluationError as e:
+                    raise Unsupported(f"annuitet eller nåverdi: {e}") from None
 
         key = None
         if rates.ndim == 0:

@@ -189,22 +189,41 @@ def _holds(row_key, key) -> bool:
     return row_key == key
 
 
+def _term(rate: Decimal, years: Decimal, at_least: int) -> tuple[Decimal, int]:
+    """The monthly rate and the months of `annuitet`/`nåverdi`; a term they cannot use is an `EvaluationError`
+    (located by the caller), never a `decimal` exception."""
+    n = int(years * 12)
+    if n < at_least:
+        raise EvaluationError("nedbetalingstiden er kortere enn én måned, så en månedlig betaling kan ikke regnes ut"
+                              if at_least else "nedbetalingstiden er negativ", code="ugyldig_nedbetalingstid")
+    return rate / TWELVE, n
+
+
+def discount(i: Decimal, n: int) -> Decimal:
+    """(1 + i)^−n, the present value of 1 kr paid after n months; an `EvaluationError` where it cannot be had."""
+    if 1 + i <= 0:
+        raise EvaluationError("renten er −1 200 % eller lavere, så annuitet og nåverdi kan ikke regnes ut", code="ugyldig_rente")
+    try:
+        return (1 + i) ** -n
+    except ArithmeticError:  # Overflow: a negative rate over a very long term
+        raise EvaluationError("beløpet blir for stort til å regnes ut (en negativ rente over svært lang tid)",
+                              code="utenfor_tallområdet") from None
+
+
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:
     """Monthly payment on `loan` at yearly `rate` over `years`, unrounded (beregning.md § 2.9)."""
-    n = int(years * 12)
-    i = rate / TWELVE
+    i, n = _term(rate, years, 1)
     if i == 0:
         return loan / n
-    return loan * i / (1 - (1 + i) ** -n)
+    return loan * i / (1 - discount(i, n))
 
 
 def present_value(payment: Decimal, rate: Decimal, years: Decimal) -> Decimal:
     """The loan a monthly `payment` serves at yearly `rate` over `years` (inverse of `annuity`)."""
-    n = int(years * 12)
-    i = rate / TWELVE
+    i, n = _term(rate, years, 0)
     if i == 0:
         return payment * n
-    return payment * (1 - (1 + i) ** -n) / i
+    return payment * (1 - discount(i, n)) / i
 
 
 def monthly_interest(loan: Decimal, rate: Decimal) -> Decimal:
