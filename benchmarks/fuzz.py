@@ -1,4 +1,5 @@
-"""A longer fuzzing run of the properties in tests/test_fuzz.py (mutated policies, søknader and batches).
+"""A longer fuzzing run of the properties in tests/test_fuzz.py (mutated policies, søknader and batches) and
+tests/test_locations.py (an error injected at a known token is reported there).
 
     python benchmarks/fuzz.py                  # 2 000 examples per property, a random seed
     python benchmarks/fuzz.py --antall 10000 --frø 42
@@ -28,7 +29,8 @@ def main() -> int:
     print(f"fuzzing med {args.antall} eksempler per egenskap, frø {seed}", flush=True)
     env = {**os.environ, "BOLIGREGLER_FUZZ_EXAMPLES": str(args.antall)}
     return subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--hypothesis-seed={seed}",
-                            str(ROOT / "tests" / "test_fuzz.py")], env=env, cwd=ROOT)
+                            str(ROOT / "tests" / "test_fuzz.py"), str(ROOT / "tests" / "test_locations.py")],
+                           env=env, cwd=ROOT)
 
 
 if __name__ == "__main__":

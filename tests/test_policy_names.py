@@ -85,4 +85,4 @@ def test_an_invisible_character_inside_a_policy_is_named(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError) as e:
         load_policy(path)
-    assert "U+FEFF (zero width no-break space)" in str(e.value)
+    assert "U+FEFF (byte-rekkefølgemerke (BOM) eller usynlig hardt mellomrom)" in str(e.value)

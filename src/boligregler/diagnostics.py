@@ -364,12 +364,28 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
 
 _FILE_PROBLEMS = {errno.ENOENT: "finnes ikke", errno.EACCES: "mangler tilgang", errno.EISDIR: "er en mappe",
                   errno.ENOSPC: "disken er full", errno.EROFS: "skrivebeskyttet filsystem",
-                  errno.ENAMETOOLONG: "filnavnet er for langt", errno.ENOTDIR: "en del av stien er ikke en mappe"}
+                  errno.ENAMETOOLONG: "filnavnet er for langt", errno.ENOTDIR: "en del av stien er ikke en mappe",
+                  errno.EPERM: "ikke tillatt", errno.ELOOP: "for mange symbolske lenker etter hverandre",
+                  errno.EMFILE: "for mange åpne filer", errno.EBUSY: "filen er i bruk", errno.EEXIST: "finnes fra før",
+                  errno.EIO: "lese- eller skrivefeil på disken", errno.EINVAL: "ugyldig filnavn",
+                  errno.EDQUOT: "diskkvoten er brukt opp", errno.EFBIG: "filen er for stor"}
 
 
 def file_reason(error: OSError) -> str:
-    """Why a file cannot be used, in Norwegian: «finnes ikke», «mangler tilgang», …"""
-    return _FILE_PROBLEMS.get(error.errno, error.strerror or "ukjent feil")
+    """Why a file cannot be used, in Norwegian: «finnes ikke», «mangler tilgang», … (the system's own text
+    is English, so an error without a Norwegian text is named by its code: «systemfeil EXDEV»)."""
+    if error.errno in _FILE_PROBLEMS:
+        return _FILE_PROBLEMS[error.errno]
+    return f"systemfeil {errno.errorcode.get(error.errno, error.errno)}" if error.errno else "ukjent feil"
+
+
+def utf8_position(data: bytes, error: UnicodeDecodeError) -> tuple[int, int, str]:
+    """Line and column (1-based, in characters) of the first byte that is not UTF-8, and the message
+    «ugyldig UTF-8 (byte 0xff)»."""
+    start = error.start
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    return data.count(b"\n", 0, start) + 1, column, f"ugyldig UTF-8 (byte 0x{data[start]:02x})"
 
 
 def file_problem(path: object, action: str, error: OSError) -> BoligreglerError:

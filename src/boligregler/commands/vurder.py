@@ -19,7 +19,7 @@ import attrs
 
 from boligregler.api import Policy, add_allow_option
 from boligregler.commands import live_terminal, load_policy_argument
-from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, suggest
+from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, suggest, utf8_position
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
 from boligregler.records import REFERENCE, cell_value, count_lines, open_input, read_csv, read_records
@@ -288,11 +288,21 @@ class Progress:
         self.stream.flush()
 
 
+def decoded(path: str, data: bytes) -> str:
+    """The text of a file's bytes (a byte order mark dropped); bytes that are not UTF-8 are located."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line, column, message = utf8_position(data, e)
+        raise BoligreglerError(f"{path}:{line}:{column}: {message}; lagre filen som UTF-8", code="ikke_utf8",
+                               params={"fil": str(path), "linje": line, "kolonne": column}) from None
+
+
 def read_text(path: str) -> str:
     try:
         if path == "-":
             return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8-sig")
+        return decoded(path, Path(path).read_bytes())
     except OSError as e:
         raise file_problem(path, "lese", e) from None
     except UnicodeDecodeError:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageError, file_reason, suggest
+from boligregler.diagnostics import (Diagnostic, PolicyError, Severity, Span, UsageError, file_reason, suggest,
+                                     utf8_position)
 from boligregler.syntax import ast
 from boligregler.syntax.cache import cached_parse
 
@@ -61,12 +62,16 @@ def local_shadow(name_or_path: str | Path) -> Path | None:
 
 def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")  # a byte order mark (some Windows editors write one) is dropped
+        data = path.read_bytes()
+        return data.decode("utf-8-sig")  # a byte order mark (some Windows editors write one) is dropped
     except FileNotFoundError:
         notes = _unknown_policy_notes(path.stem, [shipped_policies_dir()])
         raise PolicyError((Diagnostic("N006", Severity.ERROR, "finner ikke regelverket", str(path), None, notes),), {}) from None
-    except UnicodeDecodeError:
-        raise PolicyError((Diagnostic("S006", Severity.ERROR, "filen er ikke UTF-8-tekst", str(path), None),), {}) from None
+    except UnicodeDecodeError as e:
+        line, column, message = utf8_position(data, e)
+        raise PolicyError((Diagnostic("S006", Severity.ERROR, message, str(path), Span(line, column, line, column + 1),
+                                      ("lagre filen som UTF-8",)),),
+                          {str(path): data.decode("utf-8", "replace")}) from None
     except (OSError, ValueError) as e:
         reason = file_reason(e) if isinstance(e, OSError) else "ugyldig filnavn"
         shown = str(path) if len(str(path)) <= 100 and "\n" not in str(path) else str(path)[:60].split("\n")[0] + " …"

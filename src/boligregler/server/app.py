@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from boligregler import __version__
 from boligregler.api import Policy
-from boligregler.diagnostics import BoligreglerError, suggest
+from boligregler.diagnostics import BoligreglerError, suggest, utf8_position
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.evaluation.soknad import SoknadError
 from boligregler.explain.replay import read_record, replay_record
@@ -159,10 +159,14 @@ class Service:
             raise Problem(400, "ugyldig_json", "Ugyldig JSON", f"linje {e.lineno}, kolonne {e.colno}: {e.msg}",
                           [{"kode": "ugyldig_json", "sti": [], "peker": "", "felt": "", "melding": e.msg,
                             "parametre": {"linje": e.lineno, "kolonne": e.colno}}]) from None
-        except (UnicodeDecodeError, ValueError) as e:
-            raise Problem(400, "ugyldig_json", "Ugyldig JSON",
-                          "Forespørselen er ikke UTF-8-tekst" if isinstance(e, UnicodeDecodeError)
-                          else "Et tall i forespørselen er for langt") from None
+        except UnicodeDecodeError as e:
+            line, column, message = utf8_position(data, e)
+            raise Problem(400, "ugyldig_json", "Ugyldig JSON", f"linje {line}, kolonne {column}: {message}; "
+                          "send forespørselen som UTF-8",
+                          [{"kode": "ikke_utf8", "sti": [], "peker": "", "felt": "", "melding": message,
+                            "parametre": {"linje": line, "kolonne": column}}]) from None
+        except ValueError:
+            raise Problem(400, "ugyldig_json", "Ugyldig JSON", "Et tall i forespørselen er for langt") from None
 
     def policy(self, request: Request) -> Policy:
         pid = request.path_params["id"]

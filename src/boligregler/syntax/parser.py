@@ -644,6 +644,24 @@ def _back(text: str, offset: int) -> int:
     return offset
 
 
+INVISIBLE_NAMES = {  # the invisible characters a copy from a word processor or a web page brings, in Norwegian
+    "\ufeff": "byte-rekkefølgemerke (BOM) eller usynlig hardt mellomrom", "\u200b": "mellomrom uten bredde",
+    "\u200c": "skjøtehindrer uten bredde", "\u200d": "skjøter uten bredde", "\u2028": "linjeskilletegn",
+    "\u2029": "avsnittsskilletegn", "\u00a0": "hardt mellomrom", "\u202f": "smalt hardt mellomrom",
+    "\u00ad": "myk bindestrek", "\u2060": "ordskjøter", "\x0b": "loddrett tabulator", "\x0c": "sideskift",
+    "\x00": "nulltegn", "\x85": "neste linje (NEL)", "\u200e": "venstre-til-høyre-merke",
+    "\u200f": "høyre-til-venstre-merke",
+}
+
+
+def _invisible_kind(char: str) -> str:
+    """A Norwegian word for an invisible character not in INVISIBLE_NAMES, from its Unicode category."""
+    category = unicodedata.category(char)
+    return {"Cc": "kontrolltegn", "Cf": "formateringstegn", "Zs": "mellomrom", "Zl": "linjeskilletegn",
+            "Zp": "avsnittsskilletegn", "Co": "tegn for privat bruk", "Cn": "tegn uten tildelt betydning",
+            "Cs": "enslig UTF-16-surrogat"}.get(category, "")
+
+
 def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     """Turn a Lark error into a Norwegian message for the most common mistakes."""
 
@@ -660,7 +678,7 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
             return diag("S005", "teksten mangler avsluttende anførselstegn «\"»", span,
                         ["en tekst må begynne og slutte på samme linje"])
         if not char.isprintable() or char.isspace():  # an invisible character: name it
-            name = unicodedata.name(char, "").lower()
+            name = INVISIBLE_NAMES.get(char) or _invisible_kind(char)
             return diag("S006", f"ugyldig usynlig tegn U+{ord(char):04X}" + (f" ({name})" if name else ""), span,
                         ["slett tegnet; det kommer ofte fra en kopi fra et tekstbehandlingsprogram"])
         return diag("S006", f"ugyldig tegn «{char}»", span)
