@@ -36,7 +36,7 @@ DOC = st.lists(st.sampled_from(["## Første linje med æøå.", "## 😀 og \\\"
 def policy_with_one_error(draw) -> tuple[str, str, int]:
     """(source, code, offset of the token the error must point at)."""
     kind = draw(st.sampled_from(["name_in_hole", "name_in_branch", "syntax_in_hole", "name_in_condition",
-                                 "syntax_in_condition", "missing_operand_in_hole"]))
+                                 "syntax_in_condition", "missing_operand_in_hole", "name_in_letter"]))
     before, after = draw(TEXT_PIECES), draw(TEXT_PIECES)
     inner = draw(INNER_PIECES)
     doc = "\n".join(draw(DOC))
@@ -53,6 +53,8 @@ def policy_with_one_error(draw) -> tuple[str, str, int]:
     elif kind == "missing_operand_in_hole":
         code, token = "S003", "+"
         text = f'"{before}{{lånebehov{pad} + }}{after}"'
+    elif kind == "name_in_letter":
+        code, text, token = "N001", f'"{before}{{hvis sann så \\"{inner}\\" ellers ukjentnavn}}{after}"', "ukjentnavn"
     elif kind == "name_in_condition":
         code, token, condition = "N001", "ukjentnavn", f"lånebehov >{pad} ukjentnavn"
     else:
@@ -60,11 +62,13 @@ def policy_with_one_error(draw) -> tuple[str, str, int]:
     body = (f"{doc}\nvilkår plassert {{\n    tittel: \"Tittel med {before}\"\n    art: informasjon\n"
             f"    hjemmel: \"Hjemmel {after}\"\n    oppfylt når {condition}\n    forklaring {{\n"
             f"        oppfylt: {text}\n        ikke_oppfylt: \"{after}\"\n    }}\n}}\n")
+    if kind == "name_in_letter":
+        body = body.replace(text, '"' + before + '"') + f"\noverstyr begrunnelse {{\n    ordningsvilkår når {pad}sann: {text}\n}}\n"
     source = HEADER + body
     if kind.endswith("condition"):
         offset = source.index(condition) + condition.index(token)
     else:
-        offset = source.index(text) + text.index(token)
+        offset = source.rindex(text) + text.index(token)
     return source, code, offset
 
 
