@@ -135,6 +135,16 @@ def test_a_csv_row_with_an_unterminated_quote_is_reported():
     assert recs[0].problem is None and recs[1].line == 3 and "anførselstegn" in recs[1].problem
 
 
+def test_a_stray_quote_swallows_no_rows_and_a_quoted_line_break_still_joins_lines():
+    from boligregler.api import load_policy
+    text = ('søknadsdato,formål,referanse\n2026-03-01,kjøp,a\n2026-03-01,kjøp,"b\n2026-03-01,kjøp,c\n'
+            '2026-03-01,"kj""øp",d\n2026-03-01,kjøp,"e\nf"\n2026-03-01,kjøp,g\n')
+    recs = list(read_csv(text, load_policy("nasjonal").model.schema, "s.csv"))
+    assert [(r.line, r.problem is None, r.reference) for r in recs] == [
+        (2, True, "a"), (3, False, None), (4, True, "c"), (5, True, "d"), (6, True, "e\nf"), (8, True, "g")]
+    assert "anførselstegn" in recs[1].problem and "expected" not in recs[1].problem
+
+
 @pytest.mark.parametrize("text, message", [
     ('{"a": }', "kolonne 7: forventet en verdi"),
     ('{"a": "x', "kolonne 7: teksten som starter her, er ikke avsluttet"),

@@ -21,7 +21,7 @@ from boligregler.api import load_policy, load_policy_text
 from boligregler.diagnostics import BoligreglerError, PolicyError
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
-from boligregler.records import read_jsonl
+from boligregler.records import read_csv, read_jsonl
 
 EXAMPLES = int(os.environ.get("BOLIGREGLER_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -126,5 +126,21 @@ def test_a_batch_reads_one_record_per_nonblank_line(kinds):
     lines = [good if k == b"good" else k for k in kinds]
     records = list(read_jsonl(io.BytesIO(b"\n".join(lines) + b"\n")))
     expected = [i for i, line in enumerate(lines, 1) if line.strip()]
+    assert [r.line for r in records] == expected
+    assert all((r.problem is None) == (r.soknad is not None) for r in records)
+
+
+CSV_KINDS = st.sampled_from(["2026-03-01,kjøp,40", '2026-03-01,"kjøp,40', '2026-03-01,kj"øp,40', '"2026-03-01",kjøp',
+                             "2026-03-01,kjøp,40,9", "\ufeff2026-03-01,kjøp,40", "1" * 60 + ",kjøp,40", ",,",
+                             '2026-03-01,"kj""øp",40', "2026-03-01;kjøp;40", "\udcff,kjøp,40", '"'])
+
+
+@FUZZ
+@given(st.lists(CSV_KINDS, min_size=1, max_size=12))
+def test_a_csv_batch_reads_one_record_per_line_even_after_stray_quotes(kinds):
+    schema = load_policy("nasjonal").model.schema
+    data = ("søknadsdato,formål,husstand.voksne[0].alder\n" + "\n".join(kinds) + "\n").encode("utf-8", "surrogateescape")
+    records = list(read_csv(data, schema, "s.csv"))
+    expected = [i for i, line in enumerate(kinds, 2) if line.strip(",")]
     assert [r.line for r in records] == expected
     assert all((r.problem is None) == (r.soknad is not None) for r in records)

@@ -9,6 +9,7 @@ at most `MAX_LINE_BYTES` long; a longer one is reported and skipped without bein
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import io
@@ -136,7 +137,59 @@ _CSV_MESSAGES = {
     "field larger than field limit": "en celle er lengre enn {limit} tegn",
     "unexpected end of data": "filen slutter inne i en celle i anførselstegn",
     "new-line character seen in unquoted field": "linjeskift inne i en celle uten anførselstegn",
+    "expected after": "et anførselstegn avslutter cellen midt i teksten; skriv \"\" for et anførselstegn inne i en celle",
 }
+
+
+class _ResyncingReader:
+    """`csv.reader` (strict) over lines that, after a malformed record spanning several lines (a stray
+    quote), reports it at its first line and reads on from its second line, so the rows the quote
+    swallowed are decided or reported one by one; `line_num` is the last line read for a record."""
+
+    def __init__(self, lines: Iterator[str], delimiter: str):
+        self._lines, self._delimiter = lines, delimiter
+        self.width: int | None = None  # the header's number of fields, once read
+        self._pending: collections.deque[str] = collections.deque()  # lines to read again after a malformed record
+        self._record: list[str] = []  # the lines of the record being read
+        self._reader = self._new()
+        self.line_num = 0
+
+    def _new(self):
+        return csv.reader(self._feed(), delimiter=self._delimiter, strict=True)
+
+    def _feed(self) -> Iterator[str]:
+        while True:
+            line = self._pending.popleft() if self._pending else next(self._lines, None)
+            if line is None:
+                return
+            self._record.append(line)
+            yield line
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        self._record = []
+        try:
+            row = next(self._reader)
+        except csv.Error:
+            self._resync()
+            raise
+        if self.width is not None and len(row) != self.width and len(self._record) > 1:
+            self._resync()  # a quoted cell over several lines that breaks the row: most likely a stray quote
+            raise _Malformed(f"raden har {len(row)} felt, men overskriften har {self.width}; et anførselstegn i "
+                             f"linjen åpner en celle som fortsetter over {len(self._record) - 1} linje(r) til")
+        self.line_num += len(self._record)
+        return row
+
+    def _resync(self) -> None:
+        self.line_num += 1
+        self._pending.extendleft(reversed(self._record[1:]))
+        self._reader = self._new()
+
+
+class _Malformed(csv.Error):
+    """A record the csv module read but that cannot be a row; the message is Norwegian."""
 
 
 class _Indexed(dict):
@@ -172,8 +225,9 @@ def read_csv(source: str | bytes | BinaryIO, schema: T.Record, path: str) -> Ite
         yield first
         yield from lines
 
-    reader = csv.reader(all_lines(), delimiter=delimiter, strict=True)
+    reader = _ResyncingReader(all_lines(), delimiter)
     header = next(reader, [])
+    reader.width = len(header)
     columns, problems = [], []
     for number, name in enumerate(header, 1):
         name = name.strip()
@@ -229,6 +283,8 @@ def _rows(reader, columns, too_long: list[int]) -> Iterator[Record]:
 
 def _csv_message(e: csv.Error) -> str:
     text = str(e)
+    if isinstance(e, _Malformed):
+        return "ugyldig CSV: " + text
     for english, norwegian in _CSV_MESSAGES.items():
         if english in text:
             return "ugyldig CSV: " + norwegian.format(limit=csv.field_size_limit())
