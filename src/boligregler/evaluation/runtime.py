@@ -207,7 +207,7 @@ def discount(i: Decimal, n: int) -> Decimal:
         return (1 + i) ** -n
     except ArithmeticError:  # Overflow: a negative rate over a very long term
         raise EvaluationError("beløpet blir for stort til å regnes ut (en negativ rente over svært lang tid)",
-                              code="utenfor_tallområdet") from None
+                              code="utenfor_tallomraadet") from None
 
 
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:
