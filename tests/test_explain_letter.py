@@ -379,6 +379,8 @@ def test_the_case_workers_reasons_are_quoted_beside_the_assessment_and_escaped_a
     assert langvarig[0] == ("Saksbehandlers begrunnelse for vurderingen av om søkeren har langvarige problemer med å "
                             "finansiere egen bolig (forskriften § 5-4 første ledd bokstav a): " + quoted)
     assert any("«Tre soverom for to voksne og to barn.»" in d for d in vurdering["Boligen er egnet og nøktern"])
+    assert quoted in letter.section("vedtak").paragraphs[1], "the reason the refusal rests on comes with the reason first"
+    assert not any("[mangler" in p for p in letter.section("vedtak").paragraphs)
     # an assessment the refusal rests on, given without a reason, is a visible gap, not a bare conclusion
     assert ("[mangler: saksbehandlers begrunnelse for vurderingen av om boligsituasjonen hindrer søkeren i å få "
             "eller beholde arbeid (§ 5-4 annet ledd bokstav c)]") in langvarig

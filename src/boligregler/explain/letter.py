@@ -221,18 +221,20 @@ class _Builder:
         basis = f"{first.lower()} {rest}" if first in ("Forskrift", "Lov", "Kommunens") else r.hjemmel
         return self.w["rule"].format(basis=basis)
 
-    def reason(self, decisive: list[CriterionResult], key_one: str, key_many: str, nouns: str) -> Section:
-        """The Vedtak section of a refusal or a case for manual assessment: the deciding rules first."""
+    def reason(self, decisive: list[CriterionResult], key_one: str, key_many: str, nouns: str,
+               quotes: dict[str, tuple[str, ...]]) -> Section:
+        """The Vedtak section of a refusal or a case for manual assessment: the deciding rules first, with
+        the case worker's reasons for the assessments they rest on."""
         w = self.w
         heading = w["headings"]["vedtak" if key_one == "refused_one" else "resultat"]
         brief = self.decision.utfall == "manuell_vurdering"  # the saksframlegg gives the details below
         if len(decisive) == 1:
             r = decisive[0]
             text = " ".join([w[key_one].format(title=r.tittel), self.rule_sentence(r), *([] if brief else [r.forklaring])])
-            return Section("vedtak", heading, (text.strip(), *self.paragraphs(self.decision.utfall)))
+            return Section("vedtak", heading, (text.strip(), *quotes.get(r.id, ()), *self.paragraphs(self.decision.utfall)))
         count = antall_tekst(len(decisive), *w[nouns])
-        items = tuple(Item(r.tittel if brief else f"{r.tittel}: {r.forklaring}", (w["basis"].format(basis=r.hjemmel),))
-                      for r in decisive)
+        items = tuple(Item(r.tittel if brief else f"{r.tittel}: {r.forklaring}",
+                           (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
         return Section("vedtak", heading, (w[key_many].format(count=count), *self.paragraphs(self.decision.utfall)),
                        items)
 
@@ -248,15 +250,17 @@ class _Builder:
             result += f" (bokstav {r.unntak})"
         return Item(f"{r.tittel}: {result}. {r.forklaring}".rstrip(), tuple(details))
 
-    def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
+                                                             tuple[str, ...]]:
         """The case worker's reasons (forvaltningsloven § 25 tredje ledd), quoted as given beside the criterion
         they bear on: the first in `order` whose rule reads the assessment. A criterion that is not met on an
-        assessment given without a reason shows the gap. Returns the quotes per criterion and those no
-        criterion reads."""
+        assessment given without a reason shows the gap. Returns the quotes per criterion, the gaps per
+        criterion, and the quotes no criterion reads."""
         deps = dependencies(self.model, self.basis.program.scheme)
         reads = {c.id: deps.criterion(c) for c in self.basis.program.scheme.criteria}
         reasons = {a.opplysning: a for a in self.decision.skjønnsvurderinger}
         per: dict[str, list[str]] = {}
+        gaps: dict[str, list[str]] = {}
         loose: list[str] = []
         for path, doc in _case_worker_facts(self.model.schema):
             if not runtime.given(P.get(self.basis.facts, path)):
@@ -269,9 +273,9 @@ class _Builder:
                 (per.setdefault(readers[0].id, []) if readers else loose).append(text)
             else:
                 for r in (r for r in readers if r.resultat == "ikke_oppfylt" and self.decided_by(r.id, path)):
-                    per.setdefault(r.id, []).append(self.w["reason_missing"].format(what=what))
+                    gaps.setdefault(r.id, []).append(self.w["reason_missing"].format(what=what))
                     break
-        return {k: tuple(v) for k, v in per.items()}, tuple(loose)
+        return {k: tuple(v) for k, v in per.items()}, {k: tuple(v) for k, v in gaps.items()}, tuple(loose)
 
     def decided_by(self, cid: str, path: P.Path) -> bool:
         """Whether criterion `cid`, not met, would be met with another value of the assessment at `path`
@@ -366,11 +370,11 @@ class _Builder:
         others = [r for r in d.vilkår if r not in decisive and r not in failing]
         h = self.w["headings"]
         order = [*decisive, *failing, *others]
-        quotes, loose = self.quotes(order)
+        quotes, gaps, loose = self.quotes(order)
         if d.utfall == "avslag":
-            vedtak = self.reason(decisive, "refused_one", "refused_many", "criteria")
+            vedtak = self.reason(decisive, "refused_one", "refused_many", "criteria", quotes)
         elif d.utfall == "manuell_vurdering":
-            vedtak = self.reason(decisive, "manual_one", "manual_many", "guidelines")
+            vedtak = self.reason(decisive, "manual_one", "manual_many", "guidelines", quotes)
         else:  # a forespørsel is not a decision: its first part says where the søknad stands
             vedtak = Section("vedtak", h["vedtak" if d.utfall == "innvilget" else "status"], self.paragraphs(d.utfall))
         sections = [Section("innledning", None, self.paragraphs("innledning")), vedtak]
@@ -389,7 +393,7 @@ class _Builder:
             Section("betjeningsevne", h["betjeningsevne"], self.paragraphs("betjeningsevne"),
                     self.points(("betjeningsevne_punkt",))),
             Section("vurdering", h["vurdering"], self.paragraphs("vurdering"),
-                    tuple(self.criterion_item(r, quotes.get(r.id, ())) for r in order)),
+                    tuple(self.criterion_item(r, (*quotes.get(r.id, ()), *gaps.get(r.id, ()))) for r in order)),
             Section("skjønn", h["skjønn"], (), tuple(Item(q) for q in loose)),
             Section("barn", h["barn"], self.paragraphs("barn")),
         ]
