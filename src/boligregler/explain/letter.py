@@ -77,6 +77,11 @@ _WORDS: dict[str, Any] = {
     "reason_missing": ("[mangler: saksbehandlers begrunnelse for vurderingen {what}]",
                        "[manglar: grunngivinga frå saksbehandlaren for vurderinga {what}]"),
     "of": ("av", "av"),
+    "waiting": ("Vilkåret kan ikke vurderes før dette foreligger: {facts}.",
+                "Vilkåret kan ikkje vurderast før dette ligg føre: {facts}."),
+    "provided": {"søker": ("oppgis av søkeren", "blir oppgitt av søkjaren"),
+                 "saksbehandler": ("vurderes av saksbehandler", "blir vurdert av saksbehandlaren"),
+                 "dokumentasjon": ("dokumenteres", "blir dokumentert")},
     "headings": {
         "vedtak": "Vedtak", "resultat": ("Hva saken gjelder", "Kva saka gjeld"), "lånevilkår": "Vilkår for lånet",
         "grunnlag": ("Opplysninger vi har lagt til grunn", "Opplysningar vi har lagt til grunn"),
@@ -248,7 +253,20 @@ class _Builder:
         result = self.w["results"].get(r.resultat, r.resultat)
         if r.unntak:
             result += f" (bokstav {r.unntak})"
-        return Item(f"{r.tittel}: {result}. {r.forklaring}".rstrip(), tuple(details))
+        return Item(f"{r.tittel}: {result}. {self.explanation(r)}".rstrip(), tuple(details))
+
+    def explanation(self, r: CriterionResult) -> str:
+        """The criterion's explanation; for one still waiting for facts without a text of its own, the
+        letter's sentence in its målform (the evaluation words it in bokmål)."""
+        definition = next(c for c in self.basis.program.scheme.criteria if c.id == r.id)
+        if r.resultat != "ikke_vurdert" or not r.venter_på or "ikke_vurdert" in definition.explanations \
+                or self.form == "bokmål":
+            return r.forklaring
+        waits = []
+        for name in r.venter_på:
+            spec = P.spec_of(self.model.schema, tuple(name.split(".")))
+            waits.append(f"{description(spec.doc).rstrip('.')} – {self.w['provided'].get(spec.provided_by, '')}")
+        return self.w["waiting"].format(facts="; ".join(waits))
 
     def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
                                                              tuple[str, ...]]:
