@@ -454,3 +454,13 @@ def test_the_forespørsel_asks_for_what_is_needed_by_when_and_says_what_happens_
     assert all(i.text.startswith("Om ") for i in letter.section("vurderes").items)  # the case worker's own
     assert "klage" not in keys and "endringer" not in keys
     assert_golden("drammen-ikke_avgjort-enslig-forsorger.txt", render(letter, "tekst"))  # (drammen-ikke_avgjort.txt is the first example)
+
+
+def test_a_nynorsk_kommune_finds_its_base_from_the_command_line_the_text_api_and_the_language_server():
+    from boligregler import load_policy_text
+    from boligregler.lsp.analysis import analyse
+    text = NYNORSK.read_text(encoding="utf-8")
+    assert load_policy_text(text, name="fjordvik.pol").model.header["målform"] == "nynorsk"
+    assert not [d for d in analyse(str(NYNORSK), text).diagnostics if d.severity.name == "ERROR"]
+    assert load_policy("nasjonal_nynorsk").model.header["målform"] == "nynorsk"
+    assert "nasjonal_nynorsk" not in POLICIES, "a base in another målform is not listed as a kommune"

@@ -21,7 +21,7 @@ from boligregler.evaluation.legality import legality
 from boligregler.model import types as T
 from boligregler.model.checker import FUNCTIONS, check
 from boligregler.model.diff import expression_text
-from boligregler.model.loader import shipped_policies_dir
+from boligregler.model.loader import shipped_base, shipped_policies_dir
 from boligregler.lsp.hover import describe, field_at
 from boligregler.model.policy import CheckedPolicy
 from boligregler.rendering.policy_markdown import type_words
@@ -159,7 +159,7 @@ def _chain(path: str, text: str, open_texts: dict[str, str]) -> list[ast.PolicyF
 
 
 def _base_file(folder: Path, name: str, open_texts: dict[str, str]) -> tuple[str, str] | None:
-    for candidate in (folder / f"{name}.pol", shipped_policies_dir() / f"{name}.pol"):
+    for candidate in (folder / f"{name}.pol", shipped_base(name) or shipped_policies_dir() / f"{name}.pol"):
         key = str(candidate)
         if key in open_texts:
             return key, open_texts[key]
