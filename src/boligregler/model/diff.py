@@ -541,7 +541,7 @@ def _render_example(diff: PolicyDiff, e: dict) -> str:
         if "feil" in r:
             return "kan ikke vurderes (" + r["feil"].splitlines()[0] + ")"
         amounts = ", ".join(f"{k} {format_kr(Decimal(v))}" for k, v in r.items() if k != "utfall")
-        return r["utfall"] + (f" ({amounts})" if amounts else "")
+        return r["utfall"].replace("_", " ") + (f" ({amounts})" if amounts else "")  # the outcome in words
 
     return (f"  {e['eksempel']} «{e['tittel']}» (eksempel i {(diff.a if e['fra'] == 'a' else diff.b)['id']})\n"
             f"      A ({diff.a['id']}): {side(e['a'])}\n      B ({diff.b['id']}): {side(e['b'])}")
