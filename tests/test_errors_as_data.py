@@ -214,14 +214,40 @@ def test_every_code_is_documented_in_the_integration_guide(page):
     assert not missing, f"{page} does not list {missing}"
 
 
+NOT_INPUT = {"serve", "lsp", "docs"}  # problem+json, LSP diagnostics, the MkDocs site build
+
+
+def test_every_command_that_reads_input_has_format_json():
+    import argparse
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    checked = set()
+    for name, command in sub.choices.items():
+        if name in NOT_INPUT or name in checked:
+            continue
+        parsers = [command]
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            parsers = list(nested[0].choices.values())
+        for p in parsers:
+            formats = [a for a in p._actions if "--format" in a.option_strings]
+            assert formats and "json" in formats[0].choices, f"{name} {p.prog}"
+        checked.add(name)
+    assert {"vurder", "fmt", "eksempel", "kartlegg", "konsekvens", "logg"} <= checked
+
+
 @pytest.mark.parametrize("argv, code", [
+    (["fmt", "finnes-ikke.pol"], "fil"),
     (["eksempel", "nasjonal", "finnes_ikke"], "ukjent_eksempel"),
-    (["vurder", "nasjonal", "finnes-ikke.json"], "fil"),
+    (["kartlegg", "drammen", "register.txt"], "ukjent_filtype"),
+    (["konsekvens", "nasjonal", "drammen", "finnes-ikke.csv"], "fil"),
     (["skjema", "finnes-ikke"], None),
     (["sjekk", "finnes-ikke"], None),
 ])
 def test_commands_write_their_errors_as_json(argv, code, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "register.txt").write_text("x\n", encoding="utf-8")
     status = cli.main([*argv, "--format", "json"])
     out = capsys.readouterr().out
     data = json.loads(out)
@@ -229,8 +255,27 @@ def test_commands_write_their_errors_as_json(argv, code, capsys, tmp_path, monke
     if isinstance(data, list):  # sjekk: the diagnostics, as in tests/golden/diagnostics/sjekk.json
         assert data and all(d["code"] and d["message"] for d in data)
         return
-    first = data
+    first = data if "kode" in data else data["filer"][0]  # fmt: one entry per file
     assert first["problemer"] and all({"kode", "sti", "peker", "melding", "parametre"} <= set(p)
                                       for p in first["problemer"])
     if code is not None:
         assert first["kode"] == code, first
+
+
+def test_fmt_kartlegg_and_konsekvens_write_json(tmp_path, capsys):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from boligregler.screening import population
+
+    assert cli.main(["fmt", "--sjekk", "--format", "json", str(ROOT / "policies" / "drammen.pol")]) == 0
+    assert json.loads(capsys.readouterr().out)["filer"] == [{"fil": str(ROOT / "policies" / "drammen.pol"),
+                                                             "formatert": True}]
+    register = tmp_path / "register.parquet"
+    pq.write_table(population.households(4, seed=3), register)
+    assert cli.main(["kartlegg", "drammen", str(register), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["husstander"] == 4 and data["problemer"] == [] and data["syntetiske_data"] is True
+    assert next(s for s in data["etter_husstandstype"] if s["husstandstype"] == "alle")["husstander"] == 4
+    assert cli.main(["konsekvens", "nasjonal", "drammen", str(register), "--format", "json"]) in (0, 1)
+    impact = json.loads(capsys.readouterr().out)
+    assert impact["husstander"] == 4 and sum(t["antall"] for t in impact["overganger"]) == 4
+    assert set(impact["sum"]) == {"startlån", "tilskudd"} and "problemer" in impact

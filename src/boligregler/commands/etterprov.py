@@ -40,7 +40,8 @@ def run(args) -> int:
     except OSError as e:
         raise file_problem(args.vedtak, "lese", e) from None
     except UnicodeDecodeError:
-        raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen (er ikke UTF-8-tekst)") from None
+        raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen (er ikke UTF-8-tekst)", code="ikke_utf8",
+                               params={"fil": str(args.vedtak)}) from None
     if Path(args.vedtak).suffix.lower() in (".jsonl", ".ndjson"):
         return replay_batch(text, args)
     replay = verify(text, read_soknad(args.soknad), args.regelverk, name=args.vedtak)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--utvalg", metavar="N", type=int,
                    help="velg de N første i prioritert rekkefølge som kan finansiere en bolig (til kommunens laveste "
                         "prisnivå fra --prisnivå, ellers kjøpesummen i registeret), f.eks. Bærums 20 familier i året")
+    p.add_argument("--format", choices=["tekst", "json"], default="tekst",
+                   help="json: oppsummeringen, radene som ikke kunne leses og feil som JSON på standard ut")
     add_allow_option(p)
     p.set_defaults(handler=run)
 
@@ -54,9 +57,12 @@ def run(args) -> int:
         except ValueError:
             raise BoligreglerError(f"--prisnivå må være et beløp i hele kroner, ikke «{text}»") from None
     previous = _read_previous(args.forrige) if args.forrige else None
-    parts, bad = [], 0
+    parts, bad, row_problems = [], 0, []
     for chunk in files.table_chunks(policy, args.register, kind, searched=K.SEARCHED):
         for p in chunk.problems:
+            if args.format == "json":
+                row_problems.append(row_problem(p))
+                continue
             where = f"{args.register}:{p.row}" if kind == "jsonl" else f"{args.register}:rad {p.row}, kolonne «{p.column}»"
             print(f"{where}: {p.message}", file=sys.stderr)
         bad += len(chunk.bad_rows)
@@ -75,7 +81,13 @@ def run(args) -> int:
     summary = K.summary_by_type(table)
     comparison = K.compare(previous, table) if previous is not None else None
     synthetic = _is_synthetic(args.register, kind)
-    print(text_summary(policy, table, summary, comparison, bad, synthetic))
+    if args.format == "json":
+        print(json.dumps({"regelverk": policy.id, "husstander": table.num_rows, "syntetiske_data": synthetic,
+                          "etter_husstandstype": summary, "rader_med_feil": bad, "problemer": row_problems,
+                          **({"siden_forrige": comparison.to_pylist()} if comparison is not None else {})},
+                         ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text_summary(policy, table, summary, comparison, bad, synthetic))
     if args.ut:
         _write_table(table, args.ut)
     if args.xlsx:
@@ -83,6 +95,11 @@ def run(args) -> int:
     if args.html:
         _write_text(args.html, html_report(policy, table, summary, comparison, levels, synthetic))
     return 1 if bad else 0
+
+
+def row_problem(p) -> dict:
+    """A row of the register that could not be read, as data (as a problem in `--format json`)."""
+    return {"kode": "ugyldig_rad", "rad": p.row, "kolonne": p.column or None, "melding": p.message}
 
 
 def _read_previous(path: str):

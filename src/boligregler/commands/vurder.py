@@ -71,7 +71,8 @@ def read_soknad(path: str):
     try:
         return load_json(text)
     except json.JSONDecodeError as e:
-        raise BoligreglerError(f"{path}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}") from None
+        raise BoligreglerError(f"{path}:{e.lineno}:{e.colno}: ugyldig JSON: {e.msg}", code="ugyldig_json",
+                               params={"fil": str(path), "linje": e.lineno, "kolonne": e.colno}) from None
 
 
 def soknad_of(policy: Policy, args) -> Any:
@@ -306,4 +307,4 @@ def read_text(path: str) -> str:
     except OSError as e:
         raise file_problem(path, "lese", e) from None
     except UnicodeDecodeError:
-        raise BoligreglerError(f"{path}: filen er ikke UTF-8-tekst") from None
+        raise BoligreglerError(f"{path}: filen er ikke UTF-8-tekst", code="ikke_utf8", params={"fil": str(path)}) from None
