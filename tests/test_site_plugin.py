@@ -17,6 +17,7 @@ MKDOCS_YML = textwrap.dedent("""\
     plugins:
       - boligregler:
           policies: regelverk
+          snapshot: false
     markdown_extensions: [attr_list, admonition, tables, pymdownx.details, pymdownx.superfences]
     validation:
       links: {not_found: warn, anchors: warn, unrecognized_links: warn}

@@ -40,8 +40,9 @@ FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "auto
 # The letterhead fields `ubekreftet` may name: stated in the header, but not confirmed by the policy's sources.
 LETTERHEAD = ("enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse", "automatisering_hjemmel")
 # The summary at the top of the kommune's public page (`kontakt` is shared with the letterhead);
-# `vedtatt_antatt` says why «vedtatt» is an assumed date, which the page then says is not confirmed.
-PAGE_FIELDS = ("målgruppe", "slik_søker_du", "dokumentasjon", "nettside", "vedtatt_antatt")
+# `vedtatt_antatt` says why «vedtatt» is an assumed date, which the page then says is not confirmed;
+# `dokumentasjon_antatt` likewise why the list of documents is not the kommune's own.
+PAGE_FIELDS = ("målgruppe", "slik_søker_du", "dokumentasjon", "dokumentasjon_antatt", "nettside", "vedtatt_antatt")
 CRITERION_FIELDS = ("tittel", "art", "hjemmel", "lenke")
 EXCEPTION_FIELDS = ("hjemmel", "forklaring", "gjelder_ikke", "lenke")
 # Paragraphs of the decision letter (`begrunnelse { … }`), in the order the letter shows them. A name

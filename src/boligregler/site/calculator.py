@@ -2,9 +2,11 @@
 
 The form is generated from the policy's søknad schema, with the wording of `estimate.QUESTIONS`.
 The answer is computed in the visitor's browser by this library itself, running in Pyodide
-(vendored from npm, see `site.vendor`), on the same policy files: `write_bundle` packs the
-package, the policies, their pre-parsed syntax trees (so the browser never imports Lark) and the
-pure-Python dependencies into one zip beside the Pyodide runtime. Nothing typed leaves the browser.
+(vendored from npm, see `site.vendor`), on the same policy files: `bundle` packs the package, the
+policies, their pre-parsed syntax trees (so the browser never imports Lark) and the pure-Python
+dependencies into one zip beside the Pyodide runtime, and `snapshot` makes, in Node, a memory
+snapshot of Pyodide with that bundle imported and the policies loaded, which the browser restores
+instead of starting Python (`assets/kalkulator-motor.mjs`). Nothing typed leaves the browser.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import importlib.metadata as metadata
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from boligregler.diagnostics import BoligreglerError
 from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.site import estimate as E
@@ -29,10 +33,13 @@ from boligregler.syntax.cache import cached_parse, user_cache_dir, private_dir
 from boligregler.syntax.grammar import grammar_path
 
 ASSETS = Path(__file__).parent / "assets"
-ASSET_FILES = ("kalkulator.js", "kalkulator-worker.js", "kalkulator.css", "nettsted.js", "nettsted.css")
+ASSET_FILES = ("kalkulator.js", "kalkulator-worker.js", "kalkulator-motor.mjs", "kalkulator.css", "nettsted.js",
+               "nettsted.css")
 DEST = "assets/boligregler"  # inside the built site
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
-BROWSER_ROOT = "/app"  # where the bundle is unpacked in Pyodide's file system
+BROWSER_ROOT = "/app"  # where the bundle is unpacked in Pyodide's file system (APP in kalkulator-motor.mjs)
+SNAPSHOT = "boligregler-minne.bin"  # the memory snapshot, beside the bundle
+SNAPSHOT_SCRIPT = Path(__file__).parent / "minnebilde.mjs"
 DEPENDENCIES = ("attrs", "lark")  # pure Python, taken from their installed wheels
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -219,13 +226,46 @@ def _plain_number(value: Any) -> str:
 # ---- the bundle -----------------------------------------------------------------------
 
 
-def write_assets(site_dir: Path, policy_files: Sequence[Path], pyodide: Path) -> None:
-    """Put the calculator's runtime into a built site: Pyodide, the library bundle."""
+def write_assets(site_dir: Path, policy_files: Sequence[Path], pyodide: Path,
+                 snapshot_of: Sequence[str] | None) -> None:
+    """Put the calculator's runtime into a built site: Pyodide, the library bundle, and (unless
+    `snapshot_of` is None) the memory snapshot of Pyodide with the library imported and the
+    calculators' policies (the ids `snapshot_of`) loaded."""
     dest = Path(site_dir) / DEST
     (dest / "pyodide").mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_FILES:
         _link_or_copy(pyodide / name, dest / "pyodide" / name)
-    _link_or_copy(bundle(policy_files), dest / "boligregler.zip")
+    library = bundle(policy_files)
+    _link_or_copy(library, dest / "boligregler.zip")
+    (dest / SNAPSHOT).unlink(missing_ok=True)
+    if snapshot_of is not None:
+        _link_or_copy(snapshot(library, snapshot_of, pyodide), dest / SNAPSHOT)
+
+
+class SnapshotError(BoligreglerError):
+    """Node could not make the calculator's memory snapshot."""
+
+
+def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
+    """The gzip-compressed memory snapshot of Pyodide (in Node, by `minnebilde.mjs`) after the library
+    bundle's calculator entry points are imported and `policy_ids` loaded and run once; built once per
+    content, kept beside the bundle. The browser restores it in well under a second instead of starting
+    Python, importing the library and checking the policy, which takes several."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise SnapshotError("node mangler: installer Node.js (apt-get install nodejs) for å bygge kalkulatoren")
+    h = hashlib.sha256(b"minnebilde-1")
+    for part in (library.name, (pyodide / "package.json").read_text(encoding="utf-8"), *sorted(policy_ids),
+                 SNAPSHOT_SCRIPT.read_text(encoding="utf-8"), (ASSETS / "kalkulator-motor.mjs").read_text(encoding="utf-8")):
+        h.update(part.encode() + b"\0")
+    target = library.parent / f"minnebilde-{h.hexdigest()[:24]}.bin"
+    if target.is_file():
+        return target
+    done = subprocess.run([node, str(SNAPSHOT_SCRIPT), str(pyodide), str(library), str(target), *policy_ids],
+                          capture_output=True, text=True)
+    if done.returncode != 0 or not target.is_file():
+        raise SnapshotError(f"kunne ikke lage minnebildet av kalkulatoren:\n{(done.stderr or done.stdout).strip()[-2000:]}")
+    return target
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import attrs
 
 from boligregler.evaluation.soknad import SoknadError, format_path
+from boligregler.explain.counterfactual import what_would_change
 from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.money import format_kr, format_percent
@@ -265,7 +266,10 @@ def _policy(policy_id: str) -> Any:
 
 
 def warm(policy_id: str) -> None:
-    """Load the policy and run its first example once, so the first answer comes at once."""
+    """Load the policy and run its first example once, so the first answer comes at once (nothing to
+    do once loaded: a restored memory snapshot has every policy of the site warm)."""
+    if policy_id in _loaded:
+        return
     policy = _policy(policy_id)
     if policy.model.examples:
         policy.evaluate(policy.model.examples[0].input)
@@ -373,7 +377,6 @@ def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: lis
 def _changes_html(decision: Any, form: str = "bokmål") -> str:
     if decision.utfall == "innvilget":
         return ""
-    from boligregler.explain.counterfactual import what_would_change
     what = what_would_change(decision)
     e = html.escape
     if what.changes:

@@ -5,6 +5,7 @@
           policies: policies   # folder of .pol files, relative to mkdocs.yml
           dest: regler         # folder of the generated pages inside the site
           dekning: utviklere/dekning.md  # optional: a developers' page with each policy's example coverage
+          snapshot: true       # the calculator's memory snapshot (made in Node; false: Pyodide starts cold)
 
 The pages are added to `nav` next to `<dest>/index.md`, wherever mkdocs.yml lists it.
 """
@@ -33,6 +34,7 @@ class BoligreglerConfig(base.Config):
     policies = c.Type(str, default="policies")
     dest = c.Type(str, default="regler")
     dekning = c.Optional(c.Type(str))
+    snapshot = c.Type(bool, default=True)
 
 
 class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
@@ -92,10 +94,11 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         return output
 
     def on_post_build(self, *, config) -> None:
-        """The calculator's engine: the Pyodide runtime (vendored from npm) and the library bundle."""
+        """The calculator's engine: the Pyodide runtime (vendored from npm), the library bundle and its snapshot."""
         try:
             calculator.write_assets(Path(config.site_dir), [s.path for s in self.policies] + self._bases(),
-                                    package_dir("pyodide"))
+                                    package_dir("pyodide"),
+                                    [s.policy.id for s in self.policies if s.base is not None] if self.config.snapshot else None)
         except BoligreglerError as e:
             raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
 

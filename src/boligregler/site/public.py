@@ -180,12 +180,23 @@ def summary_blocks(policy: Any, base: CheckedPolicy | None, results: Sequence[Fa
             text += (" " if text else "") + link(esc(t("Les mer og søk på nettsiden til {place}").format(place=name)),
                                                  str(site)) + "."
         blocks.append(Paragraph(f"**{t('Slik søker du:')}** {text}"))
+    where = link(esc(t("nettsiden til {place}").format(place=name)), str(site)) if site else ""
     documents = [d.strip() for d in str(h.get("dokumentasjon") or "").split(";") if d.strip()]
     if documents:
         blocks += [Paragraph(f"**{t('Dette må du legge ved søknaden:')}**"),
                    BulletList(tuple(esc(public_text(d)) for d in documents))]
+    if h.get("dokumentasjon_antatt") or not documents:
+        reason = esc(public_text(str(h.get("dokumentasjon_antatt") or "")))
+        blocks.append(Paragraph(f"*{t('Kommunen har ikke bekreftet hva som må legges ved.')}* "
+                                + (f"{reason} " if reason else "")
+                                + (t("Kommunen kan be om mer. Se {where} eller spør kommunen.").format(where=where)
+                                   if site else t("Kommunen kan be om mer; spør kommunen."))))
     if h.get("kontakt"):
         blocks.append(Paragraph(f"**{t('Kontakt:')}** {autolink(str(h['kontakt']))}"))
+    else:
+        blocks.append(Paragraph(f"**{t('Kontakt:')}** " + (
+            t("Telefon og e-post er ikke lagt inn her. Se {where}.").format(where=where) if site
+            else esc(t("Telefon og e-post er ikke lagt inn her; ta kontakt med {place}.").format(place=name)))))
     appeal = t("Får du avslag, kan du klage. Klagen avgjøres av {instans}.").format(
         instans=public_text(str(h.get("klageinstans", "kommunens klageinstans"))))
     blocks.append(Paragraph(f"**{t('Klage:')}** {esc(appeal)}"))

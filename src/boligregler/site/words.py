@@ -159,6 +159,13 @@ NYNORSK: dict[str, str] = {
     "Slik søker du:": "Slik søkjer du:",
     "Dette må du legge ved søknaden:": "Dette må du leggje ved søknaden:",
     "Kontakt:": "Kontakt:",
+    "nettsiden til {place}": "nettsida til {place}",
+    "Kommunen kan be om mer; spør kommunen.": "Kommunen kan be om meir; spør kommunen.",
+    "Telefon og e-post er ikke lagt inn her; ta kontakt med {place}.":
+        "Telefon og e-post er ikkje lagde inn her; ta kontakt med {place}.",
+    "Kommunen har ikke bekreftet hva som må legges ved.": "Kommunen har ikkje stadfesta kva som må leggjast ved.",
+    "Kommunen kan be om mer. Se {where} eller spør kommunen.": "Kommunen kan be om meir. Sjå {where} eller spør kommunen.",
+    "Telefon og e-post er ikke lagt inn her. Se {where}.": "Telefon og e-post er ikkje lagde inn her. Sjå {where}.",
     "Klage:": "Klage:",
     "Får du avslag, kan du klage. Klagen avgjøres av {instans}.": "Får du avslag, kan du klage. Klaga blir avgjord av {instans}.",
     "Regn ut for dere selv i kalkulatoren": "Rekn ut for dykk sjølve i kalkulatoren",

@@ -1,43 +1,66 @@
-// The calculator's engine: the boligregler library running in Pyodide, both served from this
-// site (no CDN, works offline). The library's pre-parsed policies mean Lark is never imported.
+// The calculator's engine in a web worker: the boligregler library running in Pyodide, both served
+// from this site (no CDN, works offline). The site build made a memory snapshot of Pyodide with the
+// library imported and every kommune's policy loaded; restoring it skips starting Python, importing
+// and checking. If the snapshot is missing or cannot be restored, Pyodide starts from scratch on the
+// library's pre-parsed policies (Lark is never imported either way).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { entryPoints, restoreOptions, snapshotBytes, unpackLibrary } from "./kalkulator-motor.mjs";
 
 const here = new URL(".", import.meta.url);
+const indexURL = new URL("pyodide/", here).href;
 let engine = null;
 
 const timings = {};
 const mark = (name) => { timings[name] = Math.round(performance.now()); };
 
+async function bytes(name) {
+  const response = await fetch(new URL(name, here));
+  if (!response.ok) throw new Error(`${name}: ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function restore() {
+  try {
+    const image = fetch(new URL("boligregler-minne.bin", here)).then((response) => {
+      if (!response.ok) throw new Error(`boligregler-minne.bin: ${response.status}`);
+      return snapshotBytes(response);
+    }).then((snapshot) => { mark("snapshot"); return snapshot; });
+    return await loadPyodide({ indexURL, packages: [], ...restoreOptions(image, indexURL) });
+  } catch (error) {
+    timings.restoreError = String(error && error.message || error);
+    return null;
+  }
+}
+
+/** The engine for `policy`: { answer, rest }, `rest` what is left to do once the calculator is ready. */
 async function boot(policy) {
   mark("start");
-  const bundle = fetch(new URL("boligregler.zip", here)).then((r) => {
-    if (!r.ok) throw new Error(`boligregler.zip: ${r.status}`);
-    return r.arrayBuffer();
-  });
-  const py = await loadPyodide({ indexURL: new URL("pyodide/", here).href, packages: [] });
+  const bundle = bytes("boligregler.zip");
+  let py = await restore();
+  timings.restored = py !== null;
+  if (py === null) {
+    py = await loadPyodide({ indexURL, packages: [] });
+    unpackLibrary(py, await bundle);
+  }
   mark("pyodide");
-  py.unpackArchive(await bundle, "zip", { extractDir: "/app" });
-  py.runPython(`
-import os, sys
-os.chmod("/app/cache", 0o700)
-os.environ["BOLIGREGLER_CACHE_DIR"] = "/app/cache"
-sys.path.insert(0, "/app")
-from boligregler.site.estimate import browser_answer, warm
-`);
+  const library = entryPoints(py);
   mark("import");
-  py.globals.get("warm")(policy);
+  library.warm(policy);
   mark("policy");
-  return py.globals.get("browser_answer");
+  // After a restore the files come last: the snapshot has imported what an answer needs.
+  const rest = timings.restored ? async () => unpackLibrary(py, await bundle) : async () => {};
+  return { answer: library.answer, rest };
 }
 
 onmessage = async ({ data }) => {
   try {
     if (data.kind === "last") {
       engine = boot(data.policy);
-      await engine;
+      const { rest } = await engine;
       postMessage({ kind: "klar", timings });
+      await rest();
     } else if (data.kind === "regn") {
-      const answer = await (engine ??= boot(data.policy));
+      const { answer } = await (engine ??= boot(data.policy));
       const reply = JSON.parse(answer(data.policy, JSON.stringify(data.pairs), data.today));
       postMessage({ kind: "svar", id: data.id, ...reply });
     }

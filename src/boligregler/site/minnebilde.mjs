@@ -1,0 +1,23 @@
+// Site build: a memory snapshot of Pyodide with the boligregler library imported and every
+// kommune's policy loaded and run once, so a visitor's browser restores it instead of starting
+// Python, importing the library and checking the policy (boligregler.site.calculator.snapshot).
+//
+//   node minnebilde.mjs PYODIDE_DIR BUNDLE_ZIP TARGET POLICY_ID...
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { entryPoints, unpackLibrary } from "./assets/kalkulator-motor.mjs";
+
+const [pyodideDir, bundlePath, target, ...policies] = process.argv.slice(2);
+const indexURL = pyodideDir.endsWith("/") ? pyodideDir : pyodideDir + "/";
+const { loadPyodide } = await import(pathToFileURL(indexURL + "pyodide.mjs").href);
+const py = await loadPyodide({ indexURL, packages: [], _makeSnapshot: true });
+unpackLibrary(py, new Uint8Array(readFileSync(bundlePath)));
+const library = entryPoints(py);
+for (const policy of policies) library.warm(policy);
+library.answer.destroy();
+library.warm.destroy();
+const image = py.makeMemorySnapshot();
+writeFileSync(target + ".tmp", gzipSync(image, { level: 6 }));
+renameSync(target + ".tmp", target);
+console.log(`${target}: ${image.length} bytes of memory, ${policies.length} policies`);
