@@ -144,3 +144,26 @@ def test_every_text_of_the_calculator_and_summary_has_a_nynorsk_form():
     texts |= set(estimate.OUTCOME_HEADLINES.values()) | set(estimate.RESULT_MARKS.values())
     texts |= {calculator.INTRO, calculator.ASSESSED, calculator.NEEDS_JS, P.WHO_DEFAULT, P.HOW_MUCH, P.RULES_INTRO}
     assert sorted(texts - set(NYNORSK)) == []
+
+
+@pytest.mark.parametrize("s", KOMMUNER, ids=lambda s: s.policy.id)
+def test_folded_formulas_name_soknad_fields_in_words(pages, s):
+    """Behind the folds too: a søknad field by its Norwegian name (`labels.FIELDS`), never by its path
+    (`bolig: kjøpesum`), its identifier (`netto_per_måned`) or a loop variable (`*b*`)."""
+    from boligregler.model import types as T
+
+    markdown = "\n".join(line for line in pages[f"{s.policy.id}.md"].split("\n") if not line.startswith("<"))
+    words = re.sub(r"\]\([^)]*\)|\{[^}]*\}|https?://\S+", "", markdown).replace("\\_", "_")
+    assert not re.search(r"\w_\w", words), re.search(r".{30}\w_\w.{30}", words)
+    assert not re.search(r"\*[a-zæøå]{1,3}\*", words), "a loop variable"
+
+    def paths(record: T.Record, prefix: tuple[str, ...] = ()):
+        for name, spec in record.fields.items():
+            t = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
+            if prefix:
+                yield " ".join(prefix[-1].split("_")) + ": " + " ".join(name.split("_"))
+            if isinstance(t, T.Record):
+                yield from paths(t, (*prefix, name))
+    found = [p for p in paths(s.policy.model.schema) if p in words]
+    assert not found
+    assert "*inntektens beløp per måned etter skatt*" in words and "*hvert barn i husstanden*" in words

@@ -62,3 +62,87 @@ def doc_rest(name: str, doc: str) -> str:
     if name in PHRASES or phrase is None or not text.startswith(phrase):
         return text
     return text[len(phrase):].lstrip(" .:;,").strip()
+
+
+# ---- søknad fields --------------------------------------------------------------------------------
+# How a formula names a fact from the søknad: a phrase per field of the national schema, in bokmål
+# and nynorsk, keyed by its path with list items under the list's path (`inntekter.type`). A field a
+# kommune adds is named by its doc comment's opening phrase, else by its name as words.
+
+FIELDS: dict[str, tuple[str, str]] = {
+    "søknadsdato": ("søknadsdatoen", "søknadsdatoen"),
+    "husstand": ("husstanden", "hushaldet"),
+    "bolig": ("boligen", "bustaden"),
+    "banklån": ("lånet i banken", "lånet i banken"),
+    "skjønn": ("saksbehandlers vurderinger", "vurderingane til saksbehandlaren"),
+    "tilknytning": ("tilknytningen til kommunen", "tilknytinga til kommunen"),
+    "formål": ("formålet med lånet", "føremålet med lånet"),
+    "husstand.voksne": ("voksne i husstanden", "vaksne i hushaldet"),
+    "husstand.voksne.alder": ("den voksnes alder", "alderen til den vaksne"),
+    "husstand.barn": ("barn i husstanden", "born i hushaldet"),
+    "husstand.barn.alder": ("barnets alder", "alderen til barnet"),
+    "husstand.særlige_behov": ("husstanden har særlige behov", "hushaldet har særlege behov"),
+    "inntekter": ("inntekter", "inntekter"),
+    "inntekter.type": ("inntektens type", "typen inntekt"),
+    "inntekter.netto_per_måned": ("inntektens beløp per måned etter skatt", "beløpet per månad etter skatt"),
+    "faste_utgifter": ("faste utgifter", "faste utgifter"),
+    "faste_utgifter.type": ("utgiftens type", "typen utgift"),
+    "faste_utgifter.per_måned": ("utgiftens beløp per måned", "beløpet per månad"),
+    "livsopphold_per_måned": ("saksbehandlers anslag over livsopphold per måned",
+                              "anslaget til saksbehandlaren over livsopphald per månad"),
+    "bolig.kjøpesum": ("kjøpesummen", "kjøpesummen"),
+    "bolig.kostnad": ("kostnaden", "kostnaden"),
+    "bolig.eierform": ("eierformen", "eigarforma"),
+    "bolig.fellesgjeld": ("fellesgjelden", "fellesgjelda"),
+    "bolig.boutgifter_per_måned": ("boutgiftene per måned", "buutgiftene per månad"),
+    "bolig.i_kommunen": ("boligen ligger i kommunen", "bustaden ligg i kommunen"),
+    "bolig.kommunal_utleiebolig": ("boligen er den kommunale utleieboligen søkeren leier",
+                                   "bustaden er den kommunale utleigebustaden søkjaren leiger"),
+    "egenkapital": ("egenkapitalen", "eigenkapitalen"),
+    "banklån.beløp": ("lånet fra banken", "lånet frå banken"),
+    "banklån.terminbeløp_per_måned": ("terminbeløpet på banklånet per måned", "terminbeløpet på banklånet per månad"),
+    "ønsket_nedbetalingstid_år": ("nedbetalingstiden søkeren ønsker", "nedbetalingstida søkjaren ønskjer"),
+    "ordning": ("ordningen det søkes om", "ordninga det blir søkt om"),
+    "skjønn.avslag_fra_banker": ("antall banker som har avslått søknad om boliglån",
+                                 "talet på bankar som har avslått søknad om bustadlån"),
+    "skjønn.langvarige_finansieringsproblemer": ("søkeren har langvarige problemer med å finansiere bolig",
+                                                 "søkjaren har langvarige problem med å finansiere bustad"),
+    "skjønn.spareevne_utnyttet": ("søkeren har utnyttet evnen til å spare", "søkjaren har utnytta evna til å spare"),
+    "skjønn.stabil_bosituasjon_haster": ("en stabil bosituasjon haster", "ein stabil busituasjon hastar"),
+    "skjønn.fare_for_tvangssalg": ("husstanden står i fare for tvangssalg", "hushaldet står i fare for tvangssal"),
+    "skjønn.hindrer_arbeid": ("boligsituasjonen hindrer arbeid", "busituasjonen hindrar arbeid"),
+    "skjønn.frigjør_kommunal_bolig": ("kjøpet frigjør en kommunal utleiebolig", "kjøpet frigjer ein kommunal utleigebustad"),
+    "skjønn.varig_lav_inntekt": ("husstanden har varig lav inntekt", "hushaldet har varig låg inntekt"),
+    "skjønn.boligen_egnet_og_nøktern": ("boligen er egnet og nøktern", "bustaden er eigna og nøktern"),
+    "tilknytning.folkeregistrert_i_kommunen": ("søkeren er folkeregistrert i kommunen",
+                                               "søkjaren er folkeregistrert i kommunen"),
+    "tilknytning.botid_måneder": ("botiden i kommunen", "butida i kommunen"),
+    "tilknytning.leietaker_i_kommunal_bolig": ("søkeren leier en kommunal bolig", "søkjaren leiger ein kommunal bustad"),
+    "tilknytning.mottar_sosialhjelp": ("søkeren mottar sosialhjelp", "søkjaren får sosialhjelp"),
+    "tilknytning.eier_bolig_eller_fritidsbolig": ("søkeren eier bolig eller fritidsbolig",
+                                                  "søkjaren eig bustad eller fritidsbustad"),
+}
+# A list in a sum, count or test over its items: (every item, some item), bokmål and nynorsk.
+LISTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "husstand.voksne": (("hver voksen i husstanden", "en voksen i husstanden"),
+                        ("kvar vaksen i hushaldet", "ein vaksen i hushaldet")),
+    "husstand.barn": (("hvert barn i husstanden", "et barn i husstanden"), ("kvart barn i hushaldet", "eit barn i hushaldet")),
+    "inntekter": (("hver inntekt", "en inntekt"), ("kvar inntekt", "ei inntekt")),
+    "faste_utgifter": (("hver faste utgift", "en fast utgift"), ("kvar fast utgift", "ei fast utgift")),
+}
+
+
+def field(key: str, doc: str = "", form: str = "bokmål") -> str:
+    """The name of a søknad field (`key`: its path, list items under the list) inside a sentence."""
+    if key in FIELDS:
+        return FIELDS[key][form == "nynorsk"]
+    phrase = doc_phrase(doc) if doc else None
+    if phrase is not None:
+        return phrase if phrase.startswith(_PROPER) or phrase[1:2].isupper() else phrase[:1].lower() + phrase[1:]
+    return key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def list_items(key: str, form: str = "bokmål") -> tuple[str, str] | None:
+    """(every item, some item) of a list field of the søknad, or None for a list the table does not know."""
+    words = LISTS.get(key)
+    return None if words is None else words[form == "nynorsk"]

@@ -23,6 +23,7 @@ from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, Decision
 from boligregler.evaluation.values import Ratio
+from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.model.checker import names_in
 from boligregler.model.policy import (
@@ -234,21 +235,29 @@ class Describer:
 
     def __init__(self, model: CheckedPolicy, scheme: SchemeDef | None = None, *,
                  values: dict[str, Any] | None = None, facts: dict | None = None,
-                 evaluate: Callable[[ast.Expr], Any] | None = None, page: str = ""):
+                 evaluate: Callable[[ast.Expr], Any] | None = None, page: str = "", paths: bool = False):
         self.model = model
         self.page = page  # link prefix: "" on the policy's own page, `regelverk:ID` elsewhere
         self.scheme = scheme or model.base_scheme
         self.values, self.facts, self.evaluate = values, facts, evaluate
+        self.form = målform(model)
+        self.paths = paths  # name søknad fields by their paths (`bolig: kjøpesum`), for developers
         self.loop_vars: list[str] = []
+        self.loop_lists: dict[str, str] = {}  # loop variable → the søknad list it runs over (`inntekter`)
 
     def describe(self, e: ast.Expr) -> str:
         return self._d(e)
 
     def template(self, tpl: ast.Template) -> str:
         """An explanation text with its holes shown as ⟨…⟩."""
-        plain = Describer(self.model, self.scheme)
-        return "".join(esc(p) if isinstance(p, str) else f"*⟨{esc(strip_markup(plain.describe(p)))}⟩*"
-                       for p in tpl.parts)
+        plain = Describer(self.model, self.scheme, paths=self.paths)
+
+        def hole(e: ast.Expr) -> str:
+            match e:  # «fra ⟨antall banker⟩»: a count written out with its noun is named by the noun
+                case ast.Call("antall_tekst", (_, _, ast.Text(plural))):
+                    return f"antall {plural}"
+            return strip_markup(plain.describe(e))
+        return "".join(esc(p) if isinstance(p, str) else f"*⟨{esc(hole(p))}⟩*" for p in tpl.parts)
 
     def _wrap(self, e: ast.Expr, parent: int) -> str:
         e = self._resolved(e)
@@ -347,7 +356,27 @@ class Describer:
         if name == "utfall":
             return "utfallet"
         spec = self.model.schema.fields.get(name)
-        return f"*{esc(humanise(name))}*" + self._fact((name,), spec.type if spec else None)
+        return f"*{esc(self.field((name,)))}*" + self._fact((name,), spec.type if spec else None)
+
+    def field(self, path: Sequence[str]) -> str:
+        """A søknad field's name in words (`labels.field`); `path` may start with a loop variable."""
+        if self.paths:
+            return ": ".join(humanise(p) for p in path)
+        if path[0] in self.loop_lists:
+            path = (*self.loop_lists[path[0]].split("."), *path[1:])
+        spec = _field_spec(self.model.schema, path)
+        return labels.field(".".join(path), spec.doc if spec is not None else "", self.form)
+
+    def _list_of(self, e: ast.Expr) -> str | None:
+        """The path of the søknad list `e` names (`husstand.barn`), or None."""
+        path: list[str] = []
+        while isinstance(e, ast.Attribute):
+            path.insert(0, e.name)
+            e = e.obj
+        if not isinstance(e, ast.Name) or e.name in self.loop_vars:
+            return None
+        path.insert(0, e.name)
+        return ".".join(path) if isinstance(_field_type(self.model.schema, path), T.ListOf) else None
 
     def label(self, name: str) -> str:
         """A computation's, parameter's or table's name inside a sentence (`labels.inline`)."""
@@ -362,7 +391,7 @@ class Describer:
         if not isinstance(obj, ast.Name):
             return f"{esc(humanise(e.name))} av {self._d(e.obj)}"
         path.insert(0, obj.name)
-        label = f"*{esc(': '.join(humanise(p) for p in path))}*"
+        label = f"*{esc(self.field(path))}*"
         if obj.name in self.loop_vars:
             return label
         return label + self._fact(tuple(path), _field_type(self.model.schema, path))
@@ -422,10 +451,24 @@ class Describer:
         source = self._d(e.source)
         if e.var is None:
             return f"antall {source}"
+        listed = None if self.paths else self._list_of(e.source)
+        items = labels.list_items(listed, self.form) if listed is not None else None
         self.loop_vars.append(e.var)
+        if listed is not None:
+            self.loop_lists[e.var] = listed
         try:
-            var = f"*{esc(e.var)}*"
             where = f" der {self._d(e.where)}" if e.where is not None else ""
+            if items is not None:  # the list's items in words: «for hvert barn i husstanden»
+                every, some = (f"*{esc(x)}*" for x in items)
+                match e.kind:
+                    case "sum":
+                        return f"summen av {self._d(e.body)} for {every}{where}"
+                    case "antall":
+                        return f"antall {source}{where}"
+                    case "finnes":
+                        return f"det finnes {some}{where}"
+                return f"{every} oppfyller at {self._d(e.where)}"
+            var = f"*{esc(e.var)}*"
             match e.kind:
                 case "sum":
                     return f"summen av {self._d(e.body)} for hver {var} i {source}{where}"
@@ -436,6 +479,7 @@ class Describer:
             return f"hver {var} i {source} oppfyller at {self._d(e.where)}"
         finally:
             self.loop_vars.pop()
+            self.loop_lists.pop(e.var, None)
 
 
 def _definition(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> Any:
@@ -483,13 +527,25 @@ def _precedence(e: ast.Expr) -> int:
     return 10
 
 
-def _field_type(schema: T.Record, path: Sequence[str]) -> T.Type | None:
+def _field_spec(schema: T.Record, path: Sequence[str]) -> T.FieldSpec | None:
+    """The schema's field at `path`, through lists to their items (`inntekter.type`)."""
     record: T.Type = schema
+    spec = None
     for part in path:
+        if isinstance(record, T.ListOf):
+            record = record.element
         if not isinstance(record, T.Record) or part not in record.fields:
             return None
-        record = record.fields[part].type
-    return record
+        spec = record.fields[part]
+        record = spec.type
+    return spec
+
+
+def _field_type(schema: T.Record, path: Sequence[str]) -> T.Type | None:
+    if not path:
+        return schema
+    spec = _field_spec(schema, path)
+    return spec.type if spec is not None else None
 
 
 def type_words(t: T.Type) -> str:
@@ -623,6 +679,13 @@ def _own(model: CheckedPolicy, definition: Any) -> bool:
             and len(model.chain) > 1)
 
 
+def _origin(model: CheckedPolicy, policy_id: str) -> str:
+    """The policy of `model`'s chain that wrote a definition, by name: the kommune, or the national rules."""
+    if policy_id == model.id:
+        return _place(model)
+    return "de nasjonale reglene" if policy_id == model.chain[0] else humanise(policy_id).capitalize()
+
+
 def _short_place(model: CheckedPolicy) -> str:
     return re.sub(r" kommune$", "", _place(model))
 
@@ -746,7 +809,7 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
 def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
     head = f"**{esc(labels.label(p.name, p.doc))}** ({esc(type_words(p.type))})"
     if len(model.chain) > 1:
-        head += f" · fastsatt i {esc(p.origin.policy)}"
+        head += f" · fastsatt i {esc(_origin(model, p.origin.policy))}"
     rows = tuple((esc(format_value(v.value, p.type)), format_date(v.valid_from), autolink(v.source or "–"))
                  for v in p.values)
     return [Paragraph(_documented_as(head, p.name, p.doc), slug("parameter", p.name)),
@@ -756,7 +819,7 @@ def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
     head = f"**{esc(labels.label(t.name, t.doc))}** ({esc(type_words(t.value_type))} etter {esc(t.keys_in_words)})"
     if len(model.chain) > 1:
-        head += f" · fastsatt i {esc(t.origin.policy)}"
+        head += f" · fastsatt i {esc(_origin(model, t.origin.policy))}"
     blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
     for v in t.versions:
         blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
@@ -878,18 +941,21 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
 
 
-def _input_items(record: T.Record, given: dict, facts: dict, nested: bool = False) -> list[str]:
+def _input_items(model: CheckedPolicy, record: T.Record, given: dict, facts: dict, prefix: tuple[str, ...] = ()) -> list[str]:
+    """An example's søknad as it was given, each field named in words (`labels.field`)."""
+    form = målform(model)
     items = []
     for name, value in given.items():
         spec = record.fields.get(name)
-        label = esc(humanise(name) if nested else humanise(name).capitalize())
+        words = labels.field(".".join((*prefix, name)), spec.doc if spec is not None else "", form)
+        label = esc(words if prefix else words[:1].upper() + words[1:])
         typed = facts.get(name) if isinstance(facts, dict) else None
         if spec is not None and isinstance(spec.type, T.Record) and isinstance(value, dict):
-            inner = _input_items(spec.type, value, typed or {}, nested=True)
+            inner = _input_items(model, spec.type, value, typed or {}, (*prefix, name))
             items.append(f"{label}: " + "; ".join(inner))
         elif spec is not None and isinstance(spec.type, T.ListOf):
             element = spec.type.element
-            rows = [", ".join(_input_items(element, row, typed_row, nested=True))
+            rows = [", ".join(_input_items(model, element, row, typed_row, (*prefix, name)))
                     if isinstance(element, T.Record) and isinstance(row, dict) else esc(format_value(typed_row, element))
                     for row, typed_row in zip(value, typed or [])]
             items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else "ingen"))
@@ -911,7 +977,7 @@ def example_blocks(model: CheckedPolicy, w: WorkedExample) -> list[Block]:
         return blocks + [Admonition("failure", "Eksempelet kan ikke vurderes", (Paragraph(esc(w.error or "")),))]
     d = w.decision
     scheme = model.scheme_for(d.ordning)
-    blocks += [Paragraph("**Søknaden:**"), BulletList(tuple(_input_items(model.schema, ex.input or {}, w.facts)))]
+    blocks += [Paragraph("**Søknaden:**"), BulletList(tuple(_input_items(model, model.schema, ex.input or {}, w.facts)))]
     amounts = [f"{esc(_amount_label(k))}: {esc(format_kr(v))}" for k, v in d.beløp.items()]
     if d.rente is not None:
         amounts.append(f"Rente: {esc(format_percent(d.rente))}")

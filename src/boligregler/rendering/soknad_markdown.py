@@ -53,7 +53,7 @@ def _plain(t) -> str:
 
 def _rows(model: CheckedPolicy, record: T.Record, prefix: str) -> list[str]:
     out = []
-    describe = Describer(model)
+    describe = Describer(model, paths=True)
     for name, spec in record.fields.items():
         path = f"{prefix}{name}"
         if spec.has_default:
