@@ -209,9 +209,9 @@ def test_changes_list_what_the_policy_adds_and_overrides(testby):
     assert changes[("parametre", "lagt_til", "kalkulasjonsrente")] == \
         "[fast kalkulasjonsrente](#parameter-kalkulasjonsrente): 6,00\u00a0% fra 01.01.2025"
     assert changes[("parametre", "endret", "tilskudd_tilbys")] == \
-        "[om kommunen gir tilskudd til etablering](#parameter-tilskudd-tilbys): ja fra 01.01.2024 (i nasjonal: nei fra 18.11.2019)"
+        "[om kommunen gir tilskudd til etablering](#parameter-tilskudd-tilbys): ja fra 01.01.2024 (i de nasjonale reglene: nei fra 18.11.2019)"
     assert changes[("beregninger", "endret", "rente")].startswith(
-        "[rente](#beregn-rente) = [fast kalkulasjonsrente](#parameter-kalkulasjonsrente) (i nasjonal: ")
+        "[rente](#beregn-rente) = [fast kalkulasjonsrente](#parameter-kalkulasjonsrente) (i de nasjonale reglene: ")
     assert changes[("vilkår", "lagt_til", "bolig_i_testby")] == \
         "[Boligen ligger i Testby](#vilkar-bolig-i-testby) (hovedregel)"
     assert not any(section == "regelverk" for section, _, _ in changes)

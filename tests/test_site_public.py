@@ -124,6 +124,15 @@ def test_a_nynorsk_policy_gets_its_page_and_calculator_in_nynorsk(nynorsk):
                  'data-malform="nynorsk"', "## Vilkåra", "dei nasjonale reglane", "ikkje stadfesta"):
         assert text in page, text
     assert "Hvem kan få" not in page and "Regn ut<" not in page
+    # the folds too: the renderer's own words (criteria, formulas, rates, worked examples) are nynorsk
+    for text in ("**Heimel:**", "Utrekninga steg for steg", "| Verdi | Gjeld frå | Kjelde |", "noverdien av",
+                 "runda ned til heile", "| Steg | Storleik | Slik blir han rekna ut | Resultat |", "**Vilkåra:**",
+                 "*føremålet med lånet* er ikkje «refinansiering»", "for *kvart barn i hushaldet*",
+                 "· fastsett i dei nasjonale reglane", "Kvar sats gjeld frå datoen"):
+        assert text in page, text
+    for text in ("**Hjemmel:**", "Gjelder fra", "Slik regnes den ut", "rundet ned", "nåverdien av [", "**Gjelder bare når**",
+                 "Beregningen steg for steg", "fastsatt i", "hvert barn i husstanden", "Hver sats gjelder"):
+        assert text not in page, text
     answer = estimate.answer(nynorsk.policy, CASES["avslag"], dt.date(2026, 3, 1))
     assert "Etter reglane i kommunen ser det ut til at de ikkje kan få startlån" in answer.html
     assert "Største lån de kan betene (maks lån)" in answer.html
@@ -142,7 +151,8 @@ def test_every_text_of_the_calculator_and_summary_has_a_nynorsk_form():
     texts = {t for q in estimate.QUESTIONS.values() for t in (q.label, q.help, q.assumption, q.add) if t}
     texts |= set(estimate.GROUPS.values()) | set(estimate.CHOICE_WORDS.values())
     texts |= set(estimate.OUTCOME_HEADLINES.values()) | set(estimate.RESULT_MARKS.values())
-    texts |= {calculator.INTRO, calculator.ASSESSED, calculator.NEEDS_JS, P.WHO_DEFAULT, P.HOW_MUCH, P.RULES_INTRO}
+    texts |= {calculator.INTRO, calculator.ASSESSED, calculator.NEEDS_JS, P.WHO_DEFAULT, P.HOW_MUCH, P.RULES_INTRO,
+              P.CALCULATION_INTRO, P.RATES_INTRO, P.EXAMPLES_INTRO}
     assert sorted(texts - set(NYNORSK)) == []
 
 

@@ -33,6 +33,7 @@ from boligregler.money import CONTEXT, format_kr, format_number, format_percent
 from boligregler.rendering import labels
 from boligregler.rendering.markup import ENTITY_PATTERN, escape_markdown, safe_link_target, entity_char
 from boligregler.rendering.text import AMOUNT_LABELS
+from boligregler.rendering.words import say
 from boligregler.syntax import ast
 
 # ---- the block document ---------------------------------------------------------------
@@ -179,19 +180,19 @@ def format_date(value: dt.date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-def format_value(value: Any, type_: T.Type | None) -> str:
-    """A value of a policy type as plain Norwegian text (money as in vedtak, per month marked)."""
+def format_value(value: Any, type_: T.Type | None, form: str = "bokmål") -> str:
+    """A value of a policy type as plain Norwegian text in `form` (money as in vedtak, per month marked)."""
     if value is None:
-        return "ingen"
+        return say("ingen", form)
     if isinstance(value, Ratio):
         return f"{format_number(value.numerator)}/{format_number(value.denominator)}"
     if isinstance(value, frozenset):
         element = type_.element if isinstance(type_, T.SetOf) else None
         left_out = [v for v in (element.values if element else ()) if v not in value]
         if element and value and len(left_out) < len(value):
-            return "alle unntatt " + _join([f"«{v}»" for v in left_out]) if left_out else "alle"
+            return say("alle unntatt ", form) + _join([f"«{v}»" for v in left_out]) if left_out else say("alle", form)
         ordered = [v for v in element.values if v in value] if element else sorted(value)
-        return _join([f"«{v}»" for v in ordered]) or "ingen"
+        return _join([f"«{v}»" for v in ordered]) or say("ingen", form)
     if isinstance(value, bool):
         return "ja" if value else "nei"
     if isinstance(value, dt.date):
@@ -201,7 +202,8 @@ def format_value(value: Any, type_: T.Type | None) -> str:
     if isinstance(type_, T.Num) and type_.unit == "kr/mnd":
         return format_kr(value, "kr/mnd")
     if isinstance(value, (int, Decimal)):
-        return runtime.formatter(type_ if type_ is not None else T.Num("tall"))(value)
+        text = runtime.formatter(type_ if type_ is not None else T.Num("tall"))(value)
+        return text.replace(" måneder", " " + say("måneder", form)) if form == "nynorsk" else text
     return str(value)
 
 
@@ -212,17 +214,17 @@ def _join(items: Sequence[str], word: str = "og") -> str:
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
-def _quantity(q: ast.Quantity) -> str:
+def _quantity(q: ast.Quantity, form: str = "bokmål") -> str:
     number = format_number(q.value)
-    return f"{number}\u00a0{UNIT_WORDS.get(q.unit, q.unit)}" if q.unit else number
+    return f"{number}\u00a0{say(UNIT_WORDS.get(q.unit, q.unit), form)}" if q.unit else number
 
 
-def _unit_phrase(q: ast.Quantity) -> str:
+def _unit_phrase(q: ast.Quantity, form: str = "bokmål") -> str:
     if q.value == 1 and q.unit == "kr":
-        return "kroner"
+        return say("kroner", form)
     if q.value == 1 and q.unit == "kr/mnd":
-        return "kroner per måned"
-    return _quantity(q)
+        return say("kroner per måned", form)
+    return _quantity(q, form)
 
 
 class Describer:
@@ -244,6 +246,10 @@ class Describer:
         self.paths = paths  # name søknad fields by their paths (`bolig: kjøpesum`), for developers
         self.loop_vars: list[str] = []
         self.loop_lists: dict[str, str] = {}  # loop variable → the søknad list it runs over (`inntekter`)
+
+    def t(self, text: str) -> str:
+        """The renderer's own `text` in the policy's målform (`rendering.words`)."""
+        return say(text, self.form)
 
     def describe(self, e: ast.Expr) -> str:
         return self._d(e)
@@ -276,7 +282,7 @@ class Describer:
     def _d(self, e: ast.Expr) -> str:
         match e:
             case ast.Quantity():
-                return esc(_quantity(e))
+                return esc(_quantity(e, self.form))
             case ast.Text(value):
                 scheme = self.model.schemes.get(value)  # `ordning = "eie_først"`: the scheme by its title
                 return esc(f"«{scheme.title if scheme is not None else _choice(value)}»")
@@ -285,7 +291,7 @@ class Describer:
             case ast.Boolean(value):
                 return "ja" if value else "nei"
             case ast.NoneLiteral():
-                return "ingen"
+                return self.t("ingen")
             case ast.Name(name):
                 return self.name(name)
             case ast.Attribute():
@@ -295,7 +301,7 @@ class Describer:
             case ast.Call(function, args):
                 return self.call(function, args)
             case ast.Unary("ikke", operand):
-                return f"ikke {self._wrap(operand, _PRECEDENCE['ikke'])}"
+                return f"{self.t('ikke')} {self._wrap(operand, _PRECEDENCE['ikke'])}"
             case ast.Unary(_, operand):
                 return f"−{self._wrap(operand, _PRECEDENCE['neg'])}"
             case ast.Binary(op, left, right):
@@ -304,18 +310,19 @@ class Describer:
                 return f"{self._wrap(left, p)} {symbol} {self._wrap(right, p + (op in '-/'))}"
             case ast.Compare(op, left, right):
                 p = _PRECEDENCE["compare"] + 1
-                return f"{self._wrap(left, p)} {COMPARE_WORDS[op]} {self._wrap(right, p)}"
+                return f"{self._wrap(left, p)} {self.t(COMPARE_WORDS[op])} {self._wrap(right, p)}"
             case ast.Logical(op, left, right):
                 return f"{self._logical_side(left, op)} {op} {self._logical_side(right, op)}"
             case ast.Member(item, ast.ListLiteral(items)):
                 return f"{self._wrap(item, 5)} er {_join([self._d(x) for x in items], 'eller')}"
             case ast.Member(item, container):
-                return f"{self._wrap(item, 5)} er blant {self._d(container)}"
+                return f"{self._wrap(item, 5)} {self.t('er blant')} {self._d(container)}"
             case ast.If(cond, then, otherwise):
                 taken = self._resolved(e)
                 if taken is not e:
                     return self._d(taken)
-                return f"hvis {self._d(cond)}, så {self._d(then)}, ellers {self._d(otherwise)}"
+                return self.t("hvis {c}, så {t}, ellers {o}").format(
+                    c=self._d(cond), t=self._d(then), o=self._d(otherwise))
             case ast.ListLiteral(items):
                 return _join([self._d(x) for x in items])
             case ast.Aggregate():
@@ -352,9 +359,9 @@ class Describer:
         if name in self.model.tables:
             return link(esc(self.label(name)), f"{self.page}#{slug('tabell', name)}")
         if name == "tilbudte_ordninger":
-            return link("ordningene kommunen tilbyr", f"{self.page}#ordninger")
+            return link(self.t("ordningene kommunen tilbyr"), f"{self.page}#ordninger")
         if name == "utfall":
-            return "utfallet"
+            return self.t("utfallet")
         spec = self.model.schema.fields.get(name)
         return f"*{esc(self.field((name,)))}*" + self._fact((name,), spec.type if spec else None)
 
@@ -399,7 +406,7 @@ class Describer:
     def _value(self, name: str, type_: T.Type) -> str:
         if self.values is None or name not in self.values:
             return ""
-        return f" ({esc(format_value(self.values[name], type_))})"
+        return f" ({esc(format_value(self.values[name], type_, self.form))})"
 
     def _fact(self, path: tuple[str, ...], type_: T.Type | None) -> str:
         if self.facts is None or isinstance(type_, (T.ListOf, T.Record)):
@@ -409,35 +416,36 @@ class Describer:
             if not isinstance(value, dict) or part not in value:
                 return ""
             value = value[part]
-        return f" ({esc(format_value(value, type_))})"
+        return f" ({esc(format_value(value, type_, self.form))})"
 
     def call(self, function: str, args: tuple[ast.Expr, ...]) -> str:
         a = [self._d(x) for x in args] if function not in ("avrund",) else []
         rate = ""
         if function in ("annuitet", "nåverdi", "månedsrente", "lån_for_rente") and len(args) > 1:
             named = isinstance(args[1], ast.Name) and "rente" in args[1].name
-            rate = f"med {a[1]}" if named else f"med renten {a[1]}"
+            rate = self.t("med {rate}" if named else "med renten {rate}").format(rate=a[1])
+        t = self.t
         match function, args:
             case "maks", _:
-                return f"det største av {_join(a)}" if len(a) > 1 else a[0]
+                return f"{t('det største av')} {_join(a)}" if len(a) > 1 else a[0]
             case "min", _:
-                return f"det minste av {_join(a)}" if len(a) > 1 else a[0]
+                return f"{t('det minste av')} {_join(a)}" if len(a) > 1 else a[0]
             case "annuitet", (_, _, _):
-                return f"terminbeløpet for {a[0]} over {a[2]} {rate}"
+                return t("terminbeløpet for {a} over {n} {rate}").format(a=a[0], n=a[2], rate=rate)
             case "nåverdi", (_, _, _):
-                return f"nåverdien av {a[0]} per måned over {a[2]} {rate}"
+                return t("nåverdien av {a} per måned over {n} {rate}").format(a=a[0], n=a[2], rate=rate)
             case "månedsrente", (_, _):
-                return f"månedsrenten på {a[0]} {rate}"
+                return t("månedsrenten på {a} {rate}").format(a=a[0], rate=rate)
             case "lån_for_rente", (_, _):
-                return f"lånet som gir {a[0]} i månedsrente {rate}"
+                return t("lånet som gir {a} i månedsrente {rate}").format(a=a[0], rate=rate)
             case "avrund", (value, ast.Quantity() as unit, ast.Name(mode)):
-                words = ROUNDING_WORDS.get(mode, f"rundet ({mode})")
-                return f"{self._wrap(value, 1)}, {words} til hele {esc(_unit_phrase(unit))}"
+                words = t(ROUNDING_WORDS[mode]) if mode in ROUNDING_WORDS else f"rundet ({mode})"
+                return f"{self._wrap(value, 1)}, {words} {t('til hele')} {esc(_unit_phrase(unit, self.form))}"
             case "antall_tekst", (_, _, ast.Text(plural)):
                 return f"{a[0]} {esc(plural)}"
             case "oppgitt", (x,):
-                return f"{a[0]} er oppgitt" if self.facts is None else (
-                    f"{Describer(self.model, self.scheme).describe(x)} er oppgitt")
+                return t("{a} er oppgitt").format(a=a[0] if self.facts is None else
+                                                  Describer(self.model, self.scheme, paths=self.paths).describe(x))
         return f"{esc(function)}({', '.join(a)})"
 
     def aggregate(self, e: ast.Aggregate) -> str:
@@ -445,29 +453,30 @@ class Describer:
         value = self._evaluated(e)
         if value is None:
             return text
-        return f"{text} ({esc(format_value(value, self.model.expr_types.get(id(e))))})"
+        return f"{text} ({esc(format_value(value, self.model.expr_types.get(id(e)), self.form))})"
 
     def _aggregate(self, e: ast.Aggregate) -> str:
         source = self._d(e.source)
         if e.var is None:
-            return f"antall {source}"
+            return self.t("antall {source}").format(source=source)
         listed = None if self.paths else self._list_of(e.source)
         items = labels.list_items(listed, self.form) if listed is not None else None
         self.loop_vars.append(e.var)
         if listed is not None:
             self.loop_lists[e.var] = listed
         try:
-            where = f" der {self._d(e.where)}" if e.where is not None else ""
+            t = self.t
+            where = t(" der {w}").format(w=self._d(e.where)) if e.where is not None else ""
             if items is not None:  # the list's items in words: «for hvert barn i husstanden»
                 every, some = (f"*{esc(x)}*" for x in items)
                 match e.kind:
                     case "sum":
-                        return f"summen av {self._d(e.body)} for {every}{where}"
+                        return t("summen av {body} for {every}{where}").format(body=self._d(e.body), every=every, where=where)
                     case "antall":
-                        return f"antall {source}{where}"
+                        return t("antall {source}{where}").format(source=source, where=where)
                     case "finnes":
-                        return f"det finnes {some}{where}"
-                return f"{every} oppfyller at {self._d(e.where)}"
+                        return t("det finnes {some}{where}").format(some=some, where=where)
+                return t("{every} oppfyller at {w}").format(every=every, w=self._d(e.where))
             var = f"*{esc(e.var)}*"
             match e.kind:
                 case "sum":
@@ -548,10 +557,10 @@ def _field_type(schema: T.Record, path: Sequence[str]) -> T.Type | None:
     return spec.type if spec is not None else None
 
 
-def type_words(t: T.Type) -> str:
+def type_words(t: T.Type, form: str = "bokmål") -> str:
     match t:
         case T.Num(unit):
-            return UNIT_WORDS.get(unit, unit)
+            return say(UNIT_WORDS.get(unit, unit), form)
         case T.Bool():
             return "ja/nei"
         case T.SetOf(element):
@@ -582,11 +591,13 @@ def policy_changes(model: CheckedPolicy, base: CheckedPolicy) -> list[Change]:
 
     diff = compare(base, model)
     plain, base_plain = Describer(model), Describer(base)
+    form = målform(model)
     out: list[Change] = []
 
     def latest(p: ParameterDef) -> str:
         v = p.values[-1]
-        return f"{esc(format_value(v.value, p.type))} fra {format_date(v.valid_from)}"
+        return say("{value} fra {date}", form).format(value=esc(format_value(v.value, p.type, form)),
+                                                      date=format_date(v.valid_from))
 
     for section, entries in diff.sections.items():
         for e in entries:
@@ -600,7 +611,8 @@ def policy_changes(model: CheckedPolicy, base: CheckedPolicy) -> list[Change]:
 
 def _change_text(section: str, action: str, name: str, e: dict, model: CheckedPolicy, base: CheckedPolicy,
                  plain: Describer, base_plain: Describer, latest: Callable[[ParameterDef], str]) -> str | None:
-    before = f"i {esc(base.id)}"
+    form = målform(model)
+    before = say("i {base}", form).format(base=esc(_origin(model, base.id)))
     match section:
         case "regelverk":
             return None  # name, kommune, source and date naturally differ
@@ -627,17 +639,19 @@ def _change_text(section: str, action: str, name: str, e: dict, model: CheckedPo
             if c is None:
                 old = next(x for x in base.criteria if x.id == name)
                 return f"*{esc(old.title)}*"
-            text = f"{link(esc(c.title), '#' + slug('vilkår', c.id))} ({esc(KIND_WORDS[c.kind])})"
+            text = f"{link(esc(c.title), '#' + slug('vilkår', c.id))} ({esc(say(KIND_WORDS[c.kind], form))})"
             fields = [humanise(str(f["felt"])) for f in e.get("felter", [])]
-            fields += [f"unntak {u['bokstav']}" for u in e.get("unntak", [])] if action == "endret" else []
-            return text + (f": endret {esc(_join(fields))}" if fields else "")
+            fields += [say("unntak {x}", form).format(x=u["bokstav"]) for u in e.get("unntak", [])] if action == "endret" else []
+            return text + (say(": endret {fields}", form).format(fields=esc(_join(fields))) if fields else "")
         case "ordninger":
             title = esc(e.get("tittel") or name)
             return link(title, f"#{slug('ordning', name)}") if name in model.schemes else f"*{title}*"
         case "betingelser":
             return esc(e.get("nå") or e.get("før") or name)
         case "søknadsfelt":
-            return f"*{esc(name)}*" + (f": {esc(e['nå'])}" if e.get("nå") else "")
+            spec = _field_spec(model.schema, name.split("."))
+            words = labels.field(name, spec.doc if spec is not None else "", form)
+            return f"*{esc(words)}*" + (f": {esc(e['nå'])}" if e.get("nå") else "")
         case "utfall":
             return outcome_sentence(model)
         case "vedtak":
@@ -654,14 +668,17 @@ ACTION_WORDS = {"lagt_til": "Egne", "endret": "Endrede", "fjernet": "Fjernede"}
 
 
 def changes_blocks(changes: Sequence[Change], model: CheckedPolicy, base: CheckedPolicy) -> list[Block]:
+    form = målform(model)
     where = esc(_place(model))
     base_link = link(esc(base.header.get("navn", base.id)), f"regelverk:{base.id}")
     if not changes:
-        return [Paragraph(f"{where} følger {base_link} uten endringer.")]
-    blocks: list[Block] = [Paragraph(f"{where} bygger på {base_link} og følger de reglene, bortsett fra dette:")]
+        return [Paragraph(say("{place} følger {base} uten endringer.", form).format(place=where, base=base_link))]
+    blocks: list[Block] = [Paragraph(say("{place} bygger på {base} og følger de reglene, bortsett fra dette:", form)
+                                     .format(place=where, base=base_link))]
     groups: dict[str, list[str]] = {}
     for c in changes:
-        title = f"{ACTION_WORDS.get(c.action, c.action)} {CHANGE_HEADINGS.get(c.section, c.section)}"
+        title = (f"{say(ACTION_WORDS.get(c.action, c.action), form)} "
+                 f"{say(CHANGE_HEADINGS.get(c.section, c.section), form)}")
         groups.setdefault(title, []).append(c.text)
     for title, items in groups.items():
         blocks += [Paragraph(f"**{esc(title)}**"), BulletList(tuple(items))]
@@ -683,7 +700,9 @@ def _origin(model: CheckedPolicy, policy_id: str) -> str:
     """The policy of `model`'s chain that wrote a definition, by name: the kommune, or the national rules."""
     if policy_id == model.id:
         return _place(model)
-    return "de nasjonale reglene" if policy_id == model.chain[0] else humanise(policy_id).capitalize()
+    if policy_id == model.chain[0]:
+        return say("de nasjonale reglene", målform(model))
+    return humanise(policy_id).capitalize()
 
 
 def _short_place(model: CheckedPolicy) -> str:
@@ -694,17 +713,23 @@ def _short_place(model: CheckedPolicy) -> str:
 
 
 def outcome_sentence(model: CheckedPolicy) -> str:
-    parts = [f"**{OUTCOME_WORDS.get(r.outcome, r.outcome)}** når {'en' if r.kind == 'hovedregel' else 'et'} "
-             f"{esc(KIND_WORDS.get(r.kind, r.kind))} ikke er oppfylt" for r in model.outcome_rules]
-    default = f"ellers **{OUTCOME_WORDS.get(model.outcome_default, model.outcome_default)}**"
-    return "Søknaden blir " + "; ".join([*parts, default]) + "."
+    form = målform(model)
+    t = lambda text: say(text, form)  # noqa: E731
+    parts = [t("{outcome} når en {kind} ikke er oppfylt" if r.kind == "hovedregel" else
+               "{outcome} når et {kind} ikke er oppfylt").format(
+        outcome=f"**{t(OUTCOME_WORDS.get(r.outcome, r.outcome))}**", kind=esc(t(KIND_WORDS.get(r.kind, r.kind))))
+        for r in model.outcome_rules]
+    default = t("ellers {outcome}").format(outcome=f"**{t(OUTCOME_WORDS.get(model.outcome_default, model.outcome_default))}**")
+    return t("Søknaden blir ") + "; ".join([*parts, default]) + "."
 
 
 def _kind_effect(model: CheckedPolicy, kind: str) -> str:
     rule = next((r for r in model.outcome_rules if r.kind == kind), None)
+    form = målform(model)
     if rule is None:
-        return "avgjør ikke utfallet, men forklares i vedtaket"
-    return f"ikke oppfylt: søknaden blir {OUTCOME_WORDS.get(rule.outcome, humanise(rule.outcome))}"
+        return say("avgjør ikke utfallet, men forklares i vedtaket", form)
+    return say("ikke oppfylt: søknaden blir {outcome}", form).format(
+        outcome=say(OUTCOME_WORDS.get(rule.outcome, humanise(rule.outcome)), form))
 
 
 def _doc_paragraphs(doc: str) -> list[Paragraph]:
@@ -745,34 +770,36 @@ def summary_blocks(model: CheckedPolicy) -> list[Block]:
 
 def criterion_blocks(model: CheckedPolicy, c: CriterionDef, level: int, scheme: SchemeDef | None = None) -> list[Block]:
     d = Describer(model, scheme)
+    t = d.t
     blocks: list[Block] = [Heading(level, esc(c.title), anchor("vilkår", c.id, scheme))]
-    facts = [f"**Art:** {esc(KIND_WORDS[c.kind])} ({esc(_kind_effect(model, c.kind))})",
-             f"**Hjemmel:** {_hjemmel(c.hjemmel, c.lenke)}"]
+    facts = [f"{t('**Art:**')} {esc(t(KIND_WORDS[c.kind]))} ({esc(_kind_effect(model, c.kind))})",
+             f"{t('**Hjemmel:**')} {_hjemmel(c.hjemmel, c.lenke)}"]
     if _own(model, c):
-        facts.append(f"**Lokal regel** i {esc(_place(model))}")
+        facts.append(t("**Lokal regel** i {place}").format(place=esc(_place(model))))
     blocks.append(BulletList(tuple(facts)))
     blocks += _doc_paragraphs(c.doc)
     if c.relevance is not None:
-        blocks.append(Paragraph(f"**Gjelder bare når** {d.describe(c.relevance)}."))
+        blocks.append(Paragraph(t("**Gjelder bare når** {c}.").format(c=d.describe(c.relevance))))
     if isinstance(c.condition, ast.Boolean) and c.condition.value:
-        blocks.append(Paragraph("**Alltid oppfylt:** vilkåret forklarer bare hvordan saken er vurdert."))
+        blocks.append(Paragraph(t("**Alltid oppfylt:** vilkåret forklarer bare hvordan saken er vurdert.")))
     else:
-        blocks.append(Paragraph(f"**Oppfylt når** {d.describe(c.condition)}."))
+        blocks.append(Paragraph(t("**Oppfylt når** {c}.").format(c=d.describe(c.condition))))
     if c.exceptions:
-        blocks.append(Paragraph("**Unntak:** vilkåret regnes også som oppfylt når ett av disse gjelder:"))
+        blocks.append(Paragraph(t("**Unntak:** vilkåret regnes også som oppfylt når ett av disse gjelder:")))
         items = []
         for e in c.exceptions:
-            text = f"**{esc(e.letter)})** {esc(e.title)}: når {d.describe(e.condition)}."
+            text = f"**{esc(e.letter)})** {esc(e.title)}: " + t("når {c}.").format(c=d.describe(e.condition))
             if e.hjemmel:
-                text += f" Hjemmel: {_hjemmel(e.hjemmel, c.lenke)}."
+                text += t(" Hjemmel: {h}.").format(h=_hjemmel(e.hjemmel, c.lenke))
             items.append(text)
         blocks.append(BulletList(tuple(items)))
-    texts = [f"*{esc(RESULT_WORDS.get(r, r)).capitalize()}:* «{d.template(t)}»" for r, t in c.explanations.items() if t]
-    texts += [f"*Unntak {esc(e.letter)}:* «{d.template(e.explanation)}»" for e in c.exceptions if e.explanation]
-    texts += [f"*Unntak {esc(e.letter)} gjelder ikke:* «{d.template(e.not_applied)}»"
+    texts = [f"*{esc(t(RESULT_WORDS.get(r, r))).capitalize()}:* «{d.template(x)}»" for r, x in c.explanations.items() if x]
+    texts += [f"*{t('Unntak {x}:').format(x=esc(e.letter))}* «{d.template(e.explanation)}»"
+              for e in c.exceptions if e.explanation]
+    texts += [f"*{t('Unntak {x} gjelder ikke:').format(x=esc(e.letter))}* «{d.template(e.not_applied)}»"
               for e in c.exceptions if e.not_applied]
     if texts:
-        blocks += [Paragraph("Slik forklares resultatet i vedtaket (⟨…⟩ fylles inn for hver søknad):"),
+        blocks += [Paragraph(t("Slik forklares resultatet i vedtaket (⟨…⟩ fylles inn for hver søknad):")),
                    BulletList(tuple(texts))]
     return blocks
 
@@ -798,54 +825,60 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
     blocks: list[Block] = []
     for name in names:
         c: ComputeDef = scheme.computations[name]
-        head = f"**{esc(labels.label(name, c.doc))}** ({esc(type_words(c.type))})"
+        head = f"**{esc(labels.label(name, c.doc))}** ({esc(type_words(c.type, d.form))})"
         if _own(model, c):
-            head += f" · lokal regel i {esc(_place(model))}"
+            head += d.t(" · lokal regel i {place}").format(place=esc(_place(model)))
         blocks.append(Paragraph(_documented_as(head, name, c.doc), anchor("beregn", name, scheme)))
         blocks.append(Paragraph(f"{esc(labels.label(name, c.doc))} = {d.describe(c.expr)}"))
     return blocks
 
 
 def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
-    head = f"**{esc(labels.label(p.name, p.doc))}** ({esc(type_words(p.type))})"
+    form = målform(model)
+    head = f"**{esc(labels.label(p.name, p.doc))}** ({esc(type_words(p.type, form))})"
     if len(model.chain) > 1:
-        head += f" · fastsatt i {esc(_origin(model, p.origin.policy))}"
-    rows = tuple((esc(format_value(v.value, p.type)), format_date(v.valid_from), autolink(v.source or "–"))
+        head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, p.origin.policy)))
+    rows = tuple((esc(format_value(v.value, p.type, form)), format_date(v.valid_from), autolink(v.source or "–"))
                  for v in p.values)
     return [Paragraph(_documented_as(head, p.name, p.doc), slug("parameter", p.name)),
-            Table(("Verdi", "Gjelder fra", "Kilde"), rows)]
+            Table(tuple(say(h, form) for h in ("Verdi", "Gjelder fra", "Kilde")), rows)]
 
 
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
-    head = f"**{esc(labels.label(t.name, t.doc))}** ({esc(type_words(t.value_type))} etter {esc(t.keys_in_words)})"
+    form = målform(model)
+    kind = say("{type} etter {key}", form).format(type=esc(type_words(t.value_type, form)), key=esc(t.keys_in_words))
+    head = f"**{esc(labels.label(t.name, t.doc))}** ({kind})"
     if len(model.chain) > 1:
-        head += f" · fastsatt i {esc(_origin(model, t.origin.policy))}"
+        head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, t.origin.policy)))
     blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
     for v in t.versions:
-        blocks.append(Paragraph(f"Gjelder fra {format_date(v.valid_from)}. Kilde: {autolink(v.source or '–')}"))
-        blocks.append(_version_table(t, v))
+        blocks.append(Paragraph(say("Gjelder fra {date}. Kilde: {source}", form).format(
+            date=format_date(v.valid_from), source=autolink(v.source or "–"))))
+        blocks.append(_version_table(t, v, form))
     return blocks
 
 
-def _version_table(t: TableDef, v) -> Table:
+def _version_table(t: TableDef, v, form: str = "bokmål") -> Table:
     """One version as a table: a key column and the values; with two keys a matrix (the first key down,
     the second across) when the rows form one, else a column per key."""
     names = [esc(humanise(n)) for n in t.key_names]
     grid = v.grid()
     if grid is not None:
         firsts, seconds, cells = grid
-        header = (f"{names[0].capitalize()} ↓ · {names[1]} →", *(esc(_table_key(k)) for k in seconds))
+        header = (f"{names[0].capitalize()} ↓ · {names[1]} →", *(esc(_table_key(k, form)) for k in seconds))
         # the first key in bold: a row header (`site.html` gives it scope="row")
-        return Table(header, tuple((f"**{esc(_table_key(a))}**", *(esc(format_value(cells[a, b], t.value_type)) for b in seconds))
+        return Table(header, tuple((f"**{esc(_table_key(a, form))}**",
+                                    *(esc(format_value(cells[a, b], t.value_type, form)) for b in seconds))
                                    for a in firsts))
-    rows = tuple((*(esc(_table_key(k)) for k in keys), esc(format_value(value, t.value_type))) for keys, value in v.rows)
-    return Table((*(n.capitalize() for n in names), "Verdi"), rows)
+    rows = tuple((*(esc(_table_key(k, form)) for k in keys), esc(format_value(value, t.value_type, form)))
+                 for keys, value in v.rows)
+    return Table((*(n.capitalize() for n in names), say("Verdi", form)), rows)
 
 
-def _table_key(key: Any) -> str:
+def _table_key(key: Any, form: str = "bokmål") -> str:
     if isinstance(key, tuple):
         if key[1] is None:
-            return f"{format_number(key[0])} og over"
+            return f"{format_number(key[0])} {say('og over', form)}"
         if key[0] == key[1]:
             return format_number(key[0])
         return f"{format_number(key[0])}–{format_number(key[1])}"
@@ -853,26 +886,27 @@ def _table_key(key: Any) -> str:
 
 
 def scheme_blocks(model: CheckedPolicy, s: SchemeDef) -> list[Block]:
+    t = lambda text: say(text, målform(model))  # noqa: E731
     blocks: list[Block] = [Heading(3, esc(s.title), slug("ordning", s.id))]
     blocks += _doc_paragraphs(s.doc)
-    blocks.append(Paragraph(f"Reglene her gjelder søknader om «{esc(s.title)}»."))
+    blocks.append(Paragraph(t("Reglene her gjelder søknader om «{title}».").format(title=esc(s.title))))
     own_criteria = [c for c in s.criteria if c.id in s.own]
     own_computations = [n for n in s.computations if n in s.own]
     removed = [c.id for c in model.criteria if c.id not in {x.id for x in s.criteria}]
     if not (own_criteria or own_computations or removed):
-        blocks.append(Paragraph("Ordningen bruker vilkårene og beregningen ovenfor uten endringer."))
+        blocks.append(Paragraph(t("Ordningen bruker vilkårene og beregningen ovenfor uten endringer.")))
     for c in own_criteria:
         blocks += criterion_blocks(model, c, 4, s)
     if own_computations:
-        blocks.append(Paragraph("**Egen beregning i ordningen:**"))
+        blocks.append(Paragraph(t("**Egen beregning i ordningen:**")))
         blocks += computation_blocks(model, s, computation_order(model, own_computations, s))
     if removed:
-        blocks.append(Paragraph("Disse vilkårene gjelder ikke i ordningen: "
+        blocks.append(Paragraph(t("Disse vilkårene gjelder ikke i ordningen: ")
                                 + _join([link(esc(_criterion_title(model, r)), "#" + slug("vilkår", r))
                                          for r in removed]) + "."))
     own_conditions = [c for c in s.conditions if c.id in s.own]
     if own_conditions:
-        blocks += [Paragraph("**Betingelser i vedtaket:**"), BulletList(tuple(esc(c.text) for c in own_conditions))]
+        blocks += [Paragraph(t("**Betingelser i vedtaket:**")), BulletList(tuple(esc(c.text) for c in own_conditions))]
     return blocks
 
 
@@ -936,7 +970,7 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     for name in computation_order(model, computed, scheme, reference):
         c = scheme.computations[name]
         steps.append(WorkedStep(name, labels.label(name, c.doc), describer.describe(c.expr),
-                                format_value(decision.values[name], c.type)))
+                                format_value(decision.values[name], c.type, describer.form)))
     mismatches = tuple(compare(example.expected or {}, decision.to_dict()))
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
 
@@ -956,12 +990,12 @@ def _input_items(model: CheckedPolicy, record: T.Record, given: dict, facts: dic
         elif spec is not None and isinstance(spec.type, T.ListOf):
             element = spec.type.element
             rows = [", ".join(_input_items(model, element, row, typed_row, (*prefix, name)))
-                    if isinstance(element, T.Record) and isinstance(row, dict) else esc(format_value(typed_row, element))
+                    if isinstance(element, T.Record) and isinstance(row, dict) else esc(format_value(typed_row, element, form))
                     for row, typed_row in zip(value, typed or [])]
-            items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else "ingen"))
+            items.append(f"{label}: " + ("; ".join(f"({r})" for r in rows) if rows else say("ingen", form)))
         else:
             shown = typed if typed is not None else value
-            text = f"«{_choice(shown)}»" if isinstance(shown, str) else format_value(shown, spec.type if spec else None)
+            text = f"«{_choice(shown)}»" if isinstance(shown, str) else format_value(shown, spec.type if spec else None, form)
             items.append(f"{label}: {esc(text)}")
     return items
 
@@ -970,34 +1004,38 @@ ADMONITION_KIND = {"innvilget": "success", "avslag": "failure", "manuell_vurderi
 
 
 def example_blocks(model: CheckedPolicy, w: WorkedExample) -> list[Block]:
+    t = lambda text: say(text, målform(model))  # noqa: E731
     ex = w.example
     blocks: list[Block] = [Heading(3, esc(ex.title), slug("eksempel", ex.name))]
     blocks += _doc_paragraphs(ex.doc)
     if w.decision is None or w.facts is None:
-        return blocks + [Admonition("failure", "Eksempelet kan ikke vurderes", (Paragraph(esc(w.error or "")),))]
+        return blocks + [Admonition("failure", t("Eksempelet kan ikke vurderes"), (Paragraph(esc(w.error or "")),))]
     d = w.decision
     scheme = model.scheme_for(d.ordning)
-    blocks += [Paragraph("**Søknaden:**"), BulletList(tuple(_input_items(model, model.schema, ex.input or {}, w.facts)))]
-    amounts = [f"{esc(_amount_label(k))}: {esc(format_kr(v))}" for k, v in d.beløp.items()]
+    blocks += [Paragraph(t("**Søknaden:**")), BulletList(tuple(_input_items(model, model.schema, ex.input or {}, w.facts)))]
+    amounts = [f"{esc(t(_amount_label(k)))}: {esc(format_kr(v))}" for k, v in d.beløp.items()]
     if d.rente is not None:
-        amounts.append(f"Rente: {esc(format_percent(d.rente))}")
+        amounts.append(t("Rente: {rate}").format(rate=esc(format_percent(d.rente))))
     if d.nedbetalingstid_år is not None:
-        amounts.append(f"Nedbetalingstid: {format_number(d.nedbetalingstid_år)} år")
-    blocks.append(Admonition(ADMONITION_KIND.get(d.utfall, "note"), f"Resultat: søknaden blir {OUTCOME_WORDS[d.utfall]}",
+        amounts.append(t("Nedbetalingstid: {n} år").format(n=format_number(d.nedbetalingstid_år)))
+    blocks.append(Admonition(ADMONITION_KIND.get(d.utfall, "note"),
+                             t("Resultat: søknaden blir {outcome}").format(outcome=t(OUTCOME_WORDS[d.utfall])),
                              (BulletList(tuple(amounts)),)))
-    blocks += [Paragraph("**Beregningen steg for steg:**"),
-               Table(("Steg", "Størrelse", "Slik regnes den ut", "Resultat"),
+    blocks += [Paragraph(t("**Beregningen steg for steg:**")),
+               Table(tuple(t(h) for h in ("Steg", "Størrelse", "Slik regnes den ut", "Resultat")),
                      tuple((str(i), link(esc(s.label), "#" + anchor("beregn", s.name, scheme)), s.formula, f"**{esc(s.result)}**")
                            for i, s in enumerate(w.steps, 1)))]
     rows = []
     for r in d.vilkår:
-        result = RESULT_WORDS[r.resultat] + (f" (unntak {r.unntak})" if r.unntak else "")
-        rows.append((link(esc(r.tittel), "#" + anchor("vilkår", r.id, scheme)), esc(r.art), esc(result), esc(r.forklaring)))
-    blocks += [Paragraph("**Vilkårene:**"), Table(("Vilkår", "Art", "Resultat", "Forklaring"), tuple(rows))]
+        result = t(RESULT_WORDS[r.resultat]) + (t(" (unntak {x})").format(x=r.unntak) if r.unntak else "")
+        rows.append((link(esc(r.tittel), "#" + anchor("vilkår", r.id, scheme)), esc(t(KIND_WORDS.get(r.art, r.art))),
+                     esc(result), esc(r.forklaring)))
+    blocks += [Paragraph(t("**Vilkårene:**")), Table(tuple(t(h) for h in ("Vilkår", "Art", "Resultat", "Forklaring")),
+                                                      tuple(rows))]
     if d.betingelser:
-        blocks += [Paragraph("**Betingelser i vedtaket:**"), BulletList(tuple(esc(t) for _, t in d.betingelser))]
+        blocks += [Paragraph(t("**Betingelser i vedtaket:**")), BulletList(tuple(esc(x) for _, x in d.betingelser))]
     if w.mismatches:
-        blocks.append(Admonition("warning", "Resultatet avviker fra det eksempelet forventer",
+        blocks.append(Admonition("warning", t("Resultatet avviker fra det eksempelet forventer"),
                                  (BulletList(tuple(esc(m) for m in w.mismatches)),)))
     return blocks
 

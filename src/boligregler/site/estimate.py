@@ -84,36 +84,34 @@ QUESTIONS: dict[str, Question] = {
     "ønsket_nedbetalingstid_år": Q("Hvor mange år vil dere betale ned lånet over?"),
     "ordning": Q("Hvilken ordning vil dere søke?"),
     "skjønn.avslag_fra_banker": Q("Hvor mange banker har sagt nei til å gi dere boliglån?"),
-    "skjønn.langvarige_finansieringsproblemer": Q(
-        "Har dere over lang tid ikke klart å skaffe egnet bolig med lån fra bank?", ASSESS, assume=True,
-        assumption="Vi antar at dere over lang tid ikke har klart å finansiere en bolig selv. Kommunen vurderer dette."),
-    "skjønn.spareevne_utnyttet": Q(
-        "Har dere spart det dere kan?", ASSESS, assume=True,
-        assumption="Vi antar at dere har spart det dere kan. Kommunen vurderer dette."),
-    "skjønn.stabil_bosituasjon_haster": Q(
-        "Haster det å få en stabil bosituasjon, for eksempel for barna?", ASSESS, assume=False,
-        assumption="Vi antar at det ikke er særlig hastverk. Kommunen vurderer dette."),
-    "skjønn.fare_for_tvangssalg": Q(
-        "Står dere i fare for å miste boligen dere eier (tvangssalg)?", ASSESS, assume=False,
-        assumption="Vi antar at dere ikke står i fare for tvangssalg."),
-    "skjønn.hindrer_arbeid": Q(
-        "Hindrer boligsituasjonen noen i husstanden i å ta arbeid?", ASSESS, assume=False,
-        assumption="Vi antar at boligsituasjonen ikke hindrer noen i å ta arbeid."),
-    "skjønn.frigjør_kommunal_bolig": Q(
-        "Flytter dere ut av en kommunal utleiebolig, eller kjøper den dere leier?", ASSESS, assume=False,
-        assumption="Vi antar at lånet ikke frigjør en kommunal utleiebolig, med mindre dere har svart at dere kjøper den dere leier."),
-    "skjønn.varig_lav_inntekt": Q(
-        "Vil inntekten være lav også i årene fremover (for eksempel uføretrygd)?", ASSESS, assume=False,
-        assumption="Vi antar at inntekten ikke er varig lav."),
-    "skjønn.boligen_egnet_og_nøktern": Q(
-        "Passer boligen for husstanden, uten å være dyrere enn nødvendig?", ASSESS, assume=True,
-        assumption="Vi antar at kommunen vurderer boligen som egnet og nøktern for husstanden."),
     "tilknytning.folkeregistrert_i_kommunen": Q("Er dere folkeregistrert i kommunen?"),
     "tilknytning.botid_måneder": Q("Hvor mange måneder har dere bodd i kommunen?"),
     "tilknytning.leietaker_i_kommunal_bolig": Q("Leier dere en kommunal bolig nå?"),
     "tilknytning.mottar_sosialhjelp": Q("Får dere økonomisk sosialhjelp nå?"),
     "tilknytning.eier_bolig_eller_fritidsbolig": Q("Eier dere bolig eller fritidsbolig fra før?"),
 }
+
+# The case worker's assessments: (field of `skjønn`, the question, the answer assumed, the assumption in words).
+ASSESSMENTS = (
+    ("langvarige_finansieringsproblemer", "Har dere over lang tid ikke klart å skaffe egnet bolig med lån fra bank?", True,
+     "Vi antar at dere over lang tid ikke har klart å finansiere en bolig selv. Kommunen vurderer dette."),
+    ("spareevne_utnyttet", "Har dere spart det dere kan?", True,
+     "Vi antar at dere har spart det dere kan. Kommunen vurderer dette."),
+    ("stabil_bosituasjon_haster", "Haster det å få en stabil bosituasjon, for eksempel for barna?", False,
+     "Vi antar at det ikke er særlig hastverk. Kommunen vurderer dette."),
+    ("fare_for_tvangssalg", "Står dere i fare for å miste boligen dere eier (tvangssalg)?", False,
+     "Vi antar at dere ikke står i fare for tvangssalg."),
+    ("hindrer_arbeid", "Hindrer boligsituasjonen noen i husstanden i å ta arbeid?", False,
+     "Vi antar at boligsituasjonen ikke hindrer noen i å ta arbeid."),
+    ("frigjør_kommunal_bolig", "Flytter dere ut av en kommunal utleiebolig, eller kjøper den dere leier?", False,
+     "Vi antar at lånet ikke frigjør en kommunal utleiebolig, med mindre dere har svart at dere kjøper den dere leier."),
+    ("varig_lav_inntekt", "Vil inntekten være lav også i årene fremover (for eksempel uføretrygd)?", False,
+     "Vi antar at inntekten ikke er varig lav."),
+    ("boligen_egnet_og_nøktern", "Passer boligen for husstanden, uten å være dyrere enn nødvendig?", True,
+     "Vi antar at kommunen vurderer boligen som egnet og nøktern for husstanden."),
+)
+QUESTIONS.update({f"skjønn.{field}": Q(question, ASSESS, assume=assumed, assumption=assumption)
+                  for field, question, assumed, assumption in ASSESSMENTS})
 
 GROUPS = {"husstand": "Husstanden", "bolig": "Boligen", "banklån": "Lån i bank", "skjønn": "Banker og behov",
           "tilknytning": "Tilknytning til kommunen"}

@@ -228,6 +228,14 @@ RULES_INTRO = ("Dette vurderer {place} i en søknad om startlån. Under hvert vi
                "oppfylt, og hvilken regel det bygger på; regelen i detalj kan foldes ut.")
 
 
+CALCULATION_INTRO = ("Kommunen regner ut hva husstanden har igjen hver måned etter skatt, livsopphold, boutgifter og "
+                     "faste utgifter, og hvor stort lån det beløpet kan betjene med renten og nedbetalingstiden under. "
+                     "Lånebehovet er kjøpesummen med omkostninger, minus egenkapital og eventuelt lån i bank.")
+RATES_INTRO = ("Hver sats gjelder fra datoen som står ved den, til en ny sats tar over; søknadsdatoen avgjør hvilken "
+               "som brukes.")
+EXAMPLES_INTRO = "Hvert eksempel er en søknad vurdert etter reglene over, med hele beregningen."
+
+
 def rule_blocks(site_policy: Any) -> list[Block]:
     """The rules after the calculator: each criterion in words, the details and the figures behind folds."""
     from boligregler.rendering import policy_markdown as M
@@ -245,31 +253,31 @@ def rule_blocks(site_policy: Any) -> list[Block]:
         text = _effect(model, c.kind) + f" {t('Grunnlag:')} {M._hjemmel(public_text(c.hjemmel), c.lenke)}."
         blocks += [Heading(3, esc(public_text(c.title)), M.anchor("vilkår", c.id)), Paragraph(text)]
         if c.exceptions:
-            blocks.append(BulletList(tuple(f"Unntak: {esc(public_text(e.title))}." for e in c.exceptions)))
+            blocks.append(BulletList(tuple(t("Unntak: {title}.").format(title=esc(public_text(e.title)))
+                                           for e in c.exceptions)))
         blocks.append(M.Admonition("note", t("Regelen i detalj"), tuple(detail), collapsible=True))
-    blocks += [Heading(2, "Ordninger", "ordninger"),
-               Paragraph(f"{esc(name)} tilbyr " + ("disse ordningene: " if len(model.schemes) > 1 else "")
-                         + M._join([f"«{esc(s.title)}»" for s in model.schemes.values()]) + ".")]
+    blocks += [Heading(2, t("Ordninger"), "ordninger"),
+               Paragraph(t("{place} tilbyr {schemes}.").format(
+                   place=esc(name), schemes=(t("disse ordningene: ") if len(model.schemes) > 1 else "")
+                   + M._join([f"«{esc(s.title)}»" for s in model.schemes.values()])))]
     if len(model.schemes) > 1:
         for s in model.schemes.values():
             head, *rest = M.scheme_blocks(model, s)
-            blocks += [head, M.Admonition("note", f"Reglene for «{esc(s.title)}» i detalj", tuple(rest), collapsible=True)]
+            blocks += [head, M.Admonition("note", t("Reglene for «{title}» i detalj").format(title=esc(s.title)),
+                                          tuple(rest), collapsible=True)]
     order = M.computation_order(model, model.computations, reference=tuple(site_policy.root.computations))
     blocks += [
         Heading(2, t("Slik regnes lånet ut"), "beregning"),
-        Paragraph("Kommunen regner ut hva husstanden har igjen hver måned etter skatt, livsopphold, boutgifter og "
-                  "faste utgifter, og hvor stort lån det beløpet kan betjene med renten og nedbetalingstiden under. "
-                  "Lånebehovet er kjøpesummen med omkostninger, minus egenkapital og eventuelt lån i bank."),
+        Paragraph(t(CALCULATION_INTRO)),
         M.Admonition("note", t("Beregningen steg for steg"), tuple(M.computation_blocks(model, model.base_scheme, order)),
                      collapsible=True),
         Heading(2, t("Satser og grenser"), "parametre"),
-        Paragraph("Hver sats gjelder fra datoen som står ved den, til en ny sats tar over; søknadsdatoen avgjør "
-                  "hvilken som brukes."),
+        Paragraph(t(RATES_INTRO)),
         M.Admonition("note", t("Alle satser og grenser, med historikk"),
                      tuple(b for p in model.parameters.values() for b in M.parameter_blocks(model, p))
                      + tuple(b for t in model.tables.values() for b in M.table_blocks(model, t)), collapsible=True),
         Heading(2, t("Regneeksempler"), "eksempler"),
-        Paragraph("Hvert eksempel er en søknad vurdert etter reglene over, med hele beregningen."),
+        Paragraph(t(EXAMPLES_INTRO)),
     ]
     for ex in model.examples:
         worked = M.example_blocks(model, M.work_example(policy, ex, tuple(site_policy.root.computations)))

@@ -198,6 +198,19 @@ NYNORSK: dict[str, str] = {
     "Beregningen og vilkårene": "Utrekninga og vilkåra", "Alle endringene i detalj": "Alle endringane i detalj",
     "Det {place} gjør annerledes enn {base}": "Det {place} gjer annleis enn {base}",
     "ellers avslag": "elles avslag", "ellers vurderer kommunen søknaden nærmere": "elles vurderer kommunen søknaden nærare",
+    "Unntak: {title}.": "Unntak: {title}.", "Ordninger": "Ordningar", "{place} tilbyr {schemes}.": "{place} tilbyr {schemes}.",
+    "disse ordningene: ": "desse ordningane: ", "Reglene for «{title}» i detalj": "Reglane for «{title}» i detalj",
+    "Kommunen regner ut hva husstanden har igjen hver måned etter skatt, livsopphold, boutgifter og faste utgifter, "
+    "og hvor stort lån det beløpet kan betjene med renten og nedbetalingstiden under. Lånebehovet er kjøpesummen med "
+    "omkostninger, minus egenkapital og eventuelt lån i bank.":
+        "Kommunen reknar ut kva hushaldet har att kvar månad etter skatt, livsopphald, buutgifter og faste utgifter, "
+        "og kor stort lån det beløpet kan betene med renta og nedbetalingstida under. Lånebehovet er kjøpesummen med "
+        "omkostnader, minus eigenkapital og eventuelt lån i bank.",
+    "Hver sats gjelder fra datoen som står ved den, til en ny sats tar over; søknadsdatoen avgjør hvilken som brukes.":
+        "Kvar sats gjeld frå datoen som står ved han, til ein ny sats tek over; søknadsdatoen avgjer kva for ein som "
+        "blir brukt.",
+    "Hvert eksempel er en søknad vurdert etter reglene over, med hele beregningen.":
+        "Kvart eksempel er ein søknad vurdert etter reglane over, med heile utrekninga.",
 }
 
 
