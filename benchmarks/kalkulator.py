@@ -2,6 +2,7 @@
 
     python benchmarks/kalkulator.py              # 5 cold page loads of Drammen's page
     python benchmarks/kalkulator.py --ganger 10 --kommune skien
+    python benchmarks/kalkulator.py --uten-minnebilde   # the cold start, for comparison
 
 Builds the site (mkdocs.yml) to a temporary folder, serves it on 127.0.0.1 and opens the page N
 times, each in a new browser profile (a first visit: nothing cached). Reports, as medians and
@@ -31,6 +32,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ganger", type=int, default=5)
     parser.add_argument("--kommune", default="drammen")
+    parser.add_argument("--uten-minnebilde", action="store_true",
+                        help="the snapshot answers 404, so Pyodide starts from scratch (the fallback)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -43,14 +46,16 @@ def main() -> int:
             for _ in range(args.ganger):
                 context = browser.new_context()
                 page = context.new_page()
+                if args.uten_minnebilde:
+                    page.route("**/boligregler-minne.bin", lambda route: route.fulfill(status=404, body=""))
                 page.goto(f"{base}/regler/{args.kommune}/")
                 page.wait_for_function("window.boligreglerKalkulator && window.boligreglerKalkulator.ready",
                                        timeout=120_000)
                 ready = page.evaluate("performance.now()")
                 loaded = page.evaluate("performance.timing.loadEventEnd - performance.timing.navigationStart")
                 worker = page.evaluate("window.boligreglerKalkulator.timings")
-                if not worker.get("restored"):
-                    raise SystemExit(f"minnebildet kunne ikke brukes: {worker.get('restoreError')}")
+                if worker.get("restored") == args.uten_minnebilde:
+                    raise SystemExit(f"minnebildet ble {'brukt' if worker.get('restored') else 'ikke brukt'}: {worker.get('restoreError')}")
                 page.fill('[name="bolig.boutgifter_per_måned"]', "4000")
                 start = page.evaluate("performance.now()")
                 page.get_by_role("button", name="Regn ut").click()
@@ -58,12 +63,13 @@ def main() -> int:
                 answer = page.evaluate("performance.now()") - start
                 rows.append({"last": loaded, "klar": ready, "klar etter last": ready - loaded,
                              "pyodide": worker["pyodide"] - worker["start"],
-                             "av dette: minnebilde": worker["snapshot"] - worker["start"],
+                             "av dette: minnebilde": worker.get("snapshot", worker["start"]) - worker["start"],
                              "import": worker["import"] - worker["pyodide"],
                              "regelverk": worker["policy"] - worker["import"], "svar": answer})
                 context.close()
         browser.close()
-    print(f"Kalkulatoren på {args.kommune}s side, {args.ganger} første besøk; {platform.node()}, "
+    how = "uten minnebildet (kald start)" if args.uten_minnebilde else "med minnebildet"
+    print(f"Kalkulatoren på {args.kommune}s side, {how}, {args.ganger} første besøk; {platform.node()}, "
           f"{os.cpu_count()} kjerner, belastning {os.getloadavg()[0]:.1f}")
     print(f"{'ms':<22}{'median':>8}{'min':>8}{'maks':>8}")
     for key in rows[0]:
