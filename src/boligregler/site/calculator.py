@@ -6,7 +6,7 @@ The answer is computed in the visitor's browser by this library itself, running 
 policies, their pre-parsed syntax trees (so the browser never imports Lark) and the pure-Python
 dependencies into one zip beside the Pyodide runtime, and `snapshot` makes, in Node, a memory
 snapshot of Pyodide with that bundle imported and the policies loaded, which the browser restores
-instead of starting Python (`assets/kalkulator-motor.mjs`). Nothing typed leaves the browser.
+instead of starting Python (`assets/kalkulator-worker.js`). Nothing typed leaves the browser.
 """
 
 from __future__ import annotations
@@ -247,10 +247,10 @@ class SnapshotError(BoligreglerError):
 
 
 def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
-    """The gzip-compressed memory snapshot of Pyodide (in Node, by `minnebilde.mjs`) after the library
-    bundle's calculator entry points are imported and `policy_ids` loaded and run once; built once per
-    content, kept beside the bundle. The browser restores it in well under a second instead of starting
-    Python, importing the library and checking the policy, which takes several."""
+    """The memory snapshot of Pyodide (made in Node by `minnebilde.mjs`: its size, then the image
+    gzip-compressed) after the bundle's calculator entry points are imported and `policy_ids` loaded
+    and run once; built once per content, kept beside the bundle. The browser restores it instead of
+    starting Python, importing the library and checking the policy (see docs/ytelse.md)."""
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         raise SnapshotError("node mangler: installer Node.js (apt-get install nodejs) for å bygge kalkulatoren")

@@ -1,6 +1,7 @@
 // Site build: a memory snapshot of Pyodide with the boligregler library imported and every
 // kommune's policy loaded and run once, so a visitor's browser restores it instead of starting
 // Python, importing the library and checking the policy (boligregler.site.calculator.snapshot).
+// The file: the image's size in bytes (8, little-endian), then the image gzip-compressed.
 //
 //   node minnebilde.mjs PYODIDE_DIR BUNDLE_ZIP TARGET POLICY_ID...
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -18,6 +19,8 @@ for (const policy of policies) library.warm(policy);
 library.answer.destroy();
 library.warm.destroy();
 const image = py.makeMemorySnapshot();
-writeFileSync(target + ".tmp", gzipSync(image, { level: 6 }));
+const size = Buffer.alloc(8);
+size.writeBigUInt64LE(BigInt(image.length));  // the browser allocates the image before it arrives
+writeFileSync(target + ".tmp", Buffer.concat([size, gzipSync(image, { level: 6 })]));
 renameSync(target + ".tmp", target);
 console.log(`${target}: ${image.length} bytes of memory, ${policies.length} policies`);

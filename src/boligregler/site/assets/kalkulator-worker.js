@@ -4,10 +4,11 @@
 // and checking. If the snapshot is missing or cannot be restored, Pyodide starts from scratch on the
 // library's pre-parsed policies (Lark is never imported either way).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
-import { entryPoints, restoreOptions, snapshotBytes, unpackLibrary } from "./kalkulator-motor.mjs";
+import { entryPoints, unpackLibrary } from "./kalkulator-motor.mjs";
 
 const here = new URL(".", import.meta.url);
 const indexURL = new URL("pyodide/", here).href;
+const SNAPSHOT = "boligregler-minne.bin";
 let engine = null;
 
 const timings = {};
@@ -19,13 +20,78 @@ async function bytes(name) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** loadPyodide options that restore the snapshot (`snapshot`: a promise of { image, filled }) while
+ * it is still arriving: Pyodide compiles its WebAssembly meanwhile, and the image is copied in once
+ * `filled`. Pyodide 314 creates the heap at its compiled size whatever the image's size
+ * (pyodide#6254), so the heap is first grown to hold the image. */
+function restoreOptions(snapshot) {
+  return {
+    _loadSnapshot: snapshot.then(({ image }) => image),
+    createPyodideModule: async (settings) => {
+      const [{ default: createPyodideModule }, { image, filled }] = await Promise.all(
+        [import(new URL("pyodide.asm.mjs", indexURL).href), snapshot]);
+      const instantiate = settings.instantiateWasm;
+      settings.instantiateWasm = (imports, done) => instantiate(imports, (instance, module) => {
+        const memory = instance.exports.memory;
+        const missing = image.byteLength - memory.buffer.byteLength;  // the image: a short header, then the heap
+        if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+        done(instance, module);
+      });
+      const module = await createPyodideModule(settings);
+      await filled;
+      return module;
+    },
+  };
+}
+
+/** The snapshot as the site build wrote it (minnebilde.mjs): the image's size (8 bytes, little-endian),
+ * then the image gzip-compressed. Resolves as soon as the size is read, to the image (still being
+ * filled) and `filled`, which resolves when all of it is unpacked into place. */
+async function snapshot() {
+  const response = await fetch(new URL(SNAPSHOT, here));
+  if (!response.ok) throw new Error(`${SNAPSHOT}: ${response.status}`);
+  const reader = response.body.getReader();
+  let head = new Uint8Array(0);
+  while (head.length < 8) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${SNAPSHOT}: too short`);
+    head = concat(head, value);
+  }
+  const size = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
+  const image = new Uint8Array(size);
+  const rest = head.subarray(8);
+  const compressed = new ReadableStream({
+    start(controller) { if (rest.length) controller.enqueue(rest); },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close(); else controller.enqueue(value);
+    },
+  });
+  const filled = (async () => {
+    const unpacked = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
+    let at = 0;
+    for (;;) {
+      const { done, value } = await unpacked.read();
+      if (done) break;
+      image.set(value, at);
+      at += value.length;
+    }
+    if (at !== size) throw new Error(`${SNAPSHOT}: ${at} of ${size} bytes`);
+    mark("snapshot");
+  })();
+  return { image, filled };
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 async function restore() {
   try {
-    const image = fetch(new URL("boligregler-minne.bin", here)).then((response) => {
-      if (!response.ok) throw new Error(`boligregler-minne.bin: ${response.status}`);
-      return snapshotBytes(response);
-    }).then((snapshot) => { mark("snapshot"); return snapshot; });
-    return await loadPyodide({ indexURL, packages: [], ...restoreOptions(image, indexURL) });
+    return await loadPyodide({ indexURL, packages: [], ...restoreOptions(snapshot()) });
   } catch (error) {
     timings.restoreError = String(error && error.message || error);
     return null;
