@@ -57,6 +57,9 @@ def test_docs_build_generates_the_pages_and_their_navigation(project, capsys):
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "Testby kommune" in home and "Nasjonal grunnmodell" in home  # added to the nav under Regler
     assert "Testby" in (out / "regler" / "sammenligning" / "index.html").read_text(encoding="utf-8")
+    engine = out / "assets" / "boligregler"
+    assert (engine / "boligregler.zip").is_file() and (engine / "pyodide" / "pyodide.asm.wasm").is_file()
+    assert not (engine / "boligregler-minne.bin").exists()  # `snapshot: false`: the calculator starts cold
 
 
 def test_a_policy_with_errors_stops_the_build_with_every_problem(project, capsys):
