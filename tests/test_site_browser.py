@@ -29,7 +29,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 POLICIES = load_site_policies(ROOT / "policies")
 KOMMUNE = next(s for s in POLICIES if s.policy.id == "drammen") if any(
     s.policy.id == "drammen" for s in POLICIES) else next(s for s in POLICIES if s.base is not None)
-ENGINE = "**/assets/boligregler/pyodide/**"  # the calculator's runtime: pages that only read leave it out
+
+
+def engine(url: str) -> bool:
+    """The calculator's runtime (Pyodide, the library, its snapshot): pages that only read leave it out."""
+    return "/assets/boligregler/pyodide/" in url or url.endswith(("/boligregler.zip", "/boligregler-minne.bin"))
+
+
+SEARCH_INDEX = "**/search/search_index.json"  # built into an index on every page load; only the search test reads it
 
 
 def required(what, install: str):
@@ -69,7 +76,7 @@ def reader(browser):
     """A page that reads the site without the calculator's engine, at 1280 px."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.route(ENGINE, lambda route: route.abort())
+    page.route(engine, lambda route: route.abort())
     yield page
     context.close()
 
@@ -317,7 +324,8 @@ def test_every_page_meets_wcag_aa_by_axe(browser, site):
     waiting, then axe is started on all of them and the results collected."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(path=axe_script())
-    context.route(ENGINE, lambda route: route.abort())  # the engine is not read by axe
+    context.route(engine, lambda route: route.abort())  # neither the engine nor the search index is read by axe
+    context.route(SEARCH_INDEX, lambda route: route.abort())
     pages = [context.new_page() for _ in range(PARALLEL)]
     found = {}
     try:
