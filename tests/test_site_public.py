@@ -177,3 +177,23 @@ def test_folded_formulas_name_soknad_fields_in_words(pages, s):
     found = [p for p in paths(s.policy.model.schema) if p in words]
     assert not found
     assert "*inntektens beløp per måned etter skatt*" in words and "*hvert barn i husstanden*" in words
+
+
+@pytest.mark.parametrize("s", KOMMUNER, ids=lambda s: s.policy.id)
+def test_what_the_sources_do_not_confirm_is_said_and_points_to_the_kommune(pages, s):
+    """Documents and contact come from the policy header; nothing is invented: a list the kommune has not
+    confirmed says so, and without a contact the page sends the reader to the kommune's own page."""
+    from boligregler.explain.frame import unconfirmed
+
+    header = s.policy.model.header
+    top = pages[f"{s.policy.id}.md"].split('<section class="kalkulator"')[0]
+    if header.get("dokumentasjon_antatt"):
+        assert "*Kommunen har ikke bekreftet hva som må legges ved.*" in top
+        assert str(header["dokumentasjon_antatt"]) in top
+    contact = top[top.index("**Kontakt:**"):].split("\n")[0]
+    if header.get("kontakt"):
+        assert str(header["kontakt"]) in contact
+        assert ("Ikke bekreftet av kommunen" in contact) == ("kontakt" in unconfirmed(s.policy.model))
+    else:
+        assert "Telefon og e-post er ikke lagt inn her" in contact
+        assert (f"]({header['nettside']})" in contact) if header.get("nettside") else s.title in contact

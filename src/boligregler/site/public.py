@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import attrs
 
-from boligregler.explain.frame import målform
+from boligregler.explain.frame import målform, unconfirmed
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import format_kr, format_percent
@@ -192,7 +192,8 @@ def summary_blocks(policy: Any, base: CheckedPolicy | None, results: Sequence[Fa
                                 + (t("Kommunen kan be om mer. Se {where} eller spør kommunen.").format(where=where)
                                    if site else t("Kommunen kan be om mer; spør kommunen."))))
     if h.get("kontakt"):
-        blocks.append(Paragraph(f"**{t('Kontakt:')}** {autolink(str(h['kontakt']))}"))
+        note = f" *{t('Ikke bekreftet av kommunen.')}*" if "kontakt" in unconfirmed(model) else ""
+        blocks.append(Paragraph(f"**{t('Kontakt:')}** {autolink(str(h['kontakt']))}.{note}"))
     else:
         blocks.append(Paragraph(f"**{t('Kontakt:')}** " + (
             t("Telefon og e-post er ikke lagt inn her. Se {where}.").format(where=where) if site

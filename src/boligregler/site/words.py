@@ -161,6 +161,7 @@ NYNORSK: dict[str, str] = {
     "Kontakt:": "Kontakt:",
     "nettsiden til {place}": "nettsida til {place}",
     "Kommunen kan be om mer; spør kommunen.": "Kommunen kan be om meir; spør kommunen.",
+    "Ikke bekreftet av kommunen.": "Ikkje stadfesta av kommunen.",
     "Telefon og e-post er ikke lagt inn her; ta kontakt med {place}.":
         "Telefon og e-post er ikkje lagde inn her; ta kontakt med {place}.",
     "Kommunen har ikke bekreftet hva som må legges ved.": "Kommunen har ikkje stadfesta kva som må leggjast ved.",
