@@ -374,7 +374,7 @@ def test_site_search_finds_a_kommune_in_norwegian(reader, site):
     reader.goto(f"{site[0]}/")
     reader.locator("label.md-search__icon, .md-search__input").first.click()
     reader.locator(".md-search__input").fill("tilskudd etablering")
-    reader.wait_for_selector(".md-search-result__item", timeout=30_000)
+    reader.wait_for_selector(".md-search-result__item", timeout=120_000)  # the index is built first (1 MB)
     results = reader.locator(".md-search-result__item").all_inner_texts()
     assert any("Tilskudd til etablering" in r for r in results)
     assert reader.locator(".md-search__input").get_attribute("placeholder") == "Søk"

@@ -245,6 +245,8 @@ def write_assets(site_dir: Path, policy_files: Sequence[Path], pyodide: Path,
 class SnapshotError(BoligreglerError):
     """Node could not make the calculator's memory snapshot."""
 
+    code = "kalkulator_minnebilde"
+
 
 def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
     """The memory snapshot of Pyodide (made in Node by `minnebilde.mjs`: its size, then the image
