@@ -231,3 +231,12 @@ def test_language_server_diagnostics(tmp_path, text):
     for d in diagnostics:
         assert norwegian(d.message) and all(norwegian(n) for n in d.notes), d
         assert d.span is not None or d.code == "N006", d
+
+
+def test_etterprov_locates_bytes_that_are_not_utf8(tmp_path, capsys):
+    record = tmp_path / "vedtak.json"
+    record.write_bytes(b'{"a": 1,\n "b": "\xff"}')
+    soknad = tmp_path / "s.json"
+    soknad.write_text("{}", encoding="utf-8")
+    assert cli.main(["etterprøv", str(record), str(soknad)]) != 0
+    assert f"{record}:2:8: ugyldig UTF-8 (byte 0xff)" in capsys.readouterr().err

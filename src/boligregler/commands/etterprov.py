@@ -15,7 +15,7 @@ from pathlib import Path
 
 from boligregler.api import load_policy, verify
 from boligregler.commands.vurder import BATCH_SUFFIXES, read_soknad, read_text
-from boligregler.diagnostics import BoligreglerError, file_problem
+from boligregler.diagnostics import BoligreglerError
 from boligregler.model.loader import shipped_policy_path
 from boligregler.explain.replay import describe, read_record, replay_record
 from boligregler.records import read_csv, read_jsonl
@@ -35,13 +35,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    try:
-        text = Path(args.vedtak).read_text(encoding="utf-8")
-    except OSError as e:
-        raise file_problem(args.vedtak, "lese", e) from None
-    except UnicodeDecodeError:
-        raise BoligreglerError(f"{args.vedtak}: kan ikke lese filen (er ikke UTF-8-tekst)", code="ikke_utf8",
-                               params={"fil": str(args.vedtak)}) from None
+    text = read_text(args.vedtak)  # bytes that are not UTF-8 are located (file:line:col)
     if Path(args.vedtak).suffix.lower() in (".jsonl", ".ndjson"):
         return replay_batch(text, args)
     replay = verify(text, read_soknad(args.soknad), args.regelverk, name=args.vedtak)
