@@ -444,14 +444,7 @@ def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
     if isinstance(guess, tuple):  # a bracket from the gap: bisect inside it once both ends are confirmed
         low, high = guess
         if high <= most and works(high * step) and (low < 1 or not works(low * step)):
-            failing, k = max(low, 0), high
-            while k - failing > 1:
-                middle = (failing + k) // 2
-                if works(middle * step):
-                    k = middle
-                else:
-                    failing = middle
-            return k * step
+            return _bisect(works, step, max(low, 0), high)
         guess = high
     k = min(max(guess or 1, 1), most)
     if works(k * step):
@@ -468,6 +461,11 @@ def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
             if works(k * step):
                 break
             failing, stride = k, stride * 2
+    return _bisect(works, step, failing, k)
+
+
+def _bisect(works: Callable[[Decimal], bool], step: Decimal, failing: int, k: int) -> Decimal:
+    """The first k·step that works between `failing` steps (does not work) and `k` steps (works)."""
     while k - failing > 1:
         middle = (failing + k) // 2
         if works(middle * step):
