@@ -7,7 +7,6 @@ import argparse
 import errno
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path

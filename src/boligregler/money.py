@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import decimal
 import enum
-import json
 import re
 from decimal import Decimal
-from typing import Any
 
 from boligregler.diagnostics import BoligreglerError, UsageError
 from boligregler.limits import MAX_AMOUNT, grouped, magnitude_exceeds

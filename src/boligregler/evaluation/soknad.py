@@ -16,7 +16,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-import attrs
 
 from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
 from boligregler.evaluation.runtime import EvaluationError, NotAssessed, Unassessed

@@ -10,7 +10,6 @@ criterion needs a legal basis (hjemmel).
 from __future__ import annotations
 
 import copy
-import itertools
 from pathlib import Path
 import datetime as dt
 import hashlib

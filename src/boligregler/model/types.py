@@ -78,17 +78,11 @@ class Record:
 
 
 @attrs.frozen
-class TableOf:
-    value: Num
-    text_keys: bool
-
-
-@attrs.frozen
 class Outcome:
     """The value of `utfall` inside the vedtak block."""
 
 
-Type = Num | Bool | Text | Date | Enum | SetOf | ListOf | Record | TableOf | Outcome
+Type = Num | Bool | Text | Date | Enum | SetOf | ListOf | Record | Outcome
 
 BOOL = Bool()
 TEXT = Text()
@@ -124,8 +118,6 @@ def describe(t: Type) -> str:
             return f"liste av {describe(e)}"
         case Record():
             return "post"
-        case TableOf(v, _):
-            return f"tabell av {v.unit}"
         case Outcome():
             return "utfall"
     return "ukjent"

@@ -234,7 +234,7 @@ class _Printer:
         if first is not None and first.type in ("RPAR", "RSQB", "RBRACE") and stack:
             return stack[-1][2]
         if not stack:
-            base, owner, earlier = 0, self.tree, None
+            base, owner = 0, self.tree
         else:
             char, owner, opener_indent, _ = stack[-1]
             base = opener_indent + 1
