@@ -50,7 +50,7 @@ def servers(tmp_path_factory):
     assert len(LINT_FIXTURES) == 2
     for f in LINT_FIXTURES:
         shutil.copy(f, folder / f.name)
-    strict = Server("--uten-logg", "--intervall", "0", "--tidsgrense-innsending", "1", "--token-fil",
+    strict = Server("--uten-logg", "--intervall", "0", "--tidsgrense-innsending", "1", "--maks-samtidige", "2", "--token-fil",
                     str(tmp / "tokens"), "--regelverk", str(folder), wait=False)
     try:
         yield served.wait(), strict.wait()
@@ -248,6 +248,26 @@ def test_a_slow_client_gets_a_timeout_problem(strict):
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408") and b"application/problem+json" in head
     assert json.loads(body)["kode"] == "tidsavbrudd_forespørsel"
+
+
+def test_requests_beyond_the_concurrency_limit_get_a_problem_not_plain_text(strict):
+    held = [socket.create_connection(("127.0.0.1", strict.port), timeout=10) for _ in range(2)]
+    try:
+        for s in held:  # two requests in progress: their bodies never finish within the 1 s to send them
+            s.sendall(b"POST /v1/regelverk/drammen/vurdering HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 1000\r\n\r\n{")
+        time.sleep(0.3)
+        with httpx.Client(base_url=strict.url, timeout=30) as c:
+            busy = c.post("/v1/regelverk/drammen/vurdering", json=FAMILY_JSON, headers=AUTH)
+            assert c.get("/helse").status_code == 200  # a load balancer still sees the service alive
+            assert_clean_problem(busy, 503, "overbelastet")
+            assert busy.headers["retry-after"] == "1"
+            for s in held:
+                assert s.recv(65536).startswith(b"HTTP/1.1 408")  # the held requests end by their own limit
+            assert c.post("/v1/regelverk/drammen/vurdering", json=FAMILY_JSON, headers=AUTH).status_code == 200
+    finally:
+        for s in held:
+            s.close()
 
 
 def test_tokens_are_required_when_given_and_outside_loopback(strict, capsys, monkeypatch):

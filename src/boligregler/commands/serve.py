@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import logging
 import os
@@ -29,11 +30,13 @@ def register(sub) -> None:
     p.add_argument("--token-fil", metavar="FIL",
                    help="fil med gyldige nøkler (bearer-tokens), én per linje; også $BOLIGREGLER_TOKENS. "
                         "Påkrevd når tjenesten lytter på en annen adresse enn loopback")
-    p.add_argument("--maks-bytes", type=int, default=1 << 20, help="største forespørsel i byte (standard: 1 MiB)")
+    p.add_argument("--maks-bytes", type=positive_int, default=1 << 20, help="største forespørsel i byte (standard: 1 MiB)")
     p.add_argument("--tidsgrense", type=float, default=30.0,
                    help="sekunder en vurdering (med logging) kan ta (standard: 30)")
     p.add_argument("--tidsgrense-innsending", type=float, default=10.0,
                    help="sekunder en klient har til å sende hele forespørselen (standard: 10)")
+    p.add_argument("--maks-samtidige", type=positive_int, default=1000,
+                   help="forespørsler som kan behandles samtidig; flere får 503 «overbelastet» (standard: 1000)")
     p.add_argument("--intervall", type=float, default=1.0,
                    help="sekunder mellom hver sjekk av om regelverksfilene er endret (0: aldri)")
     p.set_defaults(handler=run)
@@ -62,6 +65,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"må være et helt tall større enn 0, ikke «{text}»")
+    return value
+
+
 def run(args) -> int:
     import uvicorn
 
@@ -82,13 +96,13 @@ def run(args) -> int:
     registry = Registry(args.regelverk, interval=args.intervall)
     registry.start()
     settings = Settings(tokens=tokens, max_body=args.maks_bytes, request_timeout=args.tidsgrense,
-                        body_timeout=args.tidsgrense_innsending)
+                        body_timeout=args.tidsgrense_innsending, max_concurrent=args.maks_samtidige)
     app = create_app(registry, decision_log, settings)
     logging.getLogger("boligregler.server").info(
         "lytter på http://%s:%d, %d regelverk, logg: %s, nøkler: %s", args.host, args.port, len(registry.policies),
         decision_log.description if decision_log else "ingen", "påkrevd" if tokens else "ingen (bare loopback)")
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level="warning",
-                            server_header=False, timeout_keep_alive=5, limit_concurrency=1000,
+                            server_header=False, timeout_keep_alive=5,
                             h11_max_incomplete_event_size=64 * 1024)
     try:
         uvicorn.Server(config).run()

@@ -24,6 +24,7 @@ import anyio.to_thread
 import attrs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -55,6 +56,7 @@ class Settings:
     max_body: int = 1 << 20  # bytes
     body_timeout: float = 10.0  # seconds to receive a whole request body
     request_timeout: float = 30.0  # seconds for an assessment, logging included
+    max_concurrent: int = 1000  # requests in progress at once; more are answered 503 `overbelastet`
 
 
 class Problem(Exception):
@@ -370,6 +372,33 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return Problem(500, "intern_feil", "Intern feil", "Noe gikk galt i tjenesten.").response()
 
 
+class ConcurrencyLimit:
+    """ASGI middleware: at most `limit` HTTP requests in progress; the next gets a 503 problem.
+
+    uvicorn's own limit answers in plain text; a case system reads every error as problem+json.
+    `/helse` is always answered, so a load balancer does not take a busy service for a dead one.
+    """
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit, self.active = app, limit, 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN:
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            response = Problem(503, "overbelastet", "Tjenesten er opptatt",
+                               f"Tjenesten behandler allerede {self.limit} forespørsler. Prøv igjen om litt.",
+                               headers={"Retry-After": "1"}).response()
+            await response(scope, receive, send)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
 def create_app(registry: Registry, decision_log: DecisionLog | None = None,
                settings: Settings | None = None) -> Starlette:
     """The ASGI application; `registry` should be started (`Registry.start`) before it serves."""
@@ -387,6 +416,7 @@ def create_app(registry: Registry, decision_log: DecisionLog | None = None,
         Route("/helse", wrap(s, s.helse), methods=["GET"]),
         Route("/klar", wrap(s, s.klar), methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal},
+                    middleware=[Middleware(ConcurrencyLimit, limit=service.settings.max_concurrent)])
     app.state.service = service
     return app
