@@ -24,7 +24,8 @@ ERRORS = {"400": _problem("Ugyldig JSON eller tom forespørsel"), "401": _proble
           "404": _problem("Ukjent regelverk"), "408": _problem("Forespørselen kom ikke fram i tide"),
           "413": _problem("Forespørselen er for stor"), "415": _problem("Ikke JSON"),
           "422": _problem("Søknaden er ugyldig eller kan ikke vurderes; `problemer` har hver feil med kode og sti"),
-          "503": _problem("Vedtaket kunne ikke logges, eller vurderingen tok for lang tid; vedtaket er ikke fattet")}
+          "503": _problem("Vedtaket kunne ikke logges, eller vurderingen tok for lang tid; vedtaket er ikke fattet; "
+                          "eller tjenesten er opptatt (overbelastet, prøv igjen etter Retry-After)")}
 
 
 def _object(properties: dict[str, Any], optional: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
