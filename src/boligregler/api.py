@@ -22,15 +22,14 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageErro
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import Program, compile_expression, compile_scheme
 from boligregler.evaluation.interpreter import interpret_scheme
-from boligregler.evaluation.legality import legality
 from boligregler.evaluation.locate import locate
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.evaluation.decision import Assessment, Decision, conclude, pending
 from boligregler.evaluation.soknad import REASONS, compile_validator, description
 from boligregler.explain.basis import Basis
 from boligregler.explain.replay import Replay, read_record, replay_record
-from boligregler.model.checker import check
-from boligregler.model.loader import Resolver, load_chain, load_chain_text, shipped_policy_path
+from boligregler.model.loader import (Resolver, base_source, load_chain, load_chain_text, read_text, resolve_policy_path,
+                                      shipped_policy_path, text_base_source)
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
 
@@ -237,6 +236,8 @@ def load_for_command(path: str, args) -> Policy:
 
 def legality_findings(files: list) -> tuple[list[Diagnostic], CheckedPolicy]:
     """The checked policy of a `bygger på` chain and its legality findings (`boligregler.evaluation.legality`)."""
+    from boligregler.evaluation.legality import legality
+    from boligregler.model.checker import check
     model = check(files)
     if any(d.severity is Severity.ERROR for d in model.diagnostics):
         return [], model
@@ -264,16 +265,29 @@ def policy_sha256(model: CheckedPolicy) -> str:
 
 def check_policy(path: str | Path) -> CheckedPolicy:
     """Parse and check a policy and its bases; syntax errors raise, other findings are in `.diagnostics`."""
+    from boligregler.model.checker import check
     return check(load_chain(path))
 
 
 def check_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None) -> CheckedPolicy:
     """`check_policy` for a policy given as text; see `load_policy_text`."""
+    from boligregler.model.checker import check
     return check(load_chain_text(text, name, resolver))
 
 
-def _usable(files: list, backend: str, tillat_ulovlig: bool) -> Policy:
-    findings, model = legality_findings(files)
+def _checked(name: str, text: str, find_base, chain: Callable[[], list]) -> tuple[list[Diagnostic], CheckedPolicy]:
+    """`legality_findings` of the chain `chain()` reads, from the per-user cache when it holds them
+    (`boligregler.policy_cache`: keyed by every text of the chain and the package's code)."""
+    from boligregler.policy_cache import checked
+
+    def build():
+        files = chain()
+        return files, legality_findings(files)
+    return checked(name, text, find_base, build)
+
+
+def _usable(checked: tuple[list[Diagnostic], CheckedPolicy], backend: str, tillat_ulovlig: bool) -> Policy:
+    findings, model = checked
     errors = [d for d in model.diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise PolicyError(tuple(errors), model.sources)
@@ -291,7 +305,8 @@ def load_policy(path: str | Path, backend: str = "compiled", *, tillat_ulovlig: 
     review; the findings are then on `Policy.unlawful`, recorded in every decision's `policy.lovlighet`
     and shown by every command's output (`unlawful_warning`).
     """
-    return _usable(load_chain(path), backend, tillat_ulovlig)
+    root = resolve_policy_path(path)
+    return _usable(_checked(str(root), read_text(root), base_source, lambda: load_chain(path)), backend, tillat_ulovlig)
 
 
 def load_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None = None,
@@ -302,7 +317,10 @@ def load_policy_text(text: str, name: str = "<tekst>", resolver: Resolver | None
     (`bygger på`) come from `resolver(id) -> text | None`; by default the shipped policies.
     The policy's `sha256` depends on the texts only, so it is the same as when loaded from files.
     """
-    return _usable(load_chain_text(text, name, resolver), backend, tillat_ulovlig)
+    chain = lambda: load_chain_text(text, name, resolver)  # noqa: E731
+    if not isinstance(text, str) or not isinstance(name, str):
+        return _usable(legality_findings(chain()), backend, tillat_ulovlig)
+    return _usable(_checked(name, text.removeprefix("\ufeff"), text_base_source(resolver), chain), backend, tillat_ulovlig)
 
 
 def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = None,

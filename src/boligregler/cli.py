@@ -53,7 +53,8 @@ def norwegian_argparse():
         argparse._ = saved
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or with `command` only of that one (a start-up imports only what it runs)."""
     parser = argparse.ArgumentParser(
         prog="boligregler",
         description="Startlån som kjørbare regler: sjekk regelverk, vurder søknader og kjør eksempler.",
@@ -61,14 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--versjon", "--version", action="version", version=f"boligregler {__version__}",
                         help="vis versjonen og avslutt")
     sub = parser.add_subparsers(dest="kommando", metavar="KOMMANDO")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"boligregler.commands.{info.name}").register(sub)
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    for name in [command] if command in names else names:
+        importlib.import_module(f"boligregler.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     with norwegian_argparse():
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
         args = parser.parse_args(argv)  # exits (code 2) on wrong usage, in Norwegian
         if not getattr(args, "handler", None):
             parser.print_help()

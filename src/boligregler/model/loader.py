@@ -170,6 +170,22 @@ def _unknown_policy_notes(name: str, folders: list[Path]) -> tuple[str, ...]:
     return (f"mente du «{guess}»?",) if guess else (f"kjente regelverk: {', '.join(known)}",)
 
 
+def base_source(child: str, base_id: str) -> tuple[str, str] | None:
+    """(name, text) of the policy `base_id` that the file `child` builds on, as `load_chain` reads it."""
+    path = _find_base(Path(child), base_id)
+    return None if path is None else (str(path), read_text(path))
+
+
+def text_base_source(resolver: Resolver | None) -> Callable[[str, str], tuple[str, str] | None]:
+    """`base_source` for a chain read by `load_chain_text` with `resolver` (default: the shipped policies)."""
+    resolve = resolver if resolver is not None else _shipped_text
+
+    def source(child: str, base_id: str) -> tuple[str, str] | None:
+        text = resolve(base_id)
+        return None if text is None else (f"{base_id}.pol", text.removeprefix("\ufeff"))
+    return source
+
+
 def _find_base(child: Path, name: str) -> Path | None:
     candidate = child.parent / f"{name}.pol"
     return candidate if candidate.exists() else shipped_base(name)

@@ -203,6 +203,11 @@ def check_tree(tree: Any) -> None:
 def read_private(entry: Path) -> str:
     """The text of `entry` if it is a regular file (not a symbolic link) owned by this user and writable by
     no one else; raises OSError otherwise."""
+    return read_private_bytes(entry).decode("utf-8")
+
+
+def read_private_bytes(entry: Path) -> bytes:
+    """The bytes of `entry` on the terms of `read_private`."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(entry, flags)
     with os.fdopen(fd, "rb") as f:
@@ -212,7 +217,7 @@ def read_private(entry: Path) -> str:
             raise PermissionError(f"{entry}: ikke en privat cachefil")
         if entry.is_symlink():  # platforms without O_NOFOLLOW
             raise PermissionError(f"{entry}: symbolsk lenke")
-        return f.read().decode("utf-8")
+        return f.read()
 
 
 def cached_parse(text: str, path: str) -> ast.PolicyFile:
