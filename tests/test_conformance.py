@@ -243,3 +243,21 @@ def test_fractions_without_a_finite_decimal_expansion_stay_exact(rents):
     assert [result.record(i) for i in range(len(rows))] == \
         [columnar.decision_record(policy.evaluate_facts(f, explain=False)) for f in rows]
     assert not result.fallback.all()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(soknader(), min_size=2, max_size=30), chunk=st.integers(1, 7))
+def test_chunks_decide_like_one_pass(batch, chunk):
+    """The arrays run over slices of CHUNK rows, scheme by scheme within each slice: the same records
+    (and the same rows to the Decimal backend) as one pass over the whole batch."""
+    policy = load_policy("drammen")
+    facts = [policy.validate(s) for s in batch]
+    whole = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+    old = columnar.CHUNK
+    try:
+        columnar.CHUNK = chunk
+        chunked = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+    finally:
+        columnar.CHUNK = old
+    assert [chunked.record(i) for i in range(len(facts))] == [whole.record(i) for i in range(len(facts))]
+    assert chunked.fallback.tolist() == whole.fallback.tolist()
