@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -12,7 +11,7 @@ import attrs
 from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import CompiledCriterion, Program
-from boligregler.evaluation.partial import completions, filled, settle
+from boligregler.evaluation.partial import absent_facts, at, choices, completions, filled, settle
 from boligregler.evaluation.runtime import NotAssessed, Unassessed
 from boligregler.money import CONTEXT, money_json
 
@@ -415,63 +414,138 @@ def _amounts(program: Program, facts: dict, M: dict, utfall: str):
 
 
 def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str) -> tuple[Pending, ...]:
-    """The facts an undecided outcome waits for, most decisive first.
+    """The facts an undecided outcome waits for: exactly those whose value can change it, most decisive first.
 
-    The candidates are the facts the undecided criteria and amounts wait for. When their yes/no
-    and choice values can be enumerated together (`JOINT_BUDGET` completions), only those whose
-    value can change the outcome are kept: a fact one criterion waits for may not matter when
-    another criterion decides the outcome whichever way it goes. First a fact one of whose
-    values decides the outcome on its own, then the facts more criteria wait for, then in the
-    order the assessment first read them.
+    A fact is listed when two completions of the missing facts that differ only in it give different
+    vedtak (`_Search`). First a fact one of whose values decides the outcome on its own, then the
+    facts more criteria wait for, then in the order the assessment first read them.
     """
     kinds = {rule.kind for rule in outcome_rules}
     art = {r.id: r.art for r in c.results}
     criteria: dict[str, list[str]] = {}
     amounts: dict[str, list[str]] = {}
-    by_text: dict[str, Unassessed] = {}
     for cid, waits in c.memo.get("@venter", {}).items():
         if art[cid] in kinds:
             for f in waits:
                 criteria.setdefault(f.text, []).append(cid)
-                by_text[f.text] = f
     for key, waits in c.amount_waits.items():
         for f in waits:
             amounts.setdefault(f.text, []).append(key)
-            by_text[f.text] = f
-    mattering = _mattering(program, facts, c.settled, by_text, outcome_rules, default)
-    order = [t for t in by_text if t in mattering]
+    search = _Search(program, facts, c.settled, outcome_rules, default)
+    found = search.mattering(c)
+    first_read = {t: i for i, t in enumerate(dict.fromkeys([*criteria, *amounts, *(f.text for f in found)]))}
+    by_text = {f.text: f for f in found}
 
     def decisive_alone(fact: Unassessed) -> bool:
-        return any(conclude(program, filled(facts, fact.path, value), outcome_rules, default,
-                            explain=False, seed=c.settled).utfall != "ikke_avgjort" for value in fact.domain or ())
+        branch, domain = choices(fact, facts)
+        if branch is not fact:  # whether it may be absent depends on another fact: try the values it may take
+            domain = tuple(v for v in fact.domain or () if v is not None)
+        return any(search.conclude(filled(facts, fact.path, value)).utfall != "ikke_avgjort"
+                   for value in domain or ())
 
-    ranked = sorted(order, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), order.index(t)))
+    ranked = sorted(by_text, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), first_read[t]))
     return tuple(Pending(t, (by_text[t].doc or t).strip(), by_text[t].provided_by, tuple(criteria.get(t, ())),
                          tuple(amounts.get(t, ()))) for t in ranked)
 
 
-JOINT_BUDGET = 512  # joint completions tried to find which facts can change the outcome
+class _Search:
+    """Which missing facts can change the vedtak, found exactly by branching on one fact at a time.
 
+    Each node of the search is the søknad with some missing facts filled in, decided under the
+    same three-valued semantics (`conclude`); a node whose outcome is settled holds for every
+    completion of the facts still missing and ends its branch (most branches end after a few
+    facts), otherwise the search branches on a fact an undecided criterion or amount waits for,
+    with the values the søknad allows it there (`partial.choices`). The leaves partition every
+    completion, so a fact can change the vedtak exactly when two leaves that fix it differently,
+    and agree on every other fact both fix, decide differently (as `partial._matters`).
 
-def _mattering(program: Program, facts: dict, settled: dict, candidates: dict[str, Unassessed], outcome_rules,
-               default: str) -> set[str]:
-    """The candidates whose value can change the outcome (all of them when that cannot be enumerated)."""
-    enumerable = [f for f in candidates.values() if f.domain is not None]
-    size = 1
-    for f in enumerable:
-        size *= len(f.domain)
-    if not enumerable or size > JOINT_BUDGET:
-        return set(candidates)
-    outcomes: dict[tuple, str] = {}
-    for values in itertools.product(*(f.domain for f in enumerable)):
-        completed = facts
-        for f, v in zip(enumerable, values):
-            completed = filled(completed, f.path, v)
-        outcomes[values] = conclude(program, completed, outcome_rules, default, explain=False, seed=settled).utfall
-    keep = {t for t, f in candidates.items() if f.domain is None}
-    for i, f in enumerate(enumerable):
-        for values, utfall in outcomes.items():
-            if any(outcomes[(*values[:i], other, *values[i + 1:])] != utfall for other in f.domain if other != values[i]):
-                keep.add(f.text)
-                break
-    return keep or set(candidates)  # every completion agrees, yet no single criterion decides it: list them all
+    The vedtak of a completion is its outcome and, unless it is avslag, its amounts and terms.
+    When every completion gives the same vedtak though no criterion alone decides it (one of two
+    absolute criteria fails whichever way a fact goes), the criteria it rests on count too: the
+    facts listed are then those that decide which. A number that cannot be enumerated
+    (`model.domains`) ends its branch undecided and is listed when such a branch waits for it.
+    """
+
+    def __init__(self, program: Program, facts: dict, settled: dict, outcome_rules, default: str):
+        self.program, self.facts, self.settled = program, facts, settled
+        self.rules, self.default = outcome_rules, default
+        self.kinds = [rule.kind for rule in outcome_rules]
+        # Choices that may be absent only where a condition does not hold: every leaf fixes them, so two
+        # leaves that agree on the other facts stand for completions that are both valid søknader.
+        self.optional = [f for f in absent_facts(facts) if f.required is not None and f.domain is not None]
+
+    def conclude(self, facts: dict) -> Conclusion:
+        return conclude(self.program, facts, self.rules, self.default, explain=False, seed=self.settled)
+
+    def mattering(self, root: Conclusion) -> list[Unassessed]:
+        """The facts that can change the vedtak, in the order the search first branched on them."""
+        for grounds in (False, True):
+            leaves: list[tuple[dict[str, Any], Any]] = []
+            kept: dict[str, Unassessed] = {}
+            order: dict[str, Unassessed] = {}
+            self._explore(root, self.facts, {}, grounds, leaves, kept, order)
+            found = {t for t in order if self._changes(t, leaves)}
+            if found or kept:
+                return [f for t, f in order.items() if t in found] + [f for t, f in kept.items() if t not in found]
+        return list(order.values())  # every completion decides alike, yet a criterion gave up enumerating: all
+
+    def _explore(self, c: Conclusion, facts: dict, assignment: dict[str, Any], grounds: bool, leaves: list,
+                 kept: dict, order: dict) -> None:
+        fact, blocked = self._next(c, facts, grounds)
+        if fact is None:
+            fact = next((f for f in self.optional if at(facts, f.path) is f), None)
+        if fact is None:
+            for f in blocked:
+                kept.setdefault(f.text, f)
+            leaves.append((assignment, self._vedtak(c, grounds)))
+            return
+        fact, domain = choices(fact, facts)
+        if domain is None:  # (the validity of a choice that may be absent depends on a number)
+            kept.setdefault(fact.text, fact)
+            leaves.append((assignment, ("ikke_avgjort",)))
+            return
+        order.setdefault(fact.text, fact)
+        for value in domain:
+            completed = filled(facts, fact.path, value)
+            self._explore(self.conclude(completed), completed, {**assignment, fact.text: value}, grounds,
+                          leaves, kept, order)
+
+    def _next(self, c: Conclusion, facts: dict, grounds: bool) -> tuple[Unassessed | None, list[Unassessed]]:
+        """The fact to branch on (None when the node is settled) and the numbers that block it."""
+        if c.utfall != "ikke_avgjort" and not (grounds and c.utfall != self.default):
+            return None, []
+        waiting = c.memo.get("@venter", {})
+        art = {r.id: r.art for r in c.results}
+        relevant = self.kinds if c.utfall == "ikke_avgjort" else [self._kind(c.utfall)]
+        candidates = [f for kind in relevant for cid, waits in waiting.items() if art[cid] == kind for f in waits]
+        if c.utfall == "ikke_avgjort":
+            candidates += [f for waits in c.amount_waits.values() for f in waits]
+        for f in candidates:
+            if f.domain is not None:
+                return f, []
+        return None, candidates
+
+    def _kind(self, utfall: str) -> str:
+        return next(rule.kind for rule in self.rules if rule.outcome == utfall)
+
+    def _vedtak(self, c: Conclusion, grounds: bool) -> Any:
+        if c.utfall == "ikke_avgjort":
+            return ("ikke_avgjort",)
+        key: tuple = (c.utfall,)
+        if c.utfall != "avslag":
+            key += tuple((k, fact_json(v)) for k, v in c.amounts.items())
+        if grounds and c.utfall != self.default:
+            kind = self._kind(c.utfall)
+            key += tuple(r.id for r in c.results if r.art == kind and r.resultat == "ikke_oppfylt")
+        return key
+
+    @staticmethod
+    def _changes(text: str, leaves: list) -> bool:
+        """Whether two leaves that fix `text` differently, and agree on every other fact both fix, differ."""
+        fixing = [(a, v) for a, v in leaves if text in a]
+        for i, (a, v) in enumerate(fixing):
+            for b, w in fixing[i + 1:]:
+                if v != w and a[text] != b[text] and all(b.get(t, x) == x for t, x in a.items() if t != text):
+                    return True
+        return False
+

@@ -8,7 +8,9 @@ its values, recursively for the next absent fact the completion reads, over a co
 completion). The criterion is decided only when every completion gives the same result. A
 number is tried with the values that decide every use of it when the policy only compares it
 with constants (`model.domains`); any other absent number is never enumerated, so a criterion
-that reads one waits for it.
+that reads one waits for it. A fact the søknad may leave out (`eller ingen`, or `påkrevd når` a
+condition that reads facts not yet given) is tried absent too, but only where its condition lets
+it be absent (`choices`): the completions are exactly the valid søknader.
 """
 
 from __future__ import annotations
@@ -27,6 +29,39 @@ def filled(facts: Any, path: tuple, value: Any) -> Any:
     out = list(facts) if isinstance(facts, list) else dict(facts)
     out[path[0]] = filled(facts[path[0]], path[1:], value)
     return out
+
+
+def absent_facts(facts: Any) -> list[Unassessed]:
+    """Every fact not yet given or assessed in the facts, in søknad order."""
+    if facts.__class__ is Unassessed:
+        return [facts]
+    values = facts.values() if isinstance(facts, dict) else facts if isinstance(facts, list) else ()
+    return [f for v in values for f in absent_facts(v)]
+
+
+def at(facts: Any, path: tuple) -> Any:
+    """The fact at `path`."""
+    for part in path:
+        facts = facts[part]
+    return facts
+
+
+def choices(fact: Unassessed, facts: Any) -> tuple[Unassessed, tuple | None]:
+    """The fact to branch on and its values, for a completion of `facts` that reads `fact`.
+
+    A fact that may be absent only where its `påkrevd når` condition does not hold is tried absent
+    only there; when that condition reads a fact not yet given, that fact is branched on first.
+    """
+    while fact.required is not None:
+        try:
+            needed = fact.required(facts)
+        except NotAssessed as e:
+            fact = e.fact
+            continue
+        if not needed or fact.domain is None:
+            return fact, fact.domain
+        return fact, tuple(v for v in fact.domain if v is not None)
+    return fact, fact.domain
 
 
 def completions(fn: Callable, M: dict, F: dict, budget: int = BUDGET
@@ -53,15 +88,15 @@ def completions(fn: Callable, M: dict, F: dict, budget: int = BUDGET
         try:
             leaves.append((assignment, fn(dict(M) if assignment else M, facts)))
         except NotAssessed as e:
-            fact = e.fact
+            fact, domain = choices(e.fact, facts)
             if not any(r is fact for r in reads):
                 reads.append(fact)
-            if fact.domain is None:
+            if domain is None:
                 blockers[fact.text] = fact
-            if fact.domain is None or budget <= 0:
+            if domain is None or budget <= 0:
                 gave_up = True
                 continue
-            for value in reversed(fact.domain):
+            for value in reversed(domain):
                 stack.append(((*assignment, (fact, value)), filled(facts, fact.path, value)))
     return leaves, [blockers[t] for t in sorted(blockers)] if blockers else reads, gave_up
 

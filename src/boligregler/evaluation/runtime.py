@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Callable
 
 import attrs
 
@@ -91,12 +92,14 @@ class Unassessed:
     exists per policy and path, so copies of the facts keep it.
     """
 
-    __slots__ = ("path", "text", "domain", "provided_by", "doc", "nullable")
+    __slots__ = ("path", "text", "domain", "provided_by", "doc", "nullable", "required")
 
     def __init__(self, path: tuple, text: str, domain: tuple | None, provided_by: str, doc: str,
-                 nullable: bool = False):
+                 nullable: bool = False, required: Callable[[Any], bool] | None = None):
         self.path, self.text, self.domain, self.provided_by, self.doc = path, text, domain, provided_by, doc
         self.nullable = nullable  # a field that may be `ingen`: whether it is given is not known either
+        # a field the søknad may leave out (`ingen`, None in `domain`) unless this `påkrevd når` holds of the facts
+        self.required = required
 
     def _read(self, *_):
         raise NotAssessed(self)

@@ -194,13 +194,20 @@ REASONS = "begrunnelse"  # beside a case worker's assessments: {fact: the case w
 REASON_LENGTH = 2000
 
 
-def _domain(spec: T.FieldSpec) -> tuple | None:
-    """Every value that decides a fact not yet given: a yes/no or choice's, a compared number's."""
+def _domain(spec: T.FieldSpec, optional: bool) -> tuple | None:
+    """Every value that decides a fact not yet given: a yes/no or choice's, a compared number's;
+    of a fact the søknad may leave out (`optional`), also `ingen` and its default."""
     if isinstance(spec.type, T.Bool):
-        return (False, True)
-    if isinstance(spec.type, T.Enum):
-        return spec.type.values
-    return spec.domain
+        values: tuple | None = (False, True)
+    elif isinstance(spec.type, T.Enum):
+        values = spec.type.values
+    else:
+        values = spec.domain
+    if values is None or not optional:
+        return values
+    absent = [v for v in ((None,) if spec.nullable else ()) + ((spec.default,) if spec.has_default else ())
+              if v not in values]
+    return (*values, *dict.fromkeys(absent))
 
 
 CATEGORY = re.compile(r"\s*\bkategori:\s*\w+\.?")  # the legality lint's tag in a field's doc comment
@@ -211,13 +218,16 @@ def description(doc: str) -> str:
     return CATEGORY.sub("", doc).strip()
 
 
-def unassessed(path: Path, spec: T.FieldSpec) -> Unassessed:
+def unassessed(path: Path, spec: T.FieldSpec, *, optional: bool = False,
+               required: Callable[[Any], bool] | None = None) -> Unassessed:
     """The value of a fact at `path` that is not yet given or assessed.
 
     An `oppgis av` fact names who provides it; any other fact of the søknad is the applicant's.
+    An `optional` fact may be left out (`ingen`, or its default) too: always, or where `required`
+    (its `påkrevd når`, of the completed facts) does not hold.
     """
-    return Unassessed(tuple(path), format_path(path), _domain(spec), spec.provided_by or "søker",
-                      described(path, spec), spec.nullable)
+    return Unassessed(tuple(path), format_path(path), _domain(spec, optional or required is not None),
+                      spec.provided_by or "søker", described(path, spec), spec.nullable, required)
 
 
 def described(path: Path, spec: T.FieldSpec) -> str:
@@ -258,9 +268,9 @@ def _record_converter(record: T.Record) -> Convert:
     known = frozenset(names)
     absent: dict[Path, Unassessed] = {}  # one per path, so copies of the facts compare equal
 
-    def not_assessed(path: Path, spec: T.FieldSpec) -> Unassessed:
+    def not_assessed(path: Path, spec: T.FieldSpec, optional: bool = False) -> Unassessed:
         if path not in absent:
-            absent[path] = unassessed(path, spec)
+            absent[path] = unassessed(path, spec, optional=optional)
         return absent[path]
 
     def fill(data: dict, path: Path, run: Run) -> dict:
@@ -297,7 +307,7 @@ def _record_converter(record: T.Record) -> Convert:
                 run.conditional.append(((*path, key), spec))
             elif run.unknown is not None and not isinstance(spec.type, T.Record) and (
                     not spec.has_default or format_path((*path, key)) in run.unknown):
-                out[key] = not_assessed((*path, key), spec)  # a partial søknad: not given yet
+                out[key] = not_assessed((*path, key), spec, spec.has_default or spec.nullable)  # not given yet
             elif spec.has_default or run.unknown is not None:  # (a record a partial søknad lacks: each fact in it)
                 default = spec.default if spec.has_default else {}
                 if isinstance(spec.type, T.Record) and default == {}:
@@ -389,19 +399,26 @@ def compile_validator(schema: T.Record, required_check: Callable[[Any, dict], bo
             raise SoknadError(run.problems)
         facts = root(data, (), run)
         for path, spec in run.conditional:
+            value: Unassessed | None = None
             try:
                 needed = required_check(spec.required_when, facts)
-            except NotAssessed:
-                needed = unknown is not None  # it may be required, depending on a fact not yet given
+            except NotAssessed:  # it may be required, depending on a fact not yet given
+                if unknown is not None:
+                    value = unassessed(path, spec, required=lambda f, c=spec.required_when: required_check(c, f))
+                needed = False
             except (KeyError, TypeError, EvaluationError):
                 continue  # the condition reads a field that is itself invalid; that problem is reported already
             if needed and unknown is not None:
+                value = unassessed(path, spec)
+            elif needed:
+                run.fail(path, "paakrevd", "mangler; feltet er påkrevd for denne søknaden")
+            elif value is None and unknown is not None and format_path(path) in unknown:
+                value = unassessed(path, spec, optional=True)  # marked not yet known, though not required
+            if value is not None:
                 parent = facts
                 for part in path[:-1]:
                     parent = parent[part]
-                parent[path[-1]] = unassessed(path, spec)
-            elif needed:
-                run.fail(path, "paakrevd", "mangler; feltet er påkrevd for denne søknaden")
+                parent[path[-1]] = value
         if run.problems:
             raise SoknadError(run.problems)
         return facts

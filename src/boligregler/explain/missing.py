@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from boligregler.evaluation.decision import Decision, Pending
+from boligregler.evaluation.partial import absent_facts
 from boligregler.evaluation.runtime import Unassessed
 from boligregler.evaluation.soknad import Path, Problem, SoknadError, format_path
 from boligregler.model import types as T
@@ -81,15 +82,7 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
     if absent:
         raise SoknadError([Problem(p, f"mangler; {CHOOSING[p]}", "mangler") for p in absent])
     decision = policy.evaluate_facts(facts)
-    return Completeness(decision, tuple(_unassessed(facts)))
-
-
-def _unassessed(facts: Any) -> list[Pending]:
-    """Every fact not yet given, in søknad order, described (the criteria are the decision's)."""
-    if facts.__class__ is Unassessed:
-        return [Pending(facts.text, facts.doc or facts.text, facts.provided_by, ())]
-    values = facts.values() if isinstance(facts, dict) else facts if isinstance(facts, list) else ()
-    return [p for v in values for p in _unassessed(v)]
+    return Completeness(decision, tuple(Pending(f.text, f.doc or f.text, f.provided_by, ()) for f in absent_facts(facts)))
 
 
 def _without(data: dict, paths: list[Path]) -> dict:
