@@ -2,7 +2,7 @@
 
     python benchmarks/letters.py             # 200 letters per case
     python benchmarks/letters.py --raskt     # 40 letters per case
-    python benchmarks/letters.py --tell      # how many assessments each letter's search runs
+    python benchmarks/letters.py --tell      # how many assessments, probes and gaps each letter's search runs
 
 For each case (refusals and a case for manual assessment with their search for what would change
 the outcome, a grant) it times `policy.evaluate(søknad).begrunnelse`: validation, assessment, the
@@ -65,27 +65,28 @@ def measure(policy, soknad: dict, n: int) -> tuple[list[float], list[float]]:
 
 
 def count(policy, soknad: dict) -> dict[str, int]:
-    """Whole assessments and single-criterion probes one letter runs (after a warm-up): load-free figures."""
+    """Whole assessments, single-criterion probes and gap evaluations (the compared amounts of the criteria
+    a change must meet, which the thresholds are solved from) one letter runs, after a warm-up: load-free."""
     from boligregler.evaluation import decision
     from boligregler.explain import counterfactual, evaluate
-    calls = {"vurderinger": 0, "vilkårsprøver": 0}
-    assess, criterion = decision.assess, counterfactual.criterion_result
+    calls = {"vurderinger": 0, "vilkårsprøver": 0, "differanser": 0}
+    assess, criterion, gap = decision.assess, counterfactual.criterion_result, counterfactual.Search.gap
 
-    def counted_assess(*a, **k):
-        calls["vurderinger"] += 1
-        return assess(*a, **k)
-
-    def counted_criterion(*a, **k):
-        calls["vilkårsprøver"] += 1
-        return criterion(*a, **k)
+    def counted(name, function):
+        def run(*a, **k):
+            calls[name] += 1
+            return function(*a, **k)
+        return run
     policy.evaluate(soknad).begrunnelse
-    decision.assess = evaluate.assess = counted_assess
-    counterfactual.criterion_result = counted_criterion
+    decision.assess = evaluate.assess = counted("vurderinger", assess)
+    counterfactual.criterion_result = counted("vilkårsprøver", criterion)
+    counterfactual.Search.gap = counted("differanser", gap)
     try:
         policy.evaluate(soknad).begrunnelse
     finally:
         decision.assess = evaluate.assess = assess
         counterfactual.criterion_result = criterion
+        counterfactual.Search.gap = gap
     return calls
 
 
@@ -96,12 +97,12 @@ def main() -> None:
     parser.add_argument("--tell", action="store_true", help="count the assessments each letter runs instead")
     args = parser.parse_args()
     if args.tell:
-        print(f"{'case':42} {'utfall':18} {'vurderinger':>12} {'vilkårsprøver':>14}")
+        print(f"{'case':42} {'utfall':18} {'vurderinger':>12} {'vilkårsprøver':>14} {'differanser':>12}")
         for name, pid, soknad in cases():
             policy = load_policy(pid)
             c = count(policy, soknad)
             print(f"{name:42} {policy.evaluate(soknad, explain=False).utfall:18} {c['vurderinger']:12} "
-                  f"{c['vilkårsprøver']:14}")
+                  f"{c['vilkårsprøver']:14} {c['differanser']:12}")
         return
     n = 40 if args.raskt else 200
     rows = []

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from boligregler import load_policy
 from boligregler.explain import facts as P
 from boligregler.explain import what_would_change
-from boligregler.explain.counterfactual import _smallest
+from boligregler.explain.counterfactual import _first, _quantum, _smallest
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
 
@@ -58,6 +58,11 @@ def assert_smallest(policy, facts, decision):
         for change in changes:
             assert fixes(policy, change.applied(facts), criterion.id, failing), change
             assert not fixes(policy, one_step_less(change, facts), criterion.id, failing), change
+    for combination in what_if.combinations:
+        changed = facts
+        for change in combination:
+            changed = change.applied(changed)
+        assert outcome(policy, changed) == target, combination
     if what_if.none_suffices:
         assert_no_single_change_suffices(policy, facts, target)
     return what_if
@@ -156,6 +161,19 @@ def test_no_single_change_suffices_then_each_criterion_gets_its_own():
     assert bank.new == 1 and bank.text == "dokumentert avslag på lån fra én bank"
 
 
+def test_thresholds_solved_in_a_staircase_are_exact_and_combinations_hold():
+    # Drammen, two criteria not met: the tilskudd and the loan are rounded to whole thousands, so the gap is
+    # a staircase; each threshold is to the krone, and each combination, applied together, is a grant
+    policy = load_policy("drammen")
+    s = drammen_low_income()
+    s["skjønn"]["langvarige_finansieringsproblemer"] = False
+    facts = policy.validate(s)
+    what_if = assert_smallest(policy, facts, policy.evaluate_facts(facts))
+    per = {r.id: {c.fact: c for c in changes} for r, changes in what_if.per_criterion}
+    assert {"inntekter", "egenkapital", "bolig.kjøpesum"} <= set(per["tilskudd_innenfor_grensen"])
+    assert what_if.combinations and all(len(c) >= 2 for c in what_if.combinations)
+
+
 def test_a_scheme_not_offered_suggests_the_ordinary_scheme():
     policy = load_policy("drammen")
     s = copy.deepcopy(FAMILY)
@@ -187,3 +205,22 @@ def test_smallest_respects_the_room_and_the_step():
     assert _smallest(lambda d: d >= 5000, Decimal(1000), Decimal(4999)) is None
     assert _smallest(lambda d: d >= 4500, Decimal(1000), Decimal(10**6)) == 5000
     assert _smallest(lambda d: True, Decimal(1000), Decimal(999)) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(threshold=st.integers(1, 10**6), guess=st.integers(1, 10**6), stride=st.integers(1, 5000))
+def test_first_finds_the_threshold_from_any_estimate_and_stride(threshold, guess, stride):
+    tried = []
+
+    def works(k):
+        tried.append(k)
+        return k >= threshold
+
+    assert _first(works, 0, 10**6, guess, stride) == threshold
+    assert len(tried) < 70
+
+
+def test_quantum_is_the_unit_of_a_staircase():
+    assert _quantum([Decimal(-1383000), Decimal(266000), Decimal(0)]) == 1000
+    assert _quantum([Decimal(-411089), Decimal(15930910)]) == 1
+    assert _quantum([Decimal("-0.5")]) == 1

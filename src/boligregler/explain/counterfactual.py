@@ -2,17 +2,18 @@
 
 The search runs over the policy itself. The facts a policy lets the letter suggest are its
 `endring` declarations (levers). Only levers that every criterion blocking the outcome can
-depend on are tried (`facts.Dependencies`, analysed once per policy and scheme). For an amount,
-the change is first estimated from the gap of the criteria it must meet (a secant on the compiled
-comparison, linear between the model's roundings); the search then probes only those criteria,
-never a whole assessment: one probe at the largest change allowed says whether any change can
-work, a doubling search from the estimate brackets the threshold, and bisection finds the
-smallest change in the lever's steps. The whole assessment is then run once at the change found;
-where another criterion fails there instead, it joins the probed ones and the search goes on
-from that change. Every change reported has been confirmed by a whole assessment, and the change
-one step smaller fails a criterion it must meet. The search assumes that a larger change never
-hurts between the points it probes, which holds for the amounts in the shipped policies; the
-confirmation guarantees that what is reported is true.
+depend on are tried (`facts.Dependencies`, analysed once per policy and scheme). Every probe runs
+only the criteria the change must meet, over a memo seeded with the parameters and the
+computations the change cannot alter. For an amount, the threshold is solved from the gap of
+those criteria (`Search.threshold`: the line through two distant points of the compiled
+comparison, which is linear between the model's roundings, then the exact step near the line's
+root) and verified: met at the change, not one step less. The whole assessment is then run once
+at the change found; where another criterion fails there instead, it joins the probed ones and
+the search goes on from that change. Where the gap cannot be solved, a doubling search and
+bisection on the criteria find the change instead. Every change reported has been confirmed by a
+whole assessment, and the change one step smaller fails a criterion it must meet. The search
+assumes that a larger change never hurts between the points it probes, which holds for the
+amounts in the shipped policies; the confirmation guarantees that what is reported is true.
 
 When no single change gives the outcome, the same search is run for each blocking criterion on
 its own, so the letter can say what each would need.
@@ -20,6 +21,7 @@ its own, so the letter can say what each would need.
 
 from __future__ import annotations
 
+import math
 import weakref
 from decimal import Decimal, localcontext
 from typing import Any, Callable
@@ -38,7 +40,6 @@ from boligregler.syntax import ast
 
 LIMIT = Decimal(1_000_000_000)  # the largest change tried for a fact without an upper bound
 Goal = Callable[[str, list[CriterionResult]], bool]
-Bracket = tuple[int, int]  # (lo, hi) in steps: the change of lo steps does not work, that of hi steps does
 
 
 @attrs.frozen
@@ -106,7 +107,7 @@ _dependencies: "weakref.WeakKeyDictionary[CheckedPolicy, dict[str, P.Dependencie
 def dependencies(model: CheckedPolicy, scheme: SchemeDef) -> P.Dependencies:
     per_scheme = _dependencies.setdefault(model, {})
     if scheme.id not in per_scheme:
-        per_scheme[scheme.id] = P.Dependencies(model, scheme)
+        per_scheme[scheme.id] = P.Dependencies(model, scheme, model.levers)
     return per_scheme[scheme.id]
 
 
@@ -122,13 +123,10 @@ def what_would_change(decision) -> WhatIf:
         return WhatIf(decision.utfall, decision.utfall, ())
     kinds = {rule.kind for rule in model.outcome_rules}
     blocking = [r for r in decision.vilkår if r.resultat == "ikke_oppfylt" and r.art in kinds]
-    deps = dependencies(model, basis.program.scheme)
-    reads = {c.id: deps.criterion(c) for c in basis.program.scheme.criteria}
+    touches = dependencies(model, basis.program.scheme).touching
 
     def touching(ids: list[str]) -> list[Lever]:
-        # `ordning` picks the scheme, so changing it can change every criterion
-        return [lever for lever in model.levers if lever.path == ("ordning",)
-                or all(any(P.overlaps(lever.path, p) for p in reads[cid]) for cid in ids)]
+        return [lever for lever in model.levers if all(cid in touches(lever) for cid in ids)]
 
     search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"))
     ids = [r.id for r in blocking]
@@ -142,6 +140,10 @@ def what_would_change(decision) -> WhatIf:
     return WhatIf(decision.utfall, target, (), per_criterion, combinations)
 
 
+class _Unsolvable(Exception):
+    """The gap of a criterion cannot be had at a change (see `Search.threshold`)."""
+
+
 def _fixes(cid: str, failing: set[str], kinds: set[str]) -> Goal:
     """The goal of meeting criterion `cid` without any criterion that was met failing instead."""
     def goal(_utfall: str, results: list[CriterionResult]) -> bool:
@@ -153,46 +155,70 @@ def _fixes(cid: str, failing: set[str], kinds: set[str]) -> Goal:
 class Search:
     """Searches one lever at a time for the smallest change that reaches a goal.
 
-    A probe first runs only the criteria the goal needs (`needed`): most probes fail there, at a
-    fraction of a whole assessment. For an amount, where the criteria it must meet compare two
-    amounts, the search starts from the change that closes the gap if the model were linear (two
-    probes of the difference), so it needs few probes around it instead of a doubling from one step.
+    A probe runs only the criteria the goal needs (`needed`), over a memo seeded with what the
+    change cannot alter (`seed`), at a fraction of a whole assessment. For an amount, where those
+    criteria compare two amounts, the threshold is solved from the gap (`threshold`) rather than
+    searched; only where that fails does a doubling search and bisection on the criteria run.
     """
 
-    def __init__(self, basis: Basis, failing: frozenset[str]):
+    def __init__(self, basis: Basis, failing: frozenset[str], facts: dict | None = None,
+                 changed: frozenset[P.Path] = frozenset()):
         self.basis = basis
         self.policy = basis.policy
-        self.facts = basis.facts
+        self.facts = basis.facts if facts is None else facts
+        self.changed = changed  # the paths at which `facts` differs from the decision's facts
         self.texts = Texts(basis)
         self.ordning = self.facts.get("ordning", "")
         self.program = self.policy.program(self.ordning, "compiled")
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
+        self._seeds: dict[frozenset[P.Path], dict] = {}
+
+    def seed(self, paths: frozenset[P.Path] | None) -> dict:
+        """A memo for facts that differ from the decision's at most at `paths` (and `changed`): the
+        parameters and every computation the decision made that reads none of those paths. None:
+        the paths are not known, so nothing is carried over."""
+        if paths is None or self.ordning != self.basis.facts.get("ordning", ""):
+            return {runtime.DATE_KEY: self.facts["søknadsdato"]}
+        paths = paths | self.changed
+        memo = self._seeds.get(paths)
+        if memo is None:
+            deps = dependencies(self.policy.model, self.program.scheme)
+            memo = {runtime.DATE_KEY: self.facts["søknadsdato"]}
+            for key, value in self.basis.memo.items():
+                if key.startswith("p:") or (key.startswith("c:") and key[2:] in self.program.scheme.computations
+                                            and not any(P.overlaps(p, q) for p in paths
+                                                        for q in deps.computation(key[2:]))):
+                    memo[key] = value
+            self._seeds[paths] = memo
+        return memo
 
     def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
         found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
         return tuple(c for c in found if c is not None)
 
-    def passes(self, facts: dict, needed) -> bool:
-        """Whether every criterion in `needed` is met (or met by an exception) for `facts`."""
-        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+    def passes(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> bool:
+        """Whether every criterion in `needed` is met (or met by an exception) for `facts`, which differ
+        from the search's facts at most at `paths` (None: anywhere)."""
+        M = dict(self.seed(paths))
         try:
             with localcontext(CONTEXT):
                 return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
         except NotAssessed:  # the criterion waits for a fact not yet assessed: let the full evaluation judge
             return True
 
-    def reaches(self, facts: dict, goal: Goal, needed=()) -> bool:
-        if needed and facts.get("ordning", "") == self.ordning and not self.passes(facts, needed):
+    def reaches(self, facts: dict, goal: Goal, needed=(), paths: frozenset[P.Path] | None = None) -> bool:
+        same = facts.get("ordning", "") == self.ordning
+        if needed and same and not self.passes(facts, needed, paths):
             return False
-        return goal(*outcome(self.policy, facts))
+        return goal(*outcome(self.policy, facts, self.seed(paths) if same else None))
 
-    def gap(self, facts: dict, needed) -> Decimal | None:
+    def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> Decimal | None:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
         missed); a criterion that is not such a comparison must be met. None where there is no such margin.
         One memo serves every criterion and both sides of each comparison, so shared amounts are computed once."""
         gaps = []
-        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+        M = dict(self.seed(paths))
         try:
             with localcontext(CONTEXT):
                 for cid in needed:
@@ -210,56 +236,83 @@ class Search:
             return None
         return min(gaps) if gaps else None
 
-    def guess(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed) -> Bracket | int | None:
-        """Where the change that closes the gap of the criteria in `needed` (see `gap`) lies, in steps: a bracket
-        (lo, hi) with the gap still open at lo and closed at hi, solved on the gap, which is linear in an
-        amount between the model's roundings (a secant to bracket it, then the Illinois variant of regula
-        falsi to narrow it). 0: no change up to `room` narrows the gap (a monotone model then has no change
-        that works); None: no estimate."""
-        if not needed or room < step or facts_ordning(changed(Decimal(0))) != self.ordning:
-            return None
-        g0 = self.gap(changed(Decimal(0)), needed)
-        if g0 is None or g0 >= 0:
-            return None
-        lo, lo_gap = Decimal(0), g0
-        for size in [*(step * 10 ** e for e in (3, 5, 7) if step * 10 ** e < room), room]:
-            g = self.gap(changed(size), needed)
-            if g is None:
-                return None
-            if g > g0:
-                break
-        else:
-            return 0
-        hi, hi_gap = size, g
-        while hi_gap < 0:  # secant beyond the last two points until the gap closes
-            if hi == room or hi_gap == lo_gap:
-                return None
-            d = min(max(((hi + (hi - lo) * -hi_gap / (hi_gap - lo_gap)) // step + 1) * step, hi + step), room)
-            g = self.gap(changed(d), needed)
-            if g is None:
-                return None
-            lo, lo_gap, hi, hi_gap = hi, hi_gap, d, g
-        side = 0
-        for _ in range(12):  # Illinois: the end kept twice in a row has its gap halved, so both ends move
-            if hi - lo <= 2 * step:
-                break
-            d = ((lo + (hi - lo) * -lo_gap / (hi_gap - lo_gap)) // step) * step
-            d = min(max(d, lo + step), hi - step)
-            g = self.gap(changed(d), needed)
-            if g is None:
-                break
-            if g >= 0:
-                hi, hi_gap = d, g
-                lo_gap = lo_gap / 2 if side == 1 else lo_gap
-                side = 1
+    def plain(self, needed) -> bool:
+        """Whether each criterion in `needed` is met exactly when its gap is ≥ 0: a comparison `<=` or
+        `>=` of two amounts, without exceptions or a condition for being relevant."""
+        for cid in needed:
+            d = self.compiled[cid].definition
+            if d.exceptions or d.relevance is not None or not isinstance(d.condition, ast.Compare) \
+                    or d.condition.op not in ("<=", ">="):
+                return False
+        return True
+
+    def threshold(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed,
+                  paths: frozenset[P.Path]) -> Decimal | None | bool:
+        """The smallest change k·step (1 ≤ k, k·step ≤ room) that meets every criterion in `needed`, solved
+        from the gap (see `gap`) instead of searched. Between the model's roundings the gap is linear in
+        an amount, so the line through two distant points (redrawn through the last two while the
+        estimate falls short, as past a kink such as the egenkapital buffer) gives the threshold up
+        to the width of a rounding step. From that estimate the exact step is found by a doubling
+        search and bisection on the exact gap, with a first stride as wide as a rounding's step seen
+        from the gap (what it differs from the line there, or the unit all its values are multiples
+        of): a few evaluations where the model is linear, about the logarithm of the step's width
+        where it is a staircase. The
+        result is verified: the criteria are met at it and not one step less. False: no change up to
+        `room` can work in a monotone model (no change tried narrows the gap, or it is still open at
+        `room`). None: no solution here (no gap, or it did not verify), so the caller searches."""
+        most = int(room // step)
+        if most < 1 or facts_ordning(changed(Decimal(0))) != self.ordning:
+            return None if most >= 1 else False
+        known: dict[int, Decimal] = {}
+
+        def closes(k: int) -> bool:
+            if k not in known:
+                value = self.gap(changed(k * step), needed, paths)
+                if value is None:
+                    raise _Unsolvable
+                known[k] = value
+            return known[k] >= 0
+
+        try:
+            if closes(0):
+                return None  # the comparisons hold already: another criterion fails, which the search judges
+            g0 = known[0]
+            for far in (*(10 ** e for e in (3, 5, 7) if 10 ** e < most), most):
+                closes(far)
+                if known[far] > g0:
+                    break
             else:
-                lo, lo_gap = d, g
-                hi_gap = hi_gap / 2 if side == -1 else hi_gap
-                side = -1
-        return int(lo // step), max(1, int(hi // step))
+                return False  # no change up to the largest narrows the gap
+            near = 0
+            for _ in range(8):  # the line through the last two points until it reaches a change that closes the gap
+                if known[far] >= 0:
+                    break
+                if far == most or known[far] <= known[near]:
+                    return False if far == most else None
+                estimate = far + math.ceil((far - near) * -known[far] / (known[far] - known[near]))
+                near, far = far, min(estimate, most)
+                closes(far)
+            else:
+                return None
+            slope = (known[far] - known[near]) / (far - near)
+            k = min(max(near + math.ceil(-known[near] / slope), near + 1), far)
+            closes(k)
+            stride = max(1, min(math.ceil(max(abs(known[k]), _quantum(known.values())) / slope), far - near))
+            return self._verified_threshold(changed, step, _first(closes, near, far, k, stride), needed, paths)
+        except _Unsolvable:
+            return None
+
+    def _verified_threshold(self, changed, step: Decimal, k: int, needed, paths) -> Decimal | None:
+        """k·step where the gap closes, k−1 steps open: confirmed by the criteria themselves unless they are
+        met exactly when the gap is (`plain`)."""
+        if self.plain(needed) or (self.passes(changed(k * step), needed, paths)
+                                  and (k == 1 or not self.passes(changed((k - 1) * step), needed, paths))):
+            return k * step
+        return None
 
     def lever(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         spec = P.spec_of(self.policy.model.schema, lever.path)
+        paths = frozenset({lever.path})
         if lever.kind == "ny_linje":
             return self._new_line(lever, goal, needed)
         current = P.get(self.facts, lever.path)
@@ -272,7 +325,7 @@ class Search:
                 options = [not current] if lever.kind == "sannhet" else list(spec.type.values)
             for new in options:
                 changed = P.with_value(self.facts, lever.path, new)
-                if new != current and self.reaches(changed, goal, needed):
+                if new != current and self.reaches(changed, goal, needed, paths):
                     return self._change(lever, current, new, new, new is True)
             return None
         low = spec.low if spec.low is not None else Decimal(0)
@@ -281,10 +334,7 @@ class Search:
         for sign, room in ((1, (high - current) if high is not None else LIMIT), (-1, current - low)):
             def changed(d, sign=sign):
                 return P.with_value(self.facts, lever.path, current + sign * d)
-            guess = self.guess(changed, lever.step, room, needed) if lever.kind == "beløp" else None
-            if guess == 0:
-                continue
-            size = self.smallest(changed, goal, needed, lever.step, room, guess)
+            size = self.smallest(changed, goal, needed, lever.step, room, paths, solve=lever.kind == "beløp")
             if size is not None and (best is None or size < best[1]):
                 best = (sign, size)
         if best is None:
@@ -297,30 +347,34 @@ class Search:
         def line(amount: Decimal) -> dict:
             return P.with_line(self.facts, lever.path, {**lever.new_item, lever.item_field: amount})
 
-        guess = self.guess(line, lever.step, LIMIT, needed)
-        if guess == 0:
-            return None
-        size = self.smallest(line, goal, needed, lever.step, LIMIT, guess)
+        size = self.smallest(line, goal, needed, lever.step, LIMIT, frozenset({lever.path}))
         if size is None:
             return None
         return self._change(lever, None, size, size, True)
 
     def smallest(self, changed: Callable[[Decimal], dict], goal: Goal, needed, step: Decimal, room: Decimal,
-                 guess: int | None) -> Decimal | None:
-        """The smallest change that reaches `goal`. The search probes only the criteria in `needed` (a fraction
-        of an assessment each) and checks the whole assessment at the change found. Where another criterion
-        fails there instead, it is added to those probed and the search goes on from that change (a larger
-        change never needs less, as the search assumes throughout); whole assessments are the last resort."""
+                 paths: frozenset[P.Path], solve: bool = True) -> Decimal | None:
+        """The smallest change that reaches `goal`. For an amount (`solve`) the threshold of the criteria in
+        `needed` is solved from their gap; otherwise, or where that gives no answer, it is searched by
+        probing only those criteria. The whole assessment is checked at the change found. Where another
+        criterion fails there instead, it is added to those probed and the search goes on from that change
+        (a larger change never needs less, as the search assumes throughout); whole assessments are the
+        last resort."""
         if not needed or facts_ordning(changed(Decimal(0))) != self.ordning:
-            return _smallest(lambda d: self.reaches(changed(d), goal, needed), step, room, guess)
+            return _smallest(lambda d: self.reaches(changed(d), goal, needed, paths), step, room)
         probed = list(needed)
+        guess = None
         for _ in range(4):
-            if not self.passes(changed((room // step) * step), probed):
-                return None  # not even the largest change meets them: there is no change to find
-            size = _smallest(lambda d: self.passes(changed(d), probed), step, room, guess)
-            if size is None:
+            size = self.threshold(changed, step, room, probed, paths) if solve else None
+            if size is False:
                 return None
-            utfall, results = outcome(self.policy, changed(size))
+            if size is None:
+                if not self.passes(changed((room // step) * step), probed, paths):
+                    return None  # not even the largest change meets them: there is no change to find
+                size = _smallest(lambda d: self.passes(changed(d), probed, paths), step, room, guess)
+                if size is None:
+                    return None
+            utfall, results = outcome(self.policy, changed(size), self.seed(paths))
             if goal(utfall, results):
                 return size
             failing = [r.id for r in results if r.resultat == "ikke_oppfylt" and r.id not in probed
@@ -329,7 +383,7 @@ class Search:
                 break
             probed += failing
             guess = int(size // step)
-        return _smallest(lambda d: self.reaches(changed(d), goal, needed), step, room, int(size // step) + 1)
+        return _smallest(lambda d: self.reaches(changed(d), goal, needed, paths), step, room, int(size // step) + 1)
 
     def _change(self, lever: Lever, old, new, size, increased: bool) -> Change:
         """The change as the letter words it; every search has confirmed it by a whole assessment already."""
@@ -349,15 +403,15 @@ class Search:
         facts = self.facts
         for r, changes in per_criterion:
             discrete = [c for c in changes if c.kind in ("sannhet", "valg")]
-            if discrete and not self.passes(facts, [r.id]):
+            if discrete and not self.passes(facts, [r.id], frozenset(c.lever.path for c in base)):
                 facts = discrete[0].applied(facts)
                 base.append(discrete[0])
-        if base and self.reaches(facts, goal, needed):
+        used = frozenset(c.lever.path for c in base)
+        if base and self.reaches(facts, goal, needed, used):
             return (tuple(base),)
-        still = [cid for cid in needed if not self.passes(facts, [cid])]
+        still = [cid for cid in needed if not self.passes(facts, [cid], used)]
         if not still:
             return ()
-        used = {c.lever.path for c in base}
         candidates = [lv for lv in touching(still) if lv.path not in used and self.texts.holds(lv.condition)
                       and given(P.get(facts, lv.path))]  # a fact not yet given is asked for, not changed
         extras = [x for x in (self._extreme(lv, facts) for lv in candidates if lv.kind in ("sannhet", "valg", "heltall"))
@@ -366,18 +420,18 @@ class Search:
         subsets = [()] + [(x,) for x in extras] + [(x, y) for i, x in enumerate(extras) for y in extras[i + 1:]]
         found: list[tuple[Change, ...]] = []
         smallest: Change | None = None  # the amount change without any extra change
-        start = self.gap(facts, still)
+        start = self.gap(facts, still, used)
         for subset in subsets:
             combined = facts
             for lever, value in subset:
                 combined = P.with_value(combined, lever.path, value)
-            if subset and start is not None and (self.gap(combined, still) or start) <= start:
+            paths = used | {lever.path for lever, _ in subset}
+            if subset and start is not None and (self.gap(combined, still, paths) or start) <= start:
                 continue  # the extra changes do not narrow the gap, so they cannot make the amount smaller
-            if subset and self.reaches(combined, goal, needed):
+            if subset and self.reaches(combined, goal, needed, paths):
                 amount = None
             else:
-                inner = Search(self.basis, self.failing)
-                inner.facts = combined
+                inner = Search(self.basis, self.failing, combined, paths)
                 amount = next((c for c in (inner.lever(lv, goal, still) for lv in amounts) if c is not None), None)
                 if amount is None:
                     continue
@@ -430,22 +484,16 @@ def facts_ordning(facts: dict) -> str:
 
 
 def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
-              guess: int | Bracket | None = None) -> Decimal | None:
+              guess: int | None = None) -> Decimal | None:
     """The smallest k·step (1 ≤ k, k·step ≤ room) for which `works` holds, or None.
 
     From `guess` (or 1) the search doubles its stride up until the change works (or down until it
     does not), then bisects between the last change that did not work and the first that did; the
     result works, and one step less does not (zero steps is the søknad as it is, which does not).
-    A bracket (lo, hi) for `guess` is bisected directly once hi is seen to work and lo not to.
     """
     most = int(room // step)
     if most < 1:
         return None
-    if isinstance(guess, tuple):  # a bracket from the gap: bisect inside it once both ends are confirmed
-        low, high = guess
-        if high <= most and works(high * step) and (low < 1 or not works(low * step)):
-            return _bisect(works, step, max(low, 0), high)
-        guess = high
     k = min(max(guess or 1, 1), most)
     if works(k * step):
         failing, stride = k - 1, 1
@@ -462,6 +510,44 @@ def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
                 break
             failing, stride = k, stride * 2
     return _bisect(works, step, failing, k)
+
+
+def _quantum(values) -> Decimal:
+    """The largest power of ten up to 10⁶ that every nonzero value is a multiple of (1000 for a gap
+    between amounts rounded to whole thousands)."""
+    unit = Decimal(1)
+    while unit < 10 ** 6 and all(v % (unit * 10) == 0 for v in values if v):
+        unit *= 10
+    return unit
+
+
+def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, stride: int = 1) -> int:
+    """The first j in (failing, k] for which `works(j)` holds, given that it fails at `failing` and holds
+    at `k` (monotone in between): from `guess` a stride, doubled until it brackets it, then bisection."""
+    if works(guess):
+        k = guess
+        while k - failing > 1:
+            j = max(k - stride, failing + 1)
+            if works(j):
+                k, stride = j, stride * 2
+            else:
+                failing = j
+                break
+    else:
+        failing = guess
+        while k - failing > 1:
+            j = min(failing + stride, k - 1)
+            if works(j):
+                k = j
+                break
+            failing, stride = j, stride * 2
+    while k - failing > 1:
+        middle = (failing + k) // 2
+        if works(middle):
+            k = middle
+        else:
+            failing = middle
+    return k
 
 
 def _bisect(works: Callable[[Decimal], bool], step: Decimal, failing: int, k: int) -> Decimal:

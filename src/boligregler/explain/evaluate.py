@@ -156,9 +156,10 @@ def children_ages(facts: dict) -> str:
     return (", ".join(ages[:-1]) + " og " + ages[-1] if len(ages) > 1 else ages[0]) + " år"
 
 
-def outcome(policy: Any, facts: dict) -> tuple[str, list[CriterionResult]]:
-    """The outcome and criterion results for `facts`, without texts: one re-evaluation."""
+def outcome(policy: Any, facts: dict, seed: dict | None = None) -> tuple[str, list[CriterionResult]]:
+    """The outcome and criterion results for `facts`, without texts: one re-evaluation. `seed`: memo
+    values known to hold for `facts` (parameters, computations that read no changed fact)."""
     program = policy.program(facts.get("ordning", ""), "compiled")  # probes must be fast
     with localcontext(CONTEXT):
-        results, _ = assess(program, facts, explain=False)
+        results, _ = assess(program, facts, explain=False, seed=seed)
     return decide(policy.model.outcome_rules, policy.model.outcome_default, results), results

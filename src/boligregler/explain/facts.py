@@ -63,12 +63,20 @@ class Dependencies:
     filled instance shared by threads could answer from a half-finished analysis).
     """
 
-    def __init__(self, model: CheckedPolicy, scheme: SchemeDef):
+    def __init__(self, model: CheckedPolicy, scheme: SchemeDef, levers=()):
         self.model, self.scheme = model, scheme
         self._computed: dict[str, frozenset[Path]] = {}
         self._criteria: dict[str, frozenset[Path]] = {}
         for c in scheme.criteria:  # all at once: a shared instance is only read, so threads may share it
             self.criterion(c)
+        # `ordning` picks the scheme, so changing it can change every criterion
+        self._touched = {lever.path: frozenset(c.id for c in scheme.criteria if lever.path == ("ordning",)
+                                               or any(overlaps(lever.path, p) for p in self._criteria[c.id]))
+                         for lever in levers}
+
+    def touching(self, lever) -> frozenset[str]:
+        """The criteria a change of `lever` (one of the levers given when made) can change."""
+        return self._touched[lever.path]
 
     def criterion(self, c: CriterionDef) -> frozenset[Path]:
         if c.id not in self._criteria:

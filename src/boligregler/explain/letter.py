@@ -17,6 +17,7 @@ headings and the few words that join a criterion's own texts (in `WORDS`, per mÃ
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -274,18 +275,16 @@ class _Builder:
         they bear on: the first in `order` whose rule reads the assessment. A criterion that is not met on an
         assessment given without a reason shows the gap. Returns the quotes per criterion, the gaps per
         criterion, and the quotes no criterion reads."""
-        deps = dependencies(self.model, self.basis.program.scheme)
-        reads = {c.id: deps.criterion(c) for c in self.basis.program.scheme.criteria}
         reasons = {a.opplysning: a for a in self.decision.skjÃ¸nnsvurderinger}
         per: dict[str, list[str]] = {}
         gaps: dict[str, list[str]] = {}
         loose: list[str] = []
-        for path, doc in _case_worker_facts(self.model.schema):
+        for path, doc, reader_ids in _case_worker_facts(self.model, self.basis.program.scheme):
             if not runtime.given(P.get(self.basis.facts, path)):
                 continue
             name = P.name(path)
             what = _what(doc, self.w["of"])
-            readers = [r for r in order if any(P.overlaps(path, p) for p in reads.get(r.id, ()))]
+            readers = [r for r in order if r.id in reader_ids]
             if name in reasons:
                 text = self.w["reason"].format(what=what, text=" ".join(reasons[name].begrunnelse.split()))
                 (per.setdefault(readers[0].id, []) if readers else loose).append(text)
@@ -442,14 +441,29 @@ class _Builder:
                       document, frame, self.form)
 
 
-def _case_worker_facts(record, path: P.Path = ()) -> list[tuple[P.Path, str]]:
-    """(path, description) of every fact a case worker assesses (`oppgis av saksbehandler`), outside lists."""
+_assessments: "weakref.WeakKeyDictionary[Any, dict[str, tuple]]" = weakref.WeakKeyDictionary()
+
+
+def _case_worker_facts(model, scheme) -> tuple[tuple[P.Path, str, frozenset[str]], ...]:
+    """(path, description, the criteria that read it) of every fact a case worker assesses (`oppgis av
+    saksbehandler`), outside lists; found once per policy and scheme."""
+    per_scheme = _assessments.setdefault(model, {})
+    if scheme.id not in per_scheme:
+        deps = dependencies(model, scheme)
+        reads = {c.id: deps.criterion(c) for c in scheme.criteria}
+        per_scheme[scheme.id] = tuple(
+            (path, doc, frozenset(cid for cid, paths in reads.items() if any(P.overlaps(path, p) for p in paths)))
+            for path, doc in _assessed_by_case_worker(model.schema))
+    return per_scheme[scheme.id]
+
+
+def _assessed_by_case_worker(record, path: P.Path = ()) -> list[tuple[P.Path, str]]:
     out = []
     for key, spec in record.fields.items():
         if spec.provided_by == "saksbehandler":
             out.append(((*path, key), description(spec.doc)))
         elif hasattr(spec.type, "fields"):
-            out += _case_worker_facts(spec.type, (*path, key))
+            out += _assessed_by_case_worker(spec.type, (*path, key))
     return out
 
 
