@@ -370,11 +370,21 @@ def test_layouts_at_phone_and_desktop_width(reader, site, width):
             reader.screenshot(path=str(ARTIFACTS / f"{name}-kalkulator-{width}.png"), full_page=False)
 
 
-def test_site_search_finds_a_kommune_in_norwegian(reader, site):
-    reader.goto(f"{site[0]}/")
+@pytest.mark.parametrize("path", ["", f"regler/{KOMMUNE.policy.id}/"])
+def test_site_search_finds_a_kommune_in_norwegian_and_builds_its_index_only_when_used(reader, site, path):
+    """The theme's search worker loads the Norwegian stemmer when it builds the index: not on page
+    load (assets/sok.js holds the index back), only once the reader turns to the search field."""
+    building = []
+    reader.on("request", lambda r: building.append(r.url) if "/lunr/min/lunr.no" in r.url else None)
+    with reader.expect_response("**/search/search_index.json"):
+        reader.goto(f"{site[0]}/{path}")
+    reader.wait_for_load_state("load")
+    reader.wait_for_timeout(500)  # time enough for the index to reach the worker, were it not held
+    assert building == [], "the search index was built before anyone searched"
     reader.locator("label.md-search__icon, .md-search__input").first.click()
     reader.locator(".md-search__input").fill("tilskudd etablering")
     reader.wait_for_selector(".md-search-result__item", timeout=120_000)  # the index is built first (1 MB)
+    assert building, "search answered without the theme's Norwegian index"
     results = reader.locator(".md-search-result__item").all_inner_texts()
     assert any("Tilskudd til etablering" in r for r in results)
     assert reader.locator(".md-search__input").get_attribute("placeholder") == "Søk"

@@ -139,8 +139,8 @@ def test_a_nynorsk_policy_gets_its_page_and_calculator_in_nynorsk(nynorsk):
     plugin = BoligreglerPlugin()
     plugin.load_config({})
     plugin.policies = [nynorsk]
-    own = SimpleNamespace(file=SimpleNamespace(src_uri="regler/drammen.md"))
-    other = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
+    own = SimpleNamespace(file=SimpleNamespace(src_uri="regler/drammen.md"), url="regler/drammen/")
+    other = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"), url="")
     assert plugin.on_post_page('<html lang="nb">', page=own, config=None) == '<html lang="nn">'
     assert plugin.on_post_page('<html lang="nb">', page=other, config=None) == '<html lang="nb">'
 

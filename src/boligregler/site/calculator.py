@@ -33,8 +33,8 @@ from boligregler.syntax.cache import cached_parse, user_cache_dir, private_dir
 from boligregler.syntax.grammar import grammar_path
 
 ASSETS = Path(__file__).parent / "assets"
-ASSET_FILES = ("kalkulator.js", "kalkulator-worker.js", "kalkulator-motor.mjs", "kalkulator.css", "nettsted.js",
-               "nettsted.css")
+ASSET_FILES = ("kalkulator.js", "kalkulator-start.js", "kalkulator-worker.js", "kalkulator-motor.mjs", "kalkulator.css",
+               "nettsted.js", "nettsted.css", "sok.js")
 DEST = "assets/boligregler"  # inside the built site
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 BROWSER_ROOT = "/app"  # where the bundle is unpacked in Pyodide's file system (APP in kalkulator-motor.mjs)

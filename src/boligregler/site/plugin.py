@@ -12,6 +12,8 @@ The pages are added to `nav` next to `<dest>/index.md`, wherever mkdocs.yml list
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from mkdocs.config import base
@@ -20,6 +22,7 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from boligregler.diagnostics import BoligreglerError
 from boligregler.explain.frame import målform
@@ -86,11 +89,21 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         return accessible_tables(html)
 
     def on_post_page(self, output, *, page, config):
-        """A page of a policy written in nynorsk says so to screen readers and search (`lang="nn"`)."""
-        nynorsk = {f"{self.config.dest}/{s.policy.id}.md" for s in self.policies
-                   if målform(s.policy.model) == "nynorsk"}
-        if page.file.src_uri in nynorsk:
-            return output.replace('<html lang="nb"', '<html lang="nn"', 1)
+        """A page of a policy written in nynorsk says so to screen readers and search (`lang="nn"`); a
+        kommune page starts its calculator's engine from its head, and every page defers the theme's
+        search index until the reader uses search (assets/sok.js, run before the theme's script)."""
+        site_policy = next((s for s in self.policies if page.file.src_uri == f"{self.config.dest}/{s.policy.id}.md"), None)
+        if site_policy is not None and målform(site_policy.policy.model) == "nynorsk":
+            output = output.replace('<html lang="nb"', '<html lang="nn"', 1)
+        assets = get_relative_url(calculator.DEST, page.url)
+        if site_policy is not None and site_policy.base is not None:  # a kommune page: it has the calculator
+            start = (f'<script async src="{assets}/kalkulator-start.js" '
+                     f'data-policy="{html.escape(site_policy.policy.id)}"></script>\n')
+            output = output.replace("</head>", start + "</head>", 1)
+        bundle = re.search(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>', output)
+        if bundle is not None:
+            output = (output[:bundle.start()] + f'<script src="{assets}/sok.js"></script>\n'
+                      + output[bundle.start():])
         return output
 
     def on_post_build(self, *, config) -> None:

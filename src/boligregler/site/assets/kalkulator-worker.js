@@ -4,6 +4,7 @@
 // and checking. If the snapshot is missing or cannot be restored, Pyodide starts from scratch on the
 // library's pre-parsed policies (Lark is never imported either way).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import createPyodideModule from "./pyodide/pyodide.asm.mjs";  // loaded with the worker, before the snapshot arrives
 import { entryPoints, unpackLibrary } from "./kalkulator-motor.mjs";
 
 const here = new URL(".", import.meta.url);
@@ -28,8 +29,7 @@ function restoreOptions(snapshot) {
   return {
     _loadSnapshot: snapshot.then(({ image }) => image),
     createPyodideModule: async (settings) => {
-      const [{ default: createPyodideModule }, { image, filled }] = await Promise.all(
-        [import(new URL("pyodide.asm.mjs", indexURL).href), snapshot]);
+      const { image, filled } = await snapshot;
       const instantiate = settings.instantiateWasm;
       settings.instantiateWasm = (imports, done) => instantiate(imports, (instance, module) => {
         const memory = instance.exports.memory;
@@ -44,21 +44,35 @@ function restoreOptions(snapshot) {
   };
 }
 
-/** The snapshot as the site build wrote it (minnebilde.mjs): the image's size (8 bytes, little-endian),
- * then the image gzip-compressed. Resolves as soon as the size is read, to the image (still being
- * filled) and `filled`, which resolves when all of it is unpacked into place. */
+/** The snapshot, unpacked as it arrives. Resolves as soon as its size is
+ * known, to the image (still being filled) and `filled`, which resolves when all of it is in place. */
 async function snapshot() {
-  const response = await fetch(new URL(SNAPSHOT, here));
-  if (!response.ok) throw new Error(`${SNAPSHOT}: ${response.status}`);
+  let image = null, sized;
+  const whenSized = new Promise((resolve) => { sized = resolve; });
+  const filled = unpack(new URL(SNAPSHOT, here).href, (n) => { image = new Uint8Array(n); sized(); },
+                        (bytes, at) => image.set(bytes, at)).then(() => mark("snapshot"));
+  await Promise.race([whenSized, filled]);  // a failure before the size is known rejects here
+  return { image, filled };
+}
+
+/** Fetch and unpack the snapshot at `url` (the site build's minnebilde.mjs wrote it: the image's size,
+ * 8 bytes little-endian, then the image gzip-compressed): `size(n)` once its size is known, then `part(bytes, at)`
+ * for each piece of the image in order; resolves with the number of bytes unpacked. */
+async function unpack(url, size, part) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.split("/").pop()}: ${response.status}`);
   const reader = response.body.getReader();
   let head = new Uint8Array(0);
   while (head.length < 8) {
     const { done, value } = await reader.read();
-    if (done) throw new Error(`${SNAPSHOT}: too short`);
-    head = concat(head, value);
+    if (done) throw new Error(`${url.split("/").pop()}: too short`);
+    const joined = new Uint8Array(head.length + value.length);
+    joined.set(head);
+    joined.set(value, head.length);
+    head = joined;
   }
-  const size = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
-  const image = new Uint8Array(size);
+  const total = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
+  size(total);
   const rest = head.subarray(8);
   const compressed = new ReadableStream({
     start(controller) { if (rest.length) controller.enqueue(rest); },
@@ -67,26 +81,16 @@ async function snapshot() {
       if (done) controller.close(); else controller.enqueue(value);
     },
   });
-  const filled = (async () => {
-    const unpacked = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
-    let at = 0;
-    for (;;) {
-      const { done, value } = await unpacked.read();
-      if (done) break;
-      image.set(value, at);
-      at += value.length;
-    }
-    if (at !== size) throw new Error(`${SNAPSHOT}: ${at} of ${size} bytes`);
-    mark("snapshot");
-  })();
-  return { image, filled };
-}
-
-function concat(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  const unpacked = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
+  let at = 0;
+  for (;;) {
+    const { done, value } = await unpacked.read();
+    if (done) break;
+    part(value, at);
+    at += value.length;
+  }
+  if (at !== total) throw new Error(`${url.split("/").pop()}: ${at} of ${total} bytes`);
+  return at;
 }
 
 async function restore() {
@@ -105,7 +109,7 @@ async function boot(policy) {
   let py = await restore();
   timings.restored = py !== null;
   if (py === null) {
-    py = await loadPyodide({ indexURL, packages: [] });
+    py = await loadPyodide({ indexURL, packages: [], createPyodideModule });
     unpackLibrary(py, await bundle);
   }
   mark("pyodide");

@@ -25,13 +25,21 @@ function start(form) {
   const say = WORDS[form.dataset.malform] || WORDS["bokmål"];
   const status = form.querySelector(".kalk-status");
   const result = document.getElementById("kalk-svar");
-  const worker = new Worker(new URL("kalkulator-worker.js", import.meta.url), { type: "module" });
   const policy = form.dataset.policy;
+  // The engine, started from the page's head (kalkulator-start.js) or, without it, here.
+  const started = window.boligreglerMotor && window.boligreglerMotor.policy === policy ? window.boligreglerMotor : null;
+  let worker;
+  try {
+    worker = started ? started.worker : new Worker(new URL("kalkulator-worker.js", import.meta.url), { type: "module" });
+  } catch (error) {
+    status.textContent = say.unsupported;
+    return;
+  }
   let ready = false, waiting = null, asked = 0;
   window.boligreglerKalkulator = { ready: false, answers: 0 };
 
   status.textContent = say.loading;
-  worker.postMessage({ kind: "last", policy });
+  if (!started) worker.postMessage({ kind: "last", policy });
   worker.onmessage = ({ data }) => {
     if (data.kind === "klar") {
       ready = true;
@@ -51,6 +59,9 @@ function start(form) {
     status.textContent = say.unsupported;
     window.boligreglerKalkulator.error = String(event.message || event);
   };
+  for (const event of started ? started.early.splice(0) : []) {
+    if (event.type === "error") worker.onerror(event); else worker.onmessage(event);
+  }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();

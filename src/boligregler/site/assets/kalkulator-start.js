@@ -1,0 +1,18 @@
+// Starts the calculator's engine (kalkulator-worker.js) while the page is still loading, so Pyodide
+// downloads and restores beside the page instead of after it. Loaded `async` from the head of a
+// kommune page (data-policy: the policy's id); kalkulator.js takes over the worker and the messages
+// that came before it ran.
+(() => {
+  const script = document.currentScript;
+  let worker;
+  try {
+    worker = new Worker(new URL("kalkulator-worker.js", script.src), { type: "module" });
+  } catch (error) {
+    return;  // kalkulator.js tries again and tells the reader
+  }
+  const early = [];
+  worker.onmessage = (event) => early.push(event);
+  worker.onerror = (event) => early.push(event);
+  worker.postMessage({ kind: "last", policy: script.dataset.policy });
+  window.boligreglerMotor = { worker, early, policy: script.dataset.policy };
+})();
