@@ -439,9 +439,9 @@ def policy_identifiers() -> dict[str, set[str]]:
     schemes) → the forms a page must not show: raw (`maks_tilskudd_andel`) and split by spaces
     (`maks tilskudd andel`). A split form written by a person, in a policy's title or text or in a
     reader-facing label (`maks lån`, «Eie først», «Antall barn i husstanden»), is Norwegian and allowed."""
-    from boligregler.rendering.labels import PHRASES
+    from boligregler.rendering.labels import PHRASES, PHRASES_NYNORSK
 
-    written: list[str] = list(PHRASES.values())
+    written: list[str] = list(PHRASES.values()) + list(PHRASES_NYNORSK.values())
     names: set[str] = set()
     for s in POLICIES:
         m = s.policy.model
@@ -483,3 +483,29 @@ def test_no_identifier_on_any_public_page(site):
             found[path or "/"] = hits
     assert read >= len(POLICIES) + 3, "the kommune pages, the national rules, the list, the comparison, the front page"
     assert not found, "\n".join(f"{p}: {', '.join(h)}" for p, h in found.items())
+
+
+DEVELOPER_WORDS = {
+    "an identifier": re.compile(r"(?<![\w/.#-])[a-zæøå][a-zæøå0-9]*(?:_[a-zæøå0-9]+)+(?![\w/-])"),
+    "«seed»": re.compile(r"(?<![\wæøå])seed(?![\wæøå])"),
+    "«nasjonal» as a name": re.compile(r"(?<![\wæøå])nasjonal(?![\wæøå])(?! grunnmodell)"),
+    "a spec section number": re.compile(r"§\s*\d+\.\d+"),
+}
+
+
+def test_no_developer_words_on_any_public_page(site):
+    """What a reader (or a screen reader) gets from a public page: no snake_case identifier, no «seed» (the
+    project's name for its source documents), no «nasjonal» as the name of a policy («Nasjonal grunnmodell» is
+    Norwegian), no section number of the project's spec (§ 2.5; a law's sections are written § 5-4)."""
+    out = site[1]
+    developer = developer_pages()
+    found, read = [], 0
+    for path in site_paths(site):
+        if path in developer:
+            continue
+        text = read_text((out / path / "index.html").read_text(encoding="utf-8"))
+        read += 1
+        for what, pattern in DEVELOPER_WORDS.items():
+            found += [f"{path or '/'}: {what}: …{text[max(0, m.start() - 40):m.end() + 20]}…" for m in pattern.finditer(text)]
+    assert read >= len(POLICIES) + 3
+    assert not found, "\n".join(found)

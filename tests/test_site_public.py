@@ -197,3 +197,58 @@ def test_what_the_sources_do_not_confirm_is_said_and_points_to_the_kommune(pages
     else:
         assert "Telefon og e-post er ikke lagt inn her" in contact
         assert (f"]({header['nettside']})" in contact) if header.get("nettside") else s.title in contact
+
+
+# ---- a nynorsk kommune's site: every page it has reads in nynorsk ---------------------------------
+
+NYNORSK_SITE_YML = """\
+site_name: Test
+docs_dir: docs
+theme: {name: material, language: nn}
+plugins:
+  - search: {lang: ['no']}
+  - boligregler: {policies: regelverk, snapshot: false}
+markdown_extensions: [attr_list, admonition, tables, pymdownx.details, pymdownx.superfences]
+nav:
+  - Framside: index.md
+  - Regelverk: [regler/index.md]
+"""
+# Words only bokmål has (nynorsk: ikkje, kven, kva, kor, korleis, viss, kvar, kvart, nokon, noko, mykje,
+# meir, frå, berre, hushald, gjeld, de, dykkar, sjølv, utan, heimel, reglane, vilkåra, seier, anna, annan).
+BOKMÅL_ONLY = ("ikke", "hvem", "hva", "hvor", "hvordan", "hvis", "hver", "hvert", "noen", "noe", "mye", "mer", "fra",
+               "bare", "husstand", "husstanden", "gjelder", "dere", "deres", "selv", "uten", "hjemmel", "reglene",
+               "vilkårene", "sier", "annet", "annen")
+
+
+@pytest.fixture(scope="module")
+def nynorsk_site(tmp_path_factory):
+    """The site of a kommune that writes nynorsk (tests/fixtures/nynorsk/fjordvik.pol, building on the national
+    rules in nynorsk, which live outside its folder), built with the Material theme as the real site is."""
+    from boligregler.cli import main
+
+    project = tmp_path_factory.mktemp("nynorsk-nettsted")
+    (project / "docs").mkdir()
+    (project / "docs" / "index.md").write_text("# Framside\n\nSjå [regelverka](regler/index.md).\n", encoding="utf-8")
+    (project / "regelverk").mkdir()
+    (project / "regelverk" / "fjordvik.pol").write_bytes((ROOT / "tests/fixtures/nynorsk/fjordvik.pol").read_bytes())
+    (project / "mkdocs.yml").write_text(NYNORSK_SITE_YML, encoding="utf-8")
+    assert main(["docs", "--konfig", str(project / "mkdocs.yml"), "build", "--mappe", str(project / "ut")]) == 0
+    return project / "ut"
+
+
+@pytest.mark.parametrize("path", ["regler/fjordvik", "regler/nasjonal_nynorsk"])
+def test_a_nynorsk_kommunes_pages_read_in_nynorsk_national_rules_included(nynorsk_site, path):
+    from test_site_browser import read_text
+
+    page = (nynorsk_site / path / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="nn"' in page[:200]
+    seen = read_text(re.sub(r"<details.*?</details>", " ", page, flags=re.S))  # what is read without opening a fold
+    found = sorted({w for w in BOKMÅL_ONLY if re.search(rf"(?<![\wæøå]){w}(?![\wæøå])", seen)})
+    assert not found, f"{path}: bokmål on a nynorsk page: {found}"
+    if path.endswith("fjordvik"):
+        assert "dei nasjonale reglane" in seen and "kva kan vi låne?" in seen and "nasjonal_nynorsk" not in seen
+        assert "kalkulator-start.js" in page  # a kommune: the calculator
+        assert "Talet på born i hushaldet" in page  # the renderer's names in the folds, in nynorsk too
+    else:
+        assert "kalkulator-start.js" not in page and 'id="kalkulator"' not in page  # the national rules: no calculator
+    assert "Nasjonal grunnmodell på nynorsk" in page  # its own entry in the menu, told apart from the bokmål one

@@ -27,6 +27,23 @@ PHRASES = {
     "faste_utgifter_sum": "Faste utgifter",
     "tilskudd": "Tilskudd",
 }
+# The same phrases in nynorsk, for a policy written in nynorsk (`målform: nynorsk`).
+PHRASES_NYNORSK = {
+    "livsopphold_enslig": "Livsopphald for ein einsleg vaksen",
+    "livsopphold_par": "Livsopphald for eit par",
+    "livsopphold_bofellesskap": "Livsopphald for kvar vaksen utover to",
+    "livsopphold_barn": "Livsopphald per barn",
+    "tilskudd_tilbys": "Om kommunen gir tilskot til etablering",
+    "margin_varsel": "Grensa for varsel om liten margin",
+    "antall_voksne": "Talet på vaksne i hushaldet",
+    "antall_barn": "Talet på born i hushaldet",
+    "ordinær_løpetid": "Nedbetalingstid utan forlenging",
+    "nedbetalingstid": "Nedbetalingstid",
+    "startlån": "Startlån",
+    "kalkulasjonsrente": "Fast kalkulasjonsrente",
+    "faste_utgifter_sum": "Faste utgifter",
+    "tilskudd": "Tilskot",
+}
 MAX_WORDS = 10
 _SECTION = re.compile(r"^§\s*\d+(?:\.\d+)*\s*")
 _PROPER = ("Norges ", "Husbank", "NAV", "Drammen", "Skien", "Sandnes", "Bergen", "Oslo")
@@ -43,15 +60,16 @@ def doc_phrase(doc: str) -> str | None:
     return head if head and len(head.split()) <= MAX_WORDS else None
 
 
-def label(name: str, doc: str = "") -> str:
-    """The name of a definition as a reader sees it, capitalised: «Maks lån», «Antall barn i husstanden»."""
-    text = PHRASES.get(name) or doc_phrase(doc) or name.replace("_", " ")
+def label(name: str, doc: str = "", form: str = "bokmål") -> str:
+    """The name of a definition as a reader sees it, capitalised: «Maks lån», «Antall barn i husstanden»;
+    `form` "nynorsk" gives the nynorsk phrase where there is one."""
+    text = (PHRASES_NYNORSK if form == "nynorsk" else PHRASES).get(name) or doc_phrase(doc) or name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 
-def inline(name: str, doc: str = "") -> str:
+def inline(name: str, doc: str = "", form: str = "bokmål") -> str:
     """`label` inside a sentence: the first letter small unless it starts a proper name."""
-    text = label(name, doc)
+    text = label(name, doc, form)
     return text if text.startswith(_PROPER) or text[1:2].isupper() else text[:1].lower() + text[1:]
 
 

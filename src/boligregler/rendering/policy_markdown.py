@@ -26,6 +26,7 @@ from boligregler.evaluation.values import Ratio
 from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.model.checker import names_in
+from boligregler.model.loader import BASE_FOLDERS, shipped_base
 from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
@@ -499,12 +500,12 @@ def _definition(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None
 def label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
     """The reader-facing name of a computation, parameter or table (`boligregler.rendering.labels`)."""
     d = _definition(model, name, scheme)
-    return labels.label(name, d.doc if d is not None else "")
+    return labels.label(name, d.doc if d is not None else "", målform(model))
 
 
 def inline_label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
     d = _definition(model, name, scheme)
-    return labels.inline(name, d.doc if d is not None else "")
+    return labels.inline(name, d.doc if d is not None else "", målform(model))
 
 
 def _documented_as(head: str, name: str, doc: str) -> str:
@@ -825,17 +826,17 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
     blocks: list[Block] = []
     for name in names:
         c: ComputeDef = scheme.computations[name]
-        head = f"**{esc(labels.label(name, c.doc))}** ({esc(type_words(c.type, d.form))})"
+        head = f"**{esc(labels.label(name, c.doc, d.form))}** ({esc(type_words(c.type, d.form))})"
         if _own(model, c):
             head += d.t(" · lokal regel i {place}").format(place=esc(_place(model)))
         blocks.append(Paragraph(_documented_as(head, name, c.doc), anchor("beregn", name, scheme)))
-        blocks.append(Paragraph(f"{esc(labels.label(name, c.doc))} = {d.describe(c.expr)}"))
+        blocks.append(Paragraph(f"{esc(labels.label(name, c.doc, d.form))} = {d.describe(c.expr)}"))
     return blocks
 
 
 def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
     form = målform(model)
-    head = f"**{esc(labels.label(p.name, p.doc))}** ({esc(type_words(p.type, form))})"
+    head = f"**{esc(labels.label(p.name, p.doc, form))}** ({esc(type_words(p.type, form))})"
     if len(model.chain) > 1:
         head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, p.origin.policy)))
     rows = tuple((esc(format_value(v.value, p.type, form)), format_date(v.valid_from), autolink(v.source or "–"))
@@ -847,7 +848,7 @@ def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
     form = målform(model)
     kind = say("{type} etter {key}", form).format(type=esc(type_words(t.value_type, form)), key=esc(t.keys_in_words))
-    head = f"**{esc(labels.label(t.name, t.doc))}** ({kind})"
+    head = f"**{esc(labels.label(t.name, t.doc, form))}** ({kind})"
     if len(model.chain) > 1:
         head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, t.origin.policy)))
     blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
@@ -969,7 +970,7 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     steps = []
     for name in computation_order(model, computed, scheme, reference):
         c = scheme.computations[name]
-        steps.append(WorkedStep(name, labels.label(name, c.doc), describer.describe(c.expr),
+        steps.append(WorkedStep(name, labels.label(name, c.doc, describer.form), describer.describe(c.expr),
                                 format_value(decision.values[name], c.type, describer.form)))
     mismatches = tuple(compare(example.expected or {}, decision.to_dict()))
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
@@ -1066,7 +1067,7 @@ def policy_blocks(policy: Any, base: CheckedPolicy | None = None, *, reference: 
         blocks.append(BulletList(tuple(facts)))
         blocks += [Heading(2, "Kort fortalt", "kort-fortalt"), *summary_blocks(model)]
     if "endringer" in sections and base is not None:
-        blocks += [Heading(2, f"Dette er annerledes enn i {esc(base.id)}", "endringer"),
+        blocks += [Heading(2, f"Dette er annerledes enn i {esc(_rules_name(base, målform(model)))}", "endringer"),
                    *changes_blocks(policy_changes(model, base), model, base)]
     if "vilkår" in sections:
         blocks.append(Heading(2, "Vilkår", "vilkar"))
@@ -1113,6 +1114,23 @@ def policy_blocks(policy: Any, base: CheckedPolicy | None = None, *, reference: 
                        Admonition("note", f"Kildekoden ({esc(source_path.rsplit('/', 1)[-1])})",
                                   (CodeBlock("pol", model.sources[source_path]),), collapsible=True)]
     return blocks
+
+
+def national(model: CheckedPolicy) -> bool:
+    """Whether `model` is the national rules: the root baseline, or the baseline restated in another
+    målform (a shipped base in one of the loader's `BASE_FOLDERS`, such as `nasjonal_nynorsk`)."""
+    if len(model.chain) == 1:
+        return True
+    shipped = shipped_base(model.id)
+    return shipped is not None and shipped.parent.name in BASE_FOLDERS
+
+
+def _rules_name(base: CheckedPolicy, form: str) -> str:
+    """How a page names the rules a policy builds on, never by its identifier: the national rules as
+    «de nasjonale reglene», another base by its kommune or title."""
+    if national(base):
+        return say("de nasjonale reglene", form)
+    return str(base.header.get("kommune") or base.header.get("navn") or base.id)
 
 
 def render_policy_markdown(policy: Any, base: CheckedPolicy | None = None, *, reference: Sequence[str] = ()) -> str:

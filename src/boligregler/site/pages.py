@@ -12,11 +12,12 @@ import attrs
 from boligregler.api import Policy, load_policy
 from boligregler.diagnostics import PolicyError
 from boligregler.model.checker import check
-from boligregler.model.loader import load_chain
+from boligregler.explain.frame import målform
+from boligregler.model.loader import load_chain, shipped_base
 from boligregler.model.policy import CheckedPolicy
 from boligregler.site.calculator import form_html
 from boligregler.rendering.policy_markdown import (
-    SECTIONS, Block, Heading, Paragraph, esc, policy_blocks, slug, to_markdown,
+    SECTIONS, Block, Heading, Paragraph, esc, national, policy_blocks, slug, to_markdown,
 )
 from boligregler.site.public import (
     assess_families, comparison_page, index_page, public_markdown, public_text, rule_blocks, summary_blocks,
@@ -37,8 +38,17 @@ class SitePolicy:
     root: CheckedPolicy
 
     @property
+    def national(self) -> bool:
+        """The national rules (the baseline, or the baseline in another målform): a page without a calculator."""
+        return national(self.policy.model)
+
+    @property
     def title(self) -> str:
-        return str(self.policy.model.header.get("kommune") or self.policy.navn)
+        model = self.policy.model
+        title = str(model.header.get("kommune") or self.policy.navn)
+        if self.national and self.base is not None:  # the baseline restated: «Nasjonal grunnmodell på nynorsk»
+            title = f"{title} på {målform(model)}"
+        return title
 
     @classmethod
     def of(cls, path: Path, policy: Policy, known: Mapping[str, CheckedPolicy] = {}) -> SitePolicy:
@@ -74,9 +84,18 @@ def load_site_policies(folder: str | Path) -> list[SitePolicy]:
             sources.update(e.sources)
     if diagnostics:
         raise PolicyError(diagnostics, sources)
+    policies += _bases_outside(folder, [p for _, p in policies])
     by_id = {p.id: p.model for _, p in policies}
     out = [SitePolicy.of(path, p, by_id) for path, p in policies]
-    return sorted(out, key=lambda s: (len(s.policy.model.chain) > 1, s.title.lower(), s.policy.id))
+    return sorted(out, key=lambda s: (not s.national, len(s.policy.model.chain), s.title.lower(), s.policy.id))
+
+
+def _bases_outside(folder: str | Path, policies: Sequence[Policy]) -> list[tuple[Path, Policy]]:
+    """The shipped bases the folder's policies build on but the folder does not hold (the national rules
+    in nynorsk, say), so that every «bygger på» link has its page."""
+    inside = {p.id for p in policies}
+    wanted = sorted({i for p in policies for i in p.model.chain[:-1]} - inside)
+    return [(path, load_policy(path)) for path in (shipped_base(i) for i in wanted) if path is not None]
 
 
 def policy_page(site_policy: SitePolicy) -> str:
@@ -84,7 +103,7 @@ def policy_page(site_policy: SitePolicy) -> str:
     a kommune's page has the calculator after its overview."""
     front = f"---\ntitle: {json.dumps(html_title(site_policy.title), ensure_ascii=False)}\n---\n\n"
     model = site_policy.policy.model
-    if site_policy.base is None:  # the national rules: no calculator (a søknad goes to a kommune)
+    if site_policy.national:  # the national rules: no calculator (a søknad goes to a kommune)
         top = [Heading(1, esc(model.header.get("navn", model.id)), slug("regelverk", model.id)),
                Paragraph(esc(public_text(" ".join(model.doc.split()))))]
         return front + to_markdown(top) + "\n" + public_markdown(to_markdown(rule_blocks(site_policy)))
@@ -103,7 +122,7 @@ def html_title(text: str) -> str:
 
 def site_pages(policies: list[SitePolicy]) -> dict[str, str]:
     """Page file name (relative to the site's policy folder) → Markdown."""
-    loaded = [s.policy for s in policies]
+    loaded = [s.policy for s in policies if not s.national or s.base is None]  # kommuner and the baseline
     pages = {INDEX: to_markdown(index_page(loaded)),
              COMPARISON: WIDE_PAGE + to_markdown(comparison_page(loaded, dt.date.today()))}
     for s in policies:

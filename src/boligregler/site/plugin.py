@@ -96,7 +96,7 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         if site_policy is not None and målform(site_policy.policy.model) == "nynorsk":
             output = output.replace('<html lang="nb"', '<html lang="nn"', 1)
         assets = get_relative_url(calculator.DEST, page.url)
-        if site_policy is not None and site_policy.base is not None:  # a kommune page: it has the calculator
+        if site_policy is not None and not site_policy.national:  # a kommune page: it has the calculator
             start = (f'<script async src="{assets}/kalkulator-start.js" '
                      f'data-policy="{html.escape(site_policy.policy.id)}"></script>\n')
             output = output.replace("</head>", start + "</head>", 1)
@@ -111,7 +111,7 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         try:
             calculator.write_assets(Path(config.site_dir), [s.path for s in self.policies] + self._bases(),
                                     package_dir("pyodide"),
-                                    [s.policy.id for s in self.policies if s.base is not None] if self.config.snapshot else None)
+                                    [s.policy.id for s in self.policies if not s.national] if self.config.snapshot else None)
         except BoligreglerError as e:
             raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
 

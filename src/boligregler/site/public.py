@@ -22,7 +22,7 @@ from boligregler.model.policy import CheckedPolicy
 from boligregler.money import format_kr, format_percent
 from boligregler.site.words import say
 from boligregler.rendering.policy_markdown import (
-    Block, BulletList, Heading, Paragraph, autolink, esc, format_date, format_value, link, policy_changes,
+    Block, BulletList, Heading, Paragraph, autolink, esc, format_date, format_value, link, national, policy_changes,
 )
 
 _SOURCE_NOTE = re.compile(r"\s*\(seed(?::\s*([^)]*))?\)|\s*\(seed, [^)]*\)|\bseed(?:en)?:\s*", re.IGNORECASE)
@@ -108,7 +108,7 @@ def place(model: CheckedPolicy) -> str:
 
 def base_name(base: CheckedPolicy, form: str = "bokmål") -> str:
     """How the public page names the rules a kommune builds on: never by its identifier."""
-    if len(base.chain) == 1:
+    if national(base):
         return "dei nasjonale reglane" if form == "nynorsk" else "de nasjonale reglene"
     return place(base)
 
@@ -244,7 +244,7 @@ def rule_blocks(site_policy: Any) -> list[Block]:
     policy, base = site_policy.policy, site_policy.base
     model: CheckedPolicy = policy.model
     t = lambda text: say(text, målform(model))  # noqa: E731
-    name = place(model) if base is not None else t("kommunen")
+    name = t("kommunen") if site_policy.national else place(model)
     blocks: list[Block] = [
         Heading(2, t("Vilkårene"), "vilkar"),
         Paragraph(esc(t(RULES_INTRO).format(place=name))),
@@ -284,7 +284,7 @@ def rule_blocks(site_policy: Any) -> list[Block]:
         worked = M.example_blocks(model, M.work_example(policy, ex, tuple(site_policy.root.computations)))
         head, *rest = worked
         blocks += [head, M.Admonition("note", t("Beregningen og vilkårene"), tuple(rest), collapsible=True)]
-    if base is not None:
+    if not site_policy.national:
         different = t("Det {place} gjør annerledes enn {base}").format(place=name, base=base_name(base, målform(model)))
         blocks += [Heading(2, esc(different), "endringer"),
                    M.Admonition("note", t("Alle endringene i detalj"),
