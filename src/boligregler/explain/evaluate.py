@@ -12,6 +12,7 @@ from boligregler.evaluation.runtime import NotAssessed
 from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
 from boligregler.money import CONTEXT, format_number
+from boligregler.norsk import tall_med_enhet
 from boligregler.model import types as T
 from boligregler.syntax import ast
 
@@ -39,6 +40,8 @@ class _Renderers:
         for i, section in enumerate(self.model.letter):
             self.by_name.setdefault(section.name, []).append(section)
             self.position[id(section)] = i
+        self.nynorsk = policy.model.header.get("målform") == "nynorsk"
+        self.words = choice_words(policy.model)
 
     def function(self, expr: ast.Expr) -> Callable | None:
         """`expr` compiled over (memo, facts), or None when it uses a name only the letter knows."""
@@ -56,9 +59,31 @@ class _Renderers:
         if parts is None:
             parts = self.templates[id(template)] = [
                 p if isinstance(p, str) else
-                (p, runtime.formatter(self.model.expr_types.get(id(p), T.TEXT)), self.function(p))
+                (p, self.formatter(self.model.expr_types.get(id(p), T.TEXT)), self.function(p))
                 for p in template.parts]
         return parts
+
+    def formatter(self, t: T.Type) -> Callable[[Any], str]:
+        """How a hole of type `t` is written: a choice by the policy's word for it (`opplysning sti "verdi"`),
+        months in the policy's målform, anything else as the evaluation writes it."""
+        if isinstance(t, T.Enum) and any(name == t.name for name, _ in self.words):
+            words = {value: text for (name, value), text in self.words.items() if name == t.name}
+            return lambda v: words.get(runtime.assessed(v), runtime.assessed(v))
+        if self.nynorsk and t == T.Num("måneder"):
+            return lambda v: tall_med_enhet(runtime.assessed(v), "månad", "månader")
+        return runtime.formatter(t)
+
+
+def choice_words(model: Any) -> dict[tuple[str, str], str]:
+    """(choice type, value) → the word the policy's `opplysning sti "verdi": "…"` texts give for it."""
+    out = {}
+    for (path, value), text in model.fact_texts.items():
+        if value is None:
+            continue
+        spec = T.field_at(model.schema, path)
+        if spec is not None and isinstance(spec.type, T.Enum):
+            out[(spec.type.name, value)] = text.text
+    return out
 
 
 _renderers: "weakref.WeakKeyDictionary[Any, dict[str, _Renderers]]" = weakref.WeakKeyDictionary()

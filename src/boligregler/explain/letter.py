@@ -25,6 +25,7 @@ import attrs
 
 from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import CriterionResult, criterion_result
+from boligregler.diagnostics import parse_path
 from boligregler.evaluation.runtime import EvaluationError, NotAssessed
 from boligregler.evaluation.soknad import description
 from boligregler.explain import facts as P
@@ -266,7 +267,8 @@ class _Builder:
         waits = []
         for name in r.venter_på:
             spec = P.spec_of(self.model.schema, tuple(name.split(".")))
-            waits.append(f"{description(spec.doc).rstrip('.')} – {self.w['provided'].get(spec.provided_by, '')}")
+            text = self.model.fact_text(tuple(name.split("."))) or description(spec.doc)
+            waits.append(f"{text.rstrip('.')} – {self.w['provided'].get(spec.provided_by, '')}")
         return self.w["waiting"].format(facts="; ".join(waits))
 
     def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
@@ -362,12 +364,21 @@ class _Builder:
         assessed: list[Item] = []
         for m in self.decision.mangler:
             why = [f"«{titles[c]}»" for c in m.vilkår] + [self.w["amount"].format(name=b.replace("_", " ")) for b in m.beløp]
-            item = Item(first_upper(m.beskrivelse.rstrip(".")) + ".", (self.w["needed_for"].format(what=self.joined(why)),))
+            item = Item(first_upper(self.described(m).rstrip(".")) + ".",
+                        (self.w["needed_for"].format(what=self.joined(why)),))
             (assessed if m.oppgis_av == "saksbehandler" else sent).append(item)
         h = self.w["headings"]
         return [Section("mangler", h["mangler"], self.paragraphs("mangler") if sent else (), tuple(sent)),
                 Section("svarfrist", None, (*self.deadline(), *self.paragraphs("svarfrist")) if sent else ()),
                 Section("vurderes", h["vurderes"], self.paragraphs("vurderes") if assessed else (), tuple(assessed))]
+
+    def described(self, m) -> str:
+        """A missing fact as the letter describes it: the policy's `opplysning` text where it gives one (a fact
+        outside lists), else the description the assessment gives."""
+        path = parse_path(m.opplysning)
+        if any(isinstance(p, int) for p in path):
+            return m.beskrivelse
+        return self.model.fact_text(path) or m.beskrivelse
 
     def deadline(self) -> tuple[str, ...]:
         """The date the policy's `svarfrist_opplysninger` (days, stated in its `mangler` text) ends,
@@ -453,17 +464,17 @@ def _case_worker_facts(model, scheme) -> tuple[tuple[P.Path, str, frozenset[str]
         reads = {c.id: deps.criterion(c) for c in scheme.criteria}
         per_scheme[scheme.id] = tuple(
             (path, doc, frozenset(cid for cid, paths in reads.items() if any(P.overlaps(path, p) for p in paths)))
-            for path, doc in _assessed_by_case_worker(model.schema))
+            for path, doc in _assessed_by_case_worker(model))
     return per_scheme[scheme.id]
 
 
-def _assessed_by_case_worker(record, path: P.Path = ()) -> list[tuple[P.Path, str]]:
+def _assessed_by_case_worker(model, record=None, path: P.Path = ()) -> list[tuple[P.Path, str]]:
     out = []
-    for key, spec in record.fields.items():
+    for key, spec in (model.schema if record is None else record).fields.items():
         if spec.provided_by == "saksbehandler":
-            out.append(((*path, key), description(spec.doc)))
+            out.append(((*path, key), model.fact_text((*path, key)) or description(spec.doc)))
         elif hasattr(spec.type, "fields"):
-            out += _assessed_by_case_worker(spec.type, (*path, key))
+            out += _assessed_by_case_worker(model, spec.type, (*path, key))
     return out
 
 

@@ -23,7 +23,7 @@ from boligregler.model import types as T
 from boligregler.model.domains import set_number_domains
 from boligregler.model.policy import (
     KARTLEGGING_PRIORITY, CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
-    LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
+    FactText, LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
 )
 from boligregler.money import RoundingMode
 from boligregler.norsk import MÅLFORMER
@@ -156,6 +156,7 @@ class Checker:
         self.letter_policy: str | None = None  # the policy that last wrote a `begrunnelse` block
         self.letter: list[LetterSection] = []
         self.pending_levers: dict[tuple[str, ...], tuple[ast.LetterChange, ast.Template, Origin]] = {}
+        self.pending_fact_texts: dict[tuple, tuple[ast.LetterFact, Origin]] = {}
         self.file = ""
         self.policy = ""
 
@@ -612,6 +613,28 @@ class Checker:
             template = self.template_text(c.text, c.text_span)
             if template is not None:
                 self.pending_levers[c.path] = (c, template, self.origin(c.span))
+        for f in d.facts:
+            self.pending_fact_texts[(f.path, f.value)] = (f, self.origin(f.span))
+
+    def resolve_fact_texts(self) -> dict:
+        """`opplysning sti [verdi]: "…"`: the path must name a søknad field, the value one of its choices."""
+        out = {}
+        for (path, value), (f, origin) in self.pending_fact_texts.items():
+            self.file, self.policy = origin.file, origin.policy
+            spec = T.field_at(self.schema, path)
+            if spec is None:
+                self.error("N001", f"ukjent søknadsfelt «{'.'.join(path)}» i «opplysning»", f.span)
+                continue
+            if value is not None:
+                if not isinstance(spec.type, T.Enum):
+                    self.error("T002", f"«{'.'.join(path)}» er ikke et valg, så «opplysning» kan ikke gi ord for "
+                                       f"verdien «{value}»", f.span)
+                    continue
+                if value not in spec.type.values:
+                    self._check_enum_value(value, spec.type, f.span)
+                    continue
+            out[(path, value)] = FactText(f.text, origin)
+        return out
 
     def resolve_levers(self) -> tuple[Lever, ...]:
         levers = []
@@ -725,9 +748,12 @@ class Checker:
             scope.locals.update({**names, "endring": value, "ny_verdi": value, "økning": T.BOOL})
             self.check_template(lever.template, scope)
 
-    def check_målform(self, schemes: list[SchemeDef], levers: tuple[Lever, ...]) -> None:
+    def check_målform(self, schemes: list[SchemeDef], levers: tuple[Lever, ...],
+                      fact_texts: dict[tuple, FactText]) -> None:
         """M001 for a policy written in nynorsk (or bokmål) that inherits texts a reader sees in the other målform:
-        the letter's paragraphs, the criteria (title, explanations, exceptions) and the suggested changes."""
+        the letter's paragraphs, the criteria (title, explanations, exceptions) and the suggested changes; and
+        the søknad's facts (their descriptions and the words for their choices) that no `opplysning` text gives
+        in the policy's målform."""
         forms = {f.header.id: next((_word(fl.value) for fl in f.header.fields if fl.name == "målform"), "bokmål")
                  for f in self.files}
         leaf = self.leaf.header.id
@@ -750,6 +776,20 @@ class Checker:
                 self.warn("M001", f"regelverket er på {form}, men {len(texts)} tekster som leseren ser, kommer fra "
                                   f"«{policy}», som er på {forms[policy]}", self.leaf.header.span,
                           [f"skriv dem på {form} med «overstyr»: {', '.join(texts)}"])
+        missing = []
+        for path, spec in _fields(self.schema):
+            if forms.get(spec.origin, form) == form:
+                continue
+            keys = [(path, None), *((path, v) for v in getattr(spec.type, "values", ()) if isinstance(spec.type, T.Enum))]
+            for key in keys:
+                text = fact_texts.get(key)
+                if text is None or forms.get(text.origin.policy, form) != form:
+                    missing.append(".".join(path) + (f" «{key[1]}»" if key[1] is not None else ""))
+        if missing:
+            self.warn("M001", f"regelverket er på {form}, men {len(missing)} opplysninger i søknaden har ingen tekst på "
+                              f"{form} (beskrivelsen i brevet, eller ordet for et valg)", self.leaf.header.span,
+                      [f"skriv dem i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: "
+                       + ", ".join(missing)])
 
     def _list_element(self, path: tuple[str, ...]) -> T.Type | None:
         t: T.Type = self.schema
@@ -887,6 +927,7 @@ class Checker:
         for scheme in [base_scheme, *schemes.values()]:
             self.check_scheme(scheme)
         levers = self.resolve_levers()
+        fact_texts = self.resolve_fact_texts()
         for scheme in [base_scheme, *schemes.values()]:
             self.check_letter(scheme, levers)
         self.file, self.policy = self.leaf.path, self.leaf.header.id
@@ -897,7 +938,7 @@ class Checker:
         decision = self.check_decision(base_scheme)
         self.check_examples(decision, schemes)
         self.report_unused(schemes)
-        self.check_målform([base_scheme, *schemes.values()], levers)
+        self.check_målform([base_scheme, *schemes.values()], levers, fact_texts)
         header = {f.name: (f.value.value if isinstance(f.value, ast.Word) else f.value) for f in self.leaf.header.fields}
         sources = {f.path: f.source for f in self.files}
         return CheckedPolicy(
@@ -908,7 +949,7 @@ class Checker:
             outcome_default=outcome_default, decision=decision, schemes=schemes, base_scheme=base_scheme,
             examples=tuple(e for e in self.examples if e.origin.policy == self.leaf.header.id),
             expr_types=self.expr_types, diagnostics=tuple(sorted(self.diagnostics, key=self._position)),
-            removed=tuple(self.removed), letter=tuple(self.letter), levers=levers,
+            removed=tuple(self.removed), letter=tuple(self.letter), levers=levers, fact_texts=fact_texts,
         )
 
     def build_scheme(self, sid, node: ast.Scheme, policy, file, doc, base: SchemeDef) -> SchemeDef:
@@ -1590,6 +1631,15 @@ def check(files: list[ast.PolicyFile]) -> CheckedPolicy:
     if not any(d.severity is Severity.ERROR for d in policy.diagnostics):
         set_number_domains(policy)
     return policy
+
+
+def _fields(record: T.Record, path: tuple[str, ...] = ()):
+    """(path, spec) of every field of the søknad, list items under the list's path, records before their fields."""
+    for key, spec in record.fields.items():
+        yield (*path, key), spec
+        inner = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
+        if isinstance(inner, T.Record):
+            yield from _fields(inner, (*path, key))
 
 
 def _word(value) -> str:

@@ -164,6 +164,14 @@ class LetterSection:
 
 
 @attrs.frozen
+class FactText:
+    """`opplysning sti [verdi]: "…"` in a `begrunnelse` block: a fact's description or a choice's word."""
+
+    text: str
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
 class Lever:
     """A søknad fact the applicant could change (`endring` in the letter), searched one at a time.
 
@@ -217,6 +225,14 @@ class CheckedPolicy:
     removed: tuple[tuple[str, str], ...] = ()  # (kind, name) removed from the base
     letter: tuple[LetterSection, ...] = ()  # the texts of the decision letter, in policy order
     levers: tuple[Lever, ...] = ()  # facts whose change the letter may suggest
+    # `opplysning sti [verdi]: "…"`: (path, None) → how the letter describes a fact; (path, value) → a
+    # choice's word; the nearest policy in the chain wins (so a nynorsk policy words the national facts)
+    fact_texts: dict[tuple[tuple[str, ...], str | None], FactText] = attrs.field(factory=dict)
+
+    def fact_text(self, path: tuple[str, ...], value: str | None = None) -> str | None:
+        """The letter's text for a fact (or one value of a choice), if a policy in the chain gives one."""
+        found = self.fact_texts.get((path, value))
+        return found.text if found is not None else None
 
     @property
     def computations(self) -> dict[str, ComputeDef]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 UNITS = ("kr", "kr/mnd", "%", "prosentpoeng", "år", "måneder", "antall", "andel", "tall")
@@ -88,6 +90,20 @@ BOOL = Bool()
 TEXT = Text()
 DATE = Date()
 ZERO = Num("tall")  # placeholder unit; the literal 0 compares with every unit
+
+
+def field_at(schema: Record, path: tuple[str, ...]) -> "FieldSpec | None":
+    """The søknad field at `path` (a list's items under the list's path), or None where there is none."""
+    t: Any = schema
+    spec = None
+    for key in path:
+        if isinstance(t, ListOf):
+            t = t.element
+        if not isinstance(t, Record) or key not in t.fields:
+            return None
+        spec = t.fields[key]
+        t = spec.type
+    return spec
 
 
 def unit_of(name: str) -> str:

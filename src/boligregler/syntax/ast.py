@@ -447,12 +447,24 @@ class LetterChange:
 
 
 @attrs.frozen
+class LetterFact:
+    """`opplysning sti: "…"`: how the letter describes a søknad fact in the policy's målform (instead of the
+    field's doc comment); `opplysning sti "verdi": "…"`: the word for one value of a choice."""
+
+    path: tuple[str, ...]
+    value: str | None
+    text: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Letter:
     """`begrunnelse { … }`: the texts of the decision letter."""
 
     texts: tuple[LetterText, ...]
     changes: tuple[LetterChange, ...]
     span: Span | None = _span()
+    facts: tuple[LetterFact, ...] = attrs.field(default=(), kw_only=True)
 
 
 @attrs.frozen

@@ -399,7 +399,8 @@ class ToAst(Transformer_NonRecursive):
 
     def letter(self, meta, children):
         return ast.Letter(tuple(c for c in children if isinstance(c, ast.LetterText)),
-                          tuple(c for c in children if isinstance(c, ast.LetterChange)), span=span_of_meta(meta))
+                          tuple(c for c in children if isinstance(c, ast.LetterChange)), span=span_of_meta(meta),
+                          facts=tuple(c for c in children if isinstance(c, ast.LetterFact)))
 
     def letter_text(self, meta, children):
         key, condition, text = children
@@ -415,6 +416,11 @@ class ToAst(Transformer_NonRecursive):
         path, new_item, target, step, condition, text = children
         return ast.LetterChange(path, new_item, target, step, condition, unquote(text), span=span_of_meta(meta),
                                 text_span=span_of_token(text))
+
+    def letter_fact(self, meta, children):
+        path, value, text = children
+        return ast.LetterFact(path, unquote(value) if value is not None else None, unquote(text),
+                              span=span_of_meta(meta))
 
     def fact_path(self, meta, children):
         return tuple(str(c) for c in children)
