@@ -275,7 +275,8 @@ def test_every_golden_letter_is_plain_norwegian():
         snake = re.findall(r"\b[^\W\d_]+_[^\W\d_]+(?:_[^\W\d_]+)*\b", text)
         assert not snake, f"{path.name}: identifiers reach the reader: {snake}"
         assert not re.search(r"\w\((?:er|e|ene)\)", text), f"{path.name}: a number does not agree with its noun"
-        assert not re.search(r"\b(?:[^\W\d_]+\.){1,}[^\W\d_]{2,}\b", text.replace("lovdata.no", "")), \
+        words = re.sub(r"\b[\w.-]+@[\w.-]+\.[a-z]{2,}\b", "", text.replace("lovdata.no", ""))  # e-mail addresses
+        assert not re.search(r"\b(?:[^\W\d_]+\.){1,}[^\W\d_]{2,}\b", words), \
             f"{path.name}: a dotted path reaches the reader"
         assert not re.search(r"\b1 (?:barn|voksne|banker|måneder|dokumenter)\b", text), path.name
 
