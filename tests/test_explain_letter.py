@@ -494,3 +494,18 @@ def test_a_nynorsk_kommune_finds_its_base_from_the_command_line_the_text_api_and
     assert not [d for d in analyse(str(NYNORSK), text).diagnostics if d.severity.name == "ERROR"]
     assert load_policy("nasjonal_nynorsk").model.header["målform"] == "nynorsk"
     assert "nasjonal_nynorsk" not in POLICIES, "a base in another målform is not listed as a kommune"
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("drammen", "og beløpene i vedtaket: lånebehovet, maks lån, startlånet, tilskuddet, terminbeløpet, marginen"),
+    (NYNORSK, "og beløpa i vedtaket: lånebehovet, maks lån, startlånet, terminbeløpet, marginen, omkostningane"),
+])
+def test_a_forespørsel_names_the_amounts_a_missing_fact_decides_in_words(source, words):
+    s = {**copy.deepcopy(FAMILY), "sak": dict(CASE)}
+    del s["bolig"]["kjøpesum"]
+    from boligregler.explain import missing_facts
+    letter = build_letter(missing_facts(load_policy(source), s).decision)
+    assert letter.document == "forespørsel"
+    item = next(i for i in letter.section("mangler").items if i.text.startswith("Kjøpesum"))
+    assert words in item.details[0], item.details
+    assert not re.search(r"\b\w+_\w+\b|per måned|beløpet \w", item.details[0]), item.details

@@ -72,7 +72,17 @@ _WORDS: dict[str, Any] = {
         "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
     "and": " og ",
     "needed_for": ("Har betydning for {what}", "Har betydning for {what}"),
-    "amount": "beløpet {name}",
+    "amounts": ("beløpene i vedtaket: {names}", "beløpa i vedtaket: {names}"),
+    # The vedtak's amounts (the national `vedtak` block) as a reader names them; another is named by its key in words.
+    "amount_names": {
+        "lånebehov": "lånebehovet", "maks_lån": "maks lån", "startlån": "startlånet",
+        "tilskudd": ("tilskuddet", "tilskotet"), "terminbeløp_per_måned": "terminbeløpet",
+        "disponibelt_per_måned": ("det disponible beløpet", "det disponible beløpet"),
+        "margin_per_måned": "marginen", "livsopphold_per_måned": ("livsoppholdet", "livsopphaldet"),
+        "tellende_inntekt_per_måned": ("tellende inntekt", "tellande inntekt"),
+        "omkostninger": ("omkostningene", "omkostningane"), "rente": ("renten", "renta"),
+        "nedbetalingstid_år": ("nedbetalingstiden", "nedbetalingstida"),
+    },
     "deadline_date": "Fristen er {date}.",
     "reason": ("Saksbehandlers begrunnelse for vurderingen {what}: «{text}»",
                "Grunngivinga frå saksbehandlaren for vurderinga {what}: «{text}»"),
@@ -363,7 +373,10 @@ class _Builder:
         sent: list[Item] = []
         assessed: list[Item] = []
         for m in self.decision.mangler:
-            why = [f"«{titles[c]}»" for c in m.vilkår] + [self.w["amount"].format(name=b.replace("_", " ")) for b in m.beløp]
+            why = [f"«{titles[c]}»" for c in m.vilkår]
+            if m.beløp:
+                names = [self.w["amount_names"].get(b) or _amount_words(b) for b in m.beløp]
+                why.append(self.w["amounts"].format(names=", ".join(names)))
             item = Item(first_upper(self.described(m).rstrip(".")) + ".",
                         (self.w["needed_for"].format(what=self.joined(why)),))
             (assessed if m.oppgis_av == "saksbehandler" else sent).append(item)
@@ -476,6 +489,14 @@ def _assessed_by_case_worker(model, record=None, path: P.Path = ()) -> list[tupl
         elif hasattr(spec.type, "fields"):
             out += _assessed_by_case_worker(model, spec.type, (*path, key))
     return out
+
+
+def _amount_words(key: str) -> str:
+    """A vedtak key the letter has no name for, in words without its unit («egen_andel_per_måned» → «egen andel»)."""
+    for unit in ("_per_måned", "_år", "_kr"):
+        if key.endswith(unit):
+            key = key[: -len(unit)]
+    return key.replace("_", " ")
 
 
 def _what(doc: str, of: str) -> str:
