@@ -70,7 +70,7 @@ def count(policy, soknad: dict) -> dict[str, int]:
     from boligregler.evaluation import decision
     from boligregler.explain import counterfactual, evaluate
     calls = {"vurderinger": 0, "vilkårsprøver": 0, "differanser": 0}
-    assess, criterion, gap = decision.assess, counterfactual.criterion_result, counterfactual.Search.gap
+    assess, criterion, gap = decision.assess, counterfactual.criterion_result, counterfactual.Search.compare
 
     def counted(name, function):
         def run(*a, **k):
@@ -80,13 +80,13 @@ def count(policy, soknad: dict) -> dict[str, int]:
     policy.evaluate(soknad).begrunnelse
     decision.assess = evaluate.assess = counted("vurderinger", assess)
     counterfactual.criterion_result = counted("vilkårsprøver", criterion)
-    counterfactual.Search.gap = counted("differanser", gap)
+    counterfactual.Search.compare = counted("differanser", gap)
     try:
         policy.evaluate(soknad).begrunnelse
     finally:
         decision.assess = evaluate.assess = assess
         counterfactual.criterion_result = criterion
-        counterfactual.Search.gap = gap
+        counterfactual.Search.compare = gap
     return calls
 
 

@@ -173,6 +173,7 @@ class Search:
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
         self._seeds: dict[frozenset[P.Path], dict] = {}
+        self._base_gaps: dict[tuple[str, ...], Decimal | None] = {}
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
         """A memo for facts that differ from the decision's at most at `paths` (and `changed`): the
@@ -216,7 +217,17 @@ class Search:
     def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> Decimal | None:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
         missed); a criterion that is not such a comparison must be met. None where there is no such margin.
-        One memo serves every criterion and both sides of each comparison, so shared amounts are computed once."""
+        The søknad as it is (where both directions of every lever start) is compared once per set of criteria."""
+        if facts is not self.facts:
+            return self.compare(facts, needed, paths)
+        key = tuple(needed)
+        if key not in self._base_gaps:
+            self._base_gaps[key] = self.compare(facts, needed, paths)
+        return self._base_gaps[key]
+
+    def compare(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> Decimal | None:
+        """`gap` evaluated: one memo serves every criterion and both sides of each comparison, so shared amounts
+        are computed once."""
         gaps = []
         M = dict(self.seed(paths))
         try:
@@ -333,7 +344,7 @@ class Search:
         best = None
         for sign, room in ((1, (high - current) if high is not None else LIMIT), (-1, current - low)):
             def changed(d, sign=sign):
-                return P.with_value(self.facts, lever.path, current + sign * d)
+                return self.facts if not d else P.with_value(self.facts, lever.path, current + sign * d)
             size = self.smallest(changed, goal, needed, lever.step, room, paths, solve=lever.kind == "beløp")
             if size is not None and (best is None or size < best[1]):
                 best = (sign, size)

@@ -221,8 +221,10 @@ class _Builder:
         without = P.with_value(facts, path, [x for j, x in enumerate(lines) if j != index])
         income = self.basis.program.computations["tellende_inntekt"]
         with localcontext(CONTEXT):
-            return (income({runtime.DATE_KEY: facts["søknadsdato"]}, facts)
-                    - income({runtime.DATE_KEY: facts["søknadsdato"]}, without))
+            total = self.basis.memo.get("c:tellende_inntekt")
+            if total is None:
+                total = income({runtime.DATE_KEY: facts["søknadsdato"]}, facts)
+            return total - income({runtime.DATE_KEY: facts["søknadsdato"]}, without)
 
     # ---- the criteria
     def decisive(self) -> list[CriterionResult]:
