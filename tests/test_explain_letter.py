@@ -20,7 +20,7 @@ from boligregler.explain.letter import build_letter
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import load_json
 from boligregler.norsk import lix
-from boligregler.rendering.letter import render, render_html, render_markdown
+from boligregler.rendering.letter import render, render_html, render_markdown, render_text
 from boligregler.syntax.parser import PARSER_OPTIONS, grammar_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -509,3 +509,21 @@ def test_a_forespørsel_names_the_amounts_a_missing_fact_decides_in_words(source
     item = next(i for i in letter.section("mangler").items if i.text.startswith("Kjøpesum"))
     assert words in item.details[0], item.details
     assert not re.search(r"\b\w+_\w+\b|per måned|beløpet \w", item.details[0]), item.details
+
+
+def test_a_nynorsk_criterion_without_its_own_text_is_explained_in_nynorsk(tmp_path):
+    own = tmp_path / "fjordvik.pol"
+    own.write_text(NYNORSK.read_text(encoding="utf-8").replace(
+        '''    forklaring {
+        oppfylt: "Bustaden ligg i Fjordvik kommune."
+        ikke_oppfylt: "Bustaden ligg ikkje i Fjordvik kommune; saksbehandlaren må vurdere om det skal gjerast unntak."
+    }
+''', ""), encoding="utf-8")
+    policy = load_policy(own)
+    s = copy.deepcopy(FAMILY)
+    s["bolig"]["i_kommunen"] = False
+    letter = build_letter(policy.evaluate(s))
+    assert letter.document == "saksframlegg"
+    text = render_text(letter)
+    assert "Vilkåret «Bustaden ligg i Fjordvik» er ikkje oppfylt." in text
+    assert "er ikke oppfylt" not in text

@@ -89,6 +89,13 @@ _WORDS: dict[str, Any] = {
     "reason_missing": ("[mangler: saksbehandlers begrunnelse for vurderingen {what}]",
                        "[manglar: grunngivinga frå saksbehandlaren for vurderinga {what}]"),
     "of": ("av", "av"),
+    "default": {  # a criterion without a text of its own for its result (the evaluation's words, per målform)
+        "oppfylt": "Vilkåret «{title}» er oppfylt.",
+        "ikke_oppfylt": ("Vilkåret «{title}» er ikke oppfylt.", "Vilkåret «{title}» er ikkje oppfylt."),
+        "unntak": "Vilkåret «{title}» er oppfylt etter unntak.",
+        "ikke_relevant": ("Vilkåret «{title}» gjelder ikke for denne søknaden.",
+                          "Vilkåret «{title}» gjeld ikkje for denne søknaden."),
+    },
     "waiting": ("Vilkåret kan ikke vurderes før dette foreligger: {facts}.",
                 "Vilkåret kan ikkje vurderast før dette ligg føre: {facts}."),
     "provided": {"søker": ("oppgis av søkeren", "blir oppgitt av søkjaren"),
@@ -249,10 +256,10 @@ class _Builder:
         brief = self.decision.utfall == "manuell_vurdering"  # the saksframlegg gives the details below
         if len(decisive) == 1:
             r = decisive[0]
-            text = " ".join([w[key_one].format(title=r.tittel), self.rule_sentence(r), *([] if brief else [r.forklaring])])
+            text = " ".join([w[key_one].format(title=r.tittel), self.rule_sentence(r), *([] if brief else [self.explanation(r)])])
             return Section("vedtak", heading, (text.strip(), *quotes.get(r.id, ()), *self.paragraphs(self.decision.utfall)))
         count = antall_tekst(len(decisive), *w[nouns])
-        items = tuple(Item(r.tittel if brief else f"{r.tittel}: {r.forklaring}",
+        items = tuple(Item(r.tittel if brief else f"{r.tittel}: {self.explanation(r)}",
                            (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
         return Section("vedtak", heading, (w[key_many].format(count=count), *self.paragraphs(self.decision.utfall)),
                        items)
@@ -263,18 +270,24 @@ class _Builder:
             details += self.exceptions(r)
         details += quotes
         if r.art == "informasjon":
-            return Item(f"{r.tittel}: {r.forklaring}".rstrip(), tuple(details))
+            return Item(f"{r.tittel}: {self.explanation(r)}".rstrip(), tuple(details))
         result = self.w["results"].get(r.resultat, r.resultat)
         if r.unntak:
             result += f" (bokstav {r.unntak})"
         return Item(f"{r.tittel}: {result}. {self.explanation(r)}".rstrip(), tuple(details))
 
     def explanation(self, r: CriterionResult) -> str:
-        """The criterion's explanation; for one still waiting for facts without a text of its own, the
-        letter's sentence in its målform (the evaluation words it in bokmål)."""
+        """The criterion's explanation; for one without a text of its own (for its result, or still waiting
+        for facts), the letter's sentence in its målform (the evaluation words it in bokmål)."""
         definition = next(c for c in self.basis.program.scheme.criteria if c.id == r.id)
-        if r.resultat != "ikke_vurdert" or not r.venter_på or "ikke_vurdert" in definition.explanations \
-                or self.form == "bokmål":
+        if self.form == "bokmål":
+            return r.forklaring
+        if r.resultat != "ikke_vurdert":
+            own = r.resultat in definition.explanations or any(
+                e.letter == r.unntak and e.explanation is not None for e in definition.exceptions)
+            return r.forklaring if own or r.resultat not in self.w["default"] else \
+                self.w["default"][r.resultat].format(title=r.tittel)
+        if not r.venter_på or "ikke_vurdert" in definition.explanations:
             return r.forklaring
         waits = []
         for name in r.venter_på:
@@ -442,7 +455,7 @@ class _Builder:
         ]
         if d.utfall == "manuell_vurdering":
             sections.append(Section("manuell", h["manuell"], self.paragraphs("manuell"), tuple(
-                Item(f"{r.tittel}: {r.forklaring}", (self.w["basis"].format(basis=r.hjemmel),)) for r in decisive)))
+                Item(f"{r.tittel}: {self.explanation(r)}", (self.w["basis"].format(basis=r.hjemmel),)) for r in decisive)))
         what_if = what_would_change(d)
         if what_if.changes:
             sections.append(Section("endringer", h["endringer"], self.paragraphs("endringer"),
