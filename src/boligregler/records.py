@@ -104,26 +104,29 @@ def utf8_problem(data: bytes, error: UnicodeDecodeError) -> str:
 def read_jsonl(source: str | bytes | BinaryIO) -> Iterator[Record]:
     """JSON Lines: one søknad object per line; blank lines are skipped."""
     for number, data in read_lines(_as_stream(source)):
-        if data is None:
-            yield Record(number, problem=line_too_long())
-            continue
-        try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield Record(number, problem=utf8_problem(data, e))
-            continue
-        if not line.strip():
-            continue
-        try:
-            soknad = load_json(line)
-        except ValueError as e:  # JsonError
-            yield Record(number, problem=f"ugyldig JSON i kolonne {e.colno}: {e.msg}")
-            continue
-        if not isinstance(soknad, dict):
-            yield Record(number, problem="linjen må være et JSON-objekt (én søknad)")
-            continue
-        reference = soknad.pop(REFERENCE, None)
-        yield Record(number, soknad, None if reference is None else str(reference))
+        record = jsonl_record(number, data)
+        if record is not None:
+            yield record
+
+
+def jsonl_record(number: int, data: bytes | None) -> Record | None:
+    """Line `number` of a JSON Lines file (its bytes as `read_lines` gives them) as a record; None if blank."""
+    if data is None:
+        return Record(number, problem=line_too_long())
+    try:
+        line = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Record(number, problem=utf8_problem(data, e))
+    if not line.strip():
+        return None
+    try:
+        soknad = load_json(line)
+    except ValueError as e:  # JsonError
+        return Record(number, problem=f"ugyldig JSON i kolonne {e.colno}: {e.msg}")
+    if not isinstance(soknad, dict):
+        return Record(number, problem="linjen må være et JSON-objekt (én søknad)")
+    reference = soknad.pop(REFERENCE, None)
+    return Record(number, soknad, None if reference is None else str(reference))
 
 
 # ---- CSV ------------------------------------------------------------------------------------------

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Iterator
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from boligregler.diagnostics import BoligreglerError, file_problem
 from boligregler.evaluation import columnar as C
-from boligregler.records import open_input, read_jsonl
-from boligregler.screening.tabular import REFERENCE, CellProblem, Chunk, chunks
+from boligregler.records import jsonl_record, open_input, read_lines
+from boligregler.screening.tabular import REFERENCE, CellProblem, Chunk, chunks, validate_table
 
 TABLE_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx",
                   ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -132,32 +134,216 @@ def _xlsx_table(header: list[str], rows: list[tuple]) -> pa.Table:
 
 
 def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
-    """JSON Lines (read by `boligregler.records`) as validated chunks, each line checked like a single søknad."""
-    facts, numbers, refs, problems, bad = [], [], [], [], []
+    """JSON Lines as validated chunks of up to `rows` lines; every line is decided or reported exactly as a
+    single JSON søknad would be (`records.jsonl_record` and `Policy.validate`).
 
-    def flush():
-        batch = C.from_facts(policy.model.schema, facts)
-        return Chunk(batch, np.array(numbers, dtype=np.int64), list(refs), list(problems), np.array(bad, dtype=np.int64))
-
+    The lines are read as columns: pyarrow's JSON reader with the søknad's JSON types (`JsonShape`;
+    amounts first as whole kroner, and if a line has øre, as decimals), then the columnar validation. A
+    line goes to the per-line validator instead whenever the columns might read it otherwise: a line the
+    reader refuses (found by halving the lines), one holding null (absent to the reader, not to the
+    validator), a \\u escape or an amount written as text, an absent record or list without a default,
+    and every line the columnar validation finds a problem in. A line the validator accepts is then decided from its facts by the Decimal
+    backend, in its place in the batch; a line it refuses is reported with the validator's own message.
+    """
+    shape = JsonShape.of(policy.model)
     with open_input(path) as stream:
-        for record in read_jsonl(stream):
-            problem = record.problem
-            if problem is None:
-                try:
-                    facts.append(policy.validate(record.soknad))
-                except BoligreglerError as e:
-                    problem = str(e)
-                else:
-                    numbers.append(record.line)
-                    refs.append(record.reference)
-            if problem is not None:
-                problems.append(CellProblem(record.line, "", problem))
-                bad.append(record.line)
-            if len(facts) >= rows:
-                yield flush()
-                facts, numbers, refs, problems, bad = [], [], [], [], []
-    if facts or problems:
-        yield flush()
+        block: list[tuple[int, bytes | None]] = []
+        for line in read_lines(stream):
+            block.append(line)
+            if len(block) >= rows:
+                yield _jsonl_chunk(policy, shape, block)
+                block = []
+    if block:
+        yield _jsonl_chunk(policy, shape, block)
+
+
+@attrs.frozen
+class JsonShape:
+    """The søknad's JSON types as an Arrow schema, and what in a line sends it to the per-line validator."""
+
+    schema: pa.Schema  # amounts as decimal128(38, 2)
+    whole: pa.Schema  # amounts as int64: whole kroner, as most registers write them
+    guard: re.Pattern  # an amount written as text, which decimal128 would read (the validator's rules differ)
+    records: tuple[str, ...]  # dotted paths of records that must be given (no default)
+
+    @staticmethod
+    def of(model) -> "JsonShape | None":
+        amounts: set[str] = set()
+        records: list[str] = []
+        try:
+            fields = [pa.field(k, _json_type(spec, k, amounts, records)) for k, spec in model.schema.fields.items()]
+        except _NotColumnar:
+            return None
+        named = b"|".join(re.escape(n.encode()) for n in sorted(amounts)) or b"(?!)"
+        schema = pa.schema([*fields, pa.field(REFERENCE, pa.string())])
+        return JsonShape(schema, _whole(schema), re.compile(rb'"(?:' + named + rb')"\s*:\s*"'), tuple(records))
+
+
+def _whole(value):
+    """`value` (a schema or type) with every decimal as int64."""
+    if isinstance(value, pa.Schema):
+        return pa.schema([pa.field(f.name, _whole(f.type)) for f in value])
+    if pa.types.is_decimal(value):
+        return pa.int64()
+    if pa.types.is_struct(value):
+        return pa.struct([pa.field(f.name, _whole(f.type)) for f in value])
+    if pa.types.is_list(value):
+        return pa.list_(_whole(value.value_type))
+    return value
+
+
+class _NotColumnar(Exception):
+    """A søknad field the JSON reader cannot give as a column."""
+
+
+def _json_type(spec, path: str, amounts: set[str], records: list[str]) -> pa.DataType:
+    from boligregler.model import types as T
+    t = spec.type
+    match t:
+        case T.Num(integer=True):
+            return pa.int64()
+        case T.Num():
+            amounts.add(path.rsplit(".", 1)[-1])
+            return pa.decimal128(38, 2)
+        case T.Bool():
+            return pa.bool_()
+        case T.Enum() | T.Text() | T.Date():
+            return pa.string()
+        case T.Record():
+            if not (spec.has_default and spec.default == {} and spec.provided_by is None and spec.required_when is None):
+                records.append(path)
+            return pa.struct([pa.field(k, _json_type(s, f"{path}.{k}", amounts, records)) for k, s in t.fields.items()])
+        case T.ListOf(element) if isinstance(element, T.Record) and not any(
+                isinstance(s.type, (T.Record, T.ListOf, T.SetOf)) for s in element.fields.values()):
+            inner: list[str] = []
+            item = _json_type(T.FieldSpec(element, has_default=True, default={}), path, amounts, inner)
+            return pa.list_(item)
+    raise _NotColumnar(path)
+
+
+_EMPTY = b"{}"
+
+
+def _read_json(data: bytes, schema: pa.Schema) -> pa.Table:
+    import pyarrow.json as pj
+    return pj.read_json(pa.BufferReader(data),
+                        read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, len(data) + 1)),
+                        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error",
+                                                      newlines_in_values=False))
+
+
+def _jsonl_chunk(policy, shape: "JsonShape | None", block: list[tuple[int, bytes | None]]) -> Chunk:
+    numbers: list[int] = []  # the line of each row
+    originals: list[bytes | None] = []  # its bytes, for the per-line validator
+    bodies: list[bytes] = []  # what the JSON reader reads for it ({} for a line the validator decides)
+    slow: set[int] = set()
+    for number, data in block:
+        body = data.strip(b" \t\r") if data is not None else None
+        if body == b"":
+            continue  # blank, as `read_jsonl` skips it
+        numbers.append(number)
+        originals.append(data)
+        if shape is None or body is None or body[:1] != b"{" or body[-1:] != b"}" or b"null" in body or b"\\u" in body:
+            slow.add(len(bodies))
+            bodies.append(_EMPTY)
+        else:
+            bodies.append(body)
+    n = len(bodies)
+    if shape is None or not n:
+        return _by_line(policy, numbers, originals)
+    tables: list[pa.Table] = []
+
+    def read(lo: int, hi: int) -> None:  # rows lo..hi, halved until the lines the reader refuses are found
+        try:
+            table = _read_json(b"\n".join(bodies[lo:hi]), shape.schema)
+            if table.num_rows == hi - lo:  # one object per line (`{…} {…}` would be two rows)
+                tables.append(table)
+                return
+        except (pa.ArrowException, UnicodeDecodeError):
+            pass
+        if hi - lo == 1:
+            slow.add(lo)
+            tables.append(_read_json(_EMPTY, shape.schema))
+            return
+        mid = (lo + hi) // 2
+        read(lo, mid)
+        read(mid, hi)
+
+    try:
+        whole = _read_json(b"\n".join(bodies), shape.whole)
+        if whole.num_rows == n:
+            tables.append(whole)
+    except (pa.ArrowException, UnicodeDecodeError):
+        pass
+    if not tables:  # øre, or a line the reader refuses: amounts as decimals (not as text), halving
+        joined = b"\n".join(bodies)
+        starts = np.cumsum([0] + [len(b) + 1 for b in bodies[:-1]])
+        for m in shape.guard.finditer(joined):
+            row = int(np.searchsorted(starts, m.start(), side="right")) - 1
+            slow.add(row)
+            bodies[row] = _EMPTY
+        read(0, n)
+
+    table = pa.concat_tables(tables)
+    for path in shape.records:  # an absent record without a default: the validator's «mangler»
+        column = table.column(path.split(".")[0])
+        for part in path.split(".")[1:]:
+            column = pc.struct_field(column, part)
+        slow.update(np.flatnonzero(~np.asarray(column.is_valid())).tolist())
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    batch, src = validate_table(policy.model, table.drop_columns([REFERENCE]), json=True)
+    slow.update(src.problem_rows)
+    if batch.bad is not None:
+        slow.update(np.flatnonzero(np.broadcast_to(batch.bad, (n,))).tolist())
+    references = table.column(REFERENCE).to_pylist()
+    problems, exact, dropped = [], {}, []
+    for i in sorted(slow):
+        record = jsonl_record(numbers[i], originals[i])
+        problem = None if record is None else record.problem
+        if record is not None and problem is None:
+            try:
+                exact[i] = policy.validate(record.soknad)
+                references[i] = record.reference
+                continue
+            except BoligreglerError as e:
+                problem = str(e)
+        dropped.append(i)
+        if problem is not None:
+            problems.append(CellProblem(numbers[i], "", problem))
+    if exact:
+        batch.bad = np.zeros(n, dtype=bool)
+        batch.bad[list(exact)] = True
+        batch.exact_facts = exact
+    else:
+        batch.bad = None
+    keep = np.setdiff1d(np.arange(n), np.array(dropped, dtype=np.int64))
+    if dropped:
+        batch = batch.take(keep)
+    lines = np.array(numbers, dtype=np.int64)
+    return Chunk(batch, lines[keep], [references[i] for i in keep.tolist()], problems,
+                 np.array([p.row for p in problems], dtype=np.int64))
+
+
+def _by_line(policy, numbers: list[int], originals: list[bytes | None]) -> Chunk:
+    """A chunk validated line by line (a søknad the JSON reader cannot give as columns)."""
+    facts, rows, refs, problems = [], [], [], []
+    for number, data in zip(numbers, originals):
+        record = jsonl_record(number, data)
+        if record is None:
+            continue
+        problem = record.problem
+        if problem is None:
+            try:
+                facts.append(policy.validate(record.soknad))
+                rows.append(number)
+                refs.append(record.reference)
+                continue
+            except BoligreglerError as e:
+                problem = str(e)
+        problems.append(CellProblem(number, "", problem))
+    return Chunk(C.from_facts(policy.model.schema, facts), np.array(rows, dtype=np.int64), refs, problems,
+                 np.array([p.row for p in problems], dtype=np.int64))
 
 
 def table_chunks(policy, path: str, kind: str, rows: int = CHUNK_ROWS,

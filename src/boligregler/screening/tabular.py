@@ -115,13 +115,18 @@ def _column_problem(schema: T.Record, name: str, typ=None) -> str | None:
 
 
 class _Source:
-    """The columns of one table chunk by name, with the problems found so far."""
+    """The columns of one table chunk by name, with the problems found so far.
 
-    def __init__(self, table: pa.Table, first_row: int):
+    `json`: the cells are JSON values read with the søknad's JSON types (`files.jsonl_chunks`), so a
+    text is taken as written (no blanks trimmed) and an absent list is absent, not empty.
+    """
+
+    def __init__(self, table: pa.Table, first_row: int, json: bool = False):
         self.n = table.num_rows
         self.columns = {name: col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()  # no copy of one chunk
                         for name, col in zip(table.column_names, table.columns)}
         self.first_row = first_row
+        self.json = json
         self.problem_rows: dict[int, list[CellProblem]] = {}
 
     def fail(self, rows: np.ndarray, column: str, messages) -> None:
@@ -174,19 +179,12 @@ def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, valid
     `searched` names fields (by path) whose `påkrevd når` is not enforced because the caller
     fills them in itself (the kartlegging searches the kjøpesum).
     """
-    schema = policy.schema
-    src = _Source(table, first_row)
-    n = src.n
-    root = _record(schema, "", src, n, None)
-    batch = C.Batch(n, root, schema, None)
-    _required_when(policy, schema, root, "", batch, src, searched)
+    batch, src = validate_table(policy, table, first_row, searched)
+    n = batch.n
     bad = np.zeros(n, dtype=bool)
     if src.problem_rows:
         bad[list(src.problem_rows)] = True
     keep = np.flatnonzero(~bad)
-    limits = _limits(root, n)
-    if limits is not None:
-        batch.bad = limits
     batch = batch if not bad.any() else batch.take(keep)
     if batch.bad is not None and validate is not None:  # amounts too large for int64: exact facts from the row
         for i in np.flatnonzero(np.broadcast_to(batch.bad, (batch.n,))).tolist():
@@ -197,6 +195,19 @@ def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, valid
         refs = [all_refs[i] for i in keep.tolist()]
     problems = [p for i in sorted(src.problem_rows) for p in src.problem_rows[i]]
     return Chunk(batch, keep + first_row, refs, problems, np.flatnonzero(bad) + first_row)
+
+
+def validate_table(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, searched: frozenset[str] = frozenset(),
+                   json: bool = False) -> tuple[C.Batch, _Source]:
+    """Every row of `table` as a batch, bad rows included, and the source with the problems by row index
+    (`batch.bad` marks rows with amounts too large for the arrays); `read_chunk` leaves the bad rows out."""
+    schema = policy.schema
+    src = _Source(table, first_row, json)
+    root = _record(schema, "", src, src.n, None)
+    batch = C.Batch(src.n, root, schema, None)
+    _required_when(policy, schema, root, "", batch, src, searched)
+    batch.bad = _limits(root, src.n)
+    return batch, src
 
 
 def _limits(rec: C.Rec, n: int):
@@ -343,8 +354,10 @@ def _convert(t: T.Type, spec: T.FieldSpec, array, path: str, src: _Source, rows)
             if pa.types.is_date(array.type) or pa.types.is_timestamp(array.type):
                 days = array.cast(pa.date32())
             else:
-                text = pc.utf8_trim_whitespace(array.cast(pa.string()))
+                text = array.cast(pa.string()) if src.json else pc.utf8_trim_whitespace(array.cast(pa.string()))
                 ok = pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").fill_null(False)
+                if src.json:  # year 0 is no date for the validator
+                    ok = pc.and_(ok, pc.invert(pc.starts_with(text, "0000")).fill_null(False))
                 parsed = pc.strptime(pc.if_else(ok, text, pa.scalar("1970-01-01")), format="%Y-%m-%d", unit="s",
                                      error_is_null=True)
                 report(np.asarray(pc.invert(ok)) | np.asarray(parsed.is_null()))
@@ -377,6 +390,13 @@ def _numbers(array: pa.Array, t: T.Num, report) -> np.ndarray:
     if pa.types.is_integer(typ):
         data = np.asarray(array.cast(pa.int64()).fill_null(0))
         return np.where(np.abs(data) > limit // f, limit + 1, data * f)
+    if pa.types.is_decimal128(typ) and 0 <= typ.scale <= places:  # the unscaled integers, from the buffer
+        words = np.frombuffer(array.buffers()[1], dtype=np.int64)[2 * array.offset:2 * (array.offset + len(array))]
+        low, high = words[0::2], words[1::2]
+        up = 10**(places - typ.scale)
+        valid = np.asarray(array.is_valid())
+        big = (high != low >> 63) | (np.abs(low) > limit // up)
+        return np.where(valid, np.where(big, limit + 1, low * up), 0)
     if pa.types.is_decimal(typ):
         out = np.zeros(len(array), dtype=np.int64)
         wrong = np.zeros(len(array), dtype=bool)
@@ -437,6 +457,9 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
                 not pa.types.is_struct(array.type.value_type):
             raise TableError(f"kolonne «{path}»: må være en liste av poster (list<struct>)")
         valid = np.asarray(array.is_valid())
+        if src.json and not valid.all() and not (spec.has_default and spec.default == []):
+            idx = np.flatnonzero(~valid)  # an absent list without the default []: the validator's to report
+            src.fail(idx, path, ["mangler"] * len(idx))
         offsets = np.asarray(array.offsets).astype(np.int64)
         lengths = np.where(valid, np.diff(offsets), 0)
         values = array.flatten()
@@ -481,7 +504,7 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
     np.cumsum(lengths, out=offsets[1:])
     element_rows = np.repeat(np.arange(n), lengths)
     sub = _Source.__new__(_Source)
-    sub.n, sub.columns, sub.first_row, sub.problem_rows = int(offsets[-1]), inner, src.first_row, {}
+    sub.n, sub.columns, sub.first_row, sub.json, sub.problem_rows = int(offsets[-1]), inner, src.first_row, src.json, {}
     rec = _record(element, path + ".", sub, int(offsets[-1]), None)
     for i, problems in sub.problem_rows.items():
         row = int(element_rows[i])
@@ -518,10 +541,17 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
             with np.errstate(all="ignore"):
                 need = ev.eval(spec.required_when, C._Scope())
         except C.Unsupported:
+            if src.json:  # the validator decides every row without the field
+                idx = np.flatnonzero(~present)
+                src.fail(idx, prefix + name, ["mangler; feltet kan være påkrevd"] * len(idx))
             continue
         needed = np.broadcast_to(np.asarray(need.data, dtype=bool), (batch.n,)) & ~present
         if need.bad is not None:
-            needed = needed & ~np.broadcast_to(need.bad, (batch.n,))
+            unsure = np.broadcast_to(need.bad, (batch.n,))
+            if src.json:
+                idx = np.flatnonzero(unsure & ~present)
+                src.fail(idx, prefix + name, ["mangler; feltet kan være påkrevd"] * len(idx))
+            needed = needed & ~unsure
         idx = np.flatnonzero(needed)
         src.fail(idx, prefix + name, ["mangler; feltet er påkrevd for denne søknaden"] * len(idx))
 
