@@ -12,28 +12,24 @@ On synthetic households (boligregler.screening.population, seed 2026) and dramme
 * validation: `tabular.read_chunk` from an Arrow table (the columnar validation);
 * plain NumPy: the same national formula (beregning.md § 2) written directly in float64 for
   comparison (not exact: no øre, no rounding rules checked), in the same run on the same rows;
-* the loop: `Policy.evaluate(søknad, explain=False)` over a sample of the same households;
-* `boligregler vurder` end to end (a fresh process) on a Parquet file and a JSON Lines file:
-  the tabular output from Parquet and from JSONL, and the vedtak records from JSONL.
+* the loop: `Policy.evaluate(søknad, explain=False)` over a sample of the same households.
+
+`boligregler vurder` end to end (start-up, after start-up, fresh processes) is measured by
+benchmarks/vurder.py.
 
 Every rate is given twice: per second of wall time, and per second of this process's CPU time
-(per CPU-second of the child process for `vurder`), which other load on a shared machine disturbs
-less; the targets are about an idle machine, where the two agree.
+which other load on a shared machine disturbs less; the targets are about an idle machine, where
+the two agree.
 
 Targets (issue 14): ≥ 5 M households/s on one core at 10^6 rows, at most 2× the plain NumPy
-time, ≥ 50× the loop; `vurder` on 10^5 rows ≥ 1 M/s from Parquet and ≥ 50 000/s from JSONL.
+time, ≥ 50× the loop.
 Record new figures in docs/ytelse.md, with the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import subprocess
-import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -42,7 +38,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import numpy as np  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
 
 from boligregler import load_policy  # noqa: E402
 from boligregler.screening import population, tabular  # noqa: E402
@@ -150,33 +145,6 @@ def loop_run(policy, n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
-def end_to_end(n: int) -> list[tuple[str, float, float]]:
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        table = population.households(n)
-        pq.write_table(table, f"{tmp}/p.parquet")
-        with open(f"{tmp}/p.jsonl", "w", encoding="utf-8") as f:
-            for i in range(n):
-                f.write(json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str) + "\n")
-        runs = [("vurder Parquet → Parquet (tabell)", ["p.parquet", "--ut", "ut.parquet"]),
-                ("vurder JSONL → Parquet (tabell)", ["p.jsonl", "--utdata", "tabell", "--ut", "ut2.parquet"]),
-                ("vurder JSONL → JSONL (vedtak per linje)", ["p.jsonl", "--ut", "ut.jsonl"])]
-        # as an installed package runs: with its bytecode cached (a first run writes it) and the
-        # policy's tree in the cache, so the figure is the run a case worker repeats
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        for label, args in runs:
-            command = [sys.executable, "-m", "boligregler", "vurder", "drammen", *args]
-            subprocess.run(command, cwd=tmp, check=False, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t = time.perf_counter()
-            subprocess.run(command, cwd=tmp, check=False, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wall = time.perf_counter() - t
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-            out.append((label, n / wall, n / cpu))
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--raskt", action="store_true")
@@ -202,10 +170,6 @@ def main() -> None:
     print("\nregister without the case workers' assessments (2 000 households):")
     for label, per_s, share in partial_run(policy, 2000):
         print(f"  {label}: {per_s:,.0f} husstander/s, {100 * share:.0f} % vurdert med Decimal-motoren".replace(",", " "))
-    n = 10**4 if args.raskt else 10**5
-    print(f"\nvurder end to end on {n:,} rows (fresh process, including start-up):".replace(",", " "))
-    for label, per_s, per_cpu_s in end_to_end(n):
-        print(f"  {label}: {per_s:,.0f} rader/s; {per_cpu_s:,.0f} rader per CPU-sekund".replace(",", " "))
 
 
 if __name__ == "__main__":

@@ -443,8 +443,9 @@ class TableWriter:
     def write(self, table: pa.Table) -> None:
         if self.kind == "parquet":
             import pyarrow.parquet as pq
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(self._target(binary=True), table.schema)
+            if self._writer is None:  # dictionary pages only for the text columns: amounts are nearly all distinct
+                texts = [f.name for f in table.schema if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)]
+                self._writer = pq.ParquetWriter(self._target(binary=True), table.schema, use_dictionary=texts)
             self._writer.write_table(table)
         elif self.kind == "csv":
             import pyarrow.csv as pcsv

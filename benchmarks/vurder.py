@@ -1,0 +1,144 @@
+"""Measure `boligregler vurder` on the path a case worker runs: start-up, after start-up, end to end.
+
+    python benchmarks/vurder.py            # 10^6 rows after start-up; end to end on 10^5 and 10^6 rows
+    python benchmarks/vurder.py --raskt    # 10^5 rows after start-up; end to end on 10^5 rows
+
+On synthetic households (boligregler.screening.population, seed 2026) and drammen.pol:
+
+* start-up: `vurder` on a Parquet file of 10 rows in a fresh process (interpreter, imports, the policy
+  from the per-user cache of checked policies, reading and writing);
+* after start-up: `screening.run.screen_file` in this process, Parquet → Parquet and JSON Lines → Parquet
+  (reading, columnar validation, the columnar backend, writing);
+* end to end: `vurder` in a fresh process on 10^5 and 10^6 rows from Parquet, on 10^5 lines from JSON
+  Lines (tabular output), and on 10^4 lines with the default output, one full vedtak per line (each
+  line is decided by `Policy.evaluate` with its replay record). The peak RSS of each run shows whether
+  memory stays constant with the input's size (the files are streamed in chunks).
+
+Every rate is given per second of wall time and per CPU-second of the process (or child process),
+which other load on a shared machine disturbs less. Record new figures in docs/ytelse.md, with the
+machine's load. Targets (issue 14): `vurder` on 10^5 rows ≥ 1 M/s from Parquet and ≥ 50 000/s from
+JSON Lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyarrow.parquet as pq
+
+from boligregler import load_policy
+from boligregler.screening import population, tabular
+
+
+def best(fn, repeat: int) -> tuple[float, float]:
+    """The best wall time and the best CPU time of this process of `repeat` runs."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return min(walls), min(cpus)
+
+
+# `python -m boligregler ARGS…` that writes its peak RSS (VmHWM, which starts afresh at exec, unlike the
+# rusage of a child forked from this large process) to the file $RSS_FILE when it ends.
+MAIN = ("import atexit, os, runpy, sys\n"
+        "def peak():\n"
+        "    with open('/proc/self/status') as f, open(os.environ['RSS_FILE'], 'w') as out:\n"
+        "        out.write(next(l for l in f if l.startswith('VmHWM')).split()[1])\n"
+        "atexit.register(peak)\n"
+        "sys.argv = ['boligregler', *sys.argv[1:]]\n"
+        "runpy.run_module('boligregler', run_name='__main__')\n")
+
+
+def child(args: list[str], cwd: str, env: dict) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of `boligregler ARGS…` in a fresh process."""
+    rss = os.path.join(cwd, "rss.txt")
+    t = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", MAIN, *args], cwd=cwd, env={**env, "RSS_FILE": rss},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - t
+    process.returncode = 0
+    with open(rss) as f:
+        return wall, usage.ru_utime + usage.ru_stime, int(f.read()) / 1024
+
+
+def write_inputs(folder: str, n: int, jsonl: bool) -> None:
+    table = population.households(n)
+    pq.write_table(table, f"{folder}/p{n}.parquet")
+    if jsonl:
+        with open(f"{folder}/p{n}.jsonl", "w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str) + "\n")
+
+
+def end_to_end(sizes: list[int], vedtak_rows: int) -> list[tuple[str, int, float, float, float]]:
+    """`boligregler vurder` in a fresh process: (what, rows, wall s, CPU s, peak RSS MB), best of two runs.
+
+    As an installed package runs: with its bytecode cached (a first run writes it) and the policy checked
+    and cached (boligregler.policy_cache), so the figure is the run a case worker repeats.
+    """
+    out = []
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        write_inputs(tmp, 10, True)
+        for n in sorted(set(sizes) | {vedtak_rows}):
+            write_inputs(tmp, n, jsonl=n <= 10**5)
+        runs = [("oppstart: 10 rader Parquet → Parquet", 10, ["p10.parquet", "--ut", "ut.parquet"])]
+        runs += [("Parquet → Parquet (tabell)", n, [f"p{n}.parquet", "--ut", "ut.parquet"]) for n in sizes]
+        runs += [("JSON-linjer → Parquet (tabell)", n, [f"p{n}.jsonl", "--utdata", "tabell", "--ut", "ut.parquet"])
+                 for n in sizes if n <= 10**5]
+        runs += [("JSON-linjer → JSON-linjer (vedtak per linje)", vedtak_rows, [f"p{vedtak_rows}.jsonl", "--ut", "ut.jsonl"])]
+        for label, n, args in runs:
+            command = ["vurder", "drammen", *args]
+            child(command, tmp, env)  # bytecode and the policy cache written
+            fastest = min((child(command, tmp, env) for _ in range(1 if n > 10**5 or "vedtak" in label else 2)),
+                          key=lambda r: r[0])
+            out.append((label, n, *fastest))
+    return out
+
+
+def steady_state(policy, n: int, lines: int) -> list[tuple[str, int, float, float]]:
+    """After start-up: `screen_file` in this process on `n` Parquet rows and `lines` JSON Lines
+    (what, rows, rows/s of wall time, rows per CPU-second)."""
+    from boligregler.screening.run import screen_file
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        write_inputs(tmp, n, jsonl=False)
+        write_inputs(tmp, lines, jsonl=True)
+        for label, rows, name, kind in [("Parquet → Parquet", n, f"p{n}.parquet", "parquet"),
+                                        ("JSON-linjer → Parquet", lines, f"p{lines}.jsonl", "jsonl")]:
+            screen_file(policy, f"{tmp}/{name}", kind, f"{tmp}/ut.parquet", "parquet", report=lambda text: None)  # warm
+            seconds, cpu = best(lambda: screen_file(policy, f"{tmp}/{name}", kind, f"{tmp}/ut.parquet", "parquet",
+                                                    report=lambda text: None), repeat=2)
+            out.append((label, rows, rows / seconds, rows / cpu))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--raskt", action="store_true")
+    args = parser.parse_args()
+    policy = load_policy("drammen")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households")
+    print(f"\nvurder after start-up, in this process (load average {os.getloadavg()[0]:.1f}):")
+    for label, rows, per_s, per_cpu_s in steady_state(policy, 10**5 if args.raskt else 10**6, 10**5):
+        print(f"  {label}, {rows:,} rader: {per_s:,.0f} rader/s; {per_cpu_s:,.0f} rader per CPU-sekund".replace(",", " "))
+    print(f"\nvurder end to end, a fresh process including start-up (load average {os.getloadavg()[0]:.1f}):")
+    print("| kjøring | rader | sekunder | rader/s | CPU-sekunder | rader per CPU-sekund | største RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, rows, wall, cpu, rss in end_to_end([10**5] if args.raskt else [10**5, 10**6], 10**3 if args.raskt else 10**4):
+        print(f"| {label} | {rows:,} | {wall:.2f} | {rows / wall:,.0f} | {cpu:.2f} | {rows / cpu:,.0f} | {rss:,.0f} MB |"
+              .replace(",", " ").replace(".", ","))
+
+
+if __name__ == "__main__":
+    main()
