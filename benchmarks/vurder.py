@@ -5,8 +5,9 @@
 
 On synthetic households (boligregler.screening.population, seed 2026) and drammen.pol:
 
-* start-up: `vurder` on a Parquet file of 10 rows in a fresh process (interpreter, imports, the policy
-  from the per-user cache of checked policies, reading and writing);
+* start-up: fresh processes that only start Python, import numpy and pyarrow, or load the policy
+  (from the per-user cache of checked policies, and without it), and `vurder` on a Parquet file of
+  10 rows (interpreter, imports, the policy from the cache, reading and writing);
 * after start-up: `screening.run.screen_file` in this process, Parquet → Parquet and JSON Lines → Parquet
   (reading, columnar validation, the columnar backend, writing);
 * end to end: `vurder` in a fresh process on 10^5 and 10^6 rows from Parquet, on 10^5 lines from JSON
@@ -106,6 +107,33 @@ def end_to_end(sizes: list[int], vedtak_rows: int) -> list[tuple[str, int, float
     return out
 
 
+STARTUP = [
+    ("Python uten noe", "pass"),
+    ("import numpy og pyarrow (parquet, compute)", "import numpy, pyarrow, pyarrow.parquet, pyarrow.compute"),
+    ("load_policy('drammen') fra hurtigbufferen", "from boligregler import load_policy; load_policy('drammen')"),
+]
+
+
+def startup() -> list[tuple[str, float, float]]:
+    """What a fresh process spends before the first row: (what, wall s, CPU s), best of three each; the
+    policy also loaded without the cache (BOLIGREGLER_CACHE_DIR empty: parsed, checked and linted)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs = [(label, code, env) for label, code in STARTUP]
+    runs.append(("load_policy('drammen') uten hurtigbuffer", STARTUP[-1][1], {**env, "BOLIGREGLER_CACHE_DIR": ""}))
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, code, run_env in runs:
+            times = []
+            for _ in range(4):  # the first run writes bytecode and the cache
+                t = time.perf_counter()
+                process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp, env=run_env)
+                _, _, usage = os.wait4(process.pid, 0)
+                process.returncode = 0
+                times.append((time.perf_counter() - t, usage.ru_utime + usage.ru_stime))
+            out.append((label, min(w for w, _ in times[1:]), min(c for _, c in times[1:])))
+    return out
+
+
 def steady_state(policy, n: int, lines: int) -> list[tuple[str, int, float, float]]:
     """After start-up: `screen_file` in this process on `n` Parquet rows and `lines` JSON Lines
     (what, rows, rows/s of wall time, rows per CPU-second)."""
@@ -129,6 +157,9 @@ def main() -> None:
     args = parser.parse_args()
     policy = load_policy("drammen")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households")
+    print(f"\nstart-up, fresh processes (load average {os.getloadavg()[0]:.1f}):")
+    for label, wall, cpu in startup():
+        print(f"  {label}: {wall:.2f} s, {cpu:.2f} CPU-sekunder".replace(".", ","))
     print(f"\nvurder after start-up, in this process (load average {os.getloadavg()[0]:.1f}):")
     for label, rows, per_s, per_cpu_s in steady_state(policy, 10**5 if args.raskt else 10**6, 10**5):
         print(f"  {label}, {rows:,} rader: {per_s:,.0f} rader/s; {per_cpu_s:,.0f} rader per CPU-sekund".replace(",", " "))
