@@ -10,7 +10,8 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 DECLARATIONS = ("regelverk", "parameter", "tabell", "beregn", "vilkår", "ordning", "betingelse", "eksempel",
                 "type", "unntak")
-BLOCKS = ("søknad", "utfall", "vedtak", "forklaring", "forventet", "overstyr", "fjern", "begrunnelse", "endring")
+BLOCKS = ("søknad", "utfall", "vedtak", "forklaring", "forventet", "overstyr", "fjern", "begrunnelse", "endring",
+          "opplysning")
 KEYWORDS = ("bygger", "på", "fra", "til", "kilde", "etter", "oppfylt", "relevant", "når", "hvis", "så", "ellers",
             "og", "eller", "ikke", "i", "sum", "antall", "for", "hver", "der", "finnes", "alle", "unntatt",
             "av", "minst", "påkrevd", "er", "et", "en", "trinn", "over", "tillegg")

@@ -33,7 +33,7 @@ from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
 SUGGESTION = re.compile(r"mente du «([^»]+)»\?")
 KEYWORDS = sorted(set(TOP_LEVEL_WORDS) | KEYWORDS_IN_EXPRESSIONS | {
     "bygger", "på", "fra", "kilde", "når", "oppfylt", "relevant", "unntak", "forklaring", "etter", "til",
-    "liste", "av", "minst", "heltall", "valg", "sannhet", "tekst", "dato", "mengde", "unntatt", "endring",
+    "liste", "av", "minst", "heltall", "valg", "sannhet", "tekst", "dato", "mengde", "unntatt", "endring", "opplysning",
     "trinn", "forventet"})
 KINDS = {ast.Parameter: "parameter", ast.Table: "tabell", ast.Compute: "beregn", ast.Criterion: "vilkår",
          ast.ConditionText: "betingelse", ast.TypeDef: "type", ast.Scheme: "ordning", ast.Example: "eksempel"}
