@@ -23,8 +23,6 @@ from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, 
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
 from boligregler.records import REFERENCE, cell_value, count_lines, open_input, read_csv, read_records
-from boligregler.rendering.text import render_decision
-from boligregler.testing import find_example
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".xlsx": "xlsx"}
@@ -80,6 +78,7 @@ def soknad_of(policy: Policy, args) -> Any:
     if (args.soknad is None) == (args.eksempel is None):
         raise UsageError("oppgi enten en SØKNAD eller --eksempel NAVN", code="søknad_eller_eksempel")
     if args.eksempel is not None:
+        from boligregler.testing import find_example  # only here: a batch run never needs it
         return find_example(policy, args.eksempel).input or {}
     return read_soknad(args.soknad)
 
@@ -117,6 +116,7 @@ def run(args) -> int:
         if args.format == "json":
             print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
         else:
+            from boligregler.rendering.text import render_decision  # only for one decision as text
             print(render_decision(decision), file=out)
     return 0
 

@@ -192,7 +192,7 @@ def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, valid
     refs = None
     if REFERENCE in src.columns:
         all_refs = src.columns[REFERENCE].cast(pa.string()).to_pylist()
-        refs = [all_refs[i] for i in keep.tolist()]
+        refs = all_refs if len(keep) == n else [all_refs[i] for i in keep.tolist()]
     problems = [p for i in sorted(src.problem_rows) for p in src.problem_rows[i]]
     return Chunk(batch, keep + first_row, refs, problems, np.flatnonzero(bad) + first_row)
 
