@@ -232,7 +232,30 @@ def _read_json(data: bytes, schema: pa.Schema) -> pa.Table:
                                                       newlines_in_values=False))
 
 
+def _clean(block: list[tuple[int, bytes | None]]) -> tuple[list[int], list[bytes], bytes] | None:
+    """(lines, their bytes, the bytes joined) when every line is one object `{…}` without null or a
+    \\u escape, checked on the joined bytes; else None (the lines are then looked at one by one)."""
+    originals = [data for _, data in block]
+    if None in originals:
+        return None
+    lengths = np.fromiter(map(len, originals), dtype=np.int64, count=len(originals))
+    if not lengths.all():
+        return None
+    joined = b"\n".join(originals)
+    data = np.frombuffer(joined, dtype=np.uint8)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    if (data[starts] != ord("{")).any() or (data[starts + lengths - 1] != ord("}")).any():
+        return None
+    if b"null" in joined or b"\\u" in joined:
+        return None
+    return [number for number, _ in block], originals, joined
+
+
 def _jsonl_chunk(policy, shape: "JsonShape | None", block: list[tuple[int, bytes | None]]) -> Chunk:
+    clean = _clean(block) if shape is not None else None
+    if clean is not None:
+        return _jsonl_columns(policy, shape, *clean, list(clean[1]), set())
     numbers: list[int] = []  # the line of each row
     originals: list[bytes | None] = []  # its bytes, for the per-line validator
     bodies: list[bytes] = []  # what the JSON reader reads for it ({} for a line the validator decides)
@@ -248,9 +271,16 @@ def _jsonl_chunk(policy, shape: "JsonShape | None", block: list[tuple[int, bytes
             bodies.append(_EMPTY)
         else:
             bodies.append(body)
-    n = len(bodies)
-    if shape is None or not n:
+    if shape is None or not bodies:
         return _by_line(policy, numbers, originals)
+    return _jsonl_columns(policy, shape, numbers, originals, b"\n".join(bodies), bodies, slow)
+
+
+def _jsonl_columns(policy, shape: JsonShape, numbers: list[int], originals: list, joined: bytes, bodies: list[bytes],
+                   slow: set[int]) -> Chunk:
+    """The chunk of the lines `numbers`: `bodies` (joined: `joined`) read as columns, the `slow` rows and every
+    row the columns find a problem in through the per-line validator."""
+    n = len(bodies)
     tables: list[pa.Table] = []
 
     def read(lo: int, hi: int) -> None:  # rows lo..hi, halved until the lines the reader refuses are found
@@ -270,13 +300,12 @@ def _jsonl_chunk(policy, shape: "JsonShape | None", block: list[tuple[int, bytes
         read(mid, hi)
 
     try:
-        whole = _read_json(b"\n".join(bodies), shape.whole)
+        whole = _read_json(joined, shape.whole)
         if whole.num_rows == n:
             tables.append(whole)
     except (pa.ArrowException, UnicodeDecodeError):
         pass
     if not tables:  # øre, or a line the reader refuses: amounts as decimals (not as text), halving
-        joined = b"\n".join(bodies)
         starts = np.cumsum([0] + [len(b) + 1 for b in bodies[:-1]])
         for m in shape.guard.finditer(joined):
             row = int(np.searchsorted(starts, m.start(), side="right")) - 1
