@@ -2,6 +2,7 @@
 
     python benchmarks/vurder.py            # 10^6 rows after start-up; end to end on 10^5 and 10^6 rows
     python benchmarks/vurder.py --raskt    # 10^5 rows after start-up; end to end on 10^5 rows
+    python benchmarks/vurder.py --deler    # only the stages of Parquet → Parquet after start-up (10^6 rows)
 
 On synthetic households (boligregler.screening.population, seed 2026) and drammen.pol:
 
@@ -151,12 +152,47 @@ def steady_state(policy, n: int, lines: int) -> list[tuple[str, int, float, floa
     return out
 
 
+def stages(policy, n: int) -> list[tuple[str, float]]:
+    """CPU seconds per million rows of each stage of Parquet → Parquet after start-up, on `n` rows."""
+    from boligregler.screening import files
+    with tempfile.TemporaryDirectory() as tmp:
+        write_inputs(tmp, n, jsonl=False)
+        path = f"{tmp}/p{n}.parquet"
+        list(tabular.chunks(policy.model, files.read_tables(path, "parquet"), policy.validate))  # warm
+        out = []
+
+        def stage(label, fn):
+            c = time.process_time()
+            value = fn()
+            out.append((label, (time.process_time() - c) * 10**6 / n))
+            return value
+        tables = stage("lese Parquet", lambda: list(files.read_tables(path, "parquet")))
+        chunks = stage("kontrollere kolonnevis", lambda: list(tabular.chunks(policy.model, iter(tables), policy.validate)))
+        results = stage("vurdere (kolonnevis motor)", lambda: [policy.evaluate_batch(c.batch) for c in chunks])
+        outputs = stage("resultattabellen", lambda: [files.result_table(r, c) for r, c in zip(results, chunks)])
+
+        def write():
+            writer = files.TableWriter(f"{tmp}/ut.parquet", "parquet")
+            for table in outputs:
+                writer.write(table)
+            writer.close()
+        stage("skrive Parquet", write)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--raskt", action="store_true")
+    parser.add_argument("--deler", action="store_true", help="only the stages of Parquet → Parquet after start-up")
     args = parser.parse_args()
     policy = load_policy("drammen")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households")
+    n = 10**5 if args.raskt else 10**6
+    print(f"\nParquet → Parquet after start-up by stage ({n:,} rows; CPU seconds per million rows):".replace(",", " "))
+    for label, seconds in stages(policy, n):
+        print(f"  {label}: {seconds:.2f}".replace(".", ","))
+    if args.deler:
+        return
     print(f"\nstart-up, fresh processes (load average {os.getloadavg()[0]:.1f}):")
     for label, wall, cpu in startup():
         print(f"  {label}: {wall:.2f} s, {cpu:.2f} CPU-sekunder".replace(".", ","))
