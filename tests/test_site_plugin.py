@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import zipfile
 
 import pytest
 
@@ -67,6 +68,10 @@ def test_docs_build_generates_the_pages_and_their_navigation(project, capsys):
     assert '<script async src="../../assets/boligregler/kalkulator-start.js" data-policy="testby"></script>' in head
     assert (engine / "kalkulator-start.js").is_file() and (engine / "sok.js").is_file()
     assert "kalkulator-start.js" not in home  # no calculator on the front page
+    with zipfile.ZipFile(engine / "boligregler.zip") as bundle:
+        names = set(bundle.namelist())
+    assert {"boligregler/site/estimate.py", "boligregler/_policies/testby.pol", "lark/__init__.py"} <= names
+    assert not {n for n in names if n.startswith(("boligregler/server/", "boligregler/commands/", "boligregler/cli.py"))}
 
 
 def test_the_snapshot_is_pinned_to_the_pyodide_whose_private_api_it_uses():

@@ -278,8 +278,16 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+# The parts of the package a browser never runs: the command line, the HTTP service, the language
+# server, mass screening and the documentation tools (they need uvicorn, pygls, numpy, Sphinx and the like,
+# which Pyodide does not have). Left out of the bundle, they cost the visitor nothing to download and unpack.
+NOT_IN_BROWSER = ("commands", "server", "lsp", "screening", "cli.py", "__main__.py", "sphinx_ext.py",
+                  "pygments_lexer.py", "watch.py")
+
+
 def _package_files() -> list[tuple[Path, str]]:
-    files = [(p, f"boligregler/{p.relative_to(PACKAGE).as_posix()}") for p in sorted(PACKAGE.rglob("*.py"))]
+    files = [(p, f"boligregler/{p.relative_to(PACKAGE).as_posix()}") for p in sorted(PACKAGE.rglob("*.py"))
+             if p.relative_to(PACKAGE).parts[0] not in NOT_IN_BROWSER]
     files.append((grammar_path(), "boligregler/_grammar/boligregler.lark"))
     for dist in DEPENDENCIES:
         d = metadata.distribution(dist)
