@@ -113,6 +113,29 @@ def test_answer_is_the_policys_own_decision(policies, utfall):
             assert c.forklaring in text
     assert ("Dette kunne gitt et annet svar" in text) == (utfall != "innvilget")
     assert "ikke et vedtak" in text
+    deciding = {"avslag": ("absolutt", "ikke_oppfylt"), "manuell_vurdering": ("hovedregel", "ikke_oppfylt")}.get(utfall)
+    meaning = text.split("</h3>", 1)[1].split("</p>", 1)[0]  # what the outcome means, right under the headline
+    if deciding is None:
+        assert "alle vilkårene oppfylt" in meaning
+    else:
+        named = [c.tittel for c in expected.vilkår if (c.art, c.resultat) == deciding]
+        assert named and all(f"«{t}»" in meaning for t in named)
+        assert ("søke likevel" in meaning) == (utfall == "manuell_vurdering")
+
+
+def test_an_unassessed_fact_answers_in_plain_words_what_the_kommune_must_assess(policies):
+    """«Vet ikke» on an assessment: the outcome is ikke_avgjort, and the answer says, in words, which
+    criterion waits for the case worker, and that the family may apply."""
+    policy = policies["drammen"]
+    answer = E.answer(policy, tenant(**{"skjønn.boligen_egnet_og_nøktern": E.UNKNOWN}), TODAY)
+    assert answer.decision.utfall == "ikke_avgjort"
+    waiting = [c.tittel for c in answer.decision.vilkår if c.resultat == "ikke_vurdert"]
+    text = html.unescape(answer.html)
+    assert E.OUTCOME_HEADLINES["ikke_avgjort"] in text and waiting
+    meaning = text.split("</h3>", 1)[1].split("</p>", 1)[0]
+    assert "saksbehandleren i kommunen må vurdere først" in meaning and "Dere kan søke" in meaning
+    assert all(f"«{t}»" in meaning for t in waiting)
+    assert "ikke_avgjort" not in text.replace('class="kalk-svar kalk-ikke_avgjort"', "")  # the outcome in words only
 
 
 @pytest.mark.parametrize("kommune", KOMMUNER)

@@ -222,6 +222,19 @@ OUTCOME_HEADLINES = {
     "manuell_vurdering": "Kommunen må vurdere søknaden nærmere",
     "ikke_avgjort": "Kommunen må vurdere noe før søknaden kan avgjøres",
 }
+# What the outcome means for the applicant, in plain words; {vilkår}: the criteria that decide it.
+OUTCOME_MEANING = {
+    "innvilget": "Med opplysningene dere har gitt, og antakelsene under, er alle vilkårene oppfylt.",
+    "avslag": "Dette må alltid være oppfylt, men er det ikke: {vilkår}. Da kan kommunen ikke gi startlån etter "
+              "disse reglene, med mindre opplysningene er andre enn dem dere har gitt.",
+    "manuell_vurdering": "Dette krever kommunen som hovedregel, men det er ikke oppfylt: {vilkår}. Da avgjør ikke "
+                         "reglene saken alene. En saksbehandler vurderer om det skal gjøres unntak, så dere kan "
+                         "søke likevel.",
+    "ikke_avgjort": "Svaret avhenger av noe saksbehandleren i kommunen må vurdere først: {vilkår}. Beløpene under "
+                    "er regnet ut etter de andre opplysningene. Dere kan søke; da vurderer kommunen det.",
+}
+DECIDING = {"avslag": ("absolutt", "ikke_oppfylt"), "manuell_vurdering": ("hovedregel", "ikke_oppfylt"),
+            "ikke_avgjort": (None, "ikke_vurdert")}  # (art, resultat) of the criteria that decide the outcome
 RESULT_MARKS = {"oppfylt": "Oppfylt", "unntak": "Oppfylt etter unntak", "ikke_oppfylt": "Ikke oppfylt",
                 "ikke_relevant": "Gjelder ikke", "ikke_vurdert": "Kommunen vurderer"}
 
@@ -363,6 +376,7 @@ def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: lis
         for c in decision.vilkår if c.art != "informasjon")
     caption = say("Beløp etter reglene i {navn}", form).format(navn=policy.navn)
     parts = [f'<h3 tabindex="-1">{e(say(OUTCOME_HEADLINES.get(decision.utfall, decision.utfall), form))}</h3>',
+             f'<p class="kalk-betyr">{e(meaning(decision, form))}</p>',
              f'<p>{say("Dette er et anslag etter kommunens egne regler, ikke et vedtak. Kommunen avgjør søknaden.", form)}</p>',
              f'<table class="kalk-tall"><caption>{e(caption)}</caption><tbody>{"".join(rows)}</tbody></table>',
              f'<h4>{say("Vilkårene", form)}</h4><ul class="kalk-vilkår">{criteria}</ul>']
@@ -370,6 +384,20 @@ def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: lis
     if assumptions:
         parts.append(f'<h4>{say("Det vi har antatt", form)}</h4><ul>' + "".join(f"<li>{e(a)}</li>" for a in dict.fromkeys(assumptions)) + "</ul>")
     return f'<div class="kalk-svar kalk-{e(decision.utfall)}">' + "".join(parts) + "</div>"
+
+
+def meaning(decision: Any, form: str = "bokmål") -> str:
+    """What the outcome means for the applicant, naming the criteria that decide it (`OUTCOME_MEANING`)."""
+    text = say(OUTCOME_MEANING.get(decision.utfall, ""), form)
+    if decision.utfall not in DECIDING:
+        return text
+    art, result = DECIDING[decision.utfall]
+    deciding = [f"«{c.tittel.rstrip('.')}»" for c in decision.vilkår
+                if c.resultat == result and c.art != "informasjon" and (art is None or c.art == art)]
+    if not deciding:  # decided by the outcome rule itself, not by one criterion
+        return say("Kommunen vurderer søknaden nærmere.", form)
+    joined = deciding[0] if len(deciding) == 1 else ", ".join(deciding[:-1]) + f" {say('og', form)} {deciding[-1]}"
+    return text.format(vilkår=joined)
 
 
 def _changes_html(decision: Any, form: str = "bokmål") -> str:

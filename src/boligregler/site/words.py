@@ -127,6 +127,21 @@ NYNORSK: dict[str, str] = {
         "Etter reglane i kommunen ser det ut til at de ikkje kan få startlån",
     "Kommunen må vurdere søknaden nærmere": "Kommunen må vurdere søknaden nærare",
     "Kommunen må vurdere noe før søknaden kan avgjøres": "Kommunen må vurdere noko før søknaden kan avgjerast",
+    "Med opplysningene dere har gitt, og antakelsene under, er alle vilkårene oppfylt.":
+        "Med opplysningane de har gitt, og antakingane under, er alle vilkåra oppfylte.",
+    "Dette må alltid være oppfylt, men er det ikke: {vilkår}. Da kan kommunen ikke gi startlån etter disse reglene, "
+    "med mindre opplysningene er andre enn dem dere har gitt.":
+        "Dette må alltid vere oppfylt, men er det ikkje: {vilkår}. Då kan ikkje kommunen gi startlån etter desse "
+        "reglane, med mindre opplysningane er andre enn dei de har gitt.",
+    "Dette krever kommunen som hovedregel, men det er ikke oppfylt: {vilkår}. Da avgjør ikke reglene saken alene. "
+    "En saksbehandler vurderer om det skal gjøres unntak, så dere kan søke likevel.":
+        "Dette krev kommunen som hovudregel, men det er ikkje oppfylt: {vilkår}. Då avgjer ikkje reglane saka "
+        "åleine. Ein saksbehandlar vurderer om det skal gjerast unntak, så de kan søkje likevel.",
+    "Svaret avhenger av noe saksbehandleren i kommunen må vurdere først: {vilkår}. Beløpene under er regnet ut etter "
+    "de andre opplysningene. Dere kan søke; da vurderer kommunen det.":
+        "Svaret avheng av noko saksbehandlaren i kommunen må vurdere først: {vilkår}. Beløpa under er rekna ut etter "
+        "dei andre opplysningane. De kan søkje; då vurderer kommunen det.",
+    "Kommunen vurderer søknaden nærmere.": "Kommunen vurderer søknaden nærare.", "og": "og",
     "Oppfylt": "Oppfylt", "Oppfylt etter unntak": "Oppfylt etter unntak", "Ikke oppfylt": "Ikkje oppfylt",
     "Gjelder ikke": "Gjeld ikkje", "Kommunen vurderer": "Kommunen vurderer",
     "Noe i skjemaet må rettes": "Noko i skjemaet må rettast",
