@@ -496,15 +496,19 @@ DEVELOPER_WORDS = {
 def test_no_developer_words_on_any_public_page(site):
     """What a reader (or a screen reader) gets from a public page: no snake_case identifier, no «seed» (the
     project's name for its source documents), no «nasjonal» as the name of a policy («Nasjonal grunnmodell» is
-    Norwegian), no section number of the project's spec (§ 2.5; a law's sections are written § 5-4)."""
+    Norwegian), no section number of the project's spec (§ 2.5; a law's sections are written § 5-4), and no
+    landmark a screen reader names in English (the theme's «Header»)."""
     out = site[1]
     developer = developer_pages()
     found, read = [], 0
     for path in site_paths(site):
         if path in developer:
             continue
-        text = read_text((out / path / "index.html").read_text(encoding="utf-8"))
+        page = (out / path / "index.html").read_text(encoding="utf-8")
+        text = read_text(page)
         read += 1
+        if re.search(r'aria-label="(Header|Footer)"', page):
+            found.append(f"{path or '/'}: a landmark named in English")
         for what, pattern in DEVELOPER_WORDS.items():
             found += [f"{path or '/'}: {what}: …{text[max(0, m.start() - 40):m.end() + 20]}…" for m in pattern.finditer(text)]
     assert read >= len(POLICIES) + 3

@@ -205,7 +205,7 @@ def test_what_the_sources_do_not_confirm_is_said_and_points_to_the_kommune(pages
 NYNORSK_SITE_YML = """\
 site_name: Test
 docs_dir: docs
-theme: {name: material, language: nn}
+theme: {name: material, language: nb}
 plugins:
   - search: {lang: ['no']}
   - boligregler: {policies: regelverk, snapshot: false}
@@ -215,16 +215,17 @@ nav:
   - Regelverk: [regler/index.md]
 """
 # Words only bokmål has (nynorsk: ikkje, kven, kva, kor, korleis, viss, kvar, kvart, nokon, noko, mykje,
-# meir, frå, berre, hushald, gjeld, de, dykkar, sjølv, utan, heimel, reglane, vilkåra, seier, anna, annan).
+# meir, frå, berre, hushald, gjeld, de, dykkar, sjølv, utan, heimel, reglane, vilkåra, seier, anna, annan,
+# innhald, innhaldsliste, søkjeord).
 BOKMÅL_ONLY = ("ikke", "hvem", "hva", "hvor", "hvordan", "hvis", "hver", "hvert", "noen", "noe", "mye", "mer", "fra",
                "bare", "husstand", "husstanden", "gjelder", "dere", "deres", "selv", "uten", "hjemmel", "reglene",
-               "vilkårene", "sier", "annet", "annen")
+               "vilkårene", "sier", "annet", "annen", "innhold", "innholdsliste", "søkeord")
 
 
 @pytest.fixture(scope="module")
 def nynorsk_site(tmp_path_factory):
     """The site of a kommune that writes nynorsk (tests/fixtures/nynorsk/fjordvik.pol, building on the national
-    rules in nynorsk, which live outside its folder), built with the Material theme as the real site is."""
+    rules in nynorsk, which live outside its folder), built with the Material theme in bokmål, as the real site is."""
     from boligregler.cli import main
 
     project = tmp_path_factory.mktemp("nynorsk-nettsted")
@@ -253,3 +254,5 @@ def test_a_nynorsk_kommunes_pages_read_in_nynorsk_national_rules_included(nynors
     else:
         assert "kalkulator-start.js" not in page and 'id="kalkulator"' not in page  # the national rules: no calculator
     assert "Nasjonal grunnmodell på nynorsk" in page  # its own entry in the menu, told apart from the bokmål one
+    assert 'aria-label="Innhaldsliste"' in page and "Gå til innhald" in page and "Skriv søkjeord" in page  # the theme
+    assert 'aria-label="Header"' not in page and 'aria-label="Toppfelt"' in page

@@ -28,7 +28,7 @@ from boligregler.diagnostics import BoligreglerError
 from boligregler.explain.frame import målform
 from boligregler.site import calculator
 from boligregler.site.coverage_page import coverage_page
-from boligregler.site.html import accessible_tables
+from boligregler.site.html import accessible_tables, theme_in
 from boligregler.site.pages import INDEX, SitePolicy, html_title, load_site_policies, site_pages
 from boligregler.site.vendor import package_dir
 
@@ -89,12 +89,15 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         return accessible_tables(html)
 
     def on_post_page(self, output, *, page, config):
-        """A page of a policy written in nynorsk says so to screen readers and search (`lang="nn"`); a
+        """A page of a policy written in nynorsk says so to screen readers and search (`lang="nn"`) and has the
+        theme's words in nynorsk, the theme's landmarks have Norwegian names (`html.theme_in`); a
         kommune page starts its calculator's engine from its head, and every page defers the theme's
         search index until the reader uses search (assets/sok.js, run before the theme's script)."""
         site_policy = next((s for s in self.policies if page.file.src_uri == f"{self.config.dest}/{s.policy.id}.md"), None)
-        if site_policy is not None and målform(site_policy.policy.model) == "nynorsk":
+        form = målform(site_policy.policy.model) if site_policy is not None else "bokmål"
+        if form == "nynorsk":
             output = output.replace('<html lang="nb"', '<html lang="nn"', 1)
+        output = theme_in(output, form)
         assets = get_relative_url(calculator.DEST, page.url)
         if site_policy is not None and not site_policy.national:  # a kommune page: it has the calculator
             start = (f'<script async src="{assets}/kalkulator-start.js" '
