@@ -280,6 +280,18 @@ def test_the_calculator_is_used_by_keyboard_alone_with_labelled_fields(page):
         "Kommunen må vurdere noe før søknaden kan avgjøres"}  # ikke_avgjort: an assessment is not stated
 
 
+def test_a_failure_after_the_restore_is_reported_and_the_calculator_answers_on(page):
+    """After a restore the library's files are unpacked only when Python asks for one; an answer that
+    fails still fails after they are unpacked, is reported, and the next answer comes as before."""
+    page.evaluate("""() => window.boligreglerMotor.worker.postMessage(
+        {kind: "regn", id: 0, policy: document.getElementById("kalkulator").dataset.policy, pairs: [], today: "ikke en dato"})""")
+    page.wait_for_function("window.boligreglerKalkulator.error !== undefined", timeout=60_000)
+    assert "ikke en dato" in page.evaluate("window.boligreglerKalkulator.error")
+    assert page.locator(".kalk-status").inner_text().startswith("Kalkulatoren kunne ikke regne")
+    fill_in(page, CASES["avslag"])
+    assert submit_and_read(page)["utfall"] == "avslag"
+
+
 def test_a_missing_answer_is_shown_at_the_field(page):
     answered(page, page.get_by_role("button", name="Regn ut").click)
     assert page.locator("#kalk-svar [role=alert]").count() == 1

@@ -102,36 +102,52 @@ async function restore() {
   }
 }
 
-/** The engine for `policy`: { answer, rest }, `rest` what is left to do once the calculator is ready. */
+/** The engine for `policy`: { answer, files }. After a restore the library's files are not unpacked: the
+ * snapshot has imported and loaded all an answer needs. `files()` unpacks them once and says whether it
+ * did, for an answer that asks Python for something only they hold (a module not imported, a source line). */
 async function boot(policy) {
   mark("start");
-  const bundle = bytes("boligregler.zip");
+  let bundle = null;
+  const library = () => (bundle ??= bytes("boligregler.zip"));  // fetched only when unpacked
   let py = await restore();
   timings.restored = py !== null;
+  let unpacked = !timings.restored;
   if (py === null) {
+    library();
     py = await loadPyodide({ indexURL, packages: [], createPyodideModule });
-    unpackLibrary(py, await bundle);
+    unpackLibrary(py, await library());
   }
   mark("pyodide");
-  const library = entryPoints(py);
+  const { answer, warm } = entryPoints(py);
   mark("import");
-  library.warm(policy);
+  warm(policy);
   mark("policy");
-  // After a restore the files come last: the snapshot has imported what an answer needs.
-  const rest = timings.restored ? async () => unpackLibrary(py, await bundle) : async () => {};
-  return { answer: library.answer, rest };
+  const files = async () => {
+    if (unpacked) return false;
+    unpackLibrary(py, await library());
+    unpacked = true;
+    mark("files");
+    return true;
+  };
+  return { answer, files };
 }
 
 onmessage = async ({ data }) => {
   try {
     if (data.kind === "last") {
       engine = boot(data.policy);
-      const { rest } = await engine;
+      await engine;
       postMessage({ kind: "klar", timings });
-      await rest();
     } else if (data.kind === "regn") {
-      const { answer } = await (engine ??= boot(data.policy));
-      const reply = JSON.parse(answer(data.policy, JSON.stringify(data.pairs), data.today));
+      const { answer, files } = await (engine ??= boot(data.policy));
+      const ask = () => JSON.parse(answer(data.policy, JSON.stringify(data.pairs), data.today));
+      let reply;
+      try {
+        reply = ask();
+      } catch (error) {
+        if (!(await files())) throw error;
+        reply = ask();
+      }
       postMessage({ kind: "svar", id: data.id, ...reply });
     }
   } catch (error) {
