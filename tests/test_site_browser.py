@@ -224,6 +224,16 @@ def test_a_tenant_gets_the_policys_own_answer_in_the_browser(page, calculator, s
     if utfall == "avslag":
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "kalkulator-avslag-1280.png"), full_page=False)
+        page.set_viewport_size({"width": 390, "height": 900})  # the answer on a phone: nothing wider than the screen
+        try:
+            answer = page.locator("#kalk-svar")
+            answer.scroll_into_view_if_needed()
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+            box = answer.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 391
+            answer.screenshot(path=str(ARTIFACTS / "kalkulator-avslag-390.png"))
+        finally:
+            page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_without_the_snapshot_pyodide_starts_cold_and_gives_the_same_answer(browser, site):
