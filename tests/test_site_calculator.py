@@ -115,6 +115,7 @@ def test_answer_is_the_policys_own_decision(policies, utfall):
     assert "ikke et vedtak" in text
     deciding = {"avslag": ("absolutt", "ikke_oppfylt"), "manuell_vurdering": ("hovedregel", "ikke_oppfylt")}.get(utfall)
     meaning = text.split("</h3>", 1)[1].split("</p>", 1)[0]  # what the outcome means, right under the headline
+    assert E.ASSUMED_NOTE in text  # «er vurdert» in a criterion's text is the calculator's assumption, and says so
     if deciding is None:
         assert "alle vilkårene oppfylt" in meaning
     else:

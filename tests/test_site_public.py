@@ -151,7 +151,7 @@ def test_every_text_of_the_calculator_and_summary_has_a_nynorsk_form():
     texts = {t for q in estimate.QUESTIONS.values() for t in (q.label, q.help, q.assumption, q.add) if t}
     texts |= set(estimate.GROUPS.values()) | set(estimate.CHOICE_WORDS.values())
     texts |= set(estimate.OUTCOME_HEADLINES.values()) | set(estimate.RESULT_MARKS.values())
-    texts |= set(estimate.OUTCOME_MEANING.values())
+    texts |= set(estimate.OUTCOME_MEANING.values()) | {estimate.ASSUMED_NOTE}
     texts |= {calculator.INTRO, calculator.ASSESSED, calculator.NEEDS_JS, P.WHO_DEFAULT, P.HOW_MUCH, P.RULES_INTRO,
               P.CALCULATION_INTRO, P.RATES_INTRO, P.EXAMPLES_INTRO}
     assert sorted(texts - set(NYNORSK)) == []

@@ -233,6 +233,8 @@ OUTCOME_MEANING = {
     "ikke_avgjort": "Svaret avhenger av noe saksbehandleren i kommunen må vurdere først: {vilkår}. Beløpene under "
                     "er regnet ut etter de andre opplysningene. Dere kan søke; da vurderer kommunen det.",
 }
+ASSUMED_NOTE = ("Der teksten sier at noe er vurdert, er det kalkulatorens antakelse (se «Det vi har antatt» under), "
+                "ikke saksbehandlerens vurdering.")
 DECIDING = {"avslag": ("absolutt", "ikke_oppfylt"), "manuell_vurdering": ("hovedregel", "ikke_oppfylt"),
             "ikke_avgjort": (None, "ikke_vurdert")}  # (art, resultat) of the criteria that decide the outcome
 RESULT_MARKS = {"oppfylt": "Oppfylt", "unntak": "Oppfylt etter unntak", "ikke_oppfylt": "Ikke oppfylt",
@@ -379,7 +381,9 @@ def render(policy: Any, decision: Any, highest: Decimal | None, assumptions: lis
              f'<p class="kalk-betyr">{e(meaning(decision, form))}</p>',
              f'<p>{say("Dette er et anslag etter kommunens egne regler, ikke et vedtak. Kommunen avgjør søknaden.", form)}</p>',
              f'<table class="kalk-tall"><caption>{e(caption)}</caption><tbody>{"".join(rows)}</tbody></table>',
-             f'<h4>{say("Vilkårene", form)}</h4><ul class="kalk-vilkår">{criteria}</ul>']
+             f'<h4>{say("Vilkårene", form)}</h4>'
+             + (f'<p>{say(ASSUMED_NOTE, form)}</p>' if assumptions else "")
+             + f'<ul class="kalk-vilkår">{criteria}</ul>']
     parts.append(_changes_html(decision, form))
     if assumptions:
         parts.append(f'<h4>{say("Det vi har antatt", form)}</h4><ul>' + "".join(f"<li>{e(a)}</li>" for a in dict.fromkeys(assumptions)) + "</ul>")

@@ -142,6 +142,10 @@ NYNORSK: dict[str, str] = {
         "Svaret avheng av noko saksbehandlaren i kommunen må vurdere først: {vilkår}. Beløpa under er rekna ut etter "
         "dei andre opplysningane. De kan søkje; då vurderer kommunen det.",
     "Kommunen vurderer søknaden nærmere.": "Kommunen vurderer søknaden nærare.", "og": "og",
+    "Der teksten sier at noe er vurdert, er det kalkulatorens antakelse (se «Det vi har antatt» under), ikke "
+    "saksbehandlerens vurdering.":
+        "Der teksten seier at noko er vurdert, er det antakinga til kalkulatoren (sjå «Det vi har gått ut frå» under), "
+        "ikkje vurderinga til saksbehandlaren.",
     "Oppfylt": "Oppfylt", "Oppfylt etter unntak": "Oppfylt etter unntak", "Ikke oppfylt": "Ikkje oppfylt",
     "Gjelder ikke": "Gjeld ikkje", "Kommunen vurderer": "Kommunen vurderer",
     "Noe i skjemaet må rettes": "Noko i skjemaet må rettast",
