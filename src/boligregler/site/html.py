@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import re
+from pathlib import Path
 
 _TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 _LABEL = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>|<p><strong>(.*?)</strong>", re.S)
@@ -47,11 +50,10 @@ _THEME_KEYS = ("action.skip", "clipboard.copy", "clipboard.copied", "footer.prev
 _CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
 
 
+@functools.lru_cache(maxsize=4)
 def _theme_words(language: str) -> dict[str, str]:
     """The theme's translations for `language` ("nb", "nn"), key → text, from its own language file."""
-    from pathlib import Path
-
-    import material
+    import material  # the theme is needed only for a page in nynorsk
 
     path = Path(material.__file__).parent / "templates" / "partials" / "languages" / f"{language}.html"
     try:
@@ -63,8 +65,6 @@ def _theme_words(language: str) -> dict[str, str]:
 def theme_in(page: str, form: str) -> str:
     """`page` (built with the theme in bokmål) with the theme's landmarks named in Norwegian and, for a
     page in nynorsk, the theme's words in nynorsk: in attributes, in its labels and buttons, in its search."""
-    import json
-
     words: dict[str, str] = {}
     if form == "nynorsk":
         nb, nn = _theme_words("nb"), _theme_words("nn")
