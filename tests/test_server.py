@@ -149,6 +149,19 @@ def test_forklaring_mangler_and_etterproving(client):
     missing = client.post("/v1/regelverk/skien/mangler", json=partial).json()
     assert missing["avgjort"] is False and missing["utfall"] == "ikke_avgjort"
     assert "bolig.boutgifter_per_måned" in [m["opplysning"] for m in missing["mangler"]]
+    spec = client.get("/openapi.json").json()
+    response = spec["paths"]["/v1/regelverk/{id}/mangler"]["post"]["responses"]["200"]
+    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Mangler"}
+    validator = record_validator(spec, "Mangler")
+    validator.validate(missing)
+    decided = client.post("/v1/regelverk/skien/mangler?ukjent=skjønn.hindrer_arbeid", json=FAMILY_JSON).json()
+    validator.validate(decided)
+    assert decided["avgjort"] is True and decided["trengs_ikke"][0]["opplysning"] == "skjønn.hindrer_arbeid"
+    assert not validator.is_valid({**missing, "utfall": "ukjent"})
+    for name in ("Vedtak", "Mangler"):  # every outcome, the undecided one too
+        assert spec["components"]["schemas"][name]["properties"]["utfall"]["enum"] == [
+            "innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]
+    assert "ikke_vurdert" in spec["components"]["schemas"]["Vilkaar"]["properties"]["resultat"]["enum"]
     record = client.post("/v1/regelverk/skien/vurdering", json=FAMILY_JSON).json()
     stored = json.loads(json.dumps(record, sort_keys=True, ensure_ascii=True))  # as a database returns it
     verdict = client.post("/v1/etterproving", json={"vedtak": stored, "søknad": FAMILY_JSON}).json()

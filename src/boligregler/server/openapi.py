@@ -75,6 +75,15 @@ RECORD_SCHEMAS: dict[str, Any] = {
         "opplysning": TEXT, "beskrivelse": TEXT, "oppgis_av": {"enum": ["søker", "saksbehandler", "dokumentasjon"]},
         "vilkår": TEXTS, "beløp": TEXTS,
     }, optional=("beløp",)),
+    "Mangler": _object({
+        "avgjort": {"type": "boolean", "description": "om utfallet holder uansett hva opplysningene som mangler, er"},
+        "utfall": {"enum": ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]},
+        "mangler": {"type": "array", "items": _ref("Mangel"),
+                    "description": "nøyaktig opplysningene som kan endre vedtaket, den mest avgjørende først"},
+        "trengs_ikke": {"type": "array", "items": _ref("Mangel"),
+                        "description": "opplysninger søknaden mangler, men som ikke kan endre vedtaket"},
+        "vilkår": {"type": "array", "items": _ref("Vilkaar")},
+    }, description="En ufullstendig søknad vurdert med det den har (explain.missing.Completeness)."),
     "Sporbarhet": _object({
         "bibliotek": _object({"navn": TEXT, "versjon": TEXT}),
         "format": {"type": "integer", "description": "vedtaksformatets versjon"},
@@ -153,7 +162,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 [{"name": "format", "in": "query", "schema": {"enum": ["tekst", "markdown", "html", "json"]}}])},
             "/v1/regelverk/{id}/mangler": {"post": post(
                 "Opplysninger en ufullstendig søknad mangler, den mest avgjørende først",
-                _json("Hva som mangler", {"type": "object"}),
+                _json("Hva som mangler", _ref("Mangler")),
                 [{"name": "ukjent", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
                   "description": "regn feltet (JSON-sti) som ukjent"}])},
             "/v1/etterproving": {"post": {
