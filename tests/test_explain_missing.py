@@ -9,6 +9,7 @@ om opplysninger, never «Utfallet er avgjort».
 from __future__ import annotations
 
 import copy
+import re
 import itertools
 import json
 from pathlib import Path
@@ -247,3 +248,43 @@ def test_decided_only_when_every_completion_agrees_and_backends_agree(loaded, ca
     assert listed and listed <= missing
     if missing == set(unknown):  # nothing else absent: the marked facts must be able to change the outcome
         assert len(outcomes) > 1, (name, unknown)
+
+
+NYNORSK = ROOT / "policies" / "nynorsk" / "nasjonal_nynorsk.pol"
+IDENTIFIER = re.compile(r"\w_\w|\w\.\w|\[\d+\]|[{}]")  # snake_case, a JSON path, an index, a hole
+
+
+def _everything_missing(policy):
+    """Every fact the søknad can lack, not yet given: a søknad with its date and one element per list."""
+    soknad = {"søknadsdato": "2026-03-01", "husstand": {"voksne": [{}], "barn": [{}]},
+              "inntekter": [{}], "faste_utgifter": [{}]}
+    return missing_facts(policy, soknad, ["formål"]).missing
+
+
+@pytest.mark.parametrize("source", [*POLICIES, str(NYNORSK)])
+def test_every_missing_fact_is_named_in_words_never_by_identifier(source):
+    policy = load_policy(source)
+    missing = _everything_missing(policy)
+    assert {p.opplysning for p in missing} >= {"formål", "bolig.boutgifter_per_måned", "husstand.barn[0].alder",
+                                               "inntekter[0].netto_per_måned", "skjønn.boligen_egnet_og_nøktern"}
+    for p in missing:
+        assert p.beskrivelse and not IDENTIFIER.search(p.beskrivelse), (source, p.opplysning, p.beskrivelse)
+        assert p.beskrivelse != p.opplysning and p.oppgis_av in ("søker", "saksbehandler", "dokumentasjon")
+
+
+def test_a_nynorsk_policy_names_every_missing_fact_in_nynorsk(nasjonal):
+    nynorsk = load_policy(NYNORSK)
+    bokmål = {p.opplysning: p.beskrivelse for p in _everything_missing(nasjonal)}
+    words = {p.opplysning: p.beskrivelse for p in _everything_missing(nynorsk)}
+    assert words.keys() == bokmål.keys()
+    assert [path for path in words if words[path] == bokmål[path]] == []
+    assert words["husstand.barn[0].alder"] == "Alderen til barnet (barn nr. 1)"
+    assert words["skjønn.avslag_fra_banker"].startswith("Talet på bankar som har avslått")
+    s = copy.deepcopy(next(e for e in nasjonal.model.examples if e.name == "varig_lav_inntekt_50_år").input)
+    del s["skjønn"]["varig_lav_inntekt"], s["skjønn"]["boligen_egnet_og_nøktern"]
+    decision = nynorsk.evaluate(s)
+    assert decision.utfall == "ikke_avgjort" and any("maks_lån" in m.beløp for m in decision.mangler)
+    letter = decision.begrunnelse
+    assert "Om bustaden er eigna for hushaldet" in letter and "Om boligen er egnet" not in letter
+    assert not IDENTIFIER.search(letter[letter.index("Har betydning"):])
+

@@ -16,6 +16,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+import attrs
 
 from boligregler.diagnostics import BoligreglerError, Problem, format_path, suggest
 from boligregler.evaluation.runtime import EvaluationError, NotAssessed, Unassessed
@@ -228,6 +229,21 @@ def unassessed(path: Path, spec: T.FieldSpec, *, optional: bool = False,
     """
     return Unassessed(tuple(path), format_path(path), _domain(spec, optional or required is not None),
                       spec.provided_by or "søker", described(path, spec), spec.nullable, required)
+
+
+def worded(record: T.Record, text: Callable[[tuple[str, ...]], str | None], path: tuple[str, ...] = ()) -> T.Record:
+    """The schema with each fact described as the policy words it (`opplysning` texts), where it does:
+    a nynorsk policy names every missing fact in nynorsk."""
+    fields = {}
+    for key, spec in record.fields.items():
+        here, t = (*path, key), spec.type
+        if isinstance(t, T.Record):
+            t = worded(t, text, here)
+        elif isinstance(t, T.ListOf) and isinstance(t.element, T.Record):
+            t = T.ListOf(worded(t.element, text, here), t.min_items)
+        own = text(here)
+        fields[key] = attrs.evolve(spec, type=t, doc=spec.doc if own is None else own)
+    return T.Record(fields)
 
 
 def described(path: Path, spec: T.FieldSpec) -> str:
