@@ -492,17 +492,18 @@ class _Search:
     def _explore(self, c: Conclusion, facts: dict, assignment: dict[str, Any], grounds: bool, leaves: list,
                  kept: dict, order: dict) -> None:
         fact, blocked = self._next(c, facts, grounds)
-        if fact is None:
+        settled = fact is None
+        if settled:
             fact = next((f for f in self.optional if at(facts, f.path) is f), None)
-        if fact is None:
+        domain = None
+        if fact is not None:
+            fact, domain = choices(fact, facts)
+            if domain is None and not settled:  # (whether a choice may be absent depends on a number)
+                blocked = [fact]
+        if domain is None:
             for f in blocked:
                 kept.setdefault(f.text, f)
             leaves.append((assignment, self._vedtak(c, grounds)))
-            return
-        fact, domain = choices(fact, facts)
-        if domain is None:  # (the validity of a choice that may be absent depends on a number)
-            kept.setdefault(fact.text, fact)
-            leaves.append((assignment, ("ikke_avgjort",)))
             return
         order.setdefault(fact.text, fact)
         for value in domain:
