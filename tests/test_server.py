@@ -162,6 +162,13 @@ def test_forklaring_mangler_and_etterproving(client):
         assert spec["components"]["schemas"][name]["properties"]["utfall"]["enum"] == [
             "innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]
     assert "ikke_vurdert" in spec["components"]["schemas"]["Vilkaar"]["properties"]["resultat"]["enum"]
+    letter_schema = spec["paths"]["/v1/regelverk/{id}/forklaring"]["post"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    unassessed = copy.deepcopy(FAMILY_JSON)
+    del unassessed["skjønn"]["boligen_egnet_og_nøktern"]
+    letter = client.post("/v1/regelverk/skien/forklaring?format=json", json=unassessed).json()
+    jsonschema.Draft202012Validator(letter_schema).validate(letter)
+    assert letter["utfall"] == "ikke_avgjort" and letter["dokument"] == "forespørsel"
     record = client.post("/v1/regelverk/skien/vurdering", json=FAMILY_JSON).json()
     stored = json.loads(json.dumps(record, sort_keys=True, ensure_ascii=True))  # as a database returns it
     verdict = client.post("/v1/etterproving", json={"vedtak": stored, "søknad": FAMILY_JSON}).json()

@@ -157,8 +157,16 @@ def openapi_document(version: str) -> dict[str, Any]:
                   "description": "nei: uten vedtaksbrevet (raskere)"}])},
             "/v1/regelverk/{id}/forklaring": {"post": post(
                 "Vedtaksbrevet for en søknad",
-                {"description": "Brevet", "content": {t: {"schema": {"type": "string"}}
-                                                     for t in ("text/plain", "text/markdown", "text/html")}},
+                {"description": "Brevet", "content": {
+                    **{t: {"schema": {"type": "string"}} for t in ("text/plain", "text/markdown", "text/html")},
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["dokument", "målform", "tittel", "utfall", "deler"],
+                        "description": "brevet som data (format=json): dokumenttypen, utfallet og delene i rekkefølge",
+                        "properties": {
+                            "dokument": {"enum": ["vedtaksbrev", "saksframlegg", "forespørsel", "oversikt"]},
+                            "målform": {"enum": ["bokmål", "nynorsk"]}, "tittel": TEXT,
+                            "utfall": {"enum": ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]},
+                            "deler": {"type": "array", "items": {"type": "object"}}}}}}},
                 [{"name": "format", "in": "query", "schema": {"enum": ["tekst", "markdown", "html", "json"]}}])},
             "/v1/regelverk/{id}/mangler": {"post": post(
                 "Opplysninger en ufullstendig søknad mangler, den mest avgjørende først",
