@@ -56,6 +56,8 @@ def cases() -> list[tuple[str, str, dict, bool]]:
         ("alle vurderingene og bankavslag mangler (drammen)", "drammen",
          without(*assessments, "skjønn.avslag_fra_banker"), False),
         ("kjøpesum mangler, forklar (drammen)", "drammen", without("bolig.kjøpesum"), True),
+        ("nesten tom søknad, forklar (drammen)", "drammen",
+         {"søknadsdato": family["søknadsdato"], "husstand": {"voksne": [{}]}}, True),
     ]
 
 
