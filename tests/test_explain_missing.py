@@ -284,6 +284,9 @@ def test_a_nynorsk_policy_names_every_missing_fact_in_nynorsk(nasjonal):
     del s["skjønn"]["varig_lav_inntekt"], s["skjønn"]["boligen_egnet_og_nøktern"]
     decision = nynorsk.evaluate(s)
     assert decision.utfall == "ikke_avgjort" and any("maks_lån" in m.beløp for m in decision.mangler)
+    assert decision.criterion("egnet_bolig").forklaring == (
+        "Vilkåret kan ikkje vurderast før dette ligg føre: Om bustaden er eigna for hushaldet, nøktern og rimeleg "
+        "samanlikna med prisnivået på staden (§ 5-3 andre ledd) – blir vurdert av saksbehandlaren.")
     letter = decision.begrunnelse
     assert "Om bustaden er eigna for hushaldet" in letter and "Om boligen er egnet" not in letter
     assert not IDENTIFIER.search(letter[letter.index("Har betydning"):])

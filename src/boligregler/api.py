@@ -151,7 +151,8 @@ class Policy:
         rules, default = self.model.outcome_rules, self.model.outcome_default
         try:
             with localcontext(CONTEXT):
-                c = conclude(program, facts, rules, default, explain=explain)
+                c = conclude(program, facts, rules, default, explain=explain,
+                             form=str(self.model.header.get("målform", "bokmål")))
                 waits = pending(program, facts, c, rules, default) if mangler and c.utfall == "ikke_avgjort" else ()
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path

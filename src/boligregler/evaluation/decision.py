@@ -272,9 +272,29 @@ class Decision:
         raise UnknownCriterion(cid, tuple(c.id for c in self.vilkår))
 
 
-def default_explanation(title: str, result: str) -> str:
-    """The explanation of a criterion whose policy gives no text for `result`."""
-    return f"Vilkåret «{title}» er {RESULT_WORDS[result]}."
+# The evaluation's own words in a nynorsk policy's records (`målform: nynorsk`).
+NYNORSK_WORDS = {
+    "result": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikkje oppfylt", "unntak": "oppfylt etter unntak",
+               "ikke_relevant": "ikkje relevant", "ikke_vurdert": "ikkje vurdert enno"},
+    "provider": {"søker": "blir oppgitt av søkjaren", "saksbehandler": "blir vurdert av saksbehandlaren",
+                 "dokumentasjon": "blir dokumentert"},
+    "criterion": "Vilkåret «{title}» er {result}.",
+    "waiting": "Vilkåret kan ikkje vurderast før dette ligg føre: ",
+    "whatever": ", uansett korleis opplysningane som manglar, blir vurderte.",
+}
+BOKMÅL_WORDS = {"result": RESULT_WORDS, "provider": PROVIDER_WORDS, "criterion": "Vilkåret «{title}» er {result}.",
+                "waiting": "Vilkåret kan ikke vurderes før dette foreligger: ",
+                "whatever": ", uansett hvordan opplysningene som mangler, blir vurdert."}
+
+
+def _words(form: str) -> dict[str, Any]:
+    return NYNORSK_WORDS if form == "nynorsk" else BOKMÅL_WORDS
+
+
+def default_explanation(title: str, result: str, form: str = "bokmål") -> str:
+    """The explanation of a criterion whose policy gives no text for `result`, in the policy's målform."""
+    w = _words(form)
+    return w["criterion"].format(title=title, result=w["result"][result])
 
 
 def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str | None]:
@@ -289,10 +309,10 @@ def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str |
     return "ikke_oppfylt", None
 
 
-def describe(fact: Unassessed) -> str:
+def describe(fact: Unassessed, form: str = "bokmål") -> str:
     """A fact that is not there, in Norwegian: its description and who provides it."""
     text = (fact.doc or fact.text).strip().rstrip(".")
-    return f"{text} – {PROVIDER_WORDS.get(fact.provided_by, fact.provided_by)}"
+    return f"{text} – {_words(form)['provider'].get(fact.provided_by, fact.provided_by)}"
 
 
 def describe_pending(p: "Pending") -> str:
@@ -300,12 +320,12 @@ def describe_pending(p: "Pending") -> str:
     return f"{p.beskrivelse.rstrip('.')} – {PROVIDER_WORDS.get(p.oppgis_av, p.oppgis_av)}"
 
 
-def waiting_explanation(waits: tuple[Unassessed, ...]) -> str:
-    return ("Vilkåret kan ikke vurderes før dette foreligger: "
-            + "; ".join(describe(f) for f in waits) + ".")
+def waiting_explanation(waits: tuple[Unassessed, ...], form: str = "bokmål") -> str:
+    return _words(form)["waiting"] + "; ".join(describe(f, form) for f in waits) + "."
 
 
-def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict, F: dict, undecided: bool) -> str:
+def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict, F: dict, undecided: bool,
+          form: str) -> str:
     d = c.definition
     try:
         if letter is not None and letter in c.exception_explanations:
@@ -315,19 +335,20 @@ def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict,
     except NotAssessed:
         pass
     if result == "ikke_vurdert":
-        return waiting_explanation(waits)
-    text = default_explanation(d.title, result)
+        return waiting_explanation(waits, form)
+    text = default_explanation(d.title, result, form)
     if undecided:
-        text = text[:-1] + ", uansett hvordan opplysningene som mangler, blir vurdert."
+        text = text[:-1] + _words(form)["whatever"]
     return text
 
 
-def assess(program: Program, facts: dict, *, explain: bool = True, seed: dict | None = None
+def assess(program: Program, facts: dict, *, explain: bool = True, seed: dict | None = None, form: str = "bokmål"
            ) -> tuple[list[CriterionResult], dict]:
     """Run the criteria; returns their results and the memo of every value computed on the way.
 
     A criterion that reads a fact not yet given or assessed is settled over every completion
     (`partial.settle`): decided if they agree, else `ikke_vurdert` with the facts it waits for.
+    The texts are in the policy's målform (`form`) where the policy gives none.
     """
     M: dict[str, Any] = dict(seed) if seed is not None else {runtime.DATE_KEY: facts["søknadsdato"]}
     F = facts
@@ -341,7 +362,7 @@ def assess(program: Program, facts: dict, *, explain: bool = True, seed: dict | 
         except NotAssessed:
             result, letter, waits = settle(criterion_result, c, M, F)
             undecided = True
-        text = _text(c, result, letter, waits, M, F, undecided) if explain else ""
+        text = _text(c, result, letter, waits, M, F, undecided, form) if explain else ""
         results.append(CriterionResult(d.id, d.title, result, d.kind, d.hjemmel, d.lenke, letter, text,
                                        tuple(f.text for f in waits)))
         if waits:
@@ -379,14 +400,14 @@ class Conclusion:
 
 
 def conclude(program: Program, facts: dict, outcome_rules, default: str, *, explain: bool = True,
-             seed: dict | None = None) -> Conclusion:
+             seed: dict | None = None, form: str = "bokmål") -> Conclusion:
     """Criteria, outcome and the vedtak's amounts (run inside the money context).
 
     An amount that reads an absent fact is reported when every completion gives the same
     value. A grant whose amounts still depend on an absent fact is not decided: innvilget or
     manuell_vurdering becomes ikke_avgjort, since the terms of the loan wait for the fact.
     """
-    results, M = assess(program, facts, explain=explain, seed=seed)
+    results, M = assess(program, facts, explain=explain, seed=seed, form=form)
     settled = {k: v for k, v in M.items() if k != "@venter"}
     utfall = decide(outcome_rules, default, results)
     amounts, waits = _amounts(program, facts, M, utfall)
