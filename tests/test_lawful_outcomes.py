@@ -345,3 +345,20 @@ def test_a_choice_the_søknad_may_leave_out_is_tried_absent_where_it_may_be(load
     assert policy.evaluate(copy.deepcopy(s), explain=False).utfall == "manuell_vurdering"  # left out: not given
     marked = missing_facts(policy, {**s, "tilknytning": {**s["tilknytning"], "ekstra": "a"}}, ["tilknytning.ekstra"])
     assert marked.utfall == "ikke_avgjort" and [p.opplysning for p in marked.needed] == ["tilknytning.ekstra"]
+
+
+def test_a_search_that_reaches_its_bound_says_so_and_lists_everything_waited_for(loaded, monkeypatch):
+    from boligregler.evaluation import decision as D
+
+    policy = loaded["drammen"][0]
+    partial = complete(next(ex for n, ex in examples(loaded) if n == "drammen"))
+    partial["skjønn"] = {}
+    exact = policy.evaluate(copy.deepcopy(partial), explain=False)
+    assert not exact.mangler_avgrenset and "mangler_avgrenset" not in exact.to_dict(letter=False)
+    monkeypatch.setattr(D, "SEARCH_BUDGET", 5)
+    bounded = policy.evaluate(copy.deepcopy(partial), explain=False)
+    record = bounded.to_dict(letter=False)
+    assert bounded.utfall == "ikke_avgjort" and record["mangler_avgrenset"] is True
+    waited = {f for c in bounded.vilkår for f in c.venter_på}
+    assert {m.opplysning for m in exact.mangler} <= {m.opplysning for m in bounded.mangler} == waited
+    assert Decision.from_dict(record).to_dict(letter=False) == record

@@ -153,7 +153,8 @@ class Policy:
             with localcontext(CONTEXT):
                 c = conclude(program, facts, rules, default, explain=explain,
                              form=str(self.model.header.get("målform", "bokmål")))
-                waits = pending(program, facts, c, rules, default) if mangler and c.utfall == "ikke_avgjort" else ()
+                waits, bounded = pending(program, facts, c, rules, default) if mangler and c.utfall == "ikke_avgjort" \
+                    else ((), False)
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
         c.memo.pop("@venter", None)
@@ -168,7 +169,7 @@ class Policy:
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
             basis=Basis(self, program, facts, M, explain=explain),
-            mangler=waits, skjønnsvurderinger=self._reasons(facts),
+            mangler=waits, mangler_avgrenset=bounded, skjønnsvurderinger=self._reasons(facts),
         )
 
     def _reasons(self, facts: dict) -> tuple[Assessment, ...]:

@@ -153,6 +153,8 @@ class Decision:
     memo: dict[str, Any] = attrs.field(eq=False, repr=False)  # the evaluation's memo ("c:navn", "p:navn")
     basis: Any = attrs.field(default=None, eq=False, repr=False)
     mangler: tuple[Pending, ...] = ()  # ikke_avgjort: the facts still needed, most decisive first
+    # the search for `mangler` reached `SEARCH_BUDGET`: they are then every fact the undecided parts wait for
+    mangler_avgrenset: bool = False
     skjønnsvurderinger: tuple[Assessment, ...] = ()  # assessments given with the case worker's reason
     _built: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
@@ -208,6 +210,8 @@ class Decision:
         out["betingelser"] = [{"id": i, "tekst": t} for i, t in self.betingelser]
         if self.mangler:
             out["mangler"] = [m.to_dict() for m in self.mangler]
+        if self.mangler_avgrenset:
+            out["mangler_avgrenset"] = True
         if self.skjønnsvurderinger:
             out["skjønnsvurderinger"] = [a.to_dict() for a in self.skjønnsvurderinger]
         if letter:
@@ -243,6 +247,7 @@ class Decision:
                     memo={},
                     mangler=tuple(Pending(m["opplysning"], m["beskrivelse"], m["oppgis_av"], tuple(m["vilkår"]),
                                           tuple(m.get("beløp", ()))) for m in data.get("mangler", ())),
+                    mangler_avgrenset=bool(data.get("mangler_avgrenset", False)),
                     skjønnsvurderinger=tuple(Assessment(a["opplysning"], a["beskrivelse"], a["verdi"],
                                                         a["begrunnelse"]) for a in data.get("skjønnsvurderinger", ())),
                 )
@@ -434,12 +439,15 @@ def _amounts(program: Program, facts: dict, M: dict, utfall: str):
     return amounts, waits
 
 
-def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str) -> tuple[Pending, ...]:
+def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str
+            ) -> tuple[tuple[Pending, ...], bool]:
     """The facts an undecided outcome waits for: exactly those whose value can change it, most decisive first.
 
     A fact is listed when two completions of the missing facts that differ only in it give different
     vedtak (`_Search`). First a fact one of whose values decides the outcome on its own, then the
-    facts more criteria wait for, then in the order the assessment first read them.
+    facts more criteria wait for, then in the order the assessment first read them. The second
+    value says whether the search stopped at `SEARCH_BUDGET`: the facts are then every fact the
+    undecided criteria and amounts wait for, more than can change the outcome.
     """
     kinds = {rule.kind for rule in outcome_rules}
     art = {r.id: r.art for r in c.results}
@@ -453,7 +461,11 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
         for f in waits:
             amounts.setdefault(f.text, []).append(key)
     search = _Search(program, facts, c.settled, outcome_rules, default)
-    found = search.mattering(c)
+    try:
+        found, bounded = search.mattering(c), False
+    except _Exhausted:
+        waiting = [f for waits in (*c.memo.get("@venter", {}).values(), *c.amount_waits.values()) for f in waits]
+        found, bounded = list({f.text: f for f in waiting}.values()), True
     first_read = {t: i for i, t in enumerate(dict.fromkeys([*criteria, *amounts, *(f.text for f in found)]))}
     by_text = {f.text: f for f in found}
 
@@ -461,12 +473,19 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
         branch, domain = choices(fact, facts)
         if branch is not fact:  # whether it may be absent depends on another fact: try the values it may take
             domain = tuple(v for v in fact.domain or () if v is not None)
-        return any(search.conclude(filled(facts, fact.path, value)).utfall != "ikke_avgjort"
-                   for value in domain or ())
+        return any(conclude(program, filled(facts, fact.path, value), outcome_rules, default, explain=False,
+                            seed=c.settled).utfall != "ikke_avgjort" for value in domain or ())
 
     ranked = sorted(by_text, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), first_read[t]))
     return tuple(Pending(t, (by_text[t].doc or t).strip(), by_text[t].provided_by, tuple(criteria.get(t, ())),
-                         tuple(amounts.get(t, ()))) for t in ranked)
+                         tuple(amounts.get(t, ()))) for t in ranked), bounded
+
+
+SEARCH_BUDGET = 100_000  # partly completed søknader the search for `mangler` decides before it stops (no shipped policy nears it)
+
+
+class _Exhausted(Exception):
+    """The search for `mangler` reached `SEARCH_BUDGET`."""
 
 
 class _Search:
@@ -494,8 +513,12 @@ class _Search:
         # Choices that may be absent only where a condition does not hold: every leaf fixes them, so two
         # leaves that agree on the other facts stand for completions that are both valid søknader.
         self.optional = [f for f in absent_facts(facts) if f.required is not None and f.domain is not None]
+        self.budget = SEARCH_BUDGET
 
     def conclude(self, facts: dict) -> Conclusion:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Exhausted
         return conclude(self.program, facts, self.rules, self.default, explain=False, seed=self.settled)
 
     def mattering(self, root: Conclusion) -> list[Unassessed]:

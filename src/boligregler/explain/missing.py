@@ -56,10 +56,13 @@ class Completeness:
 
     def to_dict(self) -> dict[str, Any]:
         d = self.decision
-        return {"avgjort": self.decided, "utfall": d.utfall,
-                "mangler": [p.to_dict() for p in self.needed],
-                "trengs_ikke": [p.to_dict() for p in self.not_needed],
-                "vilkår": [c.to_dict() for c in d.vilkår]}
+        out = {"avgjort": self.decided, "utfall": d.utfall,
+               "mangler": [p.to_dict() for p in self.needed],
+               "trengs_ikke": [p.to_dict() for p in self.not_needed],
+               "vilkår": [c.to_dict() for c in d.vilkår]}
+        if d.mangler_avgrenset:
+            out["mangler_avgrenset"] = True
+        return out
 
 
 def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()) -> Completeness:

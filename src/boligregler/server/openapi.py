@@ -60,11 +60,13 @@ RECORD_SCHEMAS: dict[str, Any] = {
         "vilkår": {"type": "array", "items": _ref("Vilkaar")},
         "betingelser": {"type": "array", "items": _object({"id": TEXT, "tekst": TEXT})},
         "mangler": {"type": "array", "items": _ref("Mangel")},
+        "mangler_avgrenset": {"const": True, "description": "søket etter hva som mangler, nådde sin grense: "
+                                                           "mangler er da alt vilkårene venter på"},
         "skjønnsvurderinger": {"type": "array", "items": _object(
             {"opplysning": TEXT, "beskrivelse": TEXT, "verdi": {}, "begrunnelse": TEXT})},
         "begrunnelse": {"type": "string", "description": "vedtaksbrevet som ren tekst"},
         "sporbarhet": _ref("Sporbarhet"),
-    }, optional=("rente", "nedbetalingstid_år", "mangler", "skjønnsvurderinger", "begrunnelse"),
+    }, optional=("rente", "nedbetalingstid_år", "mangler", "mangler_avgrenset", "skjønnsvurderinger", "begrunnelse"),
         description="Vedtaket som i vedtak.md (vedtaksformat 2)."),
     "Vilkaar": _object({
         "id": TEXT, "tittel": TEXT,
@@ -83,7 +85,9 @@ RECORD_SCHEMAS: dict[str, Any] = {
         "trengs_ikke": {"type": "array", "items": _ref("Mangel"),
                         "description": "opplysninger søknaden mangler, men som ikke kan endre vedtaket"},
         "vilkår": {"type": "array", "items": _ref("Vilkaar")},
-    }, description="En ufullstendig søknad vurdert med det den har (explain.missing.Completeness)."),
+        "mangler_avgrenset": {"const": True, "description": "som i Vedtak"},
+    }, optional=("mangler_avgrenset",),
+        description="En ufullstendig søknad vurdert med det den har (explain.missing.Completeness)."),
     "Sporbarhet": _object({
         "bibliotek": _object({"navn": TEXT, "versjon": TEXT}),
         "format": {"type": "integer", "description": "vedtaksformatets versjon"},
