@@ -207,7 +207,7 @@ class Policy:
         from boligregler.evaluation import columnar
         return columnar.evaluate(self.model, batch,
                                  lambda facts: self.evaluate_facts(facts, explain=False, mangler=mangler),
-                                 (BoligreglerError,))
+                                 (BoligreglerError,), mangler=mangler)
 
 
 UNLAWFUL_WARNING = ("ADVARSEL: regelverket har lovlighetsfeil ({codes}) og er kjørt med «tillat ulovlig»; "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from decimal import Decimal, localcontext
 from typing import Any, Callable
 
@@ -718,15 +719,101 @@ class _Scope:
         self.outer = outer
 
 
-class Evaluator:
-    """Evaluate one scheme of a checked policy over a `Batch`, computation by computation."""
+@attrs.frozen
+class OpenFact:
+    """A fact not yet given or assessed on some rows of the batch, whose values can all be tried."""
 
-    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch):
+    path: tuple
+    domain: tuple
+    missing: np.ndarray
+
+
+class Evaluator:
+    """Evaluate one scheme of a checked policy over a `Batch`, computation by computation.
+
+    `under(assignment)` gives an evaluator that reads each open fact of the assignment (see
+    `OpenFact`) with the assigned value on the rows where it is missing: one completion of every
+    row at once. It shares with its base every value that reads none of the assigned facts.
+    """
+
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch, base: "Evaluator | None" = None,
+                 assignment: dict | None = None):
         self.policy, self.scheme, self.batch = policy, scheme, batch
         self.memo: dict[str, Any] = {}
-        self.rechecked = np.zeros(batch.n, dtype=bool)
+        self.base, self.assignment = base, assignment or {}
+        self.rechecked = base.rechecked if base is not None else np.zeros(batch.n, dtype=bool)
         self.dates = batch.root.fields["søknadsdato"].value.data
-        self._date_range = (int(self.dates.min()), int(self.dates.max())) if batch.n else (0, 0)
+        self._date_range = base._date_range if base is not None else (
+            (int(self.dates.min()), int(self.dates.max())) if batch.n else (0, 0))
+        self._reads: dict[str, frozenset] = {} if base is None else base._reads
+        self._children: dict[frozenset, Evaluator] = {}
+        self.open: dict[tuple, OpenFact] = self._open_facts() if base is None else base.open
+
+    # -- facts not yet given or assessed
+    def _open_facts(self) -> dict[tuple, OpenFact]:
+        """The `oppgis av` facts outside lists that are missing on some rows and have a domain."""
+        out: dict[tuple, OpenFact] = {}
+
+        def visit(rec: Rec, record: T.Record, path: tuple):
+            for name, spec in record.fields.items():
+                f = rec.fields[name]
+                if isinstance(spec.type, T.Record) and isinstance(f.value, Rec):
+                    visit(f.value, spec.type, (*path, name))
+                elif spec.provided_by is not None and not spec.nullable and f.missing is not None:
+                    domain = unassessed((*path, name), spec).domain
+                    if domain:
+                        out[(*path, name)] = OpenFact((*path, name), tuple(domain), f.missing)
+        if self.batch.n:
+            visit(self.batch.root, self.batch.schema, ())
+        return out
+
+    def reads(self, e: ast.Expr | None, bound: frozenset = frozenset()) -> frozenset:
+        """The open facts an expression may read (through computations too), statically."""
+        if e is None or not self.open:
+            return frozenset()
+        match e:
+            case ast.Name(name) if name not in bound:
+                if name in self.scheme.computations:
+                    if name not in self._reads:
+                        self._reads[name] = self.reads(self.scheme.computations[name].expr)
+                    return self._reads[name]
+                return frozenset({(name,)}) if (name,) in self.open else frozenset()
+            case ast.Attribute():
+                path = _fact_path(e, bound)
+                if path is not None:
+                    return frozenset({path}) if path in self.open else frozenset()
+            case ast.Aggregate():
+                inner = bound | {e.var} if e.var is not None else bound
+                return self.reads(e.source, bound) | self.reads(e.where, inner) | self.reads(e.body, inner)
+        out = frozenset()
+        if attrs.has(type(e)):
+            for field in attrs.fields(type(e)):
+                x = getattr(e, field.name)
+                for y in (x if isinstance(x, tuple) else (x,)):
+                    if isinstance(y, ast.Expr):
+                        out |= self.reads(y, bound)
+        return out
+
+    def under(self, assignment: dict) -> "Evaluator":
+        key = frozenset(assignment.items())
+        if key not in self._children:
+            self._children[key] = Evaluator(self.policy, self.scheme, self.batch, self, assignment)
+        return self._children[key]
+
+    def filled(self, f: Field, path: tuple):
+        """The column of an open fact with the assigned value on the rows where it is missing."""
+        value, v, missing = self.assignment[path], f.value, f.missing
+        match v:
+            case Bool():
+                return Bool(v.data | missing if value else v.data & ~missing, v.bad)
+            case Cat():
+                return Cat(np.where(missing, v.values.index(value), v.data), v.values, v.bad)
+            case Num():
+                scaled = Decimal(value).scaleb(v.scale)
+                if scaled != scaled.to_integral_value() or abs(scaled) > MAX_MONEY_ORE:  # not at the column's scale
+                    return attrs.evolve(v, bad=_or(v.bad, missing))
+                return Num(np.where(missing, int(scaled), v.data), v.scale, v.bad, max(v.bound, abs(int(scaled))))
+        raise Unsupported("en manglende opplysning av denne typen")
 
     # -- names
     def name(self, name: str, scope: _Scope):
@@ -741,6 +828,8 @@ class Evaluator:
     def row_name(self, name: str):
         if name in self.memo:
             return self.memo[name]
+        if self.base is not None and name != "utfall" and not (self._name_reads(name) & self.assignment.keys()):
+            return self.base.row_name(name)
         if name in self.scheme.computations:
             v = self.eval(self.scheme.computations[name].expr, _Scope())
         elif name in self.policy.parameters:
@@ -749,11 +838,18 @@ class Evaluator:
             v = Sets((frozenset(self.policy.schemes),), 0)
         elif name == "utfall":
             raise Unsupported("utfall brukt utenfor vedtaket")
+        elif (name,) in self.assignment:
+            v = self.filled(self.batch.root.fields[name], (name,))
         else:
             spec = self.policy.schema.fields[name]
             v = self.fact(self.batch.root.fields[name], spec)
         self.memo[name] = v
         return v
+
+    def _name_reads(self, name: str) -> frozenset:
+        if name in self.scheme.computations:
+            return self.reads(ast.Name(name))
+        return frozenset({(name,)}) if (name,) in self.open else frozenset()
 
     @staticmethod
     def fact(f: Field, spec: T.FieldSpec | None):
@@ -798,6 +894,10 @@ class Evaluator:
                 return self.name(name, scope)
             case ast.Attribute(obj, name):
                 rec = self.eval(obj, scope)
+                if self.assignment:
+                    path = _fact_path(e, _bound_names(scope))
+                    if path in self.assignment:
+                        return self.filled(rec.get(name), path)
                 record = self.policy.expr_types.get(id(obj))
                 spec = record.fields.get(name) if isinstance(record, T.Record) else None
                 return self.fact(rec.get(name), spec)
@@ -867,7 +967,13 @@ class Evaluator:
                 f = self.batch.root.fields[arg.name]
                 if scope.parent is not None:
                     f = Field(None, _take(f.missing, scope.parent))
-            return Bool(np.bool_(True) if f.missing is None else np.logical_not(f.missing))
+            if f.missing is None:
+                return Bool(np.bool_(True))
+            record = self.policy.expr_types.get(id(arg.obj)) if isinstance(arg, ast.Attribute) else self.policy.schema
+            spec = record.fields.get(arg.name) if isinstance(record, T.Record) else None
+            # of a field that may be `ingen` and is not yet given, it is not known whether it will be
+            unknown = f.missing if spec is not None and spec.nullable and spec.provided_by else None
+            return Bool(np.logical_not(f.missing), unknown)
         if function == "avrund":
             value, unit, mode = args
             return self.rounded(self.eval(value, scope), T.stored_value(unit.value, unit.unit), mode.name)
@@ -1091,6 +1197,24 @@ class Evaluator:
                    bound, int(body.den))
 
 
+def _fact_path(e, bound: frozenset) -> tuple | None:
+    """`a.b.c` as the path of a fact of the søknad, when it is one (not a list element's)."""
+    if isinstance(e, ast.Name):
+        return None if e.name in bound else (e.name,)
+    if isinstance(e, ast.Attribute):
+        parent = _fact_path(e.obj, bound)
+        return None if parent is None else (*parent, e.name)
+    return None
+
+
+def _bound_names(scope: _Scope) -> frozenset:
+    names: set = set()
+    while scope is not None:
+        names |= scope.names.keys()
+        scope = scope.outer
+    return frozenset(names)
+
+
 def _key_match(row_key, key):
     """Where the column `key` lies in one dimension's row key (a text, or an inclusive integer range)."""
     if isinstance(row_key, tuple):
@@ -1284,6 +1408,9 @@ class BatchResult:
     missing: dict[int, str] = attrs.field(factory=dict)  # row → the facts still missing («, »-separated)
     # amount (or "rente", "nedbetalingstid_år") → rows where the decision has no such value (it waits for facts)
     absent: dict[str, np.ndarray] = attrs.field(factory=dict)
+    # rows the arrays found ikke_avgjort, decided again by the Decimal backend only to list what is
+    # missing (`mangler`); they are in `fallback` too
+    for_mangler: np.ndarray | None = None
 
     def has(self, key: str, i: int) -> bool:
         a = self.absent.get(key)
@@ -1356,8 +1483,96 @@ def _full(mask, n: int) -> np.ndarray:
     return np.broadcast_to(mask, (n,))
 
 
+MAX_COMPLETIONS = 256  # completions of a criterion or an amount tried as arrays; beyond, the rows fall back
+BUDGET_NODES = 255  # partial.BUDGET − 1: a row whose tree of completions may be larger falls back
+IKKE_VURDERT = 4
+
+
+def _criterion(ev: Evaluator, crit, n: int):
+    """One criterion over the rows: result codes, first exception that holds, bad rows, and per
+    exception (in order) whether it holds and its bad rows."""
+    cond = ev.eval(crit.condition, _Scope())
+    letters = np.full(n, -1, dtype=np.int8)  # the first exception that holds
+    tail, hit_any, hits = None, False, []
+    for j in reversed(range(len(crit.exceptions))):
+        e = ev.eval(crit.exceptions[j].condition, _Scope())
+        hit = np.broadcast_to(np.asarray(e.data, dtype=bool), (n,))
+        letters += hit * (np.int8(j) - letters)  # int8 arithmetic: far faster than np.where
+        hit_any = hit_any | hit
+        tail = _or(e.bad, _and_mask(np.logical_not(hit), tail))
+        hits.insert(0, (hit, e.bad))
+    unmet = np.broadcast_to(np.logical_not(np.asarray(cond.data, dtype=bool)), (n,))
+    res = unmet.astype(np.int8)  # OPPFYLT 0, IKKE_OPPFYLT 1, UNNTAK 2, IKKE_RELEVANT 3
+    if crit.exceptions:
+        res += unmet & hit_any
+    cbad = _or(cond.bad, _and_mask(unmet, tail))
+    if crit.relevance is not None:
+        rel = ev.eval(crit.relevance, _Scope())
+        relevant = np.broadcast_to(np.asarray(rel.data, dtype=bool), (n,))
+        res |= np.logical_not(relevant) * np.int8(IKKE_RELEVANT)
+        cbad = _or(rel.bad, _and_mask(relevant, cbad))
+    return res, letters, cbad, hits
+
+
+def _assignments(ev: Evaluator, facts: list[tuple]):
+    """Every joint value of the open facts (each a completion of every row that misses some of them)."""
+    domains = [ev.open[p].domain for p in facts]
+    return [dict(zip(facts, values)) for values in itertools.product(*domains)]
+
+
+def _over_budget(ev: Evaluator, facts: list[tuple], n: int):
+    """Rows whose missing facts could make the Decimal backend's tree of completions exceed its budget
+    (`partial.completions`): level k of the tree has at most the product of the k largest domains."""
+    code = np.zeros(n, dtype=np.int64)
+    for i, p in enumerate(facts):
+        code |= np.broadcast_to(ev.open[p].missing, (n,)).astype(np.int64) << i
+    over = np.zeros(1 << len(facts), dtype=bool)
+    for pattern in np.flatnonzero(np.bincount(code, minlength=len(over))):
+        sizes = sorted((len(ev.open[p].domain) for i, p in enumerate(facts) if pattern >> i & 1), reverse=True)
+        nodes, level = 1, 1
+        for size in sizes:
+            level *= size
+            nodes += level
+        over[pattern] = nodes > BUDGET_NODES
+    return _mask(over[code]) if over.any() else None
+
+
+def _settled(ev: Evaluator, crit, facts: list[tuple], n: int):
+    """A criterion that may read open facts, as `partial.settle` decides it: over every completion
+    of each row, the result they all give; met whichever way, `unntak` with the first exception that
+    holds in every completion, else `oppfylt`; otherwise `ikke_vurdert`."""
+    runs = [_criterion(ev.under(a), crit, n) for a in _assignments(ev, facts)]
+    res0 = runs[0][0]
+    key0 = res0 * np.int8(16) + np.where(res0 == UNNTAK, runs[0][1], np.int8(-1))
+    same = np.ones(n, dtype=bool)
+    met = np.ones(n, dtype=bool)
+    bad = _over_budget(ev, facts, n)
+    for res, letters, cbad, _ in runs:
+        same &= (res * np.int8(16) + np.where(res == UNNTAK, letters, np.int8(-1))) == key0
+        met &= (res == OPPFYLT) | (res == UNNTAK)
+        bad = _or(bad, cbad)
+    mixed = met & ~same
+    out = np.where(same, res0, np.where(mixed, np.int8(OPPFYLT), np.int8(IKKE_VURDERT))).astype(np.int8)
+    letters = np.where(same & (res0 == UNNTAK), runs[0][1], np.int8(-1)).astype(np.int8)
+    if mixed.any():
+        for j in reversed(range(len(crit.exceptions))):  # the first exception that holds in every completion
+            held = mixed.copy()
+            for _, _, _, hits in runs:
+                held &= hits[j][0]
+                bad = _or(bad, _and_mask(mixed, hits[j][1]))
+            out[held] = UNNTAK
+            letters[held] = j
+    return out, letters, bad
+
+
 class _SchemeRun:
-    """The arrays of one scheme over (part of) the batch."""
+    """The arrays of one scheme over (part of) the batch.
+
+    Facts not yet given or assessed (`OpenFact`) are settled as the Decimal backend settles them
+    (`evaluation.partial`, `decision.conclude`): a criterion or an amount that may read one is
+    evaluated under every completion (as arrays, one pass per joint value of the open facts it
+    reads) and decided where they agree; rows it cannot settle so fall back.
+    """
 
     def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch):
         ev = Evaluator(policy, scheme, batch)
@@ -1365,41 +1580,70 @@ class _SchemeRun:
         bad = batch.bad
         self.criteria = []
         for crit in scheme.criteria:
-            cond = ev.eval(crit.condition, _Scope())
-            letters = np.full(n, -1, dtype=np.int8)  # the first exception that holds
-            tail, hit_any = None, False
-            for j in reversed(range(len(crit.exceptions))):
-                e = ev.eval(crit.exceptions[j].condition, _Scope())
-                hit = np.broadcast_to(np.asarray(e.data, dtype=bool), (n,))
-                letters += hit * (np.int8(j) - letters)  # int8 arithmetic: far faster than np.where
-                hit_any = hit_any | hit
-                tail = _or(e.bad, _and_mask(np.logical_not(hit), tail))
-            unmet = np.broadcast_to(np.logical_not(np.asarray(cond.data, dtype=bool)), (n,))
-            res = unmet.astype(np.int8)  # OPPFYLT 0, IKKE_OPPFYLT 1, UNNTAK 2, IKKE_RELEVANT 3
-            if crit.exceptions:
-                res += unmet & hit_any
-            cbad = _or(cond.bad, _and_mask(unmet, tail))
-            if crit.relevance is not None:
-                rel = ev.eval(crit.relevance, _Scope())
-                relevant = np.broadcast_to(np.asarray(rel.data, dtype=bool), (n,))
-                res |= np.logical_not(relevant) * np.int8(IKKE_RELEVANT)
-                cbad = _or(rel.bad, _and_mask(relevant, cbad))
+            exprs = [crit.condition, crit.relevance, *(e.condition for e in crit.exceptions)]
+            facts = sorted(frozenset().union(*(ev.reads(x) for x in exprs)))
+            if facts and _product(ev, facts) <= MAX_COMPLETIONS:
+                res, letters, cbad = _settled(ev, crit, facts, n)
+            else:  # no open fact, or too many completions: a row that reads a missing fact is bad
+                res, letters, cbad, _ = _criterion(ev, crit, n)
             bad = _or(bad, cbad)
             self.criteria.append((crit, res, letters))
         outcomes = tuple(dict.fromkeys([policy.outcome_default] + [r.outcome for r in policy.outcome_rules]
-                                       + ["innvilget", "avslag", "manuell_vurdering"]))
+                                       + ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]))
+        undecided = np.int8(outcomes.index("ikke_avgjort"))
         utfall = np.full(n, outcomes.index(policy.outcome_default), dtype=np.int8)
-        for rule in reversed(policy.outcome_rules):
+        for rule in reversed(policy.outcome_rules):  # avslag > ikke_avgjort > manuell_vurdering > innvilget
             failed = np.zeros(n, dtype=bool)
+            waiting = None
             for crit, res, _ in self.criteria:
                 if crit.kind == rule.kind:
                     failed |= res == IKKE_OPPFYLT
+                    if ev.open:
+                        waiting = _or(waiting, _mask(res == IKKE_VURDERT))
+            if waiting is not None:
+                utfall += waiting * (undecided - utfall)
             utfall += failed * (np.int8(outcomes.index(rule.outcome)) - utfall)
-        ev.memo["utfall"] = Cat(utfall, outcomes)
-        self.outcomes, self.utfall = outcomes, utfall
-        self.values: dict[str, np.ndarray] = {}  # as vedtak.md writes them: øre, rate × 10 000, whole years
+        self.outcomes = outcomes
+        values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes))
+        if absent:  # a grant whose terms wait for a fact is not decided
+            waits = functools.reduce(np.logical_or, absent.values())
+            grant = waits & (utfall != outcomes.index("avslag")) & (utfall != undecided)
+            if grant.any():
+                utfall = np.where(grant, undecided, utfall).astype(np.int8)
+                values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes))
+        self.utfall, self.values, self.absent = utfall, values, absent
+        self.bad = _full(_or(bad, vbad), n)
+        self.rechecked = ev.rechecked
+
+    @staticmethod
+    def _values(ev: Evaluator, policy: CheckedPolicy, n: int, utfall: Cat):
+        """The vedtak's values as vedtak.md writes them (øre, rate × 10 000, whole years); an amount
+        that may read open facts is given where every completion gives the same value, else absent."""
+        values: dict[str, np.ndarray] = {}
+        absent: dict[str, np.ndarray] = {}
+        bad = None
+        ev.memo["utfall"] = utfall
         for key, expr in policy.decision:
-            v = ev.eval(expr, _Scope())
+            facts = sorted(ev.reads(expr))
+            if facts and _product(ev, facts) <= MAX_COMPLETIONS:
+                outs = []
+                for a in _assignments(ev, facts):
+                    child = ev.under(a)
+                    child.memo["utfall"] = utfall
+                    outs.append(child.eval(expr, _Scope()))
+                bad = _or(bad, _over_budget(ev, facts, n))
+                differ = None
+                for o in outs[1:]:
+                    eq = compare("=", o, outs[0])
+                    bad = _or(bad, eq.bad)
+                    differ = _or(differ, _mask(np.logical_not(eq.data)))
+                v = outs[0]
+                for o in outs[1:]:
+                    bad = _or(bad, o.bad)
+                if differ is not None:
+                    absent[key] = np.broadcast_to(differ, (n,)).copy()
+            else:
+                v = ev.eval(expr, _Scope())
             if not isinstance(v, (Num, Rat)):
                 raise Unsupported(f"vedtaksverdien «{key}» er ikke et tall")
             if key == "nedbetalingstid_år":
@@ -1407,9 +1651,15 @@ class _SchemeRun:
             else:
                 out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp")
             bad = _or(bad, out.bad)
-            self.values[key] = np.broadcast_to(np.asarray(out.data, dtype=np.int64), (n,))
-        self.bad = _full(bad, n)
-        self.rechecked = ev.rechecked
+            values[key] = np.broadcast_to(np.asarray(out.data, dtype=np.int64), (n,))
+        return values, absent, bad
+
+
+def _product(ev: Evaluator, facts: list[tuple]) -> int:
+    size = 1
+    for p in facts:
+        size *= len(ev.open[p].domain)
+    return size
 
 
 class _Columns:
@@ -1426,6 +1676,7 @@ class _Columns:
         self.fallback = np.zeros(n, dtype=bool) if bad is None else np.broadcast_to(bad, (n,)).copy()
         self.rechecked = np.zeros(n, dtype=bool)
         self.unsupported: dict[str, str] = {}
+        self.absent: dict[str, np.ndarray] = {}
 
     def column(self, crit) -> None:
         if crit.id not in self.criteria:
@@ -1453,16 +1704,20 @@ class _Columns:
         for key, v in run.values.items():
             target = self.rente if key == "rente" else self.term if key == "nedbetalingstid_år" else self.amounts[key]
             target[rows] = v
+        for key, gone in run.absent.items():
+            self.absent.setdefault(key, np.zeros(self.n, dtype=bool))[rows] = gone
 
 
 CHUNK = 1 << 18  # rows per pass: the columns of a chunk stay in the processor's cache between operations
 
 
 def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], Any],
-             error_types: tuple = (Exception,)) -> BatchResult:
+             error_types: tuple = (Exception,), mangler: bool = False) -> BatchResult:
     """Decide every row of `batch`; rows the arrays cannot decide go to `decide_row` (a Decimal backend).
 
-    The arrays run over slices of `CHUNK` rows (views of the batch's columns), scheme by scheme."""
+    The arrays run over slices of `CHUNK` rows (views of the batch's columns), scheme by scheme.
+    With `mangler`, a row the arrays find `ikke_avgjort` is decided by `decide_row` too, for the
+    list of facts it waits for (`BatchResult.for_mangler`)."""
     n = batch.n
     ordning_field = batch.root.fields.get("ordning")
     if ordning_field is not None:
@@ -1497,6 +1752,10 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
             out.store(rows, run, whole=n <= CHUNK and len(present) == 1)
     utfall, criteria, amounts, rente, term = out.utfall, out.criteria, out.amounts, out.rente, out.term
     fallback, rechecked, unsupported, outcomes = out.fallback, out.rechecked, out.unsupported, out.outcomes
+    for_mangler = np.zeros(n, dtype=bool)
+    if mangler and "ikke_avgjort" in outcomes:
+        for_mangler = (utfall == outcomes.index("ikke_avgjort")) & ~fallback
+        fallback |= for_mangler
     conditions = {s.id: tuple((c.id, c.text) for c in s.conditions) for s in scheme_of_code}
     errors: dict[int, str] = {}
     rows = np.flatnonzero(fallback)
@@ -1508,11 +1767,11 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
             errors[i] = str(e)
             utfall[i] = -1
     missing = {i: ", ".join(m.opplysning for m in d.mangler) for i, d in decided if getattr(d, "mangler", ())}
-    absent: dict[str, np.ndarray] = {}
+    absent = out.absent
     if decided:
         outcomes = _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, absent)
     return BatchResult(n, outcomes, utfall, criteria, amounts, rente, term, scheme_names, scheme_index, fallback,
-                       rechecked & ~fallback, errors, unsupported, conditions, missing, absent)
+                       rechecked & ~fallback, errors, unsupported, conditions, missing, absent, for_mangler)
 
 
 def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, absent):
@@ -1539,7 +1798,7 @@ def _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, 
     def store(key, column, values):
         column[rows] = [0 if v is None else v for v in values]
         gone = [v is None for v in values]
-        if any(gone):
+        if any(gone) or key in absent:
             mask = absent.setdefault(key, np.zeros(n, dtype=bool))
             mask[rows] = gone
 
