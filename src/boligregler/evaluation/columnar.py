@@ -751,7 +751,8 @@ class Evaluator:
 
     # -- facts not yet given or assessed
     def _open_facts(self) -> dict[tuple, OpenFact]:
-        """The `oppgis av` facts outside lists that are missing on some rows and have a domain."""
+        """The `oppgis av` facts outside lists that are missing on some rows and have a domain (a field that
+        may be `ingen` or has a `påkrevd når` is not one: its completions include leaving it out)."""
         out: dict[tuple, OpenFact] = {}
 
         def visit(rec: Rec, record: T.Record, path: tuple):
@@ -759,7 +760,8 @@ class Evaluator:
                 f = rec.fields[name]
                 if isinstance(spec.type, T.Record) and isinstance(f.value, Rec):
                     visit(f.value, spec.type, (*path, name))
-                elif spec.provided_by is not None and not spec.nullable and f.missing is not None:
+                elif (spec.provided_by is not None and not spec.nullable and spec.required_when is None
+                      and f.missing is not None):  # one the søknad may leave out is tried absent too: not here
                     domain = unassessed((*path, name), spec).domain
                     if domain:
                         out[(*path, name)] = OpenFact((*path, name), tuple(domain), f.missing)
