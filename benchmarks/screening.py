@@ -12,7 +12,10 @@ On synthetic households (boligregler.screening.population, seed 2026) and dramme
 * validation: `tabular.read_chunk` from an Arrow table (the columnar validation);
 * plain NumPy: the same national formula (beregning.md § 2) written directly in float64 for
   comparison (not exact: no øre, no rounding rules checked), in the same run on the same rows;
-* the loop: `Policy.evaluate(søknad, explain=False)` over a sample of the same households.
+* the loop: `Policy.evaluate(søknad, explain=False)` over a sample of the same households;
+* a register without the case workers' assessments and bank refusals (`assessed=False`): the arrays
+  settle the facts not yet given (ikke_vurdert, ikke_avgjort) with `mangler=False` on a tenth of the
+  largest size; with `mangler` (on 2 000) the undecided rows go to Decimal for the list of what is missing.
 
 `boligregler vurder` end to end (start-up, after start-up, fresh processes) is measured by
 benchmarks/vurder.py.
@@ -123,17 +126,18 @@ def columnar_run(policy, n: int) -> dict:
             "bytes_per_household": peak / n, "plain_seconds": plain_s, "ratio_to_plain": seconds / plain_s}
 
 
-def partial_run(policy, n: int) -> list[tuple[str, float, float]]:
-    """A register without the case workers' assessments: households/s with and without the search for
-    what is missing (`mangler`, skipped in the kartlegging's price search), and the share decided by Decimal."""
+def partial_run(policy, n: int, mangler: bool) -> dict:
+    """A register without the case workers' assessments or the bank refusals: households/s (wall and per
+    CPU-second), the share decided by Decimal, and of those the share sent there only to list what is
+    missing (`mangler`; the kartlegging's price search skips it)."""
     table = population.households(n, seed=7, assessed=False)
     batch = tabular.read_chunk(policy.model, table, 1, policy.validate).batch
-    out = []
-    for label, mangler in (("med søk etter det som mangler", True), ("uten (kartleggingens prissøk)", False)):
-        t = time.perf_counter()
-        result = policy.evaluate_batch(batch, mangler=mangler)
-        out.append((label, n / (time.perf_counter() - t), float(result.fallback.mean())))
-    return out
+    t, c = time.perf_counter(), time.process_time()
+    result = policy.evaluate_batch(batch, mangler=mangler)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    undecided = result.outcomes.index("ikke_avgjort") if "ikke_avgjort" in result.outcomes else -1
+    return {"n": n, "per_s": n / wall, "cpu_per_s": n / cpu, "fallback": float(result.fallback.mean()),
+            "for_mangler": float(result.for_mangler.mean()), "undecided": float((result.utfall == undecided).mean())}
 
 
 def loop_run(policy, n: int) -> float:
@@ -167,9 +171,14 @@ def main() -> None:
     loop = loop_run(policy, 2000)
     print(f"\nloop over Policy.evaluate(explain=False): {loop:,.0f} søknader/s; "
           f"columnar at {sizes[-1]:,}: {rows[-1]['per_s'] / loop:,.0f}× the loop".replace(",", " "))
-    print("\nregister without the case workers' assessments (2 000 households):")
-    for label, per_s, share in partial_run(policy, 2000):
-        print(f"  {label}: {per_s:,.0f} husstander/s, {100 * share:.0f} % vurdert med Decimal-motoren".replace(",", " "))
+    print("\nregister without the case workers' assessments and bank refusals:")
+    print("| `mangler` | husstander | husstander/s | per CPU-sekund | ikke avgjort | Decimal-reserve | av den: bare for `mangler` |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for mangler, n in ((False, sizes[-1] // 10), (True, 2000)):
+        r = partial_run(policy, n, mangler)
+        print(f"| {'ja' if mangler else 'nei'} | {n:,} | {r['per_s']:,.0f} | {r['cpu_per_s']:,.0f} | {100 * r['undecided']:.1f} % "
+              f"| {100 * r['fallback']:.2f} % | {100 * r['for_mangler']:.2f} % |".replace(",", " "))
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -328,3 +328,13 @@ def test_a_synthetic_register_without_assessments_read_as_a_table():
     facts = chunk.batch.rows_facts(np.arange(chunk.batch.n))
     assert [result.record(i) for i in range(chunk.batch.n)] == reference(interpreter, facts)
     assert result.fallback.mean() < 0.05  # margin_per_måned of a leieinntekt row may need Decimal to compare
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 3), max_size=12), data=st.data())
+def test_segment_sums(counts, data):
+    """The sum over each row's list elements, empty rows anywhere (also at the end) included."""
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+    values = np.array(data.draw(st.lists(st.integers(-10**12, 10**12), min_size=int(offsets[-1]),
+                                         max_size=int(offsets[-1]))), dtype=np.int64)
+    assert columnar._segment_sum(values, offsets).tolist() == [int(values[a:b].sum()) for a, b in zip(offsets, offsets[1:])]

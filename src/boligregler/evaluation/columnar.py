@@ -684,10 +684,14 @@ def _py_values(f: Field, spec: T.FieldSpec, n: int, path: tuple) -> list:
 
 
 def _segment_sum(values, offsets):
-    """Sum of each row's elements (int64; wrap-around cancels out in the differences)."""
-    cs = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(values, out=cs[1:])
-    return cs[offsets[1:]] - cs[offsets[:-1]]
+    """Sum of each row's elements (int64): one pass over the elements (`reduceat`), rows without any set to 0."""
+    out = np.zeros(len(offsets) - 1, dtype=np.int64)
+    starts = offsets[:-1]
+    k = int(np.searchsorted(starts, len(values)))  # the rows after k are empty and start past the end
+    if k:
+        out[:k] = np.add.reduceat(np.asarray(values, dtype=np.int64), starts[:k])
+        out[:k][offsets[1:k + 1] == starts[:k]] = 0  # reduceat gives an empty row the element at its start
+    return out
 
 
 def _segment_any(mask, offsets):
@@ -1166,8 +1170,8 @@ class Evaluator:
             mask = np.broadcast_to(np.asarray(w.data, dtype=bool), src.parent.shape)
             mbad = w.bad
         if e.kind == "antall":
-            ones = np.ones(src.parent.shape, dtype=np.int64) if mask is None else mask.astype(np.int64)
-            return Num(_segment_sum(ones, src.offsets), 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
+            count = counts if mask is None else _segment_sum(mask, src.offsets)
+            return Num(count, 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
         body = self.eval(e.body, inner)
         if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
             return self._sum_fraction(body, mask, mbad, src, longest)
@@ -1653,7 +1657,8 @@ class _SchemeRun:
             else:
                 out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp")
             bad = _or(bad, out.bad)
-            values[key] = np.broadcast_to(np.asarray(out.data, dtype=np.int64), (n,))
+            data = np.asarray(out.data, dtype=np.int64)
+            values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
 
 
@@ -1672,9 +1677,8 @@ class _Columns:
         self.outcomes: tuple[str, ...] = ("innvilget", "avslag", "manuell_vurdering")
         self.utfall = np.full(n, -1, dtype=np.int8)
         self.criteria: dict[str, CriterionColumn] = {}
-        self.amounts = {k: np.zeros(n, dtype=np.int64) for k in keys if k not in ("rente", "nedbetalingstid_år")}
-        self.rente = np.zeros(n, dtype=np.int64) if "rente" in keys else None
-        self.term = np.zeros(n, dtype=np.int64) if "nedbetalingstid_år" in keys else None
+        self.keys = keys
+        self.values: dict[str, np.ndarray] = {}  # amounts, "rente" and "nedbetalingstid_år"; see `finish`
         self.fallback = np.zeros(n, dtype=bool) if bad is None else np.broadcast_to(bad, (n,)).copy()
         self.rechecked = np.zeros(n, dtype=bool)
         self.unsupported: dict[str, str] = {}
@@ -1686,9 +1690,9 @@ class _Columns:
                 crit.id, crit.title, crit.kind, np.full(self.n, -1, dtype=np.int8),
                 np.full(self.n, -1, dtype=np.int8), tuple(e.letter for e in crit.exceptions))
 
-    def store(self, rows, run: "_SchemeRun", whole: bool) -> None:
-        """Put a run's arrays at `rows`. A run over the whole batch hands over its outcome and criteria
-        (arrays of its own); amounts are always copied (they may be a memo's or the batch's arrays)."""
+    def store(self, rows, run: "_SchemeRun", whole: bool, batch: Batch) -> None:
+        """Put a run's arrays at `rows`. A run over the whole batch hands its arrays over instead, but
+        copies a value that is not an array of its own (a view, the batch's column, another value's)."""
         self.outcomes = tuple(dict.fromkeys(self.outcomes + run.outcomes))
         remap = np.array([self.outcomes.index(o) for o in run.outcomes], dtype=np.int8)
         self.fallback[rows] |= run.bad
@@ -1703,11 +1707,37 @@ class _Columns:
             for crit, res, letters in run.criteria:
                 self.criteria[crit.id].results[rows] = res
                 self.criteria[crit.id].letters[rows] = letters
-        for key, v in run.values.items():
-            target = self.rente if key == "rente" else self.term if key == "nedbetalingstid_år" else self.amounts[key]
-            target[rows] = v
+        if whole:
+            taken = _column_ids(batch.root)
+            for key, v in run.values.items():  # the fallback writes into these
+                if not v.flags.writeable or v.base is not None or id(v) in taken:
+                    v = v.copy()
+                taken.add(id(v))
+                self.values[key] = v
+        else:
+            for key, v in run.values.items():
+                self.values.setdefault(key, np.zeros(self.n, dtype=np.int64))[rows] = v
         for key, gone in run.absent.items():
             self.absent.setdefault(key, np.zeros(self.n, dtype=bool))[rows] = gone
+
+    def finish(self):
+        """The amounts, the rates and the terms (zeros where no run gave them: the fallback fills those)."""
+        for key in self.keys:
+            self.values.setdefault(key, np.zeros(self.n, dtype=np.int64))
+        amounts = {k: v for k, v in self.values.items() if k not in ("rente", "nedbetalingstid_år")}
+        return amounts, self.values.get("rente"), self.values.get("nedbetalingstid_år")
+
+
+def _column_ids(rec: Rec) -> set[int]:
+    """The ids of the batch's arrays (outside lists)."""
+    out: set[int] = set()
+    for f in rec.fields.values():
+        v = f.value
+        if isinstance(v, Rec):
+            out |= _column_ids(v)
+        else:
+            out |= {id(a) for a in (getattr(v, "data", None), getattr(v, "index", None)) if isinstance(a, np.ndarray)}
+    return out
 
 
 CHUNK = 1 << 18  # rows per pass: the columns of a chunk stay in the processor's cache between operations
@@ -1751,8 +1781,9 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
                 out.unsupported.setdefault(scheme.id, str(e))
                 out.fallback[rows] = True
                 continue
-            out.store(rows, run, whole=n <= CHUNK and len(present) == 1)
-    utfall, criteria, amounts, rente, term = out.utfall, out.criteria, out.amounts, out.rente, out.term
+            out.store(rows, run, n <= CHUNK and len(present) == 1, batch)
+    utfall, criteria = out.utfall, out.criteria
+    amounts, rente, term = out.finish()
     fallback, rechecked, unsupported, outcomes = out.fallback, out.rechecked, out.unsupported, out.outcomes
     for_mangler = np.zeros(n, dtype=bool)
     if mangler and "ikke_avgjort" in outcomes:
