@@ -305,6 +305,10 @@ def test_a_register_without_assessments_is_decided_by_the_arrays():
         s["ønsket_nedbetalingstid_år"] = years
         s["tilknytning"]["leietaker_i_kommunal_bolig"] = tenant
         rows.append(policy.validate(s))
+        # leieinntekt · 10/12 has no finite expansion: the margin is a fraction whose Decimal value is
+        # rounded; the same in both completions since what depends on the missing facts is
+        s["inntekter"].append({"type": "leieinntekt", "netto_per_måned": 7001})
+        rows.append(policy.validate(s))
     want = reference(interpreter, rows)
     quick = policy.evaluate_batch(columnar.from_facts(policy.model.schema, rows), mangler=False)
     assert [quick.record(i) for i in range(len(rows))] == want
@@ -327,7 +331,7 @@ def test_a_synthetic_register_without_assessments_read_as_a_table():
     result = policy.evaluate_batch(chunk.batch, mangler=False)
     facts = chunk.batch.rows_facts(np.arange(chunk.batch.n))
     assert [result.record(i) for i in range(chunk.batch.n)] == reference(interpreter, facts)
-    assert result.fallback.mean() < 0.05  # margin_per_måned of a leieinntekt row may need Decimal to compare
+    assert not result.fallback.any()
 
 
 @settings(max_examples=200, deadline=None)

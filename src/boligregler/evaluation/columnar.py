@@ -1632,17 +1632,22 @@ class _SchemeRun:
         for key, expr in policy.decision:
             facts = sorted(ev.reads(expr))
             if facts and _product(ev, facts) <= MAX_COMPLETIONS:
-                outs = []
+                outs, children = [], []
                 for a in _assignments(ev, facts):
                     child = ev.under(a)
                     child.memo["utfall"] = utfall
                     outs.append(child.eval(expr, _Scope()))
+                    children.append(child)
                 bad = _or(bad, _over_budget(ev, facts, n))
-                differ = None
+                differ, unsure = None, None
                 for o in outs[1:]:
-                    eq = compare("=", o, outs[0])
-                    bad = _or(bad, eq.bad)
-                    differ = _or(differ, _mask(np.logical_not(eq.data)))
+                    equal, o_unsure, risk = _same_value(o, outs[0])
+                    bad, unsure = _or(bad, risk), _or(unsure, o_unsure)
+                    differ = _or(differ, _mask(np.logical_not(equal)))
+                if unsure is not None:  # equal as fractions, but the Decimal values may differ in the 34th digit:
+                    # they are the same when every value that depends on the open facts is (the same computation)
+                    same = _same_inputs(ev, children, expr, n, {})
+                    bad = _or(bad, _mask(np.broadcast_to(unsure, (n,)) & ~same))
                 v = outs[0]
                 for o in outs[1:]:
                     bad = _or(bad, o.bad)
@@ -1660,6 +1665,69 @@ class _SchemeRun:
             data = np.asarray(out.data, dtype=np.int64)
             values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
+
+
+def _same_value(a, b):
+    """Where two values are exactly equal, the rows where that is not sure of their Decimal values (an
+    inexact fraction equal to the other), and rows that may have overflowed."""
+    if isinstance(a, Rat) or isinstance(b, Rat):
+        a, b = as_rat(a), as_rat(b)
+        x, y, _, _, risk, _, _, _ = rat_align(a, b)
+        equal = np.equal(x, y)
+        inexact = _or(a.inexact, b.inexact)
+        return equal, None if inexact is None else _mask(inexact & equal), risk
+    if isinstance(a, Num) or isinstance(b, Num):
+        a, b = _align(exact(a), exact(b))
+        return np.equal(a.data, b.data), None, None
+    if isinstance(a, (Bool, Day)) and type(a) is type(b):
+        return np.equal(a.data, b.data), None, None
+    if isinstance(a, Cat) and isinstance(b, Cat):
+        values = tuple(dict.fromkeys(a.values + b.values))
+        return np.equal(_recode(a, values), _recode(b, values)), None, None
+    raise Unsupported("sammenligning av verdier av denne typen")
+
+
+def _reads_directly(ev: Evaluator, expr) -> bool:
+    """Whether an expression reads an open fact itself (not only through the computations it names)."""
+    return any(_fact_path(x, frozenset()) in ev.open for x in _nodes(expr))
+
+
+def _same_inputs(ev: Evaluator, children: list, expr, n: int, seen: dict) -> np.ndarray:
+    """Rows where `expr` is the same computation on the same inputs in every completion, so that its
+    Decimal value is the same too: it reads no open fact itself, and each computation it names that
+    reads one has exactly the same value (no inexact fraction) in all of them, or is such a computation."""
+    if _reads_directly(ev, expr):
+        return np.zeros(n, dtype=bool)
+    same = np.ones(n, dtype=bool)
+    for name in {x.name for x in _nodes(expr) if isinstance(x, ast.Name) and x.name in ev.scheme.computations}:
+        if not ev.reads(ast.Name(name)) or not all(name in c.memo for c in children):
+            continue  # shared by every completion, or not computed (then not read)
+        if name not in seen:
+            first, m = children[0].memo[name], np.ones(n, dtype=bool)
+            for c in children[1:]:
+                try:
+                    equal, unsure, risk = _same_value(c.memo[name], first)
+                except Unsupported:
+                    m = np.zeros(n, dtype=bool)
+                    break
+                m &= np.broadcast_to(equal, (n,))
+                for bad in (unsure, risk, getattr(first, "inexact", None), getattr(c.memo[name], "inexact", None)):
+                    if bad is not None:
+                        m &= ~np.broadcast_to(bad, (n,))
+            seen[name] = m | _same_inputs(ev, children, ev.scheme.computations[name].expr, n, seen)
+        same &= seen[name]
+    return same
+
+
+def _nodes(e):
+    """Every node of an expression (not through the computations it names)."""
+    yield e
+    if attrs.has(type(e)):
+        for field in attrs.fields(type(e)):
+            x = getattr(e, field.name)
+            for y in (x if isinstance(x, tuple) else (x,)):
+                if attrs.has(type(y)):
+                    yield from _nodes(y)
 
 
 def _product(ev: Evaluator, facts: list[tuple]) -> int:
