@@ -342,3 +342,20 @@ def test_segment_sums(counts, data):
     values = np.array(data.draw(st.lists(st.integers(-10**12, 10**12), min_size=int(offsets[-1]),
                                          max_size=int(offsets[-1]))), dtype=np.int64)
     assert columnar._segment_sum(values, offsets).tolist() == [int(values[a:b].sum()) for a, b in zip(offsets, offsets[1:])]
+
+
+def test_amounts_waiting_for_a_fact_are_zero_as_from_the_fallback():
+    """An amount left out of the vedtak (it waits for a fact) holds 0 in the result arrays, whichever backend
+    decided the row, so totals over a batch (konsekvens) do not depend on that."""
+    policy = load_policy("drammen")
+    s = copy.deepcopy(FAMILY)
+    s["skjønn"] = {}
+    s["inntekter"][0]["netto_per_måned"] = 30_000
+    s["ønsket_nedbetalingstid_år"] = 50  # the term, and the amounts with it, wait for varig_lav_inntekt
+    facts = [policy.validate(s)]
+    arrays = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts), mangler=False)
+    decimal = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))  # ikke_avgjort: to Decimal
+    assert decimal.fallback[0] and not arrays.fallback[0]
+    waiting = {k for k, m in arrays.absent.items() if m[0]}
+    assert waiting and waiting == {k for k, m in decimal.absent.items() if m[0]}
+    assert {k: int(v[0]) for k, v in arrays.amounts.items()} == {k: int(v[0]) for k, v in decimal.amounts.items()}

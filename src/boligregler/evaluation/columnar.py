@@ -1663,6 +1663,8 @@ class _SchemeRun:
                 out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp")
             bad = _or(bad, out.bad)
             data = np.asarray(out.data, dtype=np.int64)
+            if key in absent:  # 0 where the value waits for a fact, as where the Decimal backend decided the row
+                data = data * np.logical_not(absent[key])
             values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
 
