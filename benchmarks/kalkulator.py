@@ -81,7 +81,7 @@ def main() -> int:
                 page = context.new_page()
                 cpu = browser_cpu()
                 if args.uten_minnebilde:
-                    page.route("**/boligregler-minne.bin", lambda route: route.fulfill(status=404, body=""))
+                    page.route("**/boligregler-minne.bin?*", lambda route: route.fulfill(status=404, body=""))
                 page.goto(f"{base}/regler/{args.kommune}/")
                 page.wait_for_function("window.boligreglerKalkulator && window.boligreglerKalkulator.ready",
                                        timeout=120_000)

@@ -33,7 +33,8 @@ KOMMUNE = next(s for s in POLICIES if s.policy.id == "drammen") if any(
 
 def engine(url: str) -> bool:
     """The calculator's runtime (Pyodide, the library, its snapshot): pages that only read leave it out."""
-    return "/assets/boligregler/pyodide/" in url or url.endswith(("/boligregler.zip", "/boligregler-minne.bin"))
+    path = url.split("?", 1)[0]
+    return "/assets/boligregler/pyodide/" in path or path.endswith(("/boligregler.zip", "/boligregler-minne.bin"))
 
 
 SEARCH_INDEX = "**/search/search_index.json"  # built into an index on every page load; only the search test reads it
@@ -216,6 +217,9 @@ def assert_the_policys_answer(page, utfall: str) -> None:
 @pytest.mark.parametrize("utfall", list(CASES))
 def test_a_tenant_gets_the_policys_own_answer_in_the_browser(page, calculator, site, utfall):
     assert_the_policys_answer(page, utfall)
+    version = page.locator("script[data-versjon]").get_attribute("data-versjon")
+    snapshot = [url for url, _ in calculator[1] if "/boligregler-minne.bin" in url]
+    assert version and snapshot == [f"{site[0]}/assets/boligregler/boligregler-minne.bin?v={version}"]  # this build's
     typed = {v for _, v in CASES[utfall] if re.fullmatch(r"[\d ]{4,}", v)}
     for url, body in calculator[1]:
         assert url.startswith(site[0] + "/"), f"a request left the site: {url}"

@@ -256,11 +256,7 @@ def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         raise SnapshotError("node mangler: installer Node.js (apt-get install nodejs) for å bygge kalkulatoren")
-    h = hashlib.sha256(b"minnebilde-1")
-    for part in (library.name, (pyodide / "package.json").read_text(encoding="utf-8"), *sorted(policy_ids),
-                 SNAPSHOT_SCRIPT.read_text(encoding="utf-8"), (ASSETS / "kalkulator-motor.mjs").read_text(encoding="utf-8")):
-        h.update(part.encode() + b"\0")
-    target = library.parent / f"minnebilde-{h.hexdigest()[:24]}.bin"
+    target = library.parent / f"minnebilde-{snapshot_key(library, policy_ids, pyodide)}.bin"
     if target.is_file():
         return target
     done = subprocess.run([node, str(SNAPSHOT_SCRIPT), str(pyodide), str(library), str(target), *policy_ids],
@@ -268,6 +264,22 @@ def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
     if done.returncode != 0 or not target.is_file():
         raise SnapshotError(f"kunne ikke lage minnebildet av kalkulatoren:\n{(done.stderr or done.stdout).strip()[-2000:]}")
     return target
+
+
+def snapshot_key(library: Path, policy_ids: Sequence[str], pyodide: Path) -> str:
+    """What the snapshot is made from, as a digest: the bundle, Pyodide's version, the policies, the scripts."""
+    h = hashlib.sha256(b"minnebilde-1")
+    for part in (library.name, (pyodide / "package.json").read_text(encoding="utf-8"), *sorted(policy_ids),
+                 SNAPSHOT_SCRIPT.read_text(encoding="utf-8"), (ASSETS / "kalkulator-motor.mjs").read_text(encoding="utf-8")):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()[:24]
+
+
+def engine_version(policy_files: Sequence[Path], snapshot_of: Sequence[str] | None, pyodide: Path) -> str:
+    """The version of the engine files a build writes (`write_assets`): the page asks for the bundle and the
+    snapshot with it (`?v=`), so a browser never answers with a copy cached from an earlier build."""
+    library = bundle(policy_files)
+    return snapshot_key(library, snapshot_of, pyodide) if snapshot_of is not None else library.stem.rsplit("-", 1)[-1]
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

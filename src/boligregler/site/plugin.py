@@ -44,8 +44,10 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
     def __init__(self) -> None:
         self.policies: list[SitePolicy] = []
         self.folder = Path()
+        self.engine_version: str | None = None  # computed once per build, see `_engine_version`
 
     def on_config(self, config):
+        self.engine_version = None
         self.folder = Path(config.config_file_path or ".").resolve().parent / self.config.policies
         if not self.folder.is_dir():
             raise PluginError(f"boligregler: finner ikke mappen med regelverk: {self.folder}")
@@ -100,8 +102,8 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         output = theme_in(output, form)
         assets = get_relative_url(calculator.DEST, page.url)
         if site_policy is not None and not site_policy.national:  # a kommune page: it has the calculator
-            start = (f'<script async src="{assets}/kalkulator-start.js" '
-                     f'data-policy="{html.escape(site_policy.policy.id)}"></script>\n')
+            start = (f'<script async src="{assets}/kalkulator-start.js" data-policy="{html.escape(site_policy.policy.id)}" '
+                     f'data-versjon="{self._engine_version()}"></script>\n')
             output = output.replace("</head>", start + "</head>", 1)
         bundle = re.search(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>', output)
         if bundle is not None:
@@ -112,11 +114,23 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
     def on_post_build(self, *, config) -> None:
         """The calculator's engine: the Pyodide runtime (vendored from npm), the library bundle and its snapshot."""
         try:
-            calculator.write_assets(Path(config.site_dir), [s.path for s in self.policies] + self._bases(),
-                                    package_dir("pyodide"),
-                                    [s.policy.id for s in self.policies if not s.national] if self.config.snapshot else None)
+            calculator.write_assets(Path(config.site_dir), *self._engine())
         except BoligreglerError as e:
             raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
+
+    def _engine(self) -> tuple[list[Path], Path, list[str] | None]:
+        """(policy files, Pyodide folder, policies in the snapshot or None): what the engine is built from."""
+        return ([s.path for s in self.policies] + self._bases(), package_dir("pyodide"),
+                [s.policy.id for s in self.policies if not s.national] if self.config.snapshot else None)
+
+    def _engine_version(self) -> str:
+        if self.engine_version is None:
+            try:
+                files, pyodide, snapshot_of = self._engine()
+                self.engine_version = calculator.engine_version(files, snapshot_of, pyodide)
+            except BoligreglerError as e:
+                raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
+        return self.engine_version
 
     def _bases(self) -> list[Path]:
         """Policy files the site's policies build on that live outside its folder (the shipped baseline)."""

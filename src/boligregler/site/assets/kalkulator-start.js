@@ -1,7 +1,8 @@
 // Starts the calculator's engine (kalkulator-worker.js) while the page is still loading, so Pyodide
 // downloads and restores beside the page instead of after it. Loaded `async` from the head of a
-// kommune page (data-policy: the policy's id); kalkulator.js takes over the worker and the messages
-// that came before it ran.
+// kommune page (data-policy: the policy's id; data-versjon: the build's engine files, asked for by
+// it so that no copy cached from an earlier build answers); kalkulator.js takes over the worker and
+// the messages that came before it ran.
 (() => {
   const script = document.currentScript;
   let worker;
@@ -13,6 +14,6 @@
   const early = [];
   worker.onmessage = (event) => early.push(event);
   worker.onerror = (event) => early.push(event);
-  worker.postMessage({ kind: "last", policy: script.dataset.policy });
+  worker.postMessage({ kind: "last", policy: script.dataset.policy, versjon: script.dataset.versjon });
   window.boligreglerMotor = { worker, early, policy: script.dataset.policy };
 })();

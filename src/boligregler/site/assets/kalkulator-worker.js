@@ -15,8 +15,11 @@ let engine = null;
 const timings = {};
 const mark = (name) => { timings[name] = Math.round(performance.now()); };
 
+let versjon = "";  // the build's engine files (?v=…): never a copy cached from an earlier build
+const file = (name) => new URL(versjon ? `${name}?v=${encodeURIComponent(versjon)}` : name, here).href;
+
 async function bytes(name) {
-  const response = await fetch(new URL(name, here));
+  const response = await fetch(file(name));
   if (!response.ok) throw new Error(`${name}: ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -49,7 +52,7 @@ function restoreOptions(snapshot) {
 async function snapshot() {
   let image = null, sized;
   const whenSized = new Promise((resolve) => { sized = resolve; });
-  const filled = unpack(new URL(SNAPSHOT, here).href, (n) => { image = new Uint8Array(n); sized(); },
+  const filled = unpack(file(SNAPSHOT), (n) => { image = new Uint8Array(n); sized(); },
                         (bytes, at) => image.set(bytes, at)).then(() => mark("snapshot"));
   await Promise.race([whenSized, filled]);  // a failure before the size is known rejects here
   return { image, filled };
@@ -60,12 +63,12 @@ async function snapshot() {
  * for each piece of the image in order; resolves with the number of bytes unpacked. */
 async function unpack(url, size, part) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url.split("/").pop()}: ${response.status}`);
+  if (!response.ok) throw new Error(`${new URL(url).pathname.split("/").pop()}: ${response.status}`);
   const reader = response.body.getReader();
   let head = new Uint8Array(0);
   while (head.length < 8) {
     const { done, value } = await reader.read();
-    if (done) throw new Error(`${url.split("/").pop()}: too short`);
+    if (done) throw new Error(`${new URL(url).pathname.split("/").pop()}: too short`);
     const joined = new Uint8Array(head.length + value.length);
     joined.set(head);
     joined.set(value, head.length);
@@ -89,7 +92,7 @@ async function unpack(url, size, part) {
     part(value, at);
     at += value.length;
   }
-  if (at !== total) throw new Error(`${url.split("/").pop()}: ${at} of ${total} bytes`);
+  if (at !== total) throw new Error(`${new URL(url).pathname.split("/").pop()}: ${at} of ${total} bytes`);
   return at;
 }
 
@@ -133,6 +136,7 @@ async function boot(policy) {
 }
 
 onmessage = async ({ data }) => {
+  versjon ||= data.versjon || "";
   try {
     if (data.kind === "last") {
       engine = boot(data.policy);

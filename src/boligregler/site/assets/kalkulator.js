@@ -35,11 +35,12 @@ function start(form) {
     status.textContent = say.unsupported;
     return;
   }
+  const versjon = document.querySelector("script[data-versjon]")?.dataset.versjon;
   let ready = false, waiting = null, asked = 0;
   window.boligreglerKalkulator = { ready: false, answers: 0 };
 
   status.textContent = say.loading;
-  if (!started) worker.postMessage({ kind: "last", policy });
+  if (!started) worker.postMessage({ kind: "last", policy, versjon });
   worker.onmessage = ({ data }) => {
     if (data.kind === "klar") {
       ready = true;
@@ -66,7 +67,7 @@ function start(form) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const pairs = [...new FormData(form).entries()].map(([k, v]) => [k, String(v)]);
-    const message = { kind: "regn", id: ++asked, policy, pairs, today: localDate() };
+    const message = { kind: "regn", id: ++asked, policy, versjon, pairs, today: localDate() };
     status.textContent = ready ? say.working : say.queued;
     if (ready) worker.postMessage(message); else waiting = message;
   });
