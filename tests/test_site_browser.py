@@ -14,6 +14,7 @@ import html
 import html.parser
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,29 @@ def test_the_calculator_is_used_by_keyboard_alone_with_labelled_fields(page):
         "Etter kommunens regler ser det ut til at dere ikke kan få startlån",
         "Kommunen må vurdere søknaden nærmere",
         "Kommunen må vurdere noe før søknaden kan avgjøres"}  # ikke_avgjort: an assessment is not stated
+
+
+def test_one_engine_when_the_head_script_comes_after_the_page(browser, site):
+    """kalkulator-start.js is loaded `async`: if it arrives after the page has run kalkulator.js, the engine
+    that script started is the only one (a second would fetch and restore everything twice)."""
+    context = browser.new_context()
+    p = context.new_page()
+    engines = []
+    p.on("request", lambda r: engines.append(r.url) if "/kalkulator-worker.js" in r.url else None)
+
+    def late(route):
+        time.sleep(2)  # the page is parsed and kalkulator.js has run by now
+        route.continue_()
+    p.route("**/kalkulator-start.js", late)
+    try:
+        p.goto(f"{site[0]}/regler/{KOMMUNE.policy.id}/")
+        p.wait_for_function("window.boligreglerKalkulator && window.boligreglerKalkulator.ready", timeout=90_000)
+        p.wait_for_load_state("load")
+        assert len(engines) == 1, engines
+        fill_in(p, CASES["avslag"])
+        assert submit_and_read(p)["utfall"] == "avslag"
+    finally:
+        context.close()
 
 
 def test_a_failure_after_the_restore_is_reported_and_the_calculator_answers_on(page):

@@ -5,6 +5,7 @@
 // the messages that came before it ran.
 (() => {
   const script = document.currentScript;
+  if (window.boligreglerMotor) return;  // kalkulator.js ran first (this script came late) and started it
   let worker;
   try {
     worker = new Worker(new URL("kalkulator-worker.js", script.src), { type: "module" });

@@ -36,6 +36,7 @@ function start(form) {
     return;
   }
   const versjon = document.querySelector("script[data-versjon]")?.dataset.versjon;
+  if (!started) window.boligreglerMotor = { worker, early: [], policy };  // one engine: kalkulator-start.js, if late, stops
   let ready = false, waiting = null, asked = 0;
   window.boligreglerKalkulator = { ready: false, answers: 0 };
 
