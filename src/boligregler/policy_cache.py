@@ -38,7 +38,7 @@ from boligregler import __version__
 from boligregler.diagnostics import Diagnostic, Severity
 from boligregler.model.policy import CheckedPolicy
 from boligregler.syntax import ast
-from boligregler.syntax.cache import private_dir, read_private_bytes, user_cache_dir
+from boligregler.syntax.cache import private_dir, prune, read_private_bytes, touch, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
 
 FORMAT = b"boligregler-regelverk-1\n"  # bump when the layout of an entry changes
@@ -65,7 +65,9 @@ def checked(name: str, text: str, find_base: FindBase, build: Callable[[], tuple
     secret = _secret(folder)
     if secret is not None:
         try:
-            return _read(entry, secret, key, name, find_base)
+            found = _read(entry, secret, key, name, find_base)
+            touch(entry)
+            return found
         except Exception:  # noqa: BLE001 - a missing, damaged or foreign entry is checked again and replaced
             pass
     files, result = build()
@@ -170,6 +172,7 @@ def _store(entry: Path, secret: bytes, key: str, files: list[ast.PolicyFile], fi
             f.write(FORMAT + hmac.new(secret, payload, "sha256").digest() + payload)
         os.replace(tmp, entry)
         tmp = None
+        prune(entry.parent, "regelverk-")
     except (OSError, pickle.PicklingError, pickle.UnpicklingError, TypeError, AttributeError, RecursionError):
         pass
     finally:

@@ -29,7 +29,7 @@ from boligregler.explain.frame import målform
 from boligregler.model import types as T
 from boligregler.site import estimate as E
 from boligregler.site.words import say
-from boligregler.syntax.cache import cached_parse, user_cache_dir, private_dir
+from boligregler.syntax.cache import cached_parse, private_dir, prune, touch, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
 
 ASSETS = Path(__file__).parent / "assets"
@@ -258,11 +258,13 @@ def snapshot(library: Path, policy_ids: Sequence[str], pyodide: Path) -> Path:
         raise SnapshotError("node mangler: installer Node.js (apt-get install nodejs) for å bygge kalkulatoren")
     target = library.parent / f"minnebilde-{snapshot_key(library, policy_ids, pyodide)}.bin"
     if target.is_file():
+        touch(target)
         return target
     done = subprocess.run([node, str(SNAPSHOT_SCRIPT), str(pyodide), str(library), str(target), *policy_ids],
                           capture_output=True, text=True)
     if done.returncode != 0 or not target.is_file():
         raise SnapshotError(f"kunne ikke lage minnebildet av kalkulatoren:\n{(done.stderr or done.stdout).strip()[-2000:]}")
+    prune(target.parent, "minnebilde-")
     return target
 
 
@@ -321,6 +323,7 @@ def bundle(policy_files: Sequence[Path]) -> Path:
     folder = cache if cache is not None and private_dir(cache) else Path(tempfile.mkdtemp(prefix="boligregler-"))
     target = folder / f"nettleser-{digest}.zip"
     if target.is_file():
+        touch(target)
         return target
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -334,6 +337,7 @@ def bundle(policy_files: Sequence[Path]) -> Path:
     tmp = target.with_suffix(".tmp")
     tmp.write_bytes(buffer.getvalue())
     os.replace(tmp, target)
+    prune(folder, "nettleser-")
     return target
 
 

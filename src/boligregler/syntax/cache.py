@@ -8,6 +8,10 @@ types, operators and kinds from closed sets, names as the grammar writes them. (
 never pastes a string from the tree into generated source either.) The key is the sha256 of the
 file's path and text and of everything the tree depends on: the grammar, the syntax package's
 source and the cache format. Any problem with an entry means parsing the file again.
+
+Every kind of entry in the folder is bounded: a hit marks an entry as used (`touch`), and each
+new entry prunes the least recently used of its kind beyond `KEEP` (`prune`), so editing a
+policy for months, a hot-reloading service or a test suite never fills the disk.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from boligregler.syntax import ast
 from boligregler.syntax.grammar import grammar_path
 
 CACHE_FORMAT = "2"  # bump when the layout of an entry changes
+# How many entries of each kind (by file name prefix) the cache folder keeps, the most recently used.
+KEEP = {"tre-": 2000, "regelverk-": 200, "parser-": 8, "nettleser-": 8, "minnebilde-": 4}
 NODES = {name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and attrs.has(cls)} | {"Span": Span}
 
 
@@ -200,6 +206,31 @@ def check_tree(tree: Any) -> None:
             raise InvalidTree("Decimal")
 
 
+def touch(entry: Path) -> None:
+    """Mark a cache entry as just used, so `prune` keeps it."""
+    try:
+        os.utime(entry)
+    except OSError:
+        pass
+
+
+def prune(folder: Path, prefix: str) -> None:
+    """Delete the least recently used entries named `prefix`… in `folder` beyond `KEEP[prefix]`."""
+    try:
+        with os.scandir(folder) as it:
+            entries = [e for e in it if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
+        if len(entries) <= KEEP[prefix]:
+            return
+        used = sorted(((e.stat(follow_symlinks=False).st_mtime, e.path) for e in entries), reverse=True)
+    except OSError:
+        return
+    for _, path in used[KEEP[prefix]:]:
+        try:
+            os.unlink(path)
+        except OSError:  # already gone (another process pruned it) or not ours to delete
+            pass
+
+
 def read_private(entry: Path) -> str:
     """The text of `entry` if it is a regular file (not a symbolic link) owned by this user and writable by
     no one else; raises OSError otherwise."""
@@ -232,6 +263,7 @@ def cached_parse(text: str, path: str) -> ast.PolicyFile:
             if (isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("file"), ast.PolicyFile)
                     and stored["file"].path == path and stored["file"].source == text):
                 check_tree(stored["file"])
+                touch(entry)
                 return stored["file"]
         except Exception:  # noqa: BLE001 - a missing, damaged or foreign entry is parsed again and replaced
             pass
@@ -239,6 +271,7 @@ def cached_parse(text: str, path: str) -> ast.PolicyFile:
     parsed = parse_policy(text, path)
     if entry is not None:
         store(entry, {"key": key, "file": encode(parsed)})
+        prune(folder, "tre-")
     return parsed
 
 

@@ -28,7 +28,7 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, sug
 from boligregler.limits import (MAX_LINE_CHARS, MAX_LIST_MINIMUM, MAX_POLICY_CHARS, MAX_POLICY_DECIMALS, MAX_POLICY_NUMBER,
                                decimals, grouped, magnitude_exceeds)
 from boligregler.syntax import ast
-from boligregler.syntax.cache import private_dir, read_private, store, user_cache_dir
+from boligregler.syntax.cache import private_dir, prune, read_private, store, touch, user_cache_dir
 from boligregler.syntax.grammar import grammar_path
 from boligregler.syntax.template import (HOLE, STRING_TOKEN, TextPositions, dotted_name, parse_hole,
                                          unquote)
@@ -59,6 +59,7 @@ def load_lark_parser(cache_dir: Path | None) -> Lark:
         try:
             stored = json.loads(read_private(path), object_hook=_from_json)
             if stored["key"] == key:
+                touch(path)
                 return Lark.load({"data": stored["data"], "memo": stored["memo"]})
         except Exception:  # noqa: BLE001 - a missing, damaged or foreign file is rebuilt and replaced
             pass
@@ -66,6 +67,7 @@ def load_lark_parser(cache_dir: Path | None) -> Lark:
     if path is not None:
         data, memo = parser.memo_serialize([TerminalDef, Rule])
         store(path, _to_json({"key": key, "data": data, "memo": memo}))
+        prune(cache_dir, "parser-")
     return parser
 
 
