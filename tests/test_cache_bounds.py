@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICY = "regelverk proeve bygger på nasjonal {{\n    navn: \"Prøve {n}\"\n}}\n"  # parsed only
 
 
+@pytest.fixture(autouse=True)
+def prune_at_every_entry(monkeypatch):
+    monkeypatch.setattr(cache, "PRUNE_EVERY", 1)
+
+
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
@@ -42,6 +47,19 @@ def test_prune_keeps_the_most_recently_used_of_one_kind_only(tmp_path, monkeypat
     cache.prune(tmp_path, "tre-")
     assert kind(tmp_path, "tre-") == {"tre-3.json", "tre-4.json", "tre-5.json", "tre-mappe"}
     assert kind(tmp_path, "regelverk-") == {"regelverk-a.pickle"}
+
+
+def test_a_process_reads_the_folder_at_its_first_new_entry_then_every_so_often(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "PRUNE_EVERY", 4)
+    monkeypatch.setattr(cache, "_new_entries", {})
+    monkeypatch.setitem(cache.KEEP, "tre-", 1)
+    pruned = []
+    for i in range(9):
+        (tmp_path / f"tre-{i}.json").write_text("{}")
+        age([tmp_path / f"tre-{i}.json"], seconds_ago=100 - i)
+        cache.prune(tmp_path, "tre-")
+        pruned.append(len(kind(tmp_path, "tre-")))
+    assert pruned == [1, 2, 3, 4, 1, 2, 3, 4, 1]
 
 
 def test_a_tree_read_from_the_cache_is_kept_over_older_ones(cache_dir, monkeypatch):

@@ -214,8 +214,18 @@ def touch(entry: Path) -> None:
         pass
 
 
+PRUNE_EVERY = 64  # a process looks at the folder on its first new entry of a kind, then every 64th
+_new_entries: dict[str, int] = {}
+
+
 def prune(folder: Path, prefix: str) -> None:
-    """Delete the least recently used entries named `prefix`… in `folder` beyond `KEEP[prefix]`."""
+    """Delete the least recently used entries named `prefix`… in `folder` beyond `KEEP[prefix]`.
+
+    Called after each new entry; it reads the folder only every `PRUNE_EVERY`-th time in a process
+    (a folder of 2 000 entries takes milliseconds to list), so the bound holds within that margin."""
+    count = _new_entries[prefix] = _new_entries.get(prefix, 0) + 1
+    if PRUNE_EVERY > 1 and count % PRUNE_EVERY != 1:
+        return
     try:
         with os.scandir(folder) as it:
             entries = [e for e in it if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
