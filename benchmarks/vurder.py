@@ -36,17 +36,7 @@ import pyarrow.parquet as pq
 
 from boligregler import load_policy
 from boligregler.screening import population, tabular
-
-
-def best(fn, repeat: int) -> tuple[float, float]:
-    """The best wall time and the best CPU time of this process of `repeat` runs."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-    return min(walls), min(cpus)
+from screening import best  # benchmarks/screening.py: best wall and CPU time of N runs
 
 
 # `python -m boligregler ARGS…` that writes its peak RSS (VmHWM, which starts afresh at exec, unlike the
