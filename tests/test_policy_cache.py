@@ -100,6 +100,23 @@ def test_a_changed_policy_or_base_is_checked_again(cache_dir, checks, chain):
     assert len(checks) == 3
 
 
+def test_a_file_edited_while_it_is_loaded_is_not_stored_under_its_old_text(cache_dir, checks, chain, monkeypatch):
+    path = chain / "drammen.pol"
+    old = path.read_text(encoding="utf-8")
+    real = api.load_chain
+
+    def edited_meanwhile(p):  # the file changes after the cache key was read, before the chain is parsed
+        path.write_text(old + "\n# endret\n", encoding="utf-8")
+        return real(p)
+    monkeypatch.setattr(api, "load_chain", edited_meanwhile)
+    assert load_policy(path).model.sources[str(path)].endswith("# endret\n")
+    assert entries(cache_dir) == []
+    monkeypatch.setattr(api, "load_chain", real)
+    path.write_text(old, encoding="utf-8")
+    assert not load_policy(path).model.sources[str(path)].endswith("# endret\n")  # the old text, checked anew
+    assert len(checks) == 2
+
+
 def test_a_base_found_elsewhere_is_checked_again(cache_dir, checks, chain):
     """The same policy text, but the base it names is now another file (the shipped one): not the cached chain."""
     load_policy(chain / "drammen.pol")

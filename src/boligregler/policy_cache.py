@@ -72,7 +72,8 @@ def checked(name: str, text: str, find_base: FindBase, build: Callable[[], tuple
             pass
     files, result = build()
     findings, model = result
-    if secret is not None and not any(d.severity is Severity.ERROR for d in model.diagnostics):
+    # stored only under the text it was built from (a file edited between the key's read and the build is not)
+    if secret is not None and files[-1].source == text and not any(d.severity is Severity.ERROR for d in model.diagnostics):
         _store(entry, secret, key, files, findings, model)
     return result
 
