@@ -61,7 +61,7 @@ def best(fn, repeat: int = 3) -> tuple[float, float]:
 
 def plain_numpy(cols: dict) -> dict:
     """beregning.md § 2 for kjøp, in float64, written by hand (the comparison, not exact)."""
-    adults, children, ages = cols["adults"], cols["children"], cols["child_age"]
+    adults, ages = cols["adults"], cols["child_age"]
     norm = np.where(adults == 1, 7850.0, 13100.0) + np.maximum(adults - 2, 0) * 6600.0
     rate = np.where(ages <= 5, 3850.0, np.where(ages <= 10, 3950.0, 5150.0))
     cs = np.concatenate([[0.0], np.cumsum(rate)])

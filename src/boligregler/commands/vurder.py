@@ -15,14 +15,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
-import attrs
-
 from boligregler.api import Policy, add_allow_option
 from boligregler.commands import live_terminal, load_policy_argument
-from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, suggest, utf8_position
+from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, utf8_position
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
-from boligregler.records import REFERENCE, cell_value, count_lines, open_input, read_csv, read_records
+from boligregler.records import REFERENCE, count_lines, open_input, read_records
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".xlsx": "xlsx"}

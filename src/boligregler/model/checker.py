@@ -788,7 +788,7 @@ class Checker:
         if missing:
             self.warn("M001", f"regelverket er på {form}, men {len(missing)} opplysninger i søknaden har ingen tekst på "
                               f"{form} (beskrivelsen i brevet, eller ordet for et valg)", self.leaf.header.span,
-                      [f"skriv dem i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: "
+                      ["skriv dem i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: "
                        + ", ".join(missing)])
 
     def _list_element(self, path: tuple[str, ...]) -> T.Type | None:

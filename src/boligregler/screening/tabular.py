@@ -298,7 +298,6 @@ def _convert(t: T.Type, spec: T.FieldSpec, array, path: str, src: _Source, rows)
         array = array.cast(array.type.value_type)
     valid = np.asarray(array.is_valid())
     bad = np.zeros(n, dtype=bool)
-    cells: list | None = None  # python values of bad cells, for the messages
 
     def report(mask: np.ndarray, message: str | None = None):
         """Cells in `mask` are bad: with `message`, or with the JSON validator's message for the value."""
