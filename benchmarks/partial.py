@@ -15,7 +15,6 @@ its load, in docs/ytelse.md.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
@@ -30,21 +29,15 @@ sys.path.insert(0, str(ROOT / "src"))
 from boligregler import load_policy  # noqa: E402
 from boligregler.explain.missing import missing_facts  # noqa: E402
 from boligregler.money import load_json  # noqa: E402
+from boligregler.testing import without as partial_soknad  # noqa: E402
 
 
 def cases() -> list[tuple[str, str, dict, bool]]:
     """(name, policy, søknad, whether it lacks a required fact)."""
     family = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
 
-    def without(*keys: str, soknad: dict = family) -> dict:
-        s = copy.deepcopy(soknad)
-        for key in keys:
-            *parents, last = key.split(".")
-            target = s
-            for p in parents:
-                target = target[p]
-            del target[last]
-        return s
+    def without(*paths: str) -> dict:
+        return partial_soknad(family, *paths)
 
     assessments = [f"skjønn.{k}" for k in family["skjønn"] if k != "avslag_fra_banker"]
     return [

@@ -24,6 +24,7 @@ from boligregler.evaluation.soknad import SoknadError, format_path
 from boligregler.explain import missing_facts
 from boligregler.explain.missing import _all_paths
 from boligregler.money import load_json
+from boligregler.testing import without as partial_soknad
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILY = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
@@ -45,15 +46,8 @@ def loaded():
     return {name: (load_policy(name), load_policy(name, backend="interpreter")) for name in POLICIES}
 
 
-def without(*paths: str, soknad: dict = FAMILY) -> dict:
-    s = copy.deepcopy(soknad)
-    for path in paths:
-        *parents, last = path.split(".")
-        target = s
-        for p in parents:
-            target = target[p]
-        del target[last]
-    return s
+def without(*paths: str) -> dict:
+    return partial_soknad(FAMILY, *paths)
 
 
 def test_a_complete_soknad_misses_nothing(nasjonal):

@@ -1,7 +1,8 @@
-"""Run a policy's examples (`eksempel` blocks) as tests and describe every mismatch."""
+"""Run a policy's examples (`eksempel` blocks) as tests and describe every mismatch; build partial søknader."""
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -103,3 +104,15 @@ def find_example(policy: Policy, name: str) -> ExampleDef:
                                                    "; regelverket har ingen eksempler")
     raise UsageError(f"regelverket «{policy.id}» har ikke eksempelet «{name}»{hint}", code="ukjent_eksempel",
                      params={"regelverk": policy.id, "eksempel": name, "forslag": guess})
+
+
+def without(soknad: dict, *paths: str) -> dict:
+    """A copy of `soknad` with the facts at the dotted `paths` (e.g. «bolig.kjøpesum») left out."""
+    result = copy.deepcopy(soknad)
+    for path in paths:
+        *parents, last = path.split(".")
+        target = result
+        for key in parents:
+            target = target[key]
+        del target[last]
+    return result
