@@ -16,6 +16,10 @@ const py = await loadPyodide({ indexURL, packages: [], _makeSnapshot: true });
 unpackLibrary(py, new Uint8Array(readFileSync(bundlePath)));
 const library = entryPoints(py);
 for (const policy of policies) library.warm(policy);
+// The policies come from the bundle's pre-parsed trees: had the tree cache missed, the parser (Lark, its
+// grammar and tables: a third of the image) would be in the snapshot and every visitor would download it.
+const parsed = py.runPython(`import sys; sorted(m for m in ("lark", "boligregler.syntax.parser") if m in sys.modules)`).toJs();
+if (parsed.length) throw new Error(`the calculator parsed a policy instead of reading its tree from the bundle (${parsed.join(", ")} imported)`);
 library.answer.destroy();
 library.warm.destroy();
 const image = py.makeMemorySnapshot();

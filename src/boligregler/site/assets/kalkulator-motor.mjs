@@ -11,6 +11,8 @@ export function unpackLibrary(py, bundle) {
   py.runPython(`
 import os, sys
 os.chmod("${APP}/cache", 0o700)
+for entry in os.scandir("${APP}/cache"):  # the tree cache reads only private entries (syntax.cache.read_private)
+    os.chmod(entry.path, 0o600)
 os.environ["BOLIGREGLER_CACHE_DIR"] = "${APP}/cache"
 if "${APP}" not in sys.path:
     sys.path.insert(0, "${APP}")
