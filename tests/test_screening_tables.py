@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
 
@@ -189,3 +190,106 @@ def test_the_table_commands_start_pyarrow_without_pandas(tmp_path):
             "assert t.to_pandas()['a'].tolist() == [1, 2]\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# ---- `påkrevd når` in a table: reported as the JSON validator reports it, by row and column ----------
+
+NASJONAL_TEXT = (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8")
+CONDITIONS = '''regelverk vilkårsby bygger på nasjonal {
+    navn: "Startlån i Vilkårsby"
+    kommune: "Vilkårsby kommune"
+    vedtatt: 2026-01-01
+    kilde: "Testregelverk for påkrevde felt i tabeller"
+    klageinstans: "Vilkårsby kommunes klagenemnd"
+}
+
+søknad {
+    ## Lån husstanden har fra før. kategori: økonomi
+    eksisterende_lån: liste av {
+        långiver: tekst
+        restgjeld: kr eller ingen = ingen påkrevd når formål = "refinansiering"
+        løpetid_år: heltall år fra 1 til 50 eller ingen = ingen påkrevd når ønsket_nedbetalingstid_år > 30 år
+    } = []
+    ## Merknad fra banken når terminbeløpet for hele kjøpesummen blir høyt (ikke kolonnevis: annuitet uten avrunding).
+    ## kategori: økonomi
+    bankens_merknad: tekst eller ingen = ingen påkrevd når annuitet(bolig.kjøpesum, 5 %, 30 år) > 16000 kr/mnd
+}
+'''
+
+
+def _conditions_policy():
+    from boligregler import load_policy_text
+    return load_policy_text(CONDITIONS, name="vilkårsby.pol",
+                            resolver=lambda i: NASJONAL_TEXT if i == "nasjonal" else None)
+
+
+def _conditions_cases() -> list[dict]:
+    base = json.loads(json.dumps(FAMILY, default=str))
+    loan = {"långiver": "Banken", "restgjeld": 100000, "løpetid_år": 20}
+    refinance = {"formål": "refinansiering", "bolig": {**base["bolig"], "kjøpesum": None, "kostnad": 900000}}
+    cases = [
+        {"eksisterende_lån": [loan]},  # good
+        {**refinance, "eksisterende_lån": [loan, {"långiver": "Annen bank"}]},  # the second loan lacks restgjeld
+        {"ønsket_nedbetalingstid_år": 40, "eksisterende_lån": [{"långiver": "Banken"}, loan]},  # the first lacks løpetid
+        {"eksisterende_lån": [{"långiver": "Banken"}]},  # not refinancing, 30 år: nothing required
+        {"bolig": {**base["bolig"], "kjøpesum": 3200000}},  # a high annuity: bankens_merknad required
+        {"bolig": {**base["bolig"], "kjøpesum": 3200000}, "bankens_merknad": "Sett"},  # … and given
+        {"ønsket_nedbetalingstid_år": 40, "bolig": {**base["bolig"], "kjøpesum": 3200000},
+         "eksisterende_lån": [{"långiver": "Banken"}]},  # two problems in one row
+    ]
+    return [{**base, **c} for c in cases]
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        elif isinstance(v, list):
+            for i, e in enumerate(v):
+                out.update(_flat(e, f"{prefix}{k}[{i}]."))
+        elif v is not None:
+            out[prefix + k] = v
+    return out
+
+
+def _validator_problems(policy, cases) -> set[tuple[int, str, str]]:
+    from boligregler.evaluation.soknad import SoknadError
+    found = set()
+    for row, case in enumerate(cases, start=1):
+        try:
+            policy.validate(load_json(json.dumps(case, ensure_ascii=False)))
+        except SoknadError as e:
+            found |= {(row, p.path, p.message) for p in e.problems}
+    return found
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
+def test_a_required_field_is_reported_as_the_json_validator_reports_it(tmp_path, kind, capsys):
+    """In lists, and where the condition cannot be evaluated as columns, too; the other rows are decided."""
+    policy = _conditions_policy()
+    cases = _conditions_cases()
+    expected = _validator_problems(policy, cases)
+    assert {(r, c) for r, c, _ in expected} == {(2, "eksisterende_lån[1].restgjeld"), (3, "eksisterende_lån[0].løpetid_år"),
+                                                (5, "bankens_merknad"), (7, "eksisterende_lån[0].løpetid_år"),
+                                                (7, "bankens_merknad")}
+    path = tmp_path / f"r.{kind}"
+    if kind == "parquet":
+        pq.write_table(pa.Table.from_struct_array(pa.array(cases)).flatten().flatten(), path)
+    elif kind == "csv":
+        flats = [_flat(c) for c in cases]
+        names = sorted({k for f in flats for k in f})
+        pa.csv.write_csv(pa.table({n: pa.array([None if f.get(n) is None else str(f[n]).lower() if isinstance(f[n], bool)
+                                                else str(f[n]) for f in flats], pa.string()) for n in names}), path)
+    else:
+        path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+    chunk = next(files.table_chunks(policy, str(path), kind))
+    found = {(p.row, p.column, p.message) for p in chunk.problems}
+    if kind == "jsonl":  # the per-line validator's own message, with the path in it
+        found = {(r, *m.split(": ", 1)) for r, _, m in found for m in m.split("\n  ")[1:]}
+    assert found == expected
+    assert chunk.rows.tolist() == [1, 4, 6]
+    result = policy.evaluate_batch(chunk.batch)
+    for i, row in enumerate(chunk.rows.tolist()):
+        want = policy.evaluate(load_json(json.dumps(cases[row - 1], ensure_ascii=False)), explain=False)
+        assert result.outcome(i) == want.utfall != "ikke_avgjort"

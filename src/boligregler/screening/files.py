@@ -323,6 +323,7 @@ def _jsonl_columns(policy, shape: JsonShape, numbers: list[int], originals: list
         table = table.flatten()
     batch, src = validate_table(policy.model, table.drop_columns([REFERENCE]), json=True)
     slow.update(src.problem_rows)
+    slow.update(src.recheck)  # a `påkrevd når` the columns cannot decide: the validator's
     if batch.bad is not None:
         slow.update(np.flatnonzero(np.broadcast_to(batch.bad, (n,))).tolist())
     references = table.column(REFERENCE).to_pylist()

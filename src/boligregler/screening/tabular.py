@@ -18,6 +18,7 @@ are left out of the batch and the rest are decided.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Iterator
@@ -29,7 +30,8 @@ import pyarrow.compute as pc
 
 from boligregler.diagnostics import BoligreglerError, suggest
 from boligregler.evaluation import columnar as C
-from boligregler.evaluation.soknad import Run, converter
+from boligregler.evaluation.runtime import given
+from boligregler.evaluation.soknad import Run, SoknadError, converter
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 
@@ -128,10 +130,17 @@ class _Source:
         self.first_row = first_row
         self.json = json
         self.problem_rows: dict[int, list[CellProblem]] = {}
+        # rows whose `påkrevd når` the columns cannot decide: row → the columns to check with the validator
+        self.recheck: dict[int, set[str]] = {}
+        self.lists: dict[str, tuple[np.ndarray, "_Source"]] = {}  # list path → (element offsets, element source)
 
     def fail(self, rows: np.ndarray, column: str, messages) -> None:
         for i, message in zip(rows.tolist(), messages):
             self.problem_rows.setdefault(i, []).append(CellProblem(self.first_row + i, column, message))
+
+    def check_later(self, rows: np.ndarray, columns) -> None:
+        for i, column in zip(rows.tolist(), columns):
+            self.recheck.setdefault(i, set()).add(column)
 
     def prefixed(self, prefix: str) -> list[str]:
         return [c for c in self.columns if c.startswith(prefix)]
@@ -176,25 +185,63 @@ def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, valid
                searched: frozenset[str] = frozenset()) -> Chunk:
     """Validate one table chunk against the policy's søknad schema; `first_row` numbers its first row.
 
+    `validate` (`Policy.validate`) decides what the columns cannot: a `påkrevd når` the columnar
+    backend cannot evaluate for a row, and the facts of rows with amounts too large for the arrays.
     `searched` names fields (by path) whose `påkrevd når` is not enforced because the caller
     fills them in itself (the kartlegging searches the kjøpesum).
     """
     batch, src = validate_table(policy, table, first_row, searched)
     n = batch.n
+    if validate is not None:
+        big = np.zeros(n, dtype=bool) if batch.bad is None else np.broadcast_to(batch.bad, (n,))
+        for i in sorted(src.recheck):
+            _validated(batch, table, i, validate, src, big[i], src.recheck[i])
+        for i in np.flatnonzero(big).tolist():  # amounts too large for int64: exact facts from the row
+            if i not in src.problem_rows:
+                facts = _validated(batch, table, i, validate, src, True)
+                if facts is not None:
+                    batch.exact_facts[i] = facts
     bad = np.zeros(n, dtype=bool)
     if src.problem_rows:
         bad[list(src.problem_rows)] = True
     keep = np.flatnonzero(~bad)
     batch = batch if not bad.any() else batch.take(keep)
-    if batch.bad is not None and validate is not None:  # amounts too large for int64: exact facts from the row
-        for i in np.flatnonzero(np.broadcast_to(batch.bad, (batch.n,))).tolist():
-            batch.exact_facts[i] = validate(row_soknad(table, int(keep[i])))
     refs = None
     if REFERENCE in src.columns:
         all_refs = src.columns[REFERENCE].cast(pa.string()).to_pylist()
         refs = all_refs if len(keep) == n else [all_refs[i] for i in keep.tolist()]
     problems = [p for i in sorted(src.problem_rows) for p in src.problem_rows[i]]
     return Chunk(batch, keep + first_row, refs, problems, np.flatnonzero(bad) + first_row)
+
+
+def _validated(batch: C.Batch, table: pa.Table, i: int, validate, src: "_Source", raw: bool,
+               required: set[str] | None = None) -> dict | None:
+    """Row `i` through the søknad validator: its facts, or None with its problems added to `src`.
+
+    The row is given to the validator as its validated columns (`raw`: as its cells, for a row whose
+    columns are clamped or bad). With `required`, only the validator's `påkrevd når` problems at
+    those columns are taken: the columns have reported the rest already.
+    """
+    bad_row = i in src.problem_rows
+    soknad = row_soknad(table, i) if raw or bad_row else _as_soknad(batch.rows_facts(np.array([i]))[0])
+    try:
+        return validate(soknad)
+    except SoknadError as e:
+        problems = [p for p in e.problems if required is None or (p.code == "paakrevd" and p.path in required)]
+        for p in problems:
+            src.problem_rows.setdefault(i, []).append(CellProblem(src.first_row + i, p.path, p.message))
+        return None
+
+
+def _as_soknad(facts):
+    """Validated facts as the JSON søknad they came from: absent where no value is given, dates as text."""
+    if isinstance(facts, dict):
+        return {k: _as_soknad(v) for k, v in facts.items() if given(v)}
+    if isinstance(facts, list):
+        return [_as_soknad(v) for v in facts]
+    if isinstance(facts, dt.date):
+        return facts.isoformat()
+    return facts
 
 
 def validate_table(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, searched: frozenset[str] = frozenset(),
@@ -504,6 +551,8 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
     element_rows = np.repeat(np.arange(n), lengths)
     sub = _Source.__new__(_Source)
     sub.n, sub.columns, sub.first_row, sub.json, sub.problem_rows = int(offsets[-1]), inner, src.first_row, src.json, {}
+    sub.recheck, sub.lists = {}, {}
+    src.lists[path] = (offsets, sub)
     rec = _record(element, path + ".", sub, int(offsets[-1]), None)
     for i, problems in sub.problem_rows.items():
         row = int(element_rows[i])
@@ -523,36 +572,54 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
 
 
 def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: str, batch: C.Batch, src: _Source,
-                   searched: frozenset[str]):
-    """`påkrevd når`: an absent field whose condition holds is a problem (evaluated as columns)."""
+                   searched: frozenset[str], elements=None):
+    """`påkrevd når`: an absent field whose condition holds is a problem, as the søknad validator reports it.
+
+    The condition (of the whole søknad) is evaluated as columns; a field in a list is required in
+    every element of a row where it holds (`elements`: (list path, the element source, the row of
+    each element, the list's offsets)). Rows where the columns cannot decide it (a condition the
+    columnar backend does not support, or one unsure for the row) are left to the søknad validator
+    (`_Source.recheck`, see `read_chunk`).
+    """
+    here = src if elements is None else elements[1]
     for name, spec in record.fields.items():
+        path = prefix + name
         if isinstance(spec.type, T.Record):
-            _required_when(policy, spec.type, rec.fields[name].value, prefix + name + ".", batch, src, searched)
-        if spec.required_when is None or prefix + name in searched:
+            _required_when(policy, spec.type, rec.fields[name].value, path + ".", batch, src, searched, elements)
+        elif isinstance(spec.type, T.ListOf) and isinstance(spec.type.element, T.Record) and elements is None \
+                and path in src.lists:
+            offsets, sub = src.lists[path]
+            element_rows = np.repeat(np.arange(batch.n), np.diff(offsets))
+            _required_when(policy, spec.type.element, rec.fields[name].value.element, path + ".", batch, src,
+                           searched, (path, sub, element_rows, offsets))
+        if spec.required_when is None or path in searched or rec.fields[name].missing is None:
             continue
-        f = rec.fields[name]
-        if f.missing is None:
+        column = here.columns.get(path)
+        absent = ~np.asarray(column.is_valid()) if column is not None else np.ones(here.n, dtype=bool)
+        if not absent.any():
             continue
-        present = np.asarray(src.columns[prefix + name].is_valid()) if prefix + name in src.columns else \
-            np.zeros(batch.n, dtype=bool)
-        ev = C.Evaluator(policy, policy.base_scheme, batch)
         try:
             with np.errstate(all="ignore"):
-                need = ev.eval(spec.required_when, C._Scope())
+                need = C.Evaluator(policy, policy.base_scheme, batch).eval(spec.required_when, C._Scope())
+            needed = np.broadcast_to(np.asarray(need.data, dtype=bool), (batch.n,))
+            unsure = np.zeros(batch.n, dtype=bool) if need.bad is None else np.broadcast_to(need.bad, (batch.n,))
         except C.Unsupported:
-            if src.json:  # the validator decides every row without the field
-                idx = np.flatnonzero(~present)
-                src.fail(idx, prefix + name, ["mangler; feltet kan være påkrevd"] * len(idx))
-            continue
-        needed = np.broadcast_to(np.asarray(need.data, dtype=bool), (batch.n,)) & ~present
-        if need.bad is not None:
-            unsure = np.broadcast_to(need.bad, (batch.n,))
-            if src.json:
-                idx = np.flatnonzero(unsure & ~present)
-                src.fail(idx, prefix + name, ["mangler; feltet kan være påkrevd"] * len(idx))
-            needed = needed & ~unsure
-        idx = np.flatnonzero(needed)
-        src.fail(idx, prefix + name, ["mangler; feltet er påkrevd for denne søknaden"] * len(idx))
+            needed, unsure = np.zeros(batch.n, dtype=bool), np.ones(batch.n, dtype=bool)
+        if elements is None:
+            rows, names = np.arange(batch.n), None
+        else:
+            list_path, _, rows, offsets = elements
+            k = np.arange(here.n) - offsets[rows]
+            names = [path.replace(list_path + ".", f"{list_path}[{j}].", 1) for j in k.tolist()]
+        for mask, act in ((needed & ~unsure, "fail"), (unsure, "later")):
+            idx = np.flatnonzero(mask[rows] & absent)
+            columns = [path] * len(idx) if names is None else [names[i] for i in idx.tolist()]
+            if act == "fail":
+                for i, c in zip(rows[idx].tolist(), columns):
+                    src.problem_rows.setdefault(i, []).append(
+                        CellProblem(src.first_row + i, c, "mangler; feltet er påkrevd for denne søknaden"))
+            else:
+                src.check_later(rows[idx], columns)
 
 
 def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None,
