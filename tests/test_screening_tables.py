@@ -293,3 +293,17 @@ def test_a_required_field_is_reported_as_the_json_validator_reports_it(tmp_path,
     for i, row in enumerate(chunk.rows.tolist()):
         want = policy.evaluate(load_json(json.dumps(cases[row - 1], ensure_ascii=False)), explain=False)
         assert result.outcome(i) == want.utfall != "ikke_avgjort"
+
+
+def test_an_amount_too_large_for_the_columns_with_a_required_field_missing_is_reported(tmp_path):
+    policy = _conditions_policy()
+    base = json.loads(json.dumps(FAMILY, default=str))
+    cases = [{**base, "bolig": {**base["bolig"], "kjøpesum": 200_000_000_000}},
+             {**base, "bolig": {**base["bolig"], "kjøpesum": 200_000_000_000}, "bankens_merknad": "Sett"}]
+    pq.write_table(pa.Table.from_struct_array(pa.array(cases)).flatten().flatten(), tmp_path / "r.parquet")
+    chunk = next(files.table_chunks(policy, str(tmp_path / "r.parquet"), "parquet"))
+    assert [(p.row, p.column, p.message) for p in chunk.problems] == [
+        (1, "bankens_merknad", "mangler; feltet er påkrevd for denne søknaden")]
+    assert chunk.rows.tolist() == [2] and list(chunk.batch.exact_facts) == [0]
+    want = policy.evaluate(load_json(json.dumps(cases[1])), explain=False)
+    assert policy.evaluate_batch(chunk.batch).outcome(0) == want.utfall
