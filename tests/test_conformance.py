@@ -186,7 +186,7 @@ def test_float_roundings_exactly_at_a_boundary_are_rechecked(mode, signs):
     payments = np.array([1800, 3000, 1200, 1212, 2400, 1, 0, 123456]) * signs
     amount = columnar.Num(payments, 2, None, 10**6)
     ev = columnar.Evaluator.__new__(columnar.Evaluator)
-    ev.rechecked = np.zeros(len(payments), dtype=bool)
+    ev.rechecked, ev._cache = np.zeros(len(payments), dtype=bool), {}
     approx = ev.finance("annuitet", amount, columnar.Num(0, 4, None, 0), columnar.Num(1, 0, None, 1))
     got = ev.rounded(approx, Decimal("1"), mode)
     with localcontext(CONTEXT):
@@ -208,6 +208,7 @@ def test_float_error_is_far_inside_the_guard_band(payment, rate, years, kind):
     r = columnar.Num(np.array([rate]), 4, None, 2000)
     t = columnar.Num(np.array([years]), 0, None, 50)
     ev = columnar.Evaluator.__new__(columnar.Evaluator)
+    ev._cache = {}
     approx = ev.finance(kind, amount, r, t)
     with localcontext(CONTEXT):
         exact = approx.exact(np.array([0]))[0]
