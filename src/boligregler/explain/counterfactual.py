@@ -111,9 +111,15 @@ def dependencies(model: CheckedPolicy, scheme: SchemeDef) -> P.Dependencies:
     return per_scheme[scheme.id]
 
 
-def what_would_change(decision) -> WhatIf:
+def what_would_change(decision, texts: Texts | None = None) -> WhatIf:
     """For an avslag or manuell_vurdering: the smallest single changes that give innvilget, or else
-    what each blocking criterion needs and the combinations that together give innvilget."""
+    what each blocking criterion needs and the combinations that together give innvilget. `texts`:
+    the decision's letter texts, when the letter has them already."""
+    with localcontext(CONTEXT):
+        return _what_would_change(decision, texts)
+
+
+def _what_would_change(decision, texts: Texts | None) -> WhatIf:
     basis: Basis = decision.basis
     model = basis.policy.model
     target = model.outcome_default
@@ -128,7 +134,7 @@ def what_would_change(decision) -> WhatIf:
     def touching(ids: list[str]) -> list[Lever]:
         return [lever for lever in model.levers if all(cid in touches(lever) for cid in ids)]
 
-    search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"))
+    search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"), texts=texts)
     ids = [r.id for r in blocking]
     reached = lambda utfall, _: utfall == target  # noqa: E731
     changes = search.all(touching(ids), reached, ids)
@@ -162,18 +168,19 @@ class Search:
     """
 
     def __init__(self, basis: Basis, failing: frozenset[str], facts: dict | None = None,
-                 changed: frozenset[P.Path] = frozenset()):
+                 changed: frozenset[P.Path] = frozenset(), texts: Texts | None = None):
         self.basis = basis
         self.policy = basis.policy
         self.facts = basis.facts if facts is None else facts
         self.changed = changed  # the paths at which `facts` differs from the decision's facts
-        self.texts = Texts(basis)
+        self.texts = Texts(basis) if texts is None else texts
         self.ordning = self.facts.get("ordning", "")
         self.program = self.policy.program(self.ordning, "compiled")
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
         self._seeds: dict[frozenset[P.Path], dict] = {}
         self._base_gaps: dict[tuple[str, ...], Decimal | None] = {}
+        self._comparisons: dict[str, tuple[Callable, Callable, bool] | None] = {}
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
         """A memo for facts that differ from the decision's at most at `paths` (and `changed`): the
@@ -184,13 +191,9 @@ class Search:
         paths = paths | self.changed
         memo = self._seeds.get(paths)
         if memo is None:
-            deps = dependencies(self.policy.model, self.program.scheme)
-            memo = {runtime.DATE_KEY: self.facts["søknadsdato"]}
-            for key, value in self.basis.memo.items():
-                if key.startswith("p:") or (key.startswith("c:") and key[2:] in self.program.scheme.computations
-                                            and not any(P.overlaps(p, q) for p in paths
-                                                        for q in deps.computation(key[2:]))):
-                    memo[key] = value
+            keep = dependencies(self.policy.model, self.program.scheme).unaffected(paths)
+            memo = {key: value for key, value in self.basis.memo.items() if key in keep or key.startswith("p:")}
+            memo[runtime.DATE_KEY] = self.facts["søknadsdato"]
             self._seeds[paths] = memo
         return memo
 
@@ -203,8 +206,7 @@ class Search:
         from the search's facts at most at `paths` (None: anywhere)."""
         M = dict(self.seed(paths))
         try:
-            with localcontext(CONTEXT):
-                return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
+            return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
         except NotAssessed:  # the criterion waits for a fact not yet assessed: let the full evaluation judge
             return True
 
@@ -231,21 +233,32 @@ class Search:
         gaps = []
         M = dict(self.seed(paths))
         try:
-            with localcontext(CONTEXT):
-                for cid in needed:
-                    condition = self.compiled[cid].definition.condition
-                    if not isinstance(condition, ast.Compare) or condition.op not in ("<=", "<", ">=", ">"):
-                        if criterion_result(self.compiled[cid], M, facts)[0] == "ikke_oppfylt":
-                            return None
-                        continue
-                    left = self.policy.expression(condition.left, self.ordning)(M, facts)
-                    right = self.policy.expression(condition.right, self.ordning)(M, facts)
-                    if not isinstance(left, Decimal) or not isinstance(right, Decimal):
+            for cid in needed:
+                sides = self.comparison(cid)
+                if sides is None:
+                    if criterion_result(self.compiled[cid], M, facts)[0] == "ikke_oppfylt":
                         return None
-                    gaps.append(right - left if condition.op in ("<=", "<") else left - right)
+                    continue
+                left, right, below = sides
+                a, b = left(M, facts), right(M, facts)
+                if not isinstance(a, Decimal) or not isinstance(b, Decimal):
+                    return None
+                gaps.append(b - a if below else a - b)
         except NotAssessed:  # the amount waits for a fact not yet assessed: no estimate
             return None
         return min(gaps) if gaps else None
+
+    def comparison(self, cid: str) -> tuple[Callable, Callable, bool] | None:
+        """The compiled sides of criterion `cid` when its condition compares two amounts, and whether the left
+        side must be below the right; None for any other condition."""
+        if cid not in self._comparisons:
+            condition = self.compiled[cid].definition.condition
+            self._comparisons[cid] = None
+            if isinstance(condition, ast.Compare) and condition.op in ("<=", "<", ">=", ">"):
+                self._comparisons[cid] = (self.policy.expression(condition.left, self.ordning),
+                                          self.policy.expression(condition.right, self.ordning),
+                                          condition.op in ("<=", "<"))
+        return self._comparisons[cid]
 
     def plain(self, needed) -> bool:
         """Whether each criterion in `needed` is met exactly when its gap is ≥ 0: a comparison `<=` or
@@ -442,7 +455,7 @@ class Search:
             if subset and self.reaches(combined, goal, needed, paths):
                 amount = None
             else:
-                inner = Search(self.basis, self.failing, combined, paths)
+                inner = Search(self.basis, self.failing, combined, paths, self.texts)
                 amount = next((c for c in (inner.lever(lv, goal, still) for lv in amounts) if c is not None), None)
                 if amount is None:
                     continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import weakref
-from decimal import localcontext
 from typing import Any, Callable
 
 from boligregler.evaluation.decision import CriterionResult, assess, decide
@@ -11,7 +10,7 @@ from boligregler.evaluation.interpreter import Interpreter
 from boligregler.evaluation.runtime import NotAssessed
 from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
-from boligregler.money import CONTEXT, format_number
+from boligregler.money import format_number
 from boligregler.norsk import tall_med_enhet
 from boligregler.model import types as T
 from boligregler.syntax import ast
@@ -122,29 +121,34 @@ class Texts:
         }
 
     def render(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str:
-        M, F, local = self.basis.memo, self.basis.facts, {**self.names, **(extra or {})}
+        """The text of `template` (in the money context, which the letter and the search enter once)."""
+        M, F = self.basis.memo, self.basis.facts
+        local = None
         out = []
-        with localcontext(CONTEXT):
-            for part in self.renderers.parts(template):
-                if isinstance(part, str):
-                    out.append(part)
-                else:
-                    expr, fmt, compiled = part
-                    out.append(fmt(compiled(M, F) if compiled is not None
-                                   else self.interpreter.eval(expr, M, F, local)))
+        for part in self.renderers.parts(template):
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            expr, fmt, compiled = part
+            if compiled is not None:
+                out.append(fmt(compiled(M, F)))
+            else:
+                if local is None:
+                    local = {**self.names, **extra} if extra else self.names
+                out.append(fmt(self.interpreter.eval(expr, M, F, local)))
         return "".join(out)
 
     def holds(self, condition: ast.Expr | None, extra: dict[str, Any] | None = None) -> bool:
-        """Whether a text's condition holds; one that depends on a fact not yet assessed does not."""
+        """Whether a text's condition holds; one that depends on a fact not yet assessed does not (in the
+        money context)."""
         if condition is None:
             return True
         compiled = self.renderers.function(condition)
         try:
-            with localcontext(CONTEXT):
-                if compiled is not None:
-                    return bool(compiled(self.basis.memo, self.basis.facts))
-                return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
-                                                  {**self.names, **(extra or {})}))
+            if compiled is not None:
+                return bool(compiled(self.basis.memo, self.basis.facts))
+            return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
+                                              {**self.names, **extra} if extra else self.names))
         except NotAssessed:
             return False
 
@@ -163,13 +167,9 @@ class Texts:
         except NotAssessed:
             return None
 
-    def value(self, name: str, facts: dict | None = None) -> Any:
-        """A computation of the scheme evaluated for `facts` (by default the decision's facts)."""
-        if facts is None:
-            return self.interpreter.eval(ast.Name(name), self.basis.memo, self.basis.facts, {})
-        with localcontext(CONTEXT):
-            memo = {runtime.DATE_KEY: facts["søknadsdato"]}
-            return self.interpreter.eval(ast.Name(name), memo, facts, {})
+    def value(self, name: str) -> Any:
+        """A computation or parameter of the scheme for the decision's facts."""
+        return self.interpreter.eval(ast.Name(name), self.basis.memo, self.basis.facts, {})
 
 
 def children_ages(facts: dict) -> str:
@@ -182,9 +182,9 @@ def children_ages(facts: dict) -> str:
 
 
 def outcome(policy: Any, facts: dict, seed: dict | None = None) -> tuple[str, list[CriterionResult]]:
-    """The outcome and criterion results for `facts`, without texts: one re-evaluation. `seed`: memo
-    values known to hold for `facts` (parameters, computations that read no changed fact)."""
+    """The outcome and criterion results for `facts`, without texts: one re-evaluation (in the money
+    context). `seed`: memo values known to hold for `facts` (parameters, computations that read no
+    changed fact)."""
     program = policy.program(facts.get("ordning", ""), "compiled")  # probes must be fast
-    with localcontext(CONTEXT):
-        results, _ = assess(program, facts, explain=False, seed=seed)
+    results, _ = assess(program, facts, explain=False, seed=seed)
     return decide(policy.model.outcome_rules, policy.model.outcome_default, results), results

@@ -67,8 +67,11 @@ class Dependencies:
         self.model, self.scheme = model, scheme
         self._computed: dict[str, frozenset[Path]] = {}
         self._criteria: dict[str, frozenset[Path]] = {}
+        self._unaffected: dict[frozenset[Path], frozenset[str]] = {}
         for c in scheme.criteria:  # all at once: a shared instance is only read, so threads may share it
             self.criterion(c)
+        for n in scheme.computations:
+            self.computation(n)
         # `ordning` picks the scheme, so changing it can change every criterion
         self._touched = {lever.path: frozenset(c.id for c in scheme.criteria if lever.path == ("ordning",)
                                                or any(overlaps(lever.path, p) for p in self._criteria[c.id]))
@@ -77,6 +80,17 @@ class Dependencies:
     def touching(self, lever) -> frozenset[str]:
         """The criteria a change of `lever` (one of the levers given when made) can change."""
         return self._touched[lever.path]
+
+    def unaffected(self, paths: frozenset[Path]) -> frozenset[str]:
+        """The memo keys ("c:name") of the computations that read none of `paths`: their values for facts
+        changed only at `paths` are those of the facts before the change. Found once per set of paths
+        (a whole set is stored at once, so threads sharing the instance read either nothing or all of it)."""
+        keys = self._unaffected.get(paths)
+        if keys is None:
+            keys = self._unaffected[paths] = frozenset(
+                "c:" + n for n in self.scheme.computations
+                if not any(overlaps(p, q) for p in paths for q in self.computation(n)))
+        return keys
 
     def criterion(self, c: CriterionDef) -> frozenset[Path]:
         if c.id not in self._criteria:

@@ -184,6 +184,7 @@ class _Builder:
         self.form = målform(self.model)
         self.w = WORDS[self.form]
         self.low_margin = ""  # set when a suggested change leaves a margin below the policy's margin_varsel
+        self._lines: dict[str, list[dict[str, Any]]] = {}
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
@@ -208,9 +209,11 @@ class _Builder:
 
     def lines(self, name: str) -> list[dict[str, Any]]:
         """The names each line of a søknad list binds in a per-line text; incomes also `medregnet`."""
+        if name in self._lines:
+            return self._lines[name]
         path, var, _ = LETTER_LINES[name]
         lines = P.get(self.basis.facts, path)
-        out = []
+        out = self._lines[name] = []
         for i, line in enumerate(lines if runtime.given(lines) else ()):  # a list not yet given has no lines
             extra: dict[str, Any] = {var: line}
             if name == "inntektslinje":
@@ -227,11 +230,10 @@ class _Builder:
         lines = P.get(facts, path)
         without = P.with_value(facts, path, [x for j, x in enumerate(lines) if j != index])
         income = self.basis.program.computations["tellende_inntekt"]
-        with localcontext(CONTEXT):
-            total = self.basis.memo.get("c:tellende_inntekt")
-            if total is None:
-                total = income({runtime.DATE_KEY: facts["søknadsdato"]}, facts)
-            return total - income({runtime.DATE_KEY: facts["søknadsdato"]}, without)
+        total = self.basis.memo.get("c:tellende_inntekt")
+        if total is None:
+            total = income({runtime.DATE_KEY: facts["søknadsdato"]}, facts)
+        return total - income({runtime.DATE_KEY: facts["søknadsdato"]}, without)
 
     # ---- the criteria
     def decisive(self) -> list[CriterionResult]:
@@ -333,9 +335,8 @@ class _Builder:
         for value in (v for v in values if v != current):
             facts = P.with_value(self.basis.facts, path, value)
             try:
-                with localcontext(CONTEXT):
-                    if criterion_result(compiled, {runtime.DATE_KEY: facts["søknadsdato"]}, facts)[0] != "ikke_oppfylt":
-                        return True
+                if criterion_result(compiled, {runtime.DATE_KEY: facts["søknadsdato"]}, facts)[0] != "ikke_oppfylt":
+                    return True
             except NotAssessed:
                 continue
         return False
@@ -368,11 +369,12 @@ class _Builder:
             facts = c.applied(facts)
         if facts.get("ordning", "") != self.basis.facts.get("ordning", ""):
             return ""
-        M = {runtime.DATE_KEY: facts["søknadsdato"]}
+        keep = dependencies(self.model, program.scheme).unaffected(frozenset(c.lever.path for c in changes))
+        M = {key: value for key, value in self.basis.memo.items() if key in keep or key.startswith("p:")}
+        M[runtime.DATE_KEY] = facts["søknadsdato"]
         try:
-            with localcontext(CONTEXT):
-                margin = program.computations["margin"](M, facts)
-                limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
+            margin = program.computations["margin"](M, facts)
+            limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
         except runtime.NotAssessed:
             return ""  # the margin waits for a fact not yet given
         if margin >= limit:
@@ -456,7 +458,7 @@ class _Builder:
         if d.utfall == "manuell_vurdering":
             sections.append(Section("manuell", h["manuell"], self.paragraphs("manuell"), tuple(
                 Item(f"{r.tittel}: {self.explanation(r)}", (self.w["basis"].format(basis=r.hjemmel),)) for r in decisive)))
-        what_if = what_would_change(d)
+        what_if = what_would_change(d, self.texts)
         if what_if.changes:
             sections.append(Section("endringer", h["endringer"], self.paragraphs("endringer"),
                                     tuple(Item(c.text + self.margin_note((c,))) for c in what_if.changes)))
@@ -524,7 +526,8 @@ def build_letter(decision) -> Letter:
     """The document for a decision made by `Policy.evaluate` (it needs the decision's `basis`)."""
     if decision.basis is None:
         raise EvaluationError("vedtaket mangler grunnlaget brevet bygges fra; vurder søknaden med Policy.evaluate")
-    return _Builder(decision).build()
+    with localcontext(CONTEXT):
+        return _Builder(decision).build()
 
 
 def begrunnelse_text(decision) -> str:
