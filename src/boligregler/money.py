@@ -62,10 +62,14 @@ _DECIMAL_MODES = {
 
 def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     """Round ``value`` to a multiple of the positive ``unit``; the result has ``unit``'s exponent."""
+    return round_with(value, unit, _DECIMAL_MODES[mode])
+
+
+def round_with(value: Decimal, unit: Decimal, rounding: str) -> Decimal:
+    """`round_to` with the :mod:`decimal` rounding constant (`RoundingMode.decimal_mode`) instead of the mode."""
     if unit <= 0:
         raise UsageError(f"avrundingsenheten må være positiv, ikke {unit}")
-    steps = CONTEXT.divide(value, unit).quantize(_ONE, rounding=_DECIMAL_MODES[mode], context=CONTEXT)
-    result = CONTEXT.multiply(steps, unit)
+    result = CONTEXT.multiply(CONTEXT.divide(value, unit).quantize(_ONE, rounding=rounding, context=CONTEXT), unit)
     return result.copy_abs() if result.is_zero() else result
 
 

@@ -260,10 +260,19 @@ def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.Dat
                    tuple((k, ns[f]) for k, f in decision_names), source)
 
 
-def compile_expression(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, expr: ast.Expr) -> Callable:
-    """One expression over (M, F) in the context of a compiled scheme, e.g. a `påkrevd når` condition."""
+def compile_expression(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, expr: ast.Expr,
+                       names: tuple[str, ...] = ()) -> Callable:
+    """One expression over (M, F) in the context of a compiled scheme, e.g. a `påkrevd når` condition.
+
+    With `names` (names a caller binds, such as a letter's `kommune` or a list line's `inn`, which
+    shadow the policy's own) it is a function of (M, F, L) that reads those names from the dict `L`.
+    """
     g = _Codegen(policy, program.scheme, lookup)
-    g.function("f", expr)
+    if names:
+        g.locals.append({n: f"L[{g.const(n)}]" for n in names})
+        g.lines.append(f"def f(M, F, L):\n    return {g.gen(expr)}\n")
+    else:
+        g.function("f", expr)
     exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:uttrykk>", "exec"), g.namespace)
     g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
     return g.namespace["f"]

@@ -14,7 +14,7 @@ from boligregler.evaluation.values import Ratio
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.syntax import ast
-from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_to
+from boligregler.money import RoundingMode, format_kr, format_number, format_percent, round_with
 from boligregler.norsk import tall_med_enhet
 
 ZERO = Decimal(0)
@@ -239,11 +239,11 @@ def loan_for_interest(payment: Decimal, rate: Decimal) -> Decimal:
     return payment * TWELVE / rate
 
 
-MODES = {m.value: m for m in RoundingMode}
+_ROUNDINGS = {m.value: m.decimal_mode for m in RoundingMode}
 
 
 def rounded(value: Decimal, unit: Decimal, mode: str) -> Decimal:
-    return round_to(assessed(value), unit, MODES[mode])
+    return round_with(assessed(value), unit, _ROUNDINGS[mode])
 
 
 def formatter(t: T.Type):

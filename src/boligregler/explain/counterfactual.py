@@ -486,13 +486,15 @@ class Search:
     def _verified(self, base, subset, combined, amount: Change | None, goal: Goal) -> tuple[Change, ...]:
         """The combination as changes with their texts, each count lowered as far as it can go; () if it fails."""
         changes = list(base)
+        paths = frozenset(c.lever.path for c in (*base, *([amount] if amount else []))) | {lv.path for lv, _ in subset}
         for lever, value in subset:
             old = P.get(self.facts, lever.path)
             if lever.kind == "heltall":
                 def works(d, lever=lever, old=old):
                     test = P.with_value(combined, lever.path, old + d)
-                    return self.reaches(amount.applied(test) if amount else test, goal)
-                value = old + (_smallest(works, lever.step, value - old) or value - old)
+                    return self.reaches(amount.applied(test) if amount else test, goal, paths=paths)
+                most = value - old  # the bound, which the combination was found with: lowered from there
+                value = old + (_smallest(works, lever.step, most, int(most // lever.step)) or most)
                 combined = P.with_value(combined, lever.path, value)
             size = value - old if lever.kind == "heltall" else value
             text = self.texts.render(lever.template, {"endring": size, "ny_verdi": value, "økning": True})
@@ -500,7 +502,8 @@ class Search:
         if amount is not None:
             changes.append(amount)
         final = amount.applied(combined) if amount is not None else combined
-        return tuple(changes) if goal(*outcome(self.policy, final)) else ()
+        same = final.get("ordning", "") == self.ordning  # another scheme shares no memo with this one
+        return tuple(changes) if goal(*outcome(self.policy, final, self.seed(paths) if same else None)) else ()
 
 
 def facts_ordning(facts: dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
+from boligregler.evaluation.compiler import compile_expression
 from boligregler.evaluation.decision import CriterionResult, assess, decide
 from boligregler.evaluation.interpreter import Interpreter
 from boligregler.evaluation.runtime import NotAssessed
@@ -13,6 +14,7 @@ from boligregler.evaluation import runtime
 from boligregler.money import format_number
 from boligregler.norsk import tall_med_enhet
 from boligregler.model import types as T
+from boligregler.model.checker import LETTER_LINES, LETTER_NAMES
 from boligregler.syntax import ast
 
 
@@ -20,19 +22,25 @@ def scheme_title(basis: Basis) -> str:
     return basis.program.scheme.title or "Startlån"
 
 
+# The names a letter text binds besides the policy's own (see `model.checker`): the frame's texts, a list
+# line's variable and `medregnet`, and a change's `endring`, `ny_verdi` and `økning`.
+LETTER_LOCALS = (*LETTER_NAMES, *(var for _, var, _ in LETTER_LINES.values()),
+                 *(name for _, _, extra in LETTER_LINES.values() for name in extra), "endring", "ny_verdi", "økning")
+
+
 class _Renderers:
     """A policy scheme's letter texts, prepared once per policy and scheme.
 
-    A condition or a template hole that uses only the policy's own names runs as compiled code
-    (`Policy.expression`, the backend decisions are made with); one that uses a letter name
-    (`kommune`, a list line's `inn`, a change's `endring` …) is walked by the interpreter.
+    Every condition and template hole runs as compiled code over (memo, facts), the backend
+    decisions are made with (`compiler.compile_expression`); one that uses a letter name
+    (`kommune`, a list line's `inn`, a change's `endring` …) also reads those names from a dict.
     """
 
     def __init__(self, policy: Any, scheme: Any):
         self.policy = weakref.ref(policy)  # held weakly: the cache is keyed by the policy and must not keep it alive
         self.ordning, self.model = scheme.id, policy.model
         self.interpreter = Interpreter(policy.model, scheme, policy.lookup)
-        self.compiled: dict[int, Callable | None] = {}
+        self.compiled: dict[int, tuple[Callable, bool]] = {}
         self.templates: dict[int, list] = {}
         self.by_name: dict[str, list] = {}  # the policy's letter paragraphs by name, in policy order
         self.position: dict[int, int] = {}
@@ -42,23 +50,27 @@ class _Renderers:
         self.nynorsk = policy.model.header.get("målform") == "nynorsk"
         self.words = choice_words(policy.model)
 
-    def function(self, expr: ast.Expr) -> Callable | None:
-        """`expr` compiled over (memo, facts), or None when it uses a name only the letter knows."""
+    def function(self, expr: ast.Expr) -> tuple[Callable, bool]:
+        """`expr` compiled, and whether it reads letter names: then a function of (memo, facts, names)."""
         key = id(expr)
         if key not in self.compiled:
-            try:
-                self.compiled[key] = self.policy().expression(expr, self.ordning)
-            except Exception:  # noqa: BLE001 - a letter name (not in the policy's scope) cannot be compiled
-                self.compiled[key] = None
+            policy = self.policy()
+            used = {n.name for n in _names(expr)} & set(LETTER_LOCALS)
+            if used:
+                function = compile_expression(self.model, policy.program(self.ordning, "compiled"), policy.lookup,
+                                              expr, LETTER_LOCALS)
+            else:
+                function = policy.expression(expr, self.ordning)
+            self.compiled[key] = (function, bool(used))
         return self.compiled[key]
 
     def parts(self, template: ast.Template) -> list:
-        """The template's parts: text, or (hole, its formatter, the compiled hole or None)."""
+        """The template's parts: text, or (its formatter, the compiled hole, whether it reads letter names)."""
         parts = self.templates.get(id(template))
         if parts is None:
             parts = self.templates[id(template)] = [
                 p if isinstance(p, str) else
-                (p, self.formatter(self.model.expr_types.get(id(p), T.TEXT)), self.function(p))
+                (self.formatter(self.model.expr_types.get(id(p), T.TEXT)), *self.function(p))
                 for p in template.parts]
         return parts
 
@@ -123,32 +135,21 @@ class Texts:
     def render(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str:
         """The text of `template` (in the money context, which the letter and the search enter once)."""
         M, F = self.basis.memo, self.basis.facts
-        local = None
-        out = []
-        for part in self.renderers.parts(template):
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            expr, fmt, compiled = part
-            if compiled is not None:
-                out.append(fmt(compiled(M, F)))
-            else:
-                if local is None:
-                    local = {**self.names, **extra} if extra else self.names
-                out.append(fmt(self.interpreter.eval(expr, M, F, local)))
-        return "".join(out)
+        local = {**self.names, **extra} if extra else self.names
+        return "".join(part if isinstance(part, str) else
+                       part[0](part[1](M, F, local) if part[2] else part[1](M, F))
+                       for part in self.renderers.parts(template))
 
     def holds(self, condition: ast.Expr | None, extra: dict[str, Any] | None = None) -> bool:
         """Whether a text's condition holds; one that depends on a fact not yet assessed does not (in the
         money context)."""
         if condition is None:
             return True
-        compiled = self.renderers.function(condition)
+        function, local = self.renderers.function(condition)
         try:
-            if compiled is not None:
-                return bool(compiled(self.basis.memo, self.basis.facts))
-            return bool(self.interpreter.eval(condition, self.basis.memo, self.basis.facts,
-                                              {**self.names, **extra} if extra else self.names))
+            if local:
+                return bool(function(self.basis.memo, self.basis.facts, {**self.names, **extra} if extra else self.names))
+            return bool(function(self.basis.memo, self.basis.facts))
         except NotAssessed:
             return False
 
@@ -188,3 +189,16 @@ def outcome(policy: Any, facts: dict, seed: dict | None = None) -> tuple[str, li
     program = policy.program(facts.get("ordning", ""), "compiled")  # probes must be fast
     results, _ = assess(program, facts, explain=False, seed=seed)
     return decide(policy.model.outcome_rules, policy.model.outcome_default, results), results
+
+
+def _names(e: Any):
+    """Every name an expression reads (`ast.Name` nodes), however deep."""
+    if isinstance(e, ast.Name):
+        yield e
+    elif hasattr(e, "__attrs_attrs__"):
+        for a in e.__attrs_attrs__:
+            if a.name != "span":
+                yield from _names(getattr(e, a.name))
+    elif isinstance(e, (tuple, list)):
+        for x in e:
+            yield from _names(x)
