@@ -49,12 +49,13 @@ class Program:
 
 
 class _Codegen:
-    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup):
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup,
+                 rounding: Callable = runtime.rounded):
         self.policy, self.scheme = policy, scheme
         self.namespace: dict[str, Any] = {
             "_lookup": lookup, "_req": runtime.required, "_given": runtime.stated, "_fact": runtime.assessed, "_annuity": runtime.annuity,
             "_pv": runtime.present_value, "_interest": runtime.monthly_interest,
-            "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": runtime.rounded, "_ZERO": runtime.ZERO,
+            "_loan_for": runtime.loan_for_interest, "_count_text": antall_tekst, "_round": rounding, "_ZERO": runtime.ZERO,
             "_D": Decimal, "C": {}, "_div": runtime.divide,
         }
         self.divisions = runtime.division_sites(scheme)
@@ -220,8 +221,12 @@ def _path(obj: ast.Expr, name: str) -> str:
     return ".".join(reversed(parts))
 
 
-def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup) -> Program:
-    g = _Codegen(policy, scheme, lookup)
+def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.DatedLookup,
+                   rounding: Callable = runtime.rounded) -> Program:
+    """The scheme as Python functions. `rounding` is what `avrund` calls: `runtime.rounded`, or a function
+    giving the same results that also observes them (the explanation's search reads where a rounding
+    would change its result)."""
+    g = _Codegen(policy, scheme, lookup, rounding)
     computation_names = {}
     for i, (name, c) in enumerate(scheme.computations.items()):
         computation_names[name] = g.computation(i, name, c.expr)
@@ -261,13 +266,14 @@ def compile_scheme(policy: CheckedPolicy, scheme: SchemeDef, lookup: runtime.Dat
 
 
 def compile_expression(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, expr: ast.Expr,
-                       names: tuple[str, ...] = ()) -> Callable:
+                       names: tuple[str, ...] = (), rounding: Callable = runtime.rounded) -> Callable:
     """One expression over (M, F) in the context of a compiled scheme, e.g. a `påkrevd når` condition.
 
     With `names` (names a caller binds, such as a letter's `kommune` or a list line's `inn`, which
     shadow the policy's own) it is a function of (M, F, L) that reads those names from the dict `L`.
+    `rounding`: what `avrund` calls, `runtime.rounded` or one with the same results (see `compile_scheme`).
     """
-    g = _Codegen(policy, program.scheme, lookup)
+    g = _Codegen(policy, program.scheme, lookup, rounding)
     if names:
         g.locals.append({n: f"L[{g.const(n)}]" for n in names})
         g.lines.append(f"def f(M, F, L):\n    return {g.gen(expr)}\n")

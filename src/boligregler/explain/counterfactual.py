@@ -7,7 +7,9 @@ only the criteria the change must meet, over a memo seeded with the parameters a
 computations the change cannot alter. For an amount, the threshold is solved from the gap of
 those criteria (`Search.threshold`: the line through two distant points of the compiled
 comparison, which is linear between the model's roundings, then the exact step near the line's
-root) and verified: met at the change, not one step less. The whole assessment is then run once
+root, where a coarse rounding such as «nedrundet til hele tusen» makes the gap a staircase: the
+point where the rounded quantity crosses its next multiple, from the rounding's mode and the
+values it rounded at two changes) and verified: met at the change, not one step less. The whole assessment is then run once
 at the change found; where another criterion fails there instead, it joins the probed ones and
 the search goes on from that change. Where the gap cannot be solved, a doubling search and
 bisection on the criteria find the change instead. Every change reported has been confirmed by a
@@ -22,6 +24,7 @@ its own, so the letter can say what each would need.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from decimal import Decimal, localcontext
 from typing import Any, Callable
@@ -29,6 +32,7 @@ from typing import Any, Callable
 import attrs
 
 from boligregler.evaluation import runtime
+from boligregler.evaluation.compiler import compile_expression, compile_scheme
 from boligregler.evaluation.decision import CriterionResult, criterion_result
 from boligregler.evaluation.runtime import NotAssessed, given
 from boligregler.explain import facts as P
@@ -146,6 +150,50 @@ def _what_would_change(decision, texts: Texts | None) -> WhatIf:
     return WhatIf(decision.utfall, target, (), per_criterion, combinations)
 
 
+class _Observed(threading.local):
+    calls: list | None = None  # where the roundings made on this thread go, while a search observes them
+
+
+_OBSERVED = _Observed()
+
+
+def _observed_rounding(value: Any, unit: Decimal, mode: str) -> Decimal:
+    """`runtime.rounded`, which also records (value, unit, mode) while a search observes this thread."""
+    result = runtime.rounded(value, unit, mode)
+    if _OBSERVED.calls is not None:
+        _OBSERVED.calls.append((runtime.assessed(value), unit, mode))
+    return result
+
+
+@attrs.frozen
+class Observed:
+    """A scheme compiled with the rounding the search observes: its criteria by id, and for each criterion
+    that compares two amounts, its two sides and whether the left must be below the right."""
+
+    criteria: dict[str, Any]
+    comparisons: dict[str, tuple[Callable, Callable, bool] | None]
+
+
+_observed: "weakref.WeakKeyDictionary[Any, dict[str, Observed]]" = weakref.WeakKeyDictionary()
+
+
+def observed(policy: Any, scheme: SchemeDef) -> Observed:
+    """The scheme compiled with `_observed_rounding`, once per policy and scheme."""
+    per_scheme = _observed.setdefault(policy, {})
+    if scheme.id not in per_scheme:
+        program = compile_scheme(policy.model, scheme, policy.lookup, _observed_rounding)
+        comparisons: dict[str, tuple[Callable, Callable, bool] | None] = {}
+        for c in scheme.criteria:
+            condition = c.condition
+            comparisons[c.id] = None
+            if isinstance(condition, ast.Compare) and condition.op in ("<=", "<", ">=", ">"):
+                comparisons[c.id] = tuple(compile_expression(policy.model, program, policy.lookup, side,
+                                                             rounding=_observed_rounding)
+                                          for side in (condition.left, condition.right)) + (condition.op in ("<=", "<"),)
+        per_scheme[scheme.id] = Observed({c.definition.id: c for c in program.criteria}, comparisons)
+    return per_scheme[scheme.id]
+
+
 class _Unsolvable(Exception):
     """The gap of a criterion cannot be had at a change (see `Search.threshold`)."""
 
@@ -179,8 +227,8 @@ class Search:
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
         self._seeds: dict[frozenset[P.Path], dict] = {}
-        self._base_gaps: dict[tuple[str, ...], Decimal | None] = {}
-        self._comparisons: dict[str, tuple[Callable, Callable, bool] | None] = {}
+        self._base_gaps: dict[tuple[str, ...], tuple[Decimal | None, list]] = {}
+        self.observed = observed(self.policy, self.program.scheme)
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
         """A memo for facts that differ from the decision's at most at `paths` (and `changed`): the
@@ -216,27 +264,36 @@ class Search:
             return False
         return goal(*outcome(self.policy, facts, self.seed(paths) if same else None))
 
-    def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> Decimal | None:
+    def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None,
+            calls: list | None = None) -> Decimal | None:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
         missed); a criterion that is not such a comparison must be met. None where there is no such margin.
-        The søknad as it is (where both directions of every lever start) is compared once per set of criteria."""
+        `calls` (a list) receives the roundings made on the way, (value, unit, mode) in order (see
+        `_next_change`). The søknad as it is (where both directions of every lever start) is compared once
+        per set of criteria."""
         if facts is not self.facts:
-            return self.compare(facts, needed, paths)
+            return self.compare(facts, needed, paths, calls)
         key = tuple(needed)
         if key not in self._base_gaps:
-            self._base_gaps[key] = self.compare(facts, needed, paths)
-        return self._base_gaps[key]
+            made: list = []
+            self._base_gaps[key] = (self.compare(facts, needed, paths, made), made)
+        value, made = self._base_gaps[key]
+        if calls is not None:
+            calls.extend(made)
+        return value
 
-    def compare(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> Decimal | None:
+    def compare(self, facts: dict, needed, paths: frozenset[P.Path] | None = None,
+                calls: list | None = None) -> Decimal | None:
         """`gap` evaluated: one memo serves every criterion and both sides of each comparison, so shared amounts
-        are computed once."""
+        are computed once. Runs the scheme as compiled with the rounding the search observes (`observed`)."""
         gaps = []
         M = dict(self.seed(paths))
+        _OBSERVED.calls = calls
         try:
             for cid in needed:
                 sides = self.comparison(cid)
                 if sides is None:
-                    if criterion_result(self.compiled[cid], M, facts)[0] == "ikke_oppfylt":
+                    if criterion_result(self.observed.criteria[cid], M, facts)[0] == "ikke_oppfylt":
                         return None
                     continue
                 left, right, below = sides
@@ -246,19 +303,14 @@ class Search:
                 gaps.append(b - a if below else a - b)
         except NotAssessed:  # the amount waits for a fact not yet assessed: no estimate
             return None
+        finally:
+            _OBSERVED.calls = None
         return min(gaps) if gaps else None
 
     def comparison(self, cid: str) -> tuple[Callable, Callable, bool] | None:
         """The compiled sides of criterion `cid` when its condition compares two amounts, and whether the left
         side must be below the right; None for any other condition."""
-        if cid not in self._comparisons:
-            condition = self.compiled[cid].definition.condition
-            self._comparisons[cid] = None
-            if isinstance(condition, ast.Compare) and condition.op in ("<=", "<", ">=", ">"):
-                self._comparisons[cid] = (self.policy.expression(condition.left, self.ordning),
-                                          self.policy.expression(condition.right, self.ordning),
-                                          condition.op in ("<=", "<"))
-        return self._comparisons[cid]
+        return self.observed.comparisons[cid]
 
     def plain(self, needed) -> bool:
         """Whether each criterion in `needed` is met exactly when its gap is ≥ 0: a comparison `<=` or
@@ -277,25 +329,32 @@ class Search:
         an amount, so the line through two distant points (redrawn through the last two while the
         estimate falls short, as past a kink such as the egenkapital buffer) gives the threshold up
         to the width of a rounding step. From that estimate the exact step is found by a doubling
-        search and bisection on the exact gap, with a first stride as wide as a rounding's step seen
-        from the gap (what it differs from the line there, or the unit all its values are multiples
-        of): a few evaluations where the model is linear, about the logarithm of the step's width
-        where it is a staircase. The
-        result is verified: the criteria are met at it and not one step less. False: no change up to
+        search on the exact gap, with a first stride as wide as a rounding's step seen from the gap
+        (what it differs from the line there, or the unit all its values are multiples of), and then
+        where the gap is a staircase, at the change where its coarsest rounding changes its result
+        (`_next_change`, from the values rounded at both ends), else by bisection: a few evaluations
+        either way. The result is verified: the criteria are met at it and not one step less. False: no change up to
         `room` can work in a monotone model (no change tried narrows the gap, or it is still open at
         `room`). None: no solution here (no gap, or it did not verify), so the caller searches."""
         most = int(room // step)
         if most < 1 or facts_ordning(changed(Decimal(0))) != self.ordning:
             return None if most >= 1 else False
         known: dict[int, Decimal] = {}
+        made: dict[int, list] = {}  # the roundings made at each change tried
 
         def closes(k: int) -> bool:
             if k not in known:
-                value = self.gap(changed(k * step), needed, paths)
+                calls: list = []
+                value = self.gap(changed(k * step), needed, paths, calls)
                 if value is None:
                     raise _Unsolvable
-                known[k] = value
+                known[k], made[k] = value, calls
             return known[k] >= 0
+
+        def at_rounding(failing: int, k: int) -> int | None:
+            """Where a rounding between `failing` and `k` changes its result: the gap's next step (see `_next_change`)."""
+            j = _next_change(made[failing], made[k], failing, k)
+            return None if j is None else min(j, k - 1)
 
         try:
             if closes(0):
@@ -322,7 +381,8 @@ class Search:
             k = min(max(near + math.ceil(-known[near] / slope), near + 1), far)
             closes(k)
             stride = max(1, min(math.ceil(max(abs(known[k]), _quantum(known.values())) / slope), far - near))
-            return self._verified_threshold(changed, step, _first(closes, near, far, k, stride), needed, paths)
+            return self._verified_threshold(changed, step, _first(closes, near, far, k, stride, at_rounding),
+                                            needed, paths)
         except _Unsolvable:
             return None
 
@@ -548,9 +608,11 @@ def _quantum(values) -> Decimal:
     return unit
 
 
-def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, stride: int = 1) -> int:
+def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, stride: int = 1,
+           propose: Callable[[int, int], int | None] | None = None) -> int:
     """The first j in (failing, k] for which `works(j)` holds, given that it fails at `failing` and holds
-    at `k` (monotone in between): from `guess` a stride, doubled until it brackets it, then bisection."""
+    at `k` (monotone in between): from `guess` a stride, doubled until it brackets it, then bisection,
+    which tries the point `propose(failing, k)` gives (where the gap steps) before the middle."""
     if works(guess):
         k = guess
         while k - failing > 1:
@@ -569,12 +631,51 @@ def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, strid
                 break
             failing, stride = j, stride * 2
     while k - failing > 1:
-        middle = (failing + k) // 2
+        middle = propose(failing, k) if propose is not None else None
+        if middle is None or not failing < middle < k:
+            middle = (failing + k) // 2
         if works(middle):
             k = middle
         else:
             failing = middle
     return k
+
+
+def _next_change(before: list, after: list, failing: int, k: int) -> int | None:
+    """The first change j in (failing, k] at which a rounding changes its result, from the roundings made at
+    `failing` and at `k` (value, unit, mode in order), taking each rounded value as linear in the change
+    between them: the gap is a staircase there, and its step is where the rounded quantity crosses its next
+    multiple (or half multiple) in the direction it moves, found from the rounding mode. Only the coarsest
+    roundings that change are followed: a finer one moves the gap much as a line does. None where the
+    roundings differ in kind or number, or a coarsest one takes more than two steps between (bisection is
+    then faster)."""
+    if len(before) != len(after) or any(a[1:] != b[1:] for a, b in zip(before, after)):
+        return None
+    moved = [(v0, v1, unit, mode, runtime.rounded(v0, unit, mode), runtime.rounded(v1, unit, mode))
+             for (v0, unit, mode), (v1, _, _) in zip(before, after)]
+    moved = [m for m in moved if m[4] != m[5]]
+    if not moved:
+        return None
+    coarsest = max(m[2] for m in moved)
+    first = None
+    for v0, v1, unit, mode, r0, r1 in moved:
+        if unit != coarsest:
+            continue  # a finer rounding moves the gap by less than a step of the coarsest, much as a line does
+        if abs(r1 - r0) / unit > 2:
+            return None
+        slope = (v1 - v0) / (k - failing)
+        up = slope > 0
+        half = unit / 2 if mode in ("halv_opp", "halv_jevn") else 0
+        if mode == "ned":
+            boundary, strict = (r0 + unit, False) if up else (r0, True)
+        elif mode == "opp":
+            boundary, strict = (r0, True) if up else (r0 - unit, False)
+        else:
+            boundary, strict = (r0 + half, False) if up else (r0 - half, True)
+        t = (boundary - v0) / slope
+        j = failing + max(1, math.floor(t) + 1 if strict else math.ceil(t))
+        first = j if first is None else min(first, j)
+    return first
 
 
 def _bisect(works: Callable[[Decimal], bool], step: Decimal, failing: int, k: int) -> Decimal:
