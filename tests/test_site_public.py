@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from boligregler.api import load_policy
 from boligregler.site.pages import load_site_policies, site_pages
 from boligregler.site.public import FAMILIES, additions, date_sentence, public_text
 
@@ -245,7 +246,8 @@ def test_a_nynorsk_kommunes_pages_read_in_nynorsk_national_rules_included(nynors
     page = (nynorsk_site / path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="nn"' in page[:200]
     seen = read_text(re.sub(r"<details.*?</details>", " ", page, flags=re.S))  # what is read without opening a fold
-    found = sorted({w for w in BOKMÅL_ONLY if re.search(rf"(?<![\wæøå]){w}(?![\wæøå])", seen)})
+    everything = read_text(page)  # the folds too: the national rates, sources and calculations in nynorsk
+    found = sorted({w for w in BOKMÅL_ONLY if re.search(rf"(?<![\wæøå]){w}(?![\wæøå])", everything)})
     assert not found, f"{path}: bokmål on a nynorsk page: {found}"
     if path.endswith("fjordvik"):
         assert "dei nasjonale reglane" in seen and "kva kan vi låne?" in seen and "nasjonal_nynorsk" not in seen
@@ -256,3 +258,17 @@ def test_a_nynorsk_kommunes_pages_read_in_nynorsk_national_rules_included(nynors
     assert "Nasjonal grunnmodell på nynorsk" in page  # its own entry in the menu, told apart from the bokmål one
     assert 'aria-label="Innhaldsliste"' in page and "Gå til innhald" in page and "Skriv søkjeord" in page  # the theme
     assert 'aria-label="Header"' not in page and 'aria-label="Toppfelt"' in page
+
+
+def test_every_national_doc_comment_and_source_has_its_nynorsk_form():
+    """A doc comment or source edited in nasjonal.pol must be given anew in rendering/national_nynorsk.py,
+    and a text nasjonal.pol no longer has must go (a nynorsk page would show the bokmål otherwise)."""
+    from boligregler.rendering import national_nynorsk as N
+
+    model = load_policy(ROOT / "policies" / "nasjonal.pol").model
+    docs = {N._folded(d.doc) for d in [*model.parameters.values(), *model.tables.values(), *model.computations.values()]
+            if d.doc}
+    sources = {N._folded(v.source) for p in model.parameters.values() for v in p.values if v.source}
+    sources |= {N._folded(v.source) for t in model.tables.values() for v in t.versions if v.source}
+    assert sorted(docs - N.DOCS.keys()) == [] and sorted(sources - N.SOURCES.keys()) == []
+    assert sorted(N.DOCS.keys() - docs) == [] and sorted(N.SOURCES.keys() - sources) == []

@@ -31,7 +31,7 @@ from boligregler.model.policy import (
     CheckedPolicy, ComputeDef, CriterionDef, ExampleDef, ParameterDef, SchemeDef, TableDef,
 )
 from boligregler.money import CONTEXT, format_kr, format_number, format_percent
-from boligregler.rendering import labels
+from boligregler.rendering import labels, national_nynorsk
 from boligregler.rendering.markup import ENTITY_PATTERN, escape_markdown, safe_link_target, entity_char
 from boligregler.rendering.text import AMOUNT_LABELS
 from boligregler.rendering.words import say
@@ -499,13 +499,11 @@ def _definition(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None
 
 def label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
     """The reader-facing name of a computation, parameter or table (`boligregler.rendering.labels`)."""
-    d = _definition(model, name, scheme)
-    return labels.label(name, d.doc if d is not None else "", målform(model))
+    return labels.label(name, national_nynorsk.doc(model, _definition(model, name, scheme)), målform(model))
 
 
 def inline_label(model: CheckedPolicy, name: str, scheme: SchemeDef | None = None) -> str:
-    d = _definition(model, name, scheme)
-    return labels.inline(name, d.doc if d is not None else "", målform(model))
+    return labels.inline(name, national_nynorsk.doc(model, _definition(model, name, scheme)), målform(model))
 
 
 def _documented_as(head: str, name: str, doc: str) -> str:
@@ -826,35 +824,38 @@ def computation_blocks(model: CheckedPolicy, scheme: SchemeDef, names: Sequence[
     blocks: list[Block] = []
     for name in names:
         c: ComputeDef = scheme.computations[name]
-        head = f"**{esc(labels.label(name, c.doc, d.form))}** ({esc(type_words(c.type, d.form))})"
+        doc = national_nynorsk.doc(model, c)
+        head = f"**{esc(labels.label(name, doc, d.form))}** ({esc(type_words(c.type, d.form))})"
         if _own(model, c):
             head += d.t(" · lokal regel i {place}").format(place=esc(_place(model)))
-        blocks.append(Paragraph(_documented_as(head, name, c.doc), anchor("beregn", name, scheme)))
-        blocks.append(Paragraph(f"{esc(labels.label(name, c.doc, d.form))} = {d.describe(c.expr)}"))
+        blocks.append(Paragraph(_documented_as(head, name, doc), anchor("beregn", name, scheme)))
+        blocks.append(Paragraph(f"{esc(labels.label(name, doc, d.form))} = {d.describe(c.expr)}"))
     return blocks
 
 
 def parameter_blocks(model: CheckedPolicy, p: ParameterDef) -> list[Block]:
     form = målform(model)
-    head = f"**{esc(labels.label(p.name, p.doc, form))}** ({esc(type_words(p.type, form))})"
+    doc = national_nynorsk.doc(model, p)
+    head = f"**{esc(labels.label(p.name, doc, form))}** ({esc(type_words(p.type, form))})"
     if len(model.chain) > 1:
         head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, p.origin.policy)))
-    rows = tuple((esc(format_value(v.value, p.type, form)), format_date(v.valid_from), autolink(v.source or "–"))
-                 for v in p.values)
-    return [Paragraph(_documented_as(head, p.name, p.doc), slug("parameter", p.name)),
+    rows = tuple((esc(format_value(v.value, p.type, form)), format_date(v.valid_from),
+                  autolink(national_nynorsk.source(model, p, v.source) or "–")) for v in p.values)
+    return [Paragraph(_documented_as(head, p.name, doc), slug("parameter", p.name)),
             Table(tuple(say(h, form) for h in ("Verdi", "Gjelder fra", "Kilde")), rows)]
 
 
 def table_blocks(model: CheckedPolicy, t: TableDef) -> list[Block]:
     form = målform(model)
     kind = say("{type} etter {key}", form).format(type=esc(type_words(t.value_type, form)), key=esc(t.keys_in_words))
-    head = f"**{esc(labels.label(t.name, t.doc, form))}** ({kind})"
+    doc = national_nynorsk.doc(model, t)
+    head = f"**{esc(labels.label(t.name, doc, form))}** ({kind})"
     if len(model.chain) > 1:
         head += say(" · fastsatt i {place}", form).format(place=esc(_origin(model, t.origin.policy)))
-    blocks: list[Block] = [Paragraph(_documented_as(head, t.name, t.doc), slug("tabell", t.name))]
+    blocks: list[Block] = [Paragraph(_documented_as(head, t.name, doc), slug("tabell", t.name))]
     for v in t.versions:
         blocks.append(Paragraph(say("Gjelder fra {date}. Kilde: {source}", form).format(
-            date=format_date(v.valid_from), source=autolink(v.source or "–"))))
+            date=format_date(v.valid_from), source=autolink(national_nynorsk.source(model, t, v.source) or "–"))))
         blocks.append(_version_table(t, v, form))
     return blocks
 
@@ -970,7 +971,8 @@ def work_example(policy: Any, example: ExampleDef, reference: Sequence[str] = ()
     steps = []
     for name in computation_order(model, computed, scheme, reference):
         c = scheme.computations[name]
-        steps.append(WorkedStep(name, labels.label(name, c.doc, describer.form), describer.describe(c.expr),
+        steps.append(WorkedStep(name, labels.label(name, national_nynorsk.doc(model, c), describer.form),
+                                describer.describe(c.expr),
                                 format_value(decision.values[name], c.type, describer.form)))
     mismatches = tuple(compare(example.expected or {}, decision.to_dict()))
     return WorkedExample(example, decision, facts, tuple(steps), mismatches)
