@@ -87,6 +87,9 @@ def test_public_text_drops_source_notes_and_spec_sections():
     assert public_text("Kalkulasjonsrente (seed), virkemidler") == "Kalkulasjonsrente, virkemidler"
     assert public_text("§ 2.1 Livsoppholdsnorm etter statens satser.") == "Livsoppholdsnorm etter statens satser."
     assert public_text("Forskrift om lån fra Husbanken § 5-4 første ledd") == "Forskrift om lån fra Husbanken § 5-4 første ledd"
+    # a sentence pointing to a developer document goes, the rest of the text stays
+    assert public_text("Søknaden i soknad.md under nasjonale regler. Sosialhjelp regnes ikke med.") == \
+        "Sosialhjelp regnes ikke med."
 
 
 def test_tables_get_a_caption_and_header_scope():

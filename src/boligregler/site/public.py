@@ -27,6 +27,8 @@ from boligregler.rendering.policy_markdown import (
 
 _SOURCE_NOTE = re.compile(r"\s*\(seed(?::\s*([^)]*))?\)|\s*\(seed, [^)]*\)|\bseed(?:en)?:\s*", re.IGNORECASE)
 _SPEC_SECTION = re.compile(r"\s*\(?beregning\.md[^)]*\)?|§\s?\d+(?:\.\d+)+\s*")
+# A sentence that points to a developer document (`soknad.md`): only a developer can follow it.
+_DEVELOPER_SENTENCE = re.compile(r"(^[ \t]*|(?<=[.!?]) )[^.!?\n]*?\b[\w-]+\.md\b[^.!?\n]*[.!?](?: +|$)", re.MULTILINE)
 
 
 def public_text(text: str) -> str:
@@ -37,7 +39,7 @@ def public_text(text: str) -> str:
 def public_markdown(text: str) -> str:
     """`public_text` over rendered Markdown (the folds reuse the policy renderer's blocks)."""
     text = _SOURCE_NOTE.sub(lambda m: f" («{m.group(1).strip()}»)" if m.group(1) else "", text)
-    return _SPEC_SECTION.sub("", text)
+    return _SPEC_SECTION.sub("", _DEVELOPER_SENTENCE.sub(r"\1", text))
 
 
 def first_sentence(text: str) -> str:
