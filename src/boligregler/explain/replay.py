@@ -39,8 +39,30 @@ from boligregler.syntax import ast
 
 
 def canonical_json(value: Any) -> str:
-    """Facts as canonical JSON: sorted keys, no spaces, numbers and dates as exact text."""
-    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Facts as canonical JSON: sorted keys, no spaces, numbers and dates as exact text.
+
+    Written by the C encoder straight from the facts (no copy) unless they hold a fact not yet
+    given or assessed, which is left out as in the søknad (`_plain`).
+    """
+    try:
+        return _CANONICAL.encode(value)
+    except _NotPlain:
+        return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class _NotPlain(Exception):
+    """A value `_plain` would change or drop (a fact not yet given), met by the C encoder."""
+
+
+def _canonical_value(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise _NotPlain
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_canonical_value)
 
 
 def _plain(value: Any) -> Any:
@@ -90,14 +112,8 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
     basis = decision.basis
     model: CheckedPolicy = basis.policy.model
     on = basis.facts["søknadsdato"]
-    parameters = []
     read = basis.memo if with_letter else basis.assessed
-    for key in sorted(k for k in read if isinstance(k, str) and k.startswith("p:")):
-        p = model.parameters[key[2:]]
-        v = p.values[_in_force([x.valid_from for x in p.values], on)]
-        parameters.append({"navn": p.name, "verdi": _parameter_value(v.value, p.type),
-                           "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
-                           "kilde": v.source, "regelverk": p.origin.policy})
+    parameters = _parameters(basis.policy, model, read, on)
     tables = []
     for name in _tables_read_once(basis, read):
         t = model.tables[name]
@@ -126,9 +142,35 @@ def _policy_parts(policy) -> dict:
         model = policy.model
         parts = {"filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                            for pid, (path, text) in zip(model.chain, model.sources.items())],
-                 "tabeller": {}}
+                 "tabeller": {}, "datoer": {}, "parametre": {}}
         _PER_POLICY[policy] = parts
     return parts
+
+
+def _parameters(policy, model: CheckedPolicy, read, on: dt.date) -> list[dict[str, Any]]:
+    """The record's entry for each parameter read (memo keys `read`) with the value in force `on`; the
+    entries are built once per policy, set of parameters and values in force, and copied for each record."""
+    parts = _policy_parts(policy)
+    names = sorted(k[2:] for k in read if isinstance(k, str) and k.startswith("p:"))
+    dates = parts["datoer"]
+    versions = []
+    for name in names:
+        valid_from = dates.get(name)
+        if valid_from is None:
+            valid_from = dates[name] = [x.valid_from for x in model.parameters[name].values]
+        versions.append(_in_force(valid_from, on))
+    key = (tuple(names), tuple(versions))
+    entries = parts["parametre"].get(key)
+    if entries is None:
+        entries = []
+        for name, k in zip(names, versions):
+            p = model.parameters[name]
+            v = p.values[k]
+            entries.append({"navn": p.name, "verdi": _parameter_value(v.value, p.type),
+                            "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
+                            "kilde": v.source, "regelverk": p.origin.policy})
+        parts["parametre"][key] = entries
+    return [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e) for e in entries]
 
 
 def _tables_read_once(basis, read) -> list[str]:
