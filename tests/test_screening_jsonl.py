@@ -191,3 +191,21 @@ def test_tiny_chunks(tmp_path, rows):
     path = tmp_path / "s.jsonl"
     path.write_text("".join(dumped(s) + "\n" for s in BASES[:5]) + "[]\n", encoding="utf-8")
     assert columnar(path, rows)[:2] == reference(path)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([b"{}", b"", b"\r", b"{\"a\": 1}\r", b"x\ry", b"\xef\xbb\xbf{}", b"0123456789abcdef",
+                                 b"0123456789abcdefghij", b"a" * 45]), max_size=14),
+       st.booleans(), st.booleans(), st.sampled_from([1, 3, 7, 64]), st.sampled_from([4, 16, 1 << 10]))
+def test_line_blocks_are_the_lines_read_lines_gives(monkeypatch, lines, bom, final_newline, rows, piece):
+    """Numbered alike, \\r\\n ends, a byte order mark, a last line without an end, lines too long (over 16 bytes here)."""
+    import io
+    from boligregler import records
+    monkeypatch.setattr(records, "MAX_LINE_BYTES", 16)
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 16)
+    monkeypatch.setattr(files, "PIECE_BYTES", piece)
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    want = list(records.read_lines(io.BytesIO(data)))
+    got = [(first + k, line) for first, block in files.line_blocks(io.BytesIO(data), rows) for k, line in enumerate(block)]
+    assert got == want
+    assert all(0 < len(block) <= rows for _, block in files.line_blocks(io.BytesIO(data), rows))

@@ -71,18 +71,21 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
     A UTF-8 byte order mark at the start is dropped."""
     number = 0
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
+        raw = stream.readline(MAX_LINE_BYTES + (4 if number == 0 else 1))  # the first line: room for the mark
         if not raw:
             return
         number += 1
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
-                pass
+        ended = raw.endswith(b"\n")
+        line = raw[:-1] if ended else raw
+        if len(line) > MAX_LINE_BYTES:
+            if not ended:
+                while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
             yield number, None
             continue
-        yield number, raw[:-1].removesuffix(b"\r") if raw.endswith(b"\n") else raw
+        yield number, line.removesuffix(b"\r") if ended else line
 
 
 def _as_stream(source: str | bytes | BinaryIO) -> BinaryIO:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from boligregler.diagnostics import BoligreglerError, file_problem
 from boligregler.evaluation import columnar as C
-from boligregler.records import jsonl_record, open_input, read_lines
+from boligregler.records import MAX_LINE_BYTES, jsonl_record, open_input
 from boligregler.screening.tabular import REFERENCE, CellProblem, Chunk, chunks, validate_table
 
 TABLE_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx",
@@ -147,14 +147,52 @@ def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
     """
     shape = JsonShape.of(policy.model)
     with open_input(path) as stream:
-        block: list[tuple[int, bytes | None]] = []
-        for line in read_lines(stream):
-            block.append(line)
-            if len(block) >= rows:
-                yield _jsonl_chunk(policy, shape, block)
-                block = []
-    if block:
-        yield _jsonl_chunk(policy, shape, block)
+        for first, lines in line_blocks(stream, rows):
+            yield _jsonl_chunk(policy, shape, first, lines)
+
+
+PIECE_BYTES = 1 << 22
+
+
+def line_blocks(stream, rows: int) -> Iterator[tuple[int, list[bytes | None]]]:
+    """The lines of a stream as `records.read_lines` gives them, in blocks of up to `rows`: (number of
+    the block's first line, each line's bytes without its end, None for a line over `MAX_LINE_BYTES`).
+
+    Read in pieces of `PIECE_BYTES` and cut by `bytes.split`, not line by line: no Python work per line
+    unless a piece holds a \r or a line too long.
+    """
+    number, pending, carry, skipping = 1, [], b"", False
+    piece = stream.read(PIECE_BYTES)
+    if piece.startswith(b"\xef\xbb\xbf"):
+        piece = piece[3:]
+        if not piece:  # the rest of the file, or a file of only the mark: its first line then is blank
+            piece = stream.read(PIECE_BYTES)
+            carry = b"" if piece else None
+    while piece:
+        if skipping:  # the rest of a line too long to keep
+            end = piece.find(b"\n")
+            if end < 0:
+                piece = stream.read(PIECE_BYTES)
+                continue
+            piece, skipping = piece[end + 1:], False
+            pending.append(None)
+        data = carry + piece if carry else piece
+        parts = data.split(b"\n")
+        carry = parts.pop()
+        if b"\r" in data or len(data) > MAX_LINE_BYTES:
+            parts = [None if len(line) > MAX_LINE_BYTES else line.removesuffix(b"\r") for line in parts]
+        if len(carry) > MAX_LINE_BYTES:
+            carry, skipping = b"", True
+        pending.extend(parts)
+        while len(pending) >= rows:
+            yield number, pending[:rows]
+            number += rows
+            pending = pending[rows:]
+        piece = stream.read(PIECE_BYTES)
+    if skipping or carry or carry is None:
+        pending.append(None if skipping else carry or b"")
+    for k in range(0, len(pending), rows):
+        yield number + k, pending[k:k + rows]
 
 
 @attrs.frozen
@@ -232,16 +270,15 @@ def _read_json(data: bytes, schema: pa.Schema) -> pa.Table:
                                                       newlines_in_values=False))
 
 
-def _clean(block: list[tuple[int, bytes | None]]) -> tuple[list[int], list[bytes], bytes] | None:
-    """(lines, their bytes, the bytes joined) when every line is one object `{…}` without null or a
-    \\u escape, checked on the joined bytes; else None (the lines are then looked at one by one)."""
-    originals = [data for _, data in block]
-    if None in originals:
+def _clean(lines: list[bytes | None]) -> bytes | None:
+    """The lines joined when every line is one object `{…}` without null or a \\u escape, checked on the
+    joined bytes; else None (the lines are then looked at one by one)."""
+    if None in lines:
         return None
-    lengths = np.fromiter(map(len, originals), dtype=np.int64, count=len(originals))
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     if not lengths.all():
         return None
-    joined = b"\n".join(originals)
+    joined = b"\n".join(lines)
     data = np.frombuffer(joined, dtype=np.uint8)
     starts = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
@@ -249,18 +286,19 @@ def _clean(block: list[tuple[int, bytes | None]]) -> tuple[list[int], list[bytes
         return None
     if b"null" in joined or b"\\u" in joined:
         return None
-    return [number for number, _ in block], originals, joined
+    return joined
 
 
-def _jsonl_chunk(policy, shape: "JsonShape | None", block: list[tuple[int, bytes | None]]) -> Chunk:
-    clean = _clean(block) if shape is not None else None
-    if clean is not None:
-        return _jsonl_columns(policy, shape, *clean, list(clean[1]), set())
+def _jsonl_chunk(policy, shape: "JsonShape | None", first: int, lines: list[bytes | None]) -> Chunk:
+    """The chunk of `lines`, numbered from `first`."""
+    joined = _clean(lines) if shape is not None else None
+    if joined is not None:
+        return _jsonl_columns(policy, shape, list(range(first, first + len(lines))), lines, joined, list(lines), set())
     numbers: list[int] = []  # the line of each row
     originals: list[bytes | None] = []  # its bytes, for the per-line validator
     bodies: list[bytes] = []  # what the JSON reader reads for it ({} for a line the validator decides)
     slow: set[int] = set()
-    for number, data in block:
+    for number, data in enumerate(lines, start=first):
         body = data.strip(b" \t\r") if data is not None else None
         if body == b"":
             continue  # blank, as `read_jsonl` skips it
