@@ -48,7 +48,7 @@ def columnar(path, rows: int) -> tuple[list[tuple[int, str]], list[tuple[int, di
         problems += [(p.row, p.message) for p in chunk.problems]
         result = POLICY.evaluate_batch(chunk.batch)
         decided += [(int(chunk.rows[i]), result.record(i)) for i in range(result.n)]
-        references += chunk.references or [None] * result.n
+        references += chunk.references.to_pylist()
     return problems, decided, references
 
 

@@ -364,7 +364,9 @@ def _jsonl_columns(policy, shape: JsonShape, numbers: list[int], originals: list
     slow.update(src.recheck)  # a `påkrevd når` the columns cannot decide: the validator's
     if batch.bad is not None:
         slow.update(np.flatnonzero(np.broadcast_to(batch.bad, (n,))).tolist())
-    references = table.column(REFERENCE).to_pylist()
+    references = table.column(REFERENCE).combine_chunks()
+    if slow:  # the validator's reference for its lines
+        references = references.to_pylist()
     problems, exact, dropped = [], {}, []
     for i in sorted(slow):
         record = jsonl_record(numbers[i], originals[i])
@@ -389,7 +391,9 @@ def _jsonl_columns(policy, shape: JsonShape, numbers: list[int], originals: list
     if dropped:
         batch = batch.take(keep)
     lines = np.array(numbers, dtype=np.int64)
-    return Chunk(batch, lines[keep], [references[i] for i in keep.tolist()], problems,
+    if isinstance(references, list):
+        references = pa.array([references[i] for i in keep.tolist()], type=pa.string())
+    return Chunk(batch, lines[keep], references, problems,
                  np.array([p.row for p in problems], dtype=np.int64))
 
 
@@ -410,7 +414,8 @@ def _by_line(policy, numbers: list[int], originals: list[bytes | None]) -> Chunk
             except BoligreglerError as e:
                 problem = str(e)
         problems.append(CellProblem(number, "", problem))
-    return Chunk(C.from_facts(policy.model.schema, facts), np.array(rows, dtype=np.int64), refs, problems,
+    return Chunk(C.from_facts(policy.model.schema, facts), np.array(rows, dtype=np.int64), pa.array(refs, type=pa.string()),
+                 problems,
                  np.array([p.row for p in problems], dtype=np.int64))
 
 
@@ -460,8 +465,8 @@ def result_table(result: C.BatchResult, chunk: Chunk, *, criteria: bool = True) 
     """One row per decided søknad: the row in the file, outcome, amounts, criteria, missing facts."""
     n = result.n
     columns: dict[str, pa.Array] = {"rad": pa.array(chunk.rows)}
-    if chunk.references is not None and any(r is not None for r in chunk.references):
-        columns[REFERENCE] = pa.array(chunk.references, type=pa.string())
+    if chunk.references is not None and chunk.references.null_count < len(chunk.references):
+        columns[REFERENCE] = chunk.references
     codes = np.asarray(result.utfall)
     columns["utfall"] = _dictionary(np.where(codes < 0, len(result.outcomes), codes), list(result.outcomes) + [""])
     for key, values in result.amounts.items():

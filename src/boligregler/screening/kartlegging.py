@@ -170,7 +170,7 @@ def map_chunk(policy, chunk: Chunk) -> pa.Table:
     current = bolig["kjøpesum"].value.data // 100
     columns = {
         "rad": pa.array(chunk.rows),
-        "referanse": pa.array(chunk.references if chunk.references is not None else [None] * n, type=pa.string()),
+        "referanse": chunk.references if chunk.references is not None else pa.nulls(n, pa.string()),
         "husstandstype": pa.array(household_type(adults, children)),
         "voksne": pa.array(adults), "barn": pa.array(children),
         "kjøpesum": pa.array(current, mask=~has_price),

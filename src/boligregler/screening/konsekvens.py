@@ -116,7 +116,7 @@ def add(impact: Impact, policy_a, policy_b, chunk_a: Chunk, chunk_b: Chunk) -> N
             if cid not in ra.criteria and cb.results[i] >= 0:
                 criteria.append((cid, None, C.RESULTS[cb.results[i]]))
         impact.witnesses[pair].append(Witness(
-            int(common[i]), None if refs is None else refs[int(ia[i])], str(kinds[i]),
+            int(common[i]), None if refs is None else refs[int(ia[i])].as_py(), str(kinds[i]),
             {k: int(v[i]) for k, v in ra.amounts.items()}, {k: int(v[i]) for k, v in rb.amounts.items()}, criteria))
 
 

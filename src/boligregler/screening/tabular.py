@@ -65,7 +65,7 @@ class Chunk:
 
     batch: C.Batch
     rows: np.ndarray  # 1-based file row of each batch row
-    references: list | None
+    references: pa.Array | None  # the column `referanse` of the good rows (text), when the file has one
     problems: list[CellProblem]
     bad_rows: np.ndarray  # 1-based file rows left out
 
@@ -208,8 +208,8 @@ def read_chunk(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, valid
     batch = batch if not bad.any() else batch.take(keep)
     refs = None
     if REFERENCE in src.columns:
-        all_refs = src.columns[REFERENCE].cast(pa.string()).to_pylist()
-        refs = all_refs if len(keep) == n else [all_refs[i] for i in keep.tolist()]
+        refs = src.columns[REFERENCE].cast(pa.string())
+        refs = refs if len(keep) == n else refs.take(pa.array(keep))
     problems = [p for i in sorted(src.problem_rows) for p in src.problem_rows[i]]
     return Chunk(batch, keep + first_row, refs, problems, np.flatnonzero(bad) + first_row)
 
@@ -435,6 +435,8 @@ def _numbers(array: pa.Array, t: T.Num, report) -> np.ndarray:
     typ = array.type
     if pa.types.is_integer(typ):
         data = np.asarray(array.cast(pa.int64()).fill_null(0))
+        if not len(data) or -(limit // f) <= data.min() and data.max() <= limit // f:  # the usual case: one pass each
+            return data * f if f != 1 else data
         return np.where(np.abs(data) > limit // f, limit + 1, data * f)
     if pa.types.is_decimal128(typ) and 0 <= typ.scale <= places:  # the unscaled integers, from the buffer
         words = np.frombuffer(array.buffers()[1], dtype=np.int64)[2 * array.offset:2 * (array.offset + len(array))]
@@ -587,7 +589,7 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
         if isinstance(spec.type, T.Record):
             _required_when(policy, spec.type, rec.fields[name].value, path + ".", batch, src, searched, elements)
         elif isinstance(spec.type, T.ListOf) and isinstance(spec.type.element, T.Record) and elements is None \
-                and path in src.lists:
+                and path in src.lists and _conditional(spec.type.element):
             offsets, sub = src.lists[path]
             element_rows = np.repeat(np.arange(batch.n), np.diff(offsets))
             _required_when(policy, spec.type.element, rec.fields[name].value.element, path + ".", batch, src,
@@ -620,6 +622,12 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
                         CellProblem(src.first_row + i, c, "mangler; feltet er påkrevd for denne søknaden"))
             else:
                 src.check_later(rows[idx], columns)
+
+
+def _conditional(record: T.Record) -> bool:
+    """Whether a field of `record` (or of a record in it) has a `påkrevd når`."""
+    return any(spec.required_when is not None or isinstance(spec.type, T.Record) and _conditional(spec.type)
+               for spec in record.fields.values())
 
 
 def chunks(policy: CheckedPolicy, tables: Iterator[pa.Table], validate=None,
