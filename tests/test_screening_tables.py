@@ -7,10 +7,13 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from boligregler import load_policy
 from boligregler.cli import main
@@ -307,3 +310,37 @@ def test_an_amount_too_large_for_the_columns_with_a_required_field_missing_is_re
     assert chunk.rows.tolist() == [2] and list(chunk.batch.exact_facts) == [0]
     want = policy.evaluate(load_json(json.dumps(cases[1])), explain=False)
     assert policy.evaluate_batch(chunk.batch).outcome(0) == want.utfall
+
+
+def _json_rows_one_by_one(table: pa.Table) -> str:
+    """What the JSON Lines result is: json.dumps of each row (money as vedtak.md writes it, "" left out)."""
+    columns = [[None if v is None else columnar.ore_text(int(v.scaleb(2))) for v in col.to_pylist()]
+               if pa.types.is_decimal(col.type) else col.to_pylist() for col in table.columns]
+    return "".join(json.dumps({k: v for k, v in zip(table.column_names, values) if v != ""}, ensure_ascii=False) + "\n"
+                   for values in zip(*columns))
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-10**6, 10**6)), st.one_of(st.none(), st.text(max_size=6)),
+                          st.one_of(st.none(), st.integers(-10**12, 10**12)), st.one_of(st.none(), st.sampled_from([0, 1, 2]))),
+                min_size=1, max_size=12))
+def test_json_lines_are_json_dumps_of_each_row(rows):
+    """Built column by column: numbers, texts to escape (quotes, backslashes, control characters), money, labels."""
+    ints, texts, ore, codes = map(list, zip(*rows))
+    table = pa.table({"rad": pa.array(ints, type=pa.int64()), "referanse": pa.array(texts, type=pa.string()),
+                      "beløp": files.money_array(np.array([o or 0 for o in ore]), np.array([o is None for o in ore])),
+                      "utfall": pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
+                                                               pa.array(["", "innvilget", 'a "b"']))})
+    assert bytes(files.json_lines(table)).decode("utf-8") == _json_rows_one_by_one(table)
+
+
+def test_a_register_to_json_lines_on_standard_out(tmp_path, drammen, capsys):
+    table = population.households(300, seed=4)
+    pq.write_table(table, tmp_path / "r.parquet")
+    assert main(["vurder", "drammen", str(tmp_path / "r.parquet")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    chunk = next(files.table_chunks(drammen, str(tmp_path / "r.parquet"), "parquet"))
+    want = _json_rows_one_by_one(files.result_table(drammen.evaluate_batch(chunk.batch), chunk)).splitlines()
+    assert lines == want and len(lines) == 300
+    assert [json.loads(line)["utfall"] for line in lines] == [r["utfall"] for r in decimal_rows(drammen, table)]
