@@ -11,9 +11,10 @@ On synthetic households (boligregler.screening.population, seed 2026) and dramme
   10 rows (interpreter, imports, the policy from the cache, reading and writing);
 * after start-up: `screening.run.screen_file` in this process, Parquet → Parquet and JSON Lines → Parquet
   (reading, columnar validation, the columnar backend, writing);
-* end to end: `vurder` in a fresh process on 10^5 and 10^6 rows from Parquet, on 10^5 lines from JSON
-  Lines (tabular output), and on 10^4 lines with the default output, one full vedtak per line (each
-  line is decided by `Policy.evaluate` with its replay record). The peak RSS of each run shows whether
+* end to end: `vurder` in a fresh process on 10^5 and 10^6 rows from Parquet (to Parquet, and on 10^5 rows
+  to JSON Lines on standard out, its default without --ut), on 10^5 lines from JSON Lines (tabular
+  output), and on 10^4 lines with the default output, one full vedtak per line (each line is decided
+  by `Policy.evaluate` with its replay record). The peak RSS of each run shows whether
   memory stays constant with the input's size (the files are streamed in chunks).
 
 Every rate is given per second of wall time and per CPU-second of the process (or child process),
@@ -86,6 +87,7 @@ def end_to_end(sizes: list[int], vedtak_rows: int) -> list[tuple[str, int, float
             write_inputs(tmp, n, jsonl=n <= 10**5)
         runs = [("oppstart: 10 rader Parquet → Parquet", 10, ["p10.parquet", "--ut", "ut.parquet"])]
         runs += [("Parquet → Parquet (tabell)", n, [f"p{n}.parquet", "--ut", "ut.parquet"]) for n in sizes]
+        runs += [("Parquet → JSON-linjer på standard ut (tabell)", n, [f"p{n}.parquet"]) for n in sizes if n <= 10**5]
         runs += [("JSON-linjer → Parquet (tabell)", n, [f"p{n}.jsonl", "--utdata", "tabell", "--ut", "ut.parquet"])
                  for n in sizes if n <= 10**5]
         runs += [("JSON-linjer → JSON-linjer (vedtak per linje)", vedtak_rows, [f"p{vedtak_rows}.jsonl", "--ut", "ut.jsonl"])]
