@@ -284,7 +284,7 @@ def _clean(lines: list[bytes | None]) -> bytes | None:
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     if (data[starts] != ord("{")).any() or (data[starts + lengths - 1] != ord("}")).any():
         return None
-    if b"null" in joined or b"\\u" in joined:
+    if b"null" in joined or b"\\" in joined and b"\\u" in joined:  # one byte first: memchr, far faster than two
         return None
     return joined
 
@@ -532,7 +532,8 @@ class TableWriter:
                 self._writer = pcsv.CSVWriter(self._target(), table.schema)
             self._writer.write_table(table)
         else:
-            self._target().write(json_lines(table))
+            for start in range(0, table.num_rows, 8192):  # in slices: the texts of a whole chunk take much memory
+                self._target().write(json_lines(table.slice(start, 8192)))
 
     def _target(self):
         import sys
