@@ -113,13 +113,24 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
     model: CheckedPolicy = basis.policy.model
     on = basis.facts["søknadsdato"]
     read = basis.memo if with_letter else basis.assessed
-    parameters = _parameters(basis.policy, model, read, on)
-    tables = []
-    for name in _tables_read_once(basis, read):
-        t = model.tables[name]
-        v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
-        tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
-                       "regelverk": t.origin.policy})
+    # a batch's records without the letter read the same few sets of memo keys: their entries are built once
+    known = _policy_parts(basis.policy)["poster"]
+    key = (basis.program.scheme.id, read, on) if isinstance(read, frozenset) else None
+    entries = known.get(key) if key is not None else None
+    if entries is None:
+        tables = []
+        for name in _tables_read_once(basis, read):
+            t = model.tables[name]
+            v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
+            tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
+                           "regelverk": t.origin.policy})
+        entries = (_parameters(basis.policy, model, read, on), tables)
+        if key is not None:
+            if len(known) >= 4096:  # many dates and paths: start again rather than grow without bound
+                known.clear()
+            known[key] = entries
+    parameters = [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e) for e in entries[0]]
+    tables = [dict(t) for t in entries[1]]
     return {
         "bibliotek": {"navn": "boligregler", "versjon": __version__},
         "format": FORMAT,
@@ -142,14 +153,14 @@ def _policy_parts(policy) -> dict:
         model = policy.model
         parts = {"filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                            for pid, (path, text) in zip(model.chain, model.sources.items())],
-                 "tabeller": {}, "datoer": {}, "parametre": {}}
+                 "tabeller": {}, "datoer": {}, "parametre": {}, "poster": {}}
         _PER_POLICY[policy] = parts
     return parts
 
 
 def _parameters(policy, model: CheckedPolicy, read, on: dt.date) -> list[dict[str, Any]]:
-    """The record's entry for each parameter read (memo keys `read`) with the value in force `on`; the
-    entries are built once per policy, set of parameters and values in force, and copied for each record."""
+    """The record's entry for each parameter read (memo keys `read`) with the value in force `on`, built once
+    per policy, set of parameters and values in force (shared: `record` copies them)."""
     parts = _policy_parts(policy)
     names = sorted(k[2:] for k in read if isinstance(k, str) and k.startswith("p:"))
     dates = parts["datoer"]
@@ -170,7 +181,7 @@ def _parameters(policy, model: CheckedPolicy, read, on: dt.date) -> list[dict[st
                             "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
                             "kilde": v.source, "regelverk": p.origin.policy})
         parts["parametre"][key] = entries
-    return [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e) for e in entries]
+    return entries
 
 
 def _tables_read_once(basis, read) -> list[str]:
