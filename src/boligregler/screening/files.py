@@ -159,7 +159,7 @@ def line_blocks(stream, rows: int) -> Iterator[tuple[int, list[bytes | None]]]:
     the block's first line, each line's bytes without its end, None for a line over `MAX_LINE_BYTES`).
 
     Read in pieces of `PIECE_BYTES` and cut by `bytes.split`, not line by line: no Python work per line
-    unless a piece holds a \r or a line too long.
+    unless a piece holds a \\r or a line too long.
     """
     number, pending, carry, skipping = 1, [], b"", False
     piece = stream.read(PIECE_BYTES)
