@@ -218,6 +218,20 @@ class Lst:
             self._parent = np.cumsum(starts, out=starts)
         return self._parent
 
+    @property
+    def shape(self) -> tuple[int]:
+        """The shape of the element columns."""
+        return (int(self.offsets[-1]),)
+
+
+def _uniform(v) -> bool:
+    """Whether a value is the same on every row (no array in it), so it needs no lifting into a list."""
+    if isinstance(v, (Rec, Lst)):
+        return False
+    if isinstance(v, Frac):
+        return _uniform(v.num) and _uniform(v.den) and np.ndim(v.bad) == 0
+    return all(np.ndim(getattr(v, f.name)) == 0 for f in attrs.fields(type(v)) if f.name not in ("values", "sets"))
+
 
 def _take(a, idx):
     return a[idx] if isinstance(a, np.ndarray) and a.ndim else a
@@ -728,10 +742,15 @@ def _segment_any(mask, offsets):
 class _Scope:
     """Where an expression is evaluated: the rows, or the elements of a list (with their row)."""
 
-    def __init__(self, parent=None, names=None, outer=None):
-        self.parent = parent
+    def __init__(self, lst: "Lst | None" = None, names=None, outer=None):
+        self.lst = lst
         self.names = names or {}
         self.outer = outer
+
+    @property
+    def parent(self):
+        """The row of each element (computed when a row-level array is first read inside the list)."""
+        return None if self.lst is None else self.lst.parent
 
 
 @attrs.frozen
@@ -841,7 +860,7 @@ class Evaluator:
                 return s.names[name]
             s = s.outer
         v = self.row_name(name)
-        return v if scope.parent is None else lift(v, scope.parent)
+        return v if scope.lst is None or _uniform(v) else lift(v, scope.parent)
 
     def row_name(self, name: str):
         if name in self.memo:
@@ -983,8 +1002,8 @@ class Evaluator:
                 f = self.eval(arg.obj, scope).get(arg.name)
             else:
                 f = self.batch.root.fields[arg.name]
-                if scope.parent is not None:
-                    f = Field(None, _take(f.missing, scope.parent))
+                if scope.lst is not None:
+                    f = Field(None, _take(f.missing, scope.parent) if np.ndim(f.missing) else f.missing)
             if f.missing is None:
                 return Bool(np.bool_(True))
             record = self.policy.expr_types.get(id(arg.obj)) if isinstance(arg, ast.Attribute) else self.policy.schema
@@ -1143,7 +1162,7 @@ class Evaluator:
         """The value each row's keys (one column per dimension) select in the version in force."""
         t = self.policy.tables[name]
         idx, bad = self._version([v.valid_from for v in t.versions])
-        if scope.parent is not None:
+        if scope.lst is not None and (np.ndim(idx) or np.ndim(bad)):
             idx, bad = _take(idx, scope.parent), _take(bad, scope.parent)
         if isinstance(idx, int) and idx < 0:
             idx = 0
@@ -1170,23 +1189,23 @@ class Evaluator:
 
     def aggregate(self, e: ast.Aggregate, scope: _Scope):
         src = self.eval(e.source, scope)
-        if not isinstance(src, Lst) or scope.parent is not None:
+        if not isinstance(src, Lst) or scope.lst is not None:
             raise Unsupported("aggregat over noe annet enn en liste i søknaden")
         counts = np.diff(src.offsets)
         if e.var is None:
             return Num(counts, 0, src.bad, int(counts.max()) if counts.size else 0)
-        inner = _Scope(src.parent, {e.var: src.element}, scope)
+        inner = _Scope(src, {e.var: src.element}, scope)
         longest = int(counts.max()) if counts.size else 0
         if e.kind in ("finnes", "alle"):
             w = self.eval(e.where, inner)
-            data = np.broadcast_to(np.asarray(w.data, dtype=bool), src.parent.shape)
+            data = np.broadcast_to(np.asarray(w.data, dtype=bool), src.shape)
             hits = _segment_sum(data.astype(np.int64), src.offsets)
             out = hits > 0 if e.kind == "finnes" else hits == counts
             return Bool(out, _or(src.bad, _segment_any(w.bad, src.offsets)))
         mask, mbad = None, None
         if e.where is not None:
             w = self.eval(e.where, inner)
-            mask = np.broadcast_to(np.asarray(w.data, dtype=bool), src.parent.shape)
+            mask = np.broadcast_to(np.asarray(w.data, dtype=bool), src.shape)
             mbad = w.bad
         if e.kind == "antall":
             count = counts if mask is None else _segment_sum(mask, src.offsets)
@@ -1195,19 +1214,19 @@ class Evaluator:
         if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
             return self._sum_fraction(body, mask, mbad, src, longest)
         body = exact(body)
-        values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.parent.shape)
+        values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.shape)
         bbad = body.bad if mask is None or body.bad is None else (mask & body.bad)
         if mask is not None:
             values = values * mask
         bound = body.bound * max(longest, 1)
-        bad = _or(src.bad, _segment_any(_or(mbad, None if bbad is None else np.broadcast_to(bbad, src.parent.shape)), src.offsets))
+        bad = _or(src.bad, _segment_any(_or(mbad, None if bbad is None else np.broadcast_to(bbad, src.shape)), src.offsets))
         if bound >= SAFE:
             raise Unsupported("summen kan bli for stor for 64-bits heltall")
         return Num(_segment_sum(values, src.offsets), body.scale, bad, bound)
 
 
     def _sum_fraction(self, body: Rat, mask, mbad, src: Lst, longest: int) -> Rat:
-        shape = src.parent.shape
+        shape = src.shape
         values = np.broadcast_to(np.asarray(body.num, dtype=np.int64), shape)
         if mask is not None:
             values = values * mask
