@@ -21,6 +21,7 @@ when it lies within 1e-12 relative (plus 1e-9 absolute) of a boundary, a margin 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
@@ -899,10 +900,11 @@ class Evaluator:
 
     def _version(self, dates: list[dt.date]):
         """Index of the dated value in force per row: an int when one value covers the batch."""
-        days = np.array([d.toordinal() - EPOCH for d in dates], dtype=np.int64)
-        lo, hi = (int(np.searchsorted(days, d, side="right")) - 1 for d in self._date_range)
+        ordinals = [d.toordinal() - EPOCH for d in dates]
+        lo, hi = (bisect.bisect_right(ordinals, d) - 1 for d in self._date_range)
         if lo == hi:
             return lo, (np.bool_(True) if lo < 0 else None)
+        days = np.array(ordinals, dtype=np.int64)
         idx = np.searchsorted(days, self.dates, side="right") - 1
         bad = idx < 0
         return np.maximum(idx, 0), (bad if bad.any() else None)
@@ -1114,15 +1116,7 @@ class Evaluator:
         pv = function == "nåverdi"
 
         def factor(r: int, n: int) -> float:
-            with localcontext(CONTEXT):
-                i = Decimal(r).scaleb(-rate.scale) / runtime.TWELVE
-                if i == 0:
-                    return float(n) if pv else 1.0 / n
-                try:  # a rate of −1 200 % or less, or an overflow: the Decimal runtime reports those rows
-                    q = runtime.discount(i, n)
-                    return float((1 - q) / i) if pv else float(i / (1 - q))
-                except runtime.EvaluationError as e:
-                    raise Unsupported(f"annuitet eller nåverdi: {e}") from None
+            return _factor(pv, r, rate.scale, n)
 
         key = None
         if rates.ndim == 0:
@@ -1239,6 +1233,21 @@ class Evaluator:
         return Rat(_segment_sum(values, src.offsets), int(body.den), body.scale, bad,
                    None if inexact is None else _segment_any(np.broadcast_to(inexact, shape), src.offsets),
                    bound, int(body.den))
+
+
+@functools.lru_cache(maxsize=4096)
+def _factor(pv: bool, r: int, scale: int, n: int) -> float:
+    """The present value of 1 kr a month (`pv`), or the payment on 1 kr, at the yearly rate r / 10**scale
+    over n months, computed with the Decimal runtime and rounded once to float64 (once per process)."""
+    with localcontext(CONTEXT):
+        i = Decimal(r).scaleb(-scale) / runtime.TWELVE
+        if i == 0:
+            return float(n) if pv else 1.0 / n
+        try:  # a rate of −1 200 % or less, or an overflow: the Decimal runtime reports those rows
+            q = runtime.discount(i, n)
+            return float((1 - q) / i) if pv else float(i / (1 - q))
+        except runtime.EvaluationError as e:
+            raise Unsupported(f"annuitet eller nåverdi: {e}") from None
 
 
 def _months(years: Num):
