@@ -58,9 +58,12 @@ async function snapshot() {
   return { image, filled };
 }
 
+const PAGE = 4096;  // the snapshot leaves out the image's pages of zeros (site/minnebilde.mjs)
+
 /** Fetch and unpack the snapshot at `url` (the site build's minnebilde.mjs wrote it: the image's size,
- * 8 bytes little-endian, then the image gzip-compressed): `size(n)` once its size is known, then `part(bytes, at)`
- * for each piece of the image in order; resolves with the number of bytes unpacked. */
+ * 8 bytes little-endian, then gzip-compressed the bitmap of its pages that are not zeros and those pages):
+ * `size(n)` once its size is known, then `part(bytes, at)` for each piece of the image that is not zeros, in
+ * order (the rest stays as allocated: zeros); resolves with the number of bytes put in place. */
 async function unpack(url, size, part) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${new URL(url).pathname.split("/").pop()}: ${response.status}`);
@@ -85,15 +88,36 @@ async function unpack(url, size, part) {
     },
   });
   const unpacked = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
-  let at = 0;
+  const pages = Math.ceil(total / PAGE), used = new Uint8Array(Math.ceil(pages / 8));
+  let known = 0, page = -1, end = 0, at = 0, placed = 0;  // the bitmap's bytes read; the page being filled
+  const next = () => {
+    do page++; while (page < pages && !(used[page >> 3] & (1 << (page & 7))));
+    at = page * PAGE;
+    end = Math.min(at + PAGE, total);
+  };
+  if (!used.length) next();  // an empty image: no bitmap, no pages
   for (;;) {
     const { done, value } = await unpacked.read();
     if (done) break;
-    part(value, at);
-    at += value.length;
+    let i = 0;
+    if (known < used.length) {
+      i = Math.min(used.length - known, value.length);
+      used.set(value.subarray(0, i), known);
+      known += i;
+      if (known === used.length) next();
+    }
+    while (i < value.length) {
+      if (page >= pages) throw new Error(`${new URL(url).pathname.split("/").pop()}: more pages than the bitmap`);
+      const n = Math.min(end - at, value.length - i);
+      part(value.subarray(i, i + n), at);
+      at += n; i += n; placed += n;
+      if (at === end) next();
+    }
   }
-  if (at !== total) throw new Error(`${new URL(url).pathname.split("/").pop()}: ${at} of ${total} bytes`);
-  return at;
+  if (known < used.length || page < pages) {
+    throw new Error(`${new URL(url).pathname.split("/").pop()}: ended at page ${page} of ${pages}`);
+  }
+  return placed;
 }
 
 async function restore() {
