@@ -29,9 +29,9 @@ DOCS = {
     "Tinglysingsgebyr per dokument.": "Tinglysingsgebyr per dokument.",
     "Dokumentavgift ved overføring av selveid fast eiendom.": "Dokumentavgift ved overføring av sjølveigd fast eigedom.",
     "Antall dokumenter som tinglyses ved kjøp: skjøte og pantedokument.":
-        "Talet på dokument som blir tinglyste ved kjøp: skøyte og pantedokument.",
+        "Talet på tinglyste dokument ved kjøp: skøyte og pantedokument.",
     "Antall dokumenter som tinglyses ved oppføring, utbedring og refinansiering: pantedokumentet.":
-        "Talet på dokument som blir tinglyste ved oppføring, utbetring og refinansiering: pantedokumentet.",
+        "Talet på tinglyste dokument ved oppføring, utbetring og refinansiering: pantedokumentet.",
     "Ordinær lengste nedbetalingstid.": "Ordinær lengste nedbetalingstid.",
     "Lengste nedbetalingstid når forlenget nedbetalingstid er innvilget.":
         "Lengste nedbetalingstid når forlengd nedbetalingstid er innvilga.",
