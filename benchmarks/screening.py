@@ -20,6 +20,15 @@ On synthetic households (boligregler.screening.population, seed 2026) and dramme
 `boligregler vurder` end to end (start-up, after start-up, fresh processes) is measured by
 benchmarks/vurder.py.
 
+    python benchmarks/screening.py --sider    # fresh pages against reused ones (evaluation/heap.py)
+    python benchmarks/screening.py --profil   # where one evaluate_batch on 10^6 rows spends its time
+
+`--sider` measures what a page fault costs on this machine (a NumPy operation writing into fresh
+memory, against the same operation on memory freed and reused) and `evaluate_batch` on 10^6 rows
+with and without `heap.keep_freed_memory` (each in a process of its own: the setting is for the
+whole process), with the page faults per household. `--profil` prints cProfile's functions of
+the columnar backend by their own time.
+
 Every rate is given twice: per second of wall time, and per second of this process's CPU time
 which other load on a shared machine disturbs less; the targets are about an idle machine, where
 the two agree.
@@ -32,7 +41,12 @@ Record new figures in docs/ytelse.md, with the machine's load.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
+import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -149,10 +163,75 @@ def loop_run(policy, n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
+def faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def page_cost() -> tuple[float, float]:
+    """ns per float64 element of np.floor into fresh memory (every result kept) and into reused memory."""
+    x = np.random.default_rng(1).random(1 << 18)
+    kept, t = [], time.process_time()
+    for _ in range(100):
+        kept.append(np.floor(x))
+    fresh = (time.process_time() - t) / 100 / x.size * 1e9
+    del kept
+    t = time.process_time()
+    for _ in range(100):
+        np.floor(x)
+    return fresh, (time.process_time() - t) / 100 / x.size * 1e9
+
+
+def heap_run(n: int, keep: bool) -> None:
+    """evaluate_batch on n rows (best CPU time of 3) and page faults per household, printed as one line."""
+    from boligregler.evaluation import columnar
+    if not keep:  # leave glibc's malloc as it is: freed memory goes back to the kernel
+        columnar.heap.keep_freed_memory = lambda: False
+    policy = load_policy("drammen")
+    batch = tabular.read_chunk(policy.model, population.households(n), 1, policy.validate).batch
+    policy.evaluate_batch(batch)
+    before = faults()
+    _, cpu = best(lambda: policy.evaluate_batch(batch))
+    print(f"{n / cpu:.0f} {(faults() - before) * 4096 / 3 / n:.0f}")
+
+
+def pages(n: int) -> None:
+    fresh, reused = page_cost()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(f"np.floor over 2^18 float64: {fresh:.2f} ns per element into fresh memory, {reused:.2f} ns reused")
+    print("\n| frigitt minne | husstander per CPU-sekund | nye sider per husstand (byte) |\n|---|---:|---:|")
+    for keep in (True, False):
+        out = subprocess.run([sys.executable, __file__, "--heap-run", str(n), "1" if keep else "0"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        print(f"| {'beholdes (heap.keep_freed_memory)' if keep else 'gis tilbake til kjernen'} | {int(out[0]):,} "
+              f"| {out[1]} |".replace(",", " "))
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+def profile(n: int) -> None:
+    policy = load_policy("drammen")
+    batch = tabular.read_chunk(policy.model, population.households(n), 1, policy.validate).batch
+    policy.evaluate_batch(batch)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    policy.evaluate_batch(batch)
+    profiler.disable()
+    print(f"load average {os.getloadavg()[0]:.1f}; evaluate_batch on {n:,} rows of drammen.pol\n".replace(",", " "))
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--raskt", action="store_true")
+    parser.add_argument("--sider", action="store_true", help="fresh pages against reused ones")
+    parser.add_argument("--profil", action="store_true", help="cProfile of one evaluate_batch on 10^6 rows")
+    parser.add_argument("--heap-run", nargs=2, type=int, help=argparse.SUPPRESS)  # a child of --sider
     args = parser.parse_args()
+    if args.heap_run:
+        return heap_run(args.heap_run[0], bool(args.heap_run[1]))
+    if args.sider:
+        return pages(10**5 if args.raskt else 10**6)
+    if args.profil:
+        return profile(10**5 if args.raskt else 10**6)
     policy = load_policy("drammen")
     sizes = [10**4, 10**5] if args.raskt else [10**4, 10**5, 10**6]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households\n")

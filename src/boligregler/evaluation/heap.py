@@ -3,15 +3,16 @@
 Every NumPy operation of the columnar backend writes a new array of a chunk's rows. glibc's malloc
 hands memory back to the kernel when much of it is free (the top of the heap beyond its trim
 threshold, and every block above its mmap threshold), so each chunk's arrays land on fresh pages,
-and touching a fresh page costs a page fault: on the shared virtual machine this was measured at
-about 45 ns per float64 element, fifty to a hundred times the arithmetic (see docs/ytelse.md),
-and 40 % of the backend's time at 10⁶ rows.
+and the first touch of a fresh page is a page fault: an operation writing into fresh memory costs
+many times the same operation on memory that is reused (`python benchmarks/screening.py --sider`
+measures both, and the backend with and without this setting; figures in docs/ytelse.md).
 
 `keep_freed_memory` raises both thresholds once per process (glibc only; elsewhere it does
 nothing), so the pages of one chunk are reused by the next and by the next batch. The price is a
 process that keeps up to `TRIM_THRESHOLD` bytes of freed memory instead of returning it at once;
-blocks above `MMAP_THRESHOLD` are still mapped and unmapped one by one. Dask's workers tune the
-same setting (`MALLOC_TRIM_THRESHOLD_`) for the same reason.
+blocks above `MMAP_THRESHOLD` are still mapped and unmapped one by one. Dask's nanny sets the
+trim threshold low for its workers (`MALLOC_TRIM_THRESHOLD_`), to give memory back sooner; in a
+worker that runs the columnar backend this setting takes its place.
 """
 
 from __future__ import annotations
