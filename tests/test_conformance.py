@@ -341,6 +341,31 @@ def test_segment_sums(counts, data):
     assert columnar._segment_sum(values, offsets).tolist() == [int(values[a:b].sum()) for a, b in zip(offsets, offsets[1:])]
 
 
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.lists(st.integers(-2**61, 2**61), max_size=3), max_size=12))
+def test_segment_sums_are_exact_when_the_running_sum_wraps(rows):
+    """The running sum over all elements may leave int64 (here each row's own sum fits); the row sums do not."""
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
+    values = np.array([x for r in rows for x in r], dtype=np.int64)
+    with np.errstate(over="ignore"):
+        got = columnar._segment_sum(values, offsets).tolist()
+    assert got == [sum(r) for r in rows]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), n=st.integers(1, 20))
+def test_integer_choice_is_exact_at_the_ends_of_int64(data, n):
+    """`_pick` (y + (x − y)·cond) gives x or y exactly, also when x − y wraps around int64."""
+    ints = st.integers(-2**63, 2**63 - 1)
+    side = lambda: data.draw(st.one_of(ints, st.lists(ints, min_size=n, max_size=n).map(  # noqa: E731
+        lambda v: np.array(v, dtype=np.int64))))
+    x, y = side(), side()
+    cond = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    with np.errstate(over="ignore"):
+        got = columnar._pick(cond, x, y)
+    assert np.array_equal(got, np.where(cond, x, y))
+
+
 def test_amounts_waiting_for_a_fact_are_zero_as_from_the_fallback():
     """An amount left out of the vedtak (it waits for a fact) holds 0 in the result arrays, whichever backend
     decided the row, so totals over a batch (konsekvens) do not depend on that."""
