@@ -323,7 +323,7 @@ class Search:
         return True
 
     def threshold(self, changed: Callable[[Decimal], dict], step: Decimal, room: Decimal, needed,
-                  paths: frozenset[P.Path]) -> Decimal | None | bool:
+                  paths: frozenset[P.Path], first: dict | None = None) -> Decimal | None | bool:
         """The smallest change k·step (1 ≤ k, k·step ≤ room) that meets every criterion in `needed`, solved
         from the gap (see `gap`) instead of searched. Between the model's roundings the gap is linear in
         an amount, so the line through two distant points (redrawn through the last two while the
@@ -335,12 +335,13 @@ class Search:
         (`_next_change`, from the values rounded at both ends), else by bisection: a few evaluations
         either way. The result is verified: the criteria are met at it and not one step less. False: no change up to
         `room` can work in a monotone model (no change tried narrows the gap, or it is still open at
-        `room`). None: no solution here (no gap, or it did not verify), so the caller searches."""
+        `room`). None: no solution here (no gap, or it did not verify), so the caller searches. `first`:
+        gaps already had (k → (gap, roundings))."""
         most = int(room // step)
         if most < 1 or facts_ordning(changed(Decimal(0))) != self.ordning:
             return None if most >= 1 else False
-        known: dict[int, Decimal] = {}
-        made: dict[int, list] = {}  # the roundings made at each change tried
+        known: dict[int, Decimal] = {k: value for k, (value, _) in (first or {}).items()}
+        made: dict[int, list] = {k: calls for k, (_, calls) in (first or {}).items()}  # the roundings at each change
 
         def closes(k: int) -> bool:
             if k not in known:
@@ -415,10 +416,15 @@ class Search:
         low = spec.low if spec.low is not None else Decimal(0)
         high = spec.high
         best = None
-        for sign, room in ((1, (high - current) if high is not None else LIMIT), (-1, current - low)):
+        directions = [(1, (high - current) if high is not None else LIMIT), (-1, current - low)]
+        first: dict[int, dict[int, tuple]] = {}
+        if lever.kind == "beløp" and needed:
+            directions, first = self._directions(lever, current, directions, needed, paths)
+        for sign, room in directions:
             def changed(d, sign=sign):
                 return self.facts if not d else P.with_value(self.facts, lever.path, current + sign * d)
-            size = self.smallest(changed, goal, needed, lever.step, room, paths, solve=lever.kind == "beløp")
+            size = self.smallest(changed, goal, needed, lever.step, room, paths, solve=lever.kind == "beløp",
+                                 first=first.get(sign))
             if size is not None and (best is None or size < best[1]):
                 best = (sign, size)
         if best is None:
@@ -426,6 +432,32 @@ class Search:
         sign, size = best
         new = current + sign * size
         return self._change(lever, current, new, size, sign > 0)
+
+    def _directions(self, lever: Lever, current: Decimal, directions: list, needed, paths) -> tuple[list, dict]:
+        """The directions worth searching for an amount, and the gap at the first far change each way (which
+        `threshold` probes first, so it is not evaluated twice). Where a change one way narrows the gap and
+        the same change the other way widens it, only the first way is searched: in a monotone model no
+        change the other way can close it."""
+        base = self.gap(self.facts, needed, paths)
+        if base is None:
+            return directions, {}
+        first: dict[int, dict[int, tuple]] = {}
+        for sign, room in directions:
+            most = int(room // lever.step)
+            if most < 1:
+                continue
+            k = 1000 if 1000 < most else most
+            calls: list = []
+            value = self.gap(P.with_value(self.facts, lever.path, current + sign * k * lever.step), needed, paths, calls)
+            if value is None:
+                return directions, {}
+            first[sign] = {k: (value, calls)}
+        if len(first) == 2:
+            (up,), (down,) = (tuple(v[0] for v in first[sign].values()) for sign in (1, -1))
+            keep = 1 if up > base > down else -1 if down > base > up else None
+            if keep is not None:
+                directions = [d for d in directions if d[0] == keep]
+        return directions, first
 
     def _new_line(self, lever: Lever, goal: Goal, needed=()) -> Change | None:
         def line(amount: Decimal) -> dict:
@@ -437,19 +469,20 @@ class Search:
         return self._change(lever, None, size, size, True)
 
     def smallest(self, changed: Callable[[Decimal], dict], goal: Goal, needed, step: Decimal, room: Decimal,
-                 paths: frozenset[P.Path], solve: bool = True) -> Decimal | None:
+                 paths: frozenset[P.Path], solve: bool = True, first: dict | None = None) -> Decimal | None:
         """The smallest change that reaches `goal`. For an amount (`solve`) the threshold of the criteria in
         `needed` is solved from their gap; otherwise, or where that gives no answer, it is searched by
         probing only those criteria. The whole assessment is checked at the change found. Where another
         criterion fails there instead, it is added to those probed and the search goes on from that change
         (a larger change never needs less, as the search assumes throughout); whole assessments are the
-        last resort."""
+        last resort. `first`: gaps already had for `needed` (k → (gap, roundings); see `_directions`)."""
         if not needed or facts_ordning(changed(Decimal(0))) != self.ordning:
             return _smallest(lambda d: self.reaches(changed(d), goal, needed, paths), step, room)
         probed = list(needed)
         guess = None
         for _ in range(4):
-            size = self.threshold(changed, step, room, probed, paths) if solve else None
+            size = self.threshold(changed, step, room, probed, paths, first if probed == list(needed) else None) \
+                if solve else None
             if size is False:
                 return None
             if size is None:
