@@ -149,7 +149,7 @@ def test_manual_assessment_lists_what_the_case_worker_must_assess():
     letter = build_letter(decision)
     assert decision.utfall == "manuell_vurdering"
     manual = letter.section("manuell")
-    assert [i.text.split(":")[0] for i in manual.items] == ["Søkeren er folkeregistrert i Drammen"]
+    assert [i.text.split(":")[0] for i in manual.items] == ["Folkeregistrert i Drammen"]
     assert letter.section("klage") is None, "a manual assessment is not yet a decision one can appeal"
     assert letter.document == "saksframlegg" and letter.frame.recipient == ()
     assert [c.text for c in letter.what_if.changes] == ["at du er folkeregistrert i kommunen"]
@@ -406,13 +406,13 @@ def test_the_case_workers_reasons_are_quoted_beside_the_assessment_and_escaped_a
     vurdering = {i.text.split(":")[0]: i.details for i in letter.section("vurdering").items}
     quoted = "«Fast jobb og <b>god</b> inntekt; *kan* få lån i bank om to år. - ikke en liste»"
     langvarig = [d for d in vurdering["Langvarige problemer med å finansiere bolig"] if "begrunnelse" in d]
-    assert langvarig[0] == ("Saksbehandlers begrunnelse for vurderingen av om søkeren har langvarige problemer med å "
+    assert langvarig[0] == ("Saksbehandlers begrunnelse for vurderingen av om du har langvarige problemer med å "
                             "finansiere egen bolig (forskriften § 5-4 første ledd bokstav a): " + quoted)
     assert any("«Tre soverom for to voksne og to barn.»" in d for d in vurdering["Boligen er egnet og nøktern"])
     assert quoted in letter.section("vedtak").paragraphs[1], "the reason the refusal rests on comes with the reason first"
     assert not any("[mangler" in p for p in letter.section("vedtak").paragraphs)
     # an assessment the refusal rests on, given without a reason, is a visible gap, not a bare conclusion
-    assert ("[mangler: saksbehandlers begrunnelse for vurderingen av om boligsituasjonen hindrer søkeren i å få "
+    assert ("[mangler: saksbehandlers begrunnelse for vurderingen av om boligsituasjonen hindrer deg i å få "
             "eller beholde arbeid (§ 5-4 annet ledd bokstav c)]") in langvarig
     # one that cannot change the result (tvangssalg needs refinansiering) asks for none
     assert not any("tvangssalg" in d for d in langvarig)
@@ -477,7 +477,7 @@ def test_the_forespørsel_asks_for_what_is_needed_by_when_and_says_what_happens_
     assert letter.section("vedtak").heading == "Hvor langt søknaden er kommet"  # it is not a vedtak
     asked = letter.section("mangler").items
     assert [i.text for i in asked] == ["Antall banker som har avslått søknad om boliglån, etter dokumentasjon fra bankene."]
-    assert asked[0].details == ("Har betydning for «Søkeren får ikke lån i bank» og «Søkeren har fått avslag fra to "
+    assert asked[0].details == ("Har betydning for «Ikke lån i bank» og «Avslag fra to "
                                 "private banker»",)
     assert "Fristen er 10.04.2026." in letter.section("svarfrist").paragraphs  # 21 days from sak.dato
     assert any("kan da bli avslått" in p for p in letter.section("svarfrist").paragraphs)

@@ -205,7 +205,8 @@ class _Codegen:
             if isinstance(part, str):
                 pieces.append(self.const(part))
             else:
-                fmt = self.const(runtime.formatter(self.policy.expr_types.get(id(part), T.TEXT)))
+                fmt = self.const(runtime.formatter(self.policy.expr_types.get(id(part), T.TEXT),
+                                                   self.policy.header.get("målform")))
                 pieces.append(f"{fmt}({self.gen(part)})")
         self.lines.append(f"def {name}(M, F):\n    return ''.join(({', '.join(pieces)},))\n")
         return name

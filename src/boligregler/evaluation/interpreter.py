@@ -135,7 +135,8 @@ class Interpreter:
         if tpl is None:
             return None
         formats = [None if isinstance(p, str) else
-                   runtime.formatter(self.policy.expr_types.get(id(p), T.TEXT)) for p in tpl.parts]
+                   runtime.formatter(self.policy.expr_types.get(id(p), T.TEXT), self.policy.header.get("målform"))
+                   for p in tpl.parts]
 
         def render(M: dict, F: dict, local: dict | None = None) -> str:
             local = {} if local is None else local

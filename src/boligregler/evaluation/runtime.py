@@ -246,13 +246,14 @@ def rounded(value: Decimal, unit: Decimal, mode: str) -> Decimal:
     return round_with(assessed(value), unit, _ROUNDINGS[mode])
 
 
-def formatter(t: T.Type):
-    """How a value of type `t` is written inside a Norwegian explanation (a fact not given raises)."""
-    write = _writer(t)
+def formatter(t: T.Type, målform: str | None = "bokmål"):
+    """How a value of type `t` is written inside a Norwegian explanation, in the policy's `målform` (bokmål
+    or nynorsk; a fact not given raises)."""
+    write = _writer(t, målform == "nynorsk")
     return lambda value: write(assessed(value))
 
 
-def _writer(t: T.Type):
+def _writer(t: T.Type, nynorsk: bool = False):
     match t:
         case T.Num("kr") | T.Num("kr/mnd"):
             return format_kr
@@ -263,7 +264,8 @@ def _writer(t: T.Type):
         case T.Num("år"):
             return lambda v: f"{format_number(v)} år"
         case T.Num("måneder"):
-            return lambda v: tall_med_enhet(v, "måned", "måneder")
+            return (lambda v: tall_med_enhet(v, "månad", "månader")) if nynorsk else \
+                (lambda v: tall_med_enhet(v, "måned", "måneder"))
         case T.Num("andel"):
             return lambda v: str(v) if isinstance(v, Ratio) else format_number(v)
         case T.Num():

@@ -12,7 +12,6 @@ from boligregler.evaluation.runtime import NotAssessed
 from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
 from boligregler.money import format_number
-from boligregler.norsk import tall_med_enhet
 from boligregler.model import types as T
 from boligregler.model.checker import LETTER_LINES, LETTER_NAMES
 from boligregler.syntax import ast
@@ -76,13 +75,11 @@ class _Renderers:
 
     def formatter(self, t: T.Type) -> Callable[[Any], str]:
         """How a hole of type `t` is written: a choice by the policy's word for it (`opplysning sti "verdi"`),
-        months in the policy's målform, anything else as the evaluation writes it."""
+        anything else as the evaluation writes it in the policy's målform (months: «månader» in nynorsk)."""
         if isinstance(t, T.Enum) and any(name == t.name for name, _ in self.words):
             words = {value: text for (name, value), text in self.words.items() if name == t.name}
             return lambda v: words.get(runtime.assessed(v), runtime.assessed(v))
-        if self.nynorsk and t == T.Num("måneder"):
-            return lambda v: tall_med_enhet(runtime.assessed(v), "månad", "månader")
-        return runtime.formatter(t)
+        return runtime.formatter(t, "nynorsk" if self.nynorsk else "bokmål")
 
 
 def choice_words(model: Any) -> dict[tuple[str, str], str]:

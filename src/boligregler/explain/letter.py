@@ -17,6 +17,7 @@ headings and the few words that join a criterion's own texts (in `WORDS`, per m�
 from __future__ import annotations
 
 import datetime as dt
+import re
 import weakref
 from decimal import Decimal, localcontext
 from typing import Any
@@ -35,6 +36,7 @@ from boligregler.explain.evaluate import Texts
 from boligregler.explain.frame import Frame, build_frame, målform
 from boligregler.model import types as T
 from boligregler.model.checker import LETTER_LINES
+from boligregler.syntax import ast
 from boligregler.money import CONTEXT, format_kr
 from boligregler.norsk import antall_tekst, per_form
 
@@ -98,7 +100,7 @@ _WORDS: dict[str, Any] = {
     },
     "waiting": ("Vilkåret kan ikke vurderes før dette foreligger: {facts}.",
                 "Vilkåret kan ikkje vurderast før dette ligg føre: {facts}."),
-    "provided": {"søker": ("oppgis av søkeren", "blir oppgitt av søkjaren"),
+    "provided": {"søker": ("oppgis av deg", "blir oppgitt av deg"),
                  "saksbehandler": ("vurderes av saksbehandler", "blir vurdert av saksbehandlaren"),
                  "dokumentasjon": ("dokumenteres", "blir dokumentert")},
     "headings": {
@@ -280,23 +282,25 @@ class _Builder:
 
     def explanation(self, r: CriterionResult) -> str:
         """The criterion's explanation; for one without a text of its own (for its result, or still waiting
-        for facts), the letter's sentence in its målform (the evaluation words it in bokmål)."""
+        for facts), the letter's sentence in its målform, which says who gives what it waits for (you, the
+        case worker, documentation), where the evaluation words it in bokmål and in the third person."""
         definition = next(c for c in self.basis.program.scheme.criteria if c.id == r.id)
-        if self.form == "bokmål":
+        if r.resultat == "ikke_vurdert" and r.venter_på and "ikke_vurdert" not in definition.explanations:
+            waits = []
+            for name in r.venter_på:
+                path = parse_path(name)
+                leaf = tuple(p for p in path if not isinstance(p, int))
+                spec = T.field_at(self.model.schema, leaf)
+                text = (self.element_described(path) if leaf != path else self.model.fact_text(path)) \
+                    or description(spec.doc)
+                waits.append(f"{text.rstrip('.')} – {self.w['provided'][spec.provided_by or 'søker']}")
+            return self.w["waiting"].format(facts="; ".join(waits))
+        if self.form == "bokmål" or r.resultat == "ikke_vurdert":
             return r.forklaring
-        if r.resultat != "ikke_vurdert":
-            own = r.resultat in definition.explanations or any(
-                e.letter == r.unntak and e.explanation is not None for e in definition.exceptions)
-            return r.forklaring if own or r.resultat not in self.w["default"] else \
-                self.w["default"][r.resultat].format(title=r.tittel)
-        if not r.venter_på or "ikke_vurdert" in definition.explanations:
-            return r.forklaring
-        waits = []
-        for name in r.venter_på:
-            spec = P.spec_of(self.model.schema, tuple(name.split(".")))
-            text = self.model.fact_text(tuple(name.split("."))) or description(spec.doc)
-            waits.append(f"{text.rstrip('.')} – {self.w['provided'].get(spec.provided_by, '')}")
-        return self.w["waiting"].format(facts="; ".join(waits))
+        own = r.resultat in definition.explanations or any(
+            e.letter == r.unntak and e.explanation is not None for e in definition.exceptions)
+        return r.forklaring if own or r.resultat not in self.w["default"] else \
+            self.w["default"][r.resultat].format(title=r.tittel)
 
     def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
                                                              tuple[str, ...]]:
@@ -392,7 +396,7 @@ class _Builder:
         for m in self.decision.mangler:
             why = [f"«{titles[c]}»" for c in m.vilkår]
             if m.beløp:
-                names = [self.w["amount_names"].get(b) or _amount_words(b) for b in m.beløp]
+                names = [self.w["amount_names"].get(b) or self.amount_name(b) for b in m.beløp]
                 why.append(self.w["amounts"].format(names=", ".join(names)))
             item = Item(first_upper(self.described(m).rstrip(".")) + ".",
                         (self.w["needed_for"].format(what=self.joined(why)),))
@@ -402,13 +406,43 @@ class _Builder:
                 Section("svarfrist", None, (*self.deadline(), *self.paragraphs("svarfrist")) if sent else ()),
                 Section("vurderes", h["vurderes"], self.paragraphs("vurderes") if assessed else (), tuple(assessed))]
 
+    def amount_name(self, key: str) -> str:
+        """A vedtak amount the national words do not name: the first sentence of the doc comment of the computation
+        it is (`## Egen andel av terminbeløpet.` → «egen andel av terminbeløpet»), when written in the policy's
+        målform (in the policy itself, or a bokmål letter), else its key in words without the unit."""
+        expr = dict(self.model.decision).get(key)
+        computation = self.basis.program.scheme.computations.get(expr.name) if isinstance(expr, ast.Name) else None
+        if computation is not None and (self.form == "bokmål" or computation.origin.policy == self.model.id):
+            first = description(computation.doc).split(". ")[0].rstrip(".")
+            first = re.sub(r"^§\s*[\d.]+\s*", "", first)  # «§ 2.7 Lånebehov» names the computation by its section
+            if first:
+                return first[:1].lower() + first[1:]
+        return _amount_words(key)
+
     def described(self, m) -> str:
-        """A missing fact as the letter describes it: the policy's `opplysning` text where it gives one (a fact
-        outside lists), else the description the assessment gives."""
+        """A missing fact as the letter describes it: the policy's `opplysning` text where it gives one (for a
+        fact in a list line, with the line), else the description the assessment gives."""
         path = parse_path(m.opplysning)
         if any(isinstance(p, int) for p in path):
-            return m.beskrivelse
+            return self.element_described(path) or m.beskrivelse
         return self.model.fact_text(path) or m.beskrivelse
+
+    def element_described(self, path: tuple) -> str | None:
+        """A fact in a list line in the policy's words, where it gives the fact an `opplysning` text: that text
+        and the line, named by the list's own text up to its first comma, parenthesis or full stop
+        («Alderen til barnet (borna i hushaldet ditt, nr. 2)»). None where the policy gives no text."""
+        leaf = tuple(p for p in path if not isinstance(p, int))
+        text = self.model.fact_text(leaf)
+        if text is None:
+            return None
+        lines = []
+        for i, part in enumerate(path):
+            if isinstance(part, int):
+                list_path = tuple(p for p in path[:i] if not isinstance(p, int))
+                own = self.model.fact_text(list_path)
+                label = re.split(r"[(;,.]", own)[0].strip() if own else str(list_path[-1]).replace("_", " ")
+                lines.append(f"{label[:1].lower()}{label[1:]}, nr. {part + 1}")
+        return f"{text.rstrip('.')} ({'; '.join(lines)})"
 
     def deadline(self) -> tuple[str, ...]:
         """The date the policy's `svarfrist_opplysninger` (days, stated in its `mangler` text) ends,
