@@ -527,3 +527,46 @@ def test_a_nynorsk_criterion_without_its_own_text_is_explained_in_nynorsk(tmp_pa
     text = render_text(letter)
     assert "Vilkåret «Bustaden ligg i Fjordvik» er ikkje oppfylt." in text
     assert "er ikke oppfylt" not in text
+
+
+def test_a_nynorsk_letter_names_a_list_line_in_the_policys_words_and_says_who_gives_it():
+    from boligregler.explain import missing_facts
+    s = {**copy.deepcopy(FAMILY), "sak": dict(CASE)}
+    letter = build_letter(missing_facts(load_policy(NYNORSK), s, ["husstand.barn[1].alder"]).decision)
+    asked = [i.text for i in letter.section("mangler").items]
+    assert asked == ["Alderen til barnet (borna i hushaldet ditt, nr. 2)."]
+    text = render_text(letter)
+    assert "ikkje vurdert enno. Vilkåret kan ikkje vurderast før dette ligg føre: Alderen til barnet (borna i " \
+           "hushaldet ditt, nr. 2) – blir oppgitt av deg." in text
+    assert "barn nr." not in text and "oppgitt av søkjaren" not in text
+    bokmål = render_text(build_letter(missing_facts(load_policy("drammen"), s, ["husstand.barn[1].alder"]).decision))
+    assert "Barnets alder (barn nr. 2) – oppgis av deg." in bokmål
+
+
+def test_months_are_written_in_the_policys_målform_in_every_explanation(tmp_path):
+    from boligregler import load_policy_text
+    from boligregler.evaluation.runtime import formatter
+    from boligregler.model import types as T
+    from decimal import Decimal
+    assert formatter(T.Num("måneder"), "nynorsk")(Decimal(3)) == "3 månader"
+    assert formatter(T.Num("måneder"))(Decimal(1)) == "1 måned"
+    text = NYNORSK.read_text(encoding="utf-8").replace(
+        'oppfylt: "Bustaden ligg i Fjordvik kommune."', 'oppfylt: "Du har budd {tilknytning.botid_måneder} i kommunen."')
+    for backend in ("compiled", "interpreter"):
+        policy = load_policy_text(text, name="fjordvik.pol", backend=backend)
+        s = copy.deepcopy(FAMILY)
+        s["tilknytning"]["botid_måneder"] = 14
+        assert policy.evaluate(s).criterion("bustad_i_kommunen").forklaring == "Du har budd 14 månader i kommunen."
+
+
+def test_a_vedtak_amount_is_named_by_the_computation_it_is():
+    from boligregler import load_policy_text
+    from boligregler.explain import missing_facts
+    text = (ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8").replace(
+        "vedtak {\n", "## Egen andel av kjøpesummen. Det husstanden betaler selv.\n"
+                      "beregn egen_andel: kr = bolig.kjøpesum - startlån\n\nvedtak {\n    egen_andel_kr: egen_andel\n", 1)
+    s = {**copy.deepcopy(FAMILY), "sak": dict(CASE)}
+    del s["bolig"]["kjøpesum"]
+    letter = build_letter(missing_facts(load_policy_text(text, name="nasjonal.pol"), s).decision)
+    item = next(i for i in letter.section("mangler").items if i.text.startswith("Kjøpesum"))
+    assert "egen andel av kjøpesummen" in item.details[0] and "egen andel," not in item.details[0], item.details

@@ -28,7 +28,7 @@ from boligregler.evaluation import runtime
 from boligregler.evaluation.decision import CriterionResult, criterion_result
 from boligregler.diagnostics import parse_path
 from boligregler.evaluation.runtime import EvaluationError, NotAssessed
-from boligregler.evaluation.soknad import description
+from boligregler.evaluation.soknad import described, description
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
 from boligregler.explain.counterfactual import WhatIf, dependencies, what_would_change
@@ -291,8 +291,8 @@ class _Builder:
                 path = parse_path(name)
                 leaf = tuple(p for p in path if not isinstance(p, int))
                 spec = T.field_at(self.model.schema, leaf)
-                text = (self.element_described(path) if leaf != path else self.model.fact_text(path)) \
-                    or description(spec.doc)
+                text = (self.element_described(path) or described(path, spec)) if leaf != path else \
+                    (self.model.fact_text(path) or description(spec.doc))
                 waits.append(f"{text.rstrip('.')} – {self.w['provided'][spec.provided_by or 'søker']}")
             return self.w["waiting"].format(facts="; ".join(waits))
         if self.form == "bokmål" or r.resultat == "ikke_vurdert":
