@@ -508,7 +508,7 @@ class Search:
         return Change(lever.name, lever.kind, old, new, size, increased, text, lever)
 
     def combinations(self, per_criterion, touching, goal: Goal, needed) -> tuple[tuple[Change, ...], ...]:
-        """Changes that together reach `goal` when no single change does, each combination verified.
+        """Changes that together reach `goal` when no single change does, each combination assessed.
 
         First the yes/no and choice changes that meet a criterion each are made together; the
         criteria still missed are then given the yes/no and choice changes and counts that touch
@@ -549,19 +549,39 @@ class Search:
                 amount = None
             else:
                 inner = Search(self.basis, self.failing, combined, paths, self.texts)
-                amount = next((c for c in (inner.lever(lv, goal, still) for lv in amounts) if c is not None), None)
+                known = {} if subset else self._unaffected_changes(per_criterion, still, used)
+                amount = next((c for c in (self._amount(inner, lv, known.get(lv.path), combined, goal, still, paths)
+                                           for lv in amounts) if c is not None), None)
                 if amount is None:
                     continue
                 if subset and smallest is not None and amount.fact == smallest.fact and amount.size >= smallest.size:
                     continue  # the extra changes do not make the change of the amount any smaller
-            combination = self._verified(base, subset, combined, amount, goal)
-            if combination:
-                found.append(combination)
-                if not subset:
-                    smallest = amount
+            found.append(self._worded(base, subset, combined, amount, goal))
+            if not subset:
+                smallest = amount
             if len(found) == 3:
                 break
         return tuple(sorted(found, key=len))
+
+    def _unaffected_changes(self, per_criterion, still: list[str], used: frozenset[P.Path]) -> dict[P.Path, Change]:
+        """The amount changes found for the one criterion still missed, by lever, when none of the changes made
+        (`used`) can change that criterion: its smallest change is then the same as found for it alone."""
+        if len(still) != 1:
+            return {}
+        deps = dependencies(self.policy.model, self.program.scheme)
+        if any(still[0] in deps.touching(lever) for lever in self.policy.model.levers if lever.path in used):
+            return {}
+        return {c.lever.path: c for r, changes in per_criterion if r.id == still[0]
+                for c in changes if c.kind in ("beløp", "ny_linje")}
+
+    def _amount(self, inner: "Search", lever: Lever, known: Change | None, combined: dict, goal: Goal, still,
+                paths: frozenset[P.Path]) -> Change | None:
+        """The smallest change of amount `lever` that reaches `goal` from `combined`: a change already found for
+        the criterion (`known`, see `_unaffected_changes`) when it reaches the goal there (one step less
+        misses the criterion, which the changes made cannot alter), else searched."""
+        if known is not None and self.reaches(known.applied(combined), goal, still, paths | {lever.path}):
+            return known
+        return inner.lever(lever, goal, still)
 
     def _extreme(self, lever: Lever, facts: dict) -> tuple[Lever, Any] | None:
         """The value a discrete change sets: its target, the other truth value, or a count's upper bound."""
@@ -576,8 +596,11 @@ class Search:
             value = P.spec_of(self.policy.model.schema, lever.path).high
         return None if value is None or value == current else (lever, value)
 
-    def _verified(self, base, subset, combined, amount: Change | None, goal: Goal) -> tuple[Change, ...]:
-        """The combination as changes with their texts, each count lowered as far as it can go; () if it fails."""
+    def _worded(self, base, subset, combined, amount: Change | None, goal: Goal) -> tuple[Change, ...]:
+        """The combination as changes with their texts, each count lowered as far as it can go. Every combination
+        given here reaches the goal: the search that found its amount (or `reaches`, without one) assessed
+        exactly these facts, and a count is lowered only to a value at which the whole assessment still
+        reaches it."""
         changes = list(base)
         paths = frozenset(c.lever.path for c in (*base, *([amount] if amount else []))) | {lv.path for lv, _ in subset}
         for lever, value in subset:
@@ -586,17 +609,16 @@ class Search:
                 def works(d, lever=lever, old=old):
                     test = P.with_value(combined, lever.path, old + d)
                     return self.reaches(amount.applied(test) if amount else test, goal, paths=paths)
-                most = value - old  # the bound, which the combination was found with: lowered from there
-                value = old + (_smallest(works, lever.step, most, int(most // lever.step)) or most)
+                most = int((value - old) // lever.step)  # the bound works (the combination was found with it)
+                if most > 1:
+                    value = old + lever.step * _first(lambda j: works(j * lever.step), 0, most, most - 1)
                 combined = P.with_value(combined, lever.path, value)
             size = value - old if lever.kind == "heltall" else value
             text = self.texts.render(lever.template, {"endring": size, "ny_verdi": value, "økning": True})
             changes.append(Change(lever.name, lever.kind, old, value, size, True, text, lever))
         if amount is not None:
             changes.append(amount)
-        final = amount.applied(combined) if amount is not None else combined
-        same = final.get("ordning", "") == self.ordning  # another scheme shares no memo with this one
-        return tuple(changes) if goal(*outcome(self.policy, final, self.seed(paths) if same else None)) else ()
+        return tuple(changes)
 
 
 def facts_ordning(facts: dict) -> str:
