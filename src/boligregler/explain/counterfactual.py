@@ -33,7 +33,7 @@ import attrs
 
 from boligregler.evaluation import runtime
 from boligregler.evaluation.compiler import compile_expression, compile_scheme
-from boligregler.evaluation.decision import CriterionResult, criterion_result
+from boligregler.evaluation.decision import CriterionResult, criterion_result, decide
 from boligregler.evaluation.runtime import NotAssessed, given
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
@@ -138,7 +138,8 @@ def _what_would_change(decision, texts: Texts | None) -> WhatIf:
     def touching(ids: list[str]) -> list[Lever]:
         return [lever for lever in model.levers if all(cid in touches(lever) for cid in ids)]
 
-    search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"), texts=texts)
+    search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"), texts=texts,
+                    results=decision.vilkår)
     ids = [r.id for r in blocking]
     reached = lambda utfall, _: utfall == target  # noqa: E731
     changes = search.all(touching(ids), reached, ids)
@@ -216,8 +217,10 @@ class Search:
     """
 
     def __init__(self, basis: Basis, failing: frozenset[str], facts: dict | None = None,
-                 changed: frozenset[P.Path] = frozenset(), texts: Texts | None = None):
+                 changed: frozenset[P.Path] = frozenset(), texts: Texts | None = None,
+                 results: list[CriterionResult] | None = None):
         self.basis = basis
+        self.results = results if facts is None else None  # the decision's criterion results, for its own facts
         self.policy = basis.policy
         self.facts = basis.facts if facts is None else facts
         self.changed = changed  # the paths at which `facts` differs from the decision's facts
@@ -262,7 +265,26 @@ class Search:
         same = facts.get("ordning", "") == self.ordning
         if needed and same and not self.passes(facts, needed, paths):
             return False
+        if needed and same and paths is not None and self.results is not None:
+            results = self.within(facts, needed, paths)
+            if results is not None:
+                return goal(decide(self.policy.model.outcome_rules, self.policy.model.outcome_default, results), results)
         return goal(*outcome(self.policy, facts, self.seed(paths) if same else None))
+
+    def within(self, facts: dict, needed, paths: frozenset[P.Path]) -> list[CriterionResult] | None:
+        """The criterion results for the decision's facts changed at `paths` when those paths reach no criterion
+        outside `needed`: the decision's results for the others, and the needed ones evaluated. None where a
+        changed path reaches another criterion, or a needed one waits for a fact (the whole assessment judges)."""
+        deps = dependencies(self.policy.model, self.program.scheme)
+        levers = [lever for lever in self.policy.model.levers if lever.path in paths]
+        if len(levers) != len(paths) or any(not deps.touching(lever) <= set(needed) for lever in levers):
+            return None
+        M = dict(self.seed(paths))
+        try:
+            own = {cid: criterion_result(self.compiled[cid], M, facts) for cid in needed}
+        except NotAssessed:
+            return None
+        return [attrs.evolve(r, resultat=own[r.id][0], unntak=own[r.id][1]) if r.id in own else r for r in self.results]
 
     def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None,
             calls: list | None = None) -> Decimal | None:
