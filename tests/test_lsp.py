@@ -118,7 +118,7 @@ def test_language_server_end_to_end(tmp_path):
             assert "beregn lånebehov" in hover.contents.value and "lånebehov =" in hover.contents.value
             # hover: a criterion's texts
             hover = await c.text_document_hover_async(L.HoverParams(text_document=doc(uri), position=position(SOURCE, "vilkår folkeregistrert", 9)))
-            assert "Søkeren er folkeregistrert i Drammen" in hover.contents.value
+            assert "Folkeregistrert i Drammen" in hover.contents.value
 
             # go to definition across `bygger på`
             where = await c.text_document_definition_async(L.DefinitionParams(text_document=doc(uri), position=position(SOURCE, "{lånebehov}", 2)))
