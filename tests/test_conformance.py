@@ -216,6 +216,23 @@ def test_float_error_is_far_inside_the_guard_band(payment, rate, years, kind):
     assert abs(float(approx.times(1.0)[0]) - float(exact)) < band / 100
 
 
+@pytest.mark.parametrize("kind", ["nåverdi", "annuitet"])
+def test_terms_of_any_length_in_one_batch(kind):
+    """A term per row up to a billion years (a policy may take it from the søknad) costs memory per row, not per month."""
+    from decimal import localcontext
+    from boligregler.money import CONTEXT
+    years = [1, 25, 50, 10**6, 10**9]
+    amount = columnar.Num(np.full(len(years), 1_000_000), 2, None, 10**9)
+    ev = columnar.Evaluator.__new__(columnar.Evaluator)
+    ev._cache = {}
+    approx = ev.finance(kind, amount, columnar.Num(np.int64(450), 4, None, 2000),
+                        columnar.Num(np.array(years), 0, None, 10**9))
+    with localcontext(CONTEXT):
+        exact = approx.exact(np.arange(len(years)))
+    for got, want in zip(approx.times(1.0), exact):
+        assert abs(got - float(want)) <= abs(float(want)) * columnar.REL_BAND + columnar.ABS_BAND
+
+
 def test_rows_that_need_a_missing_fact_or_hit_an_error_fall_back():
     policy = load_policy("nasjonal")
     good = policy.validate(copy.deepcopy(FAMILY))

@@ -1124,11 +1124,14 @@ class Evaluator:
             r = int(rates)
             if months.ndim == 0:
                 fac = factor(r, int(months))
-            else:
+            elif not present.size or present.max() <= 4 * months.size + 4096:  # a table indexed by the term
                 fac = np.zeros(int(present.max()) + 1 if present.size else 1)
                 for n in present:
                     fac[n] = factor(r, int(n))
                 key = months
+            else:  # terms too long to index by: one factor per term that occurs
+                fac = np.array([factor(r, int(n)) for n in present])
+                key = np.searchsorted(present, months)
         else:
             rates_b, months_b = np.broadcast_arrays(rates, months)
             keys, inverse = np.unique(np.stack([rates_b.ravel(), months_b.ravel()]), axis=1, return_inverse=True)
@@ -1261,7 +1264,12 @@ def _months(years: Num):
     if (months.min() if months.size else 1) <= 0:
         low = _mask(months <= 0)
         months = np.maximum(months, 1)
-    return months, low, np.flatnonzero(np.bincount(months.ravel())) if months.ndim else None
+    if not months.ndim:
+        return months, low, None
+    flat = months.ravel()
+    # bincount is fastest for terms of a few hundred months; np.unique bounds the memory for any term
+    occurring = np.flatnonzero(np.bincount(flat)) if flat.size and flat.max() <= 4 * flat.size + 4096 else np.unique(flat)
+    return months, low, occurring
 
 
 def _fact_path(e, bound: frozenset) -> tuple | None:
