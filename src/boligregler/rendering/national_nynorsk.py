@@ -127,7 +127,7 @@ SOURCES = {
     "betjene lånet og har nødvendige midler til livsopphold":
         "Terskelen grunnmodellen bruker for varsel om liten margin; forskrifta § 5-4 første ledd krev berre at "
         "søkjaren kan betene lånet og har nødvendige midlar til livsopphald",
-    "Forvaltningsloven § 17: saken skal være så godt opplyst som mulig før vedtak treffes; boligregler bruker tre "
+    "Forvaltningsloven § 17: saken skal være så godt opplyst som mulig før vedtak treffes; grunnmodellen bruker tre "
     "uker, som klagefristen, til kommunen fastsetter sin egen frist":
         "Forvaltningslova § 17: saka skal vere så godt opplyst som mogleg før vedtak blir gjort; grunnmodellen bruker "
         "tre veker, som klagefristen, til kommunen fastset sin eigen frist",
