@@ -1124,7 +1124,7 @@ class Evaluator:
             r = int(rates)
             if months.ndim == 0:
                 fac = factor(r, int(months))
-            elif not present.size or present.max() <= 4 * months.size + 4096:  # a table indexed by the term
+            elif not present.size or _indexable(int(present.max()), months.size):
                 fac = np.zeros(int(present.max()) + 1 if present.size else 1)
                 for n in present:
                     fac[n] = factor(r, int(n))
@@ -1267,9 +1267,14 @@ def _months(years: Num):
     if not months.ndim:
         return months, low, None
     flat = months.ravel()
-    # bincount is fastest for terms of a few hundred months; np.unique bounds the memory for any term
-    occurring = np.flatnonzero(np.bincount(flat)) if flat.size and flat.max() <= 4 * flat.size + 4096 else np.unique(flat)
+    occurring = np.flatnonzero(np.bincount(flat)) if flat.size and _indexable(int(flat.max()), flat.size) else np.unique(flat)
     return months, low, occurring
+
+
+def _indexable(longest: int, rows: int) -> bool:
+    """Whether an array indexed by the term in months (bincount, a factor table) is small beside the rows: it is
+    fastest for terms of a few hundred months, and a term per row can be of any length."""
+    return longest <= 4 * rows + 4096
 
 
 def _fact_path(e, bound: frozenset) -> tuple | None:
