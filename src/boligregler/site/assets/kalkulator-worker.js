@@ -65,13 +65,14 @@ const PAGE = 4096;  // the snapshot leaves out the image's pages of zeros (site/
  * `size(n)` once its size is known, then `part(bytes, at)` for each piece of the image that is not zeros, in
  * order (the rest stays as allocated: zeros); resolves with the number of bytes put in place. */
 async function unpack(url, size, part) {
+  const name = new URL(url).pathname.split("/").pop();
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${new URL(url).pathname.split("/").pop()}: ${response.status}`);
+  if (!response.ok) throw new Error(`${name}: ${response.status}`);
   const reader = response.body.getReader();
   let head = new Uint8Array(0);
   while (head.length < 8) {
     const { done, value } = await reader.read();
-    if (done) throw new Error(`${new URL(url).pathname.split("/").pop()}: too short`);
+    if (done) throw new Error(`${name}: too short`);
     const joined = new Uint8Array(head.length + value.length);
     joined.set(head);
     joined.set(value, head.length);
@@ -107,7 +108,7 @@ async function unpack(url, size, part) {
       if (known === used.length) next();
     }
     while (i < value.length) {
-      if (page >= pages) throw new Error(`${new URL(url).pathname.split("/").pop()}: more pages than the bitmap`);
+      if (page >= pages) throw new Error(`${name}: more pages than the bitmap`);
       const n = Math.min(end - at, value.length - i);
       part(value.subarray(i, i + n), at);
       at += n; i += n; placed += n;
@@ -115,7 +116,7 @@ async function unpack(url, size, part) {
     }
   }
   if (known < used.length || page < pages) {
-    throw new Error(`${new URL(url).pathname.split("/").pop()}: ended at page ${page} of ${pages}`);
+    throw new Error(`${name}: ended at page ${page} of ${pages}`);
   }
   return placed;
 }
