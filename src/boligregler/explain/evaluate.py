@@ -13,7 +13,7 @@ from boligregler.explain.basis import Basis
 from boligregler.evaluation import runtime
 from boligregler.money import format_number
 from boligregler.model import types as T
-from boligregler.model.checker import LETTER_LINES, LETTER_NAMES
+from boligregler.model.checker import LETTER_LINES, LETTER_NAMES, names_in
 from boligregler.syntax import ast
 
 
@@ -54,7 +54,7 @@ class _Renderers:
         key = id(expr)
         if key not in self.compiled:
             policy = self.policy()
-            used = {n.name for n in _names(expr)} & set(LETTER_LOCALS)
+            used = names_in(expr) & set(LETTER_LOCALS)
             if used:
                 function = compile_expression(self.model, policy.program(self.ordning, "compiled"), policy.lookup,
                                               expr, LETTER_LOCALS)
@@ -186,16 +186,3 @@ def outcome(policy: Any, facts: dict, seed: dict | None = None) -> tuple[str, li
     program = policy.program(facts.get("ordning", ""), "compiled")  # probes must be fast
     results, _ = assess(program, facts, explain=False, seed=seed)
     return decide(policy.model.outcome_rules, policy.model.outcome_default, results), results
-
-
-def _names(e: Any):
-    """Every name an expression reads (`ast.Name` nodes), however deep."""
-    if isinstance(e, ast.Name):
-        yield e
-    elif hasattr(e, "__attrs_attrs__"):
-        for a in e.__attrs_attrs__:
-            if a.name != "span":
-                yield from _names(getattr(e, a.name))
-    elif isinstance(e, (tuple, list)):
-        for x in e:
-            yield from _names(x)
