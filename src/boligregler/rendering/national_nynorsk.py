@@ -71,9 +71,9 @@ DOCS = {
     "§ 2.7 Lånebehov. Fellesgjeld finansieres ikke.": "Lånebehov. Fellesgjeld blir ikkje finansiert.",
     "§ 2.8 Renten betjeningsevnen beregnes med.": "Renta betjeningsevna blir rekna med.",
     "Lånets egen rente (forskriften § 8-2): Husbankens rente pluss kommunens påslag. Den er ikke renten "
-    "betjeningsevnen prøves med («rente»), og en endring i stresstesten er aldri et rentepåslag.":
+    "betjeningsevnen prøves med, og en endring i stresstesten er aldri et rentepåslag.":
         "Den eigne renta til lånet (forskrifta § 8-2): renta til Husbanken pluss påslaget til kommunen. Ho er ikkje "
-        "renta betjeningsevna blir prøvd med («rente»), og ei endring i stresstesten er aldri eit rentepåslag.",
+        "renta betjeningsevna blir prøvd med, og ei endring i stresstesten er aldri eit rentepåslag.",
     "§ 2.10 Lengste tillatte nedbetalingstid.": "Lengste tillatne nedbetalingstid.",
     "Maks lån over den ordinære løpetiden.": "Maks lån over den ordinære løpetida.",
     "En løpetid er aldri lengre enn nødvendig.": "Ei løpetid er aldri lengre enn nødvendig.",
