@@ -784,6 +784,7 @@ class Evaluator:
             (int(self.dates.min()), int(self.dates.max())) if batch.n else (0, 0))
         self._reads: dict[str, frozenset] = {} if base is None else base._reads
         self._children: dict[frozenset, Evaluator] = {}
+        self.over_budget: dict[tuple, Any] = {}  # see `_over_budget`
         self.open: dict[tuple, OpenFact] = self._open_facts() if base is None else base.open
 
     # -- facts not yet given or assessed
@@ -824,14 +825,7 @@ class Evaluator:
             case ast.Aggregate():
                 inner = bound | {e.var} if e.var is not None else bound
                 return self.reads(e.source, bound) | self.reads(e.where, inner) | self.reads(e.body, inner)
-        out = frozenset()
-        if attrs.has(type(e)):
-            for field in attrs.fields(type(e)):
-                x = getattr(e, field.name)
-                for y in (x if isinstance(x, tuple) else (x,)):
-                    if isinstance(y, ast.Expr):
-                        out |= self.reads(y, bound)
-        return out
+        return frozenset().union(*(self.reads(y, bound) for y in _operands(e)))
 
     def under(self, assignment: dict) -> "Evaluator":
         key = frozenset(assignment.items())
@@ -1614,7 +1608,15 @@ def _assignments(ev: Evaluator, facts: list[tuple]):
 
 def _over_budget(ev: Evaluator, facts: list[tuple], n: int):
     """Rows whose missing facts could make the Decimal backend's tree of completions exceed its budget
-    (`partial.completions`): level k of the tree has at most the product of the k largest domains."""
+    (`partial.completions`): level k of the tree has at most the product of the k largest domains.
+    Worked out once per evaluator and set of facts (the criteria and amounts that read them share it)."""
+    key = tuple(facts)
+    if key not in ev.over_budget:
+        ev.over_budget[key] = _rows_over_budget(ev, facts, n)
+    return ev.over_budget[key]
+
+
+def _rows_over_budget(ev: Evaluator, facts: list[tuple], n: int):
     code = np.zeros(n, dtype=np.int64)
     for i, p in enumerate(facts):
         code |= np.broadcast_to(ev.open[p].missing, (n,)).astype(np.int64) << i
@@ -1777,7 +1779,7 @@ def _same_value(a, b):
 
 def _reads_directly(ev: Evaluator, expr) -> bool:
     """Whether an expression reads an open fact itself (not only through the computations it names)."""
-    return any(_fact_path(x, frozenset()) in ev.open for x in _nodes(expr))
+    return any(_fact_path(x, frozenset()) in ev.open for x in ast.walk(expr))
 
 
 def _same_inputs(ev: Evaluator, children: list, expr, n: int, seen: dict) -> np.ndarray:
@@ -1787,7 +1789,7 @@ def _same_inputs(ev: Evaluator, children: list, expr, n: int, seen: dict) -> np.
     if _reads_directly(ev, expr):
         return np.zeros(n, dtype=bool)
     same = np.ones(n, dtype=bool)
-    for name in {x.name for x in _nodes(expr) if isinstance(x, ast.Name) and x.name in ev.scheme.computations}:
+    for name in {x.name for x in ast.walk(expr) if isinstance(x, ast.Name) and x.name in ev.scheme.computations}:
         if not ev.reads(ast.Name(name)) or not all(name in c.memo for c in children):
             continue  # shared by every completion, or not computed (then not read)
         if name not in seen:
@@ -1807,15 +1809,9 @@ def _same_inputs(ev: Evaluator, children: list, expr, n: int, seen: dict) -> np.
     return same
 
 
-def _nodes(e):
-    """Every node of an expression (not through the computations it names)."""
-    yield e
-    if attrs.has(type(e)):
-        for field in attrs.fields(type(e)):
-            x = getattr(e, field.name)
-            for y in (x if isinstance(x, tuple) else (x,)):
-                if attrs.has(type(y)):
-                    yield from _nodes(y)
+def _operands(e) -> list:
+    """The expressions directly under `e` (a tuple of them, such as a lookup's keys, flattened)."""
+    return [y for x in ast.children(e) for y in (x if isinstance(x, tuple) else (x,)) if isinstance(y, ast.Expr)]
 
 
 def _product(ev: Evaluator, facts: list[tuple]) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 import attrs
 
@@ -518,3 +518,30 @@ class PolicyFile:
     items: tuple[Item, ...]
     # `{uttrykk}` holes of texts that needed the parser, by (text, line, column); see syntax.template
     expressions: dict = attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+
+
+# ---- walking a tree -------------------------------------------------------------------
+
+ATOMS = (str, Decimal, bool, int)
+
+
+def children(node: Any) -> Iterator[Any]:
+    """The fields of a node that take part in equality (a tuple's items for a tuple), spans left out."""
+    if isinstance(node, (list, tuple)):
+        yield from node
+    elif hasattr(node, "__attrs_attrs__") and not isinstance(node, Span):
+        for a in node.__attrs_attrs__:
+            if a.eq:
+                yield getattr(node, a.name)
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every syntax node under `node`, itself included."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is None or isinstance(n, ATOMS):
+            continue
+        if not isinstance(n, (list, tuple)):
+            yield n
+        stack.extend(children(n))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import attrs
 
@@ -12,28 +12,8 @@ from boligregler.diagnostics import Span
 from boligregler.model.policy import CheckedPolicy, SchemeDef
 from boligregler.syntax import ast
 
-ATOMS = (str, Decimal, bool, int)
-
-
-def children(node: Any) -> Iterator[Any]:
-    if isinstance(node, (list, tuple)):
-        yield from node
-    elif hasattr(node, "__attrs_attrs__") and not isinstance(node, Span):
-        for a in node.__attrs_attrs__:
-            if a.eq:
-                yield getattr(node, a.name)
-
-
-def walk(node: Any) -> Iterator[Any]:
-    """Every syntax node under `node`, itself included."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n is None or isinstance(n, ATOMS):
-            continue
-        if not isinstance(n, (list, tuple)):
-            yield n
-        stack.extend(children(n))
+ATOMS = ast.ATOMS
+children, walk = ast.children, ast.walk
 
 
 def path_of(e: Any, bound: dict[str, str] | None = None) -> str | None:
