@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any, Callable
 
 import attrs
@@ -202,15 +202,28 @@ def _term(rate: Decimal, years: Decimal, at_least: int) -> tuple[Decimal, int]:
     return rate / TWELVE, n
 
 
+_DISCOUNTS: dict[tuple, Decimal] = {}  # (i, n, precision, rounding) → (1 + i)^−n: a policy has few rates and terms
+
+
 def discount(i: Decimal, n: int) -> Decimal:
-    """(1 + i)^−n, the present value of 1 kr paid after n months; an `EvaluationError` where it cannot be had."""
+    """(1 + i)^−n, the present value of 1 kr paid after n months; an `EvaluationError` where it cannot be had.
+    Remembered per rate, term and decimal context (a power costs as much as the rest of a `nåverdi`)."""
+    context = getcontext()
+    key = (i, n, context.prec, context.rounding)
+    value = _DISCOUNTS.get(key)
+    if value is not None:
+        return value
     if 1 + i <= 0:
         raise EvaluationError("renten er −1 200 % eller lavere, så annuitet og nåverdi kan ikke regnes ut", code="ugyldig_rente")
     try:
-        return (1 + i) ** -n
+        value = (1 + i) ** -n
     except ArithmeticError:  # Overflow: a negative rate over a very long term
         raise EvaluationError("beløpet blir for stort til å regnes ut (en negativ rente over svært lang tid)",
                               code="utenfor_tallomraadet") from None
+    if len(_DISCOUNTS) >= 4096:  # bounded: rates and terms per row in a register would grow it without end
+        _DISCOUNTS.clear()
+    _DISCOUNTS[key] = value
+    return value
 
 
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:

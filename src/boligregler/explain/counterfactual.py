@@ -115,6 +115,18 @@ def dependencies(model: CheckedPolicy, scheme: SchemeDef) -> P.Dependencies:
     return per_scheme[scheme.id]
 
 
+def seed(basis: Basis, paths: frozenset[P.Path]) -> dict:
+    """A memo for the decision's facts changed at most at `paths`: the parameters and every computation the
+    decision made that reads none of those paths (copy it before use). Made once per set of paths and decision."""
+    memo = basis.seeds.get(paths)
+    if memo is None:
+        keep = dependencies(basis.policy.model, basis.program.scheme).unaffected(paths)
+        memo = {key: value for key, value in basis.memo.items() if key in keep or key.startswith("p:")}
+        memo[runtime.DATE_KEY] = basis.facts["søknadsdato"]
+        basis.seeds[paths] = memo
+    return memo
+
+
 def what_would_change(decision, texts: Texts | None = None) -> WhatIf:
     """For an avslag or manuell_vurdering: the smallest single changes that give innvilget, or else
     what each blocking criterion needs and the combinations that together give innvilget. `texts`:
@@ -229,24 +241,15 @@ class Search:
         self.program = self.policy.program(self.ordning, "compiled")
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
-        self._seeds: dict[frozenset[P.Path], dict] = {}
         self._base_gaps: dict[tuple[str, ...], tuple[Decimal | None, list]] = {}
         self.observed = observed(self.policy, self.program.scheme)
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
-        """A memo for facts that differ from the decision's at most at `paths` (and `changed`): the
-        parameters and every computation the decision made that reads none of those paths. None:
-        the paths are not known, so nothing is carried over."""
+        """A memo for facts that differ from the decision's at most at `paths` (and `changed`; see `seed`).
+        None: the paths are not known, so nothing is carried over."""
         if paths is None or self.ordning != self.basis.facts.get("ordning", ""):
             return {runtime.DATE_KEY: self.facts["søknadsdato"]}
-        paths = paths | self.changed
-        memo = self._seeds.get(paths)
-        if memo is None:
-            keep = dependencies(self.policy.model, self.program.scheme).unaffected(paths)
-            memo = {key: value for key, value in self.basis.memo.items() if key in keep or key.startswith("p:")}
-            memo[runtime.DATE_KEY] = self.facts["søknadsdato"]
-            self._seeds[paths] = memo
-        return memo
+        return seed(self.basis, paths | self.changed if self.changed else paths)
 
     def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
         found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
@@ -313,7 +316,7 @@ class Search:
         _OBSERVED.calls = calls
         try:
             for cid in needed:
-                sides = self.comparison(cid)
+                sides = self.observed.comparisons[cid]
                 if sides is None:
                     if criterion_result(self.observed.criteria[cid], M, facts)[0] == "ikke_oppfylt":
                         return None
@@ -328,11 +331,6 @@ class Search:
         finally:
             _OBSERVED.calls = None
         return min(gaps) if gaps else None
-
-    def comparison(self, cid: str) -> tuple[Callable, Callable, bool] | None:
-        """The compiled sides of criterion `cid` when its condition compares two amounts, and whether the left
-        side must be below the right; None for any other condition."""
-        return self.observed.comparisons[cid]
 
     def plain(self, needed) -> bool:
         """Whether each criterion in `needed` is met exactly when its gap is ≥ 0: a comparison `<=` or

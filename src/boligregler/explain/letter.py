@@ -31,7 +31,7 @@ from boligregler.evaluation.runtime import EvaluationError, NotAssessed
 from boligregler.evaluation.soknad import described, description
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
-from boligregler.explain.counterfactual import WhatIf, dependencies, what_would_change
+from boligregler.explain.counterfactual import WhatIf, dependencies, seed, what_would_change
 from boligregler.explain.evaluate import Texts
 from boligregler.explain.frame import Frame, build_frame, målform
 from boligregler.model import types as T
@@ -187,7 +187,6 @@ class _Builder:
         self.w = WORDS[self.form]
         self.low_margin = ""  # set when a suggested change leaves a margin below the policy's margin_varsel
         self._lines: dict[str, list[dict[str, Any]]] = {}
-        self._seeds: dict[frozenset, dict] = {}
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
@@ -337,11 +336,11 @@ class _Builder:
             return True
         compiled = next(c for c in self.basis.program.criteria if c.definition.id == cid)
         current = P.get(self.basis.facts, path)
-        seed = self.seed(frozenset({path}))
+        memo = seed(self.basis, frozenset({path}))
         for value in (v for v in values if v != current):
             facts = P.with_value(self.basis.facts, path, value)
             try:
-                if criterion_result(compiled, dict(seed), facts)[0] != "ikke_oppfylt":
+                if criterion_result(compiled, dict(memo), facts)[0] != "ikke_oppfylt":
                     return True
             except NotAssessed:
                 continue
@@ -365,17 +364,6 @@ class _Builder:
     def joined(self, texts: list[str]) -> str:
         return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + self.w["and"] + texts[-1]
 
-    def seed(self, paths: frozenset[P.Path]) -> dict:
-        """A memo for the decision's facts changed at `paths`: the parameters and the computations that read none
-        of them, from the decision's memo (copy it before use)."""
-        memo = self._seeds.get(paths)
-        if memo is None:
-            keep = dependencies(self.model, self.basis.program.scheme).unaffected(paths)
-            memo = self._seeds[paths] = {key: value for key, value in self.basis.memo.items()
-                                         if key in keep or key.startswith("p:")}
-            memo[runtime.DATE_KEY] = self.basis.facts["søknadsdato"]
-        return memo
-
     def margin_note(self, changes) -> str:
         """A warning when the changes give a grant whose margin is below the policy's `margin_varsel`."""
         program = self.basis.program
@@ -386,7 +374,7 @@ class _Builder:
             facts = c.applied(facts)
         if facts.get("ordning", "") != self.basis.facts.get("ordning", ""):
             return ""
-        M = dict(self.seed(frozenset(c.lever.path for c in changes)))
+        M = dict(seed(self.basis, frozenset(c.lever.path for c in changes)))
         try:
             margin = program.computations["margin"](M, facts)
             limit = self.basis.policy.lookup.parameter(M, "margin_varsel")
