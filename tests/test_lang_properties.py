@@ -200,6 +200,18 @@ def test_annuity_of_the_present_value_is_the_payment(payment, rate, years):
         assert abs(runtime.annuity(loan, rate, years) - payment) <= 1
 
 
+@SETTINGS
+@given(rate=RATES.filter(bool), years=YEARS, prec=st.integers(8, 40))
+def test_a_remembered_discount_is_the_power_in_the_context_it_is_asked_in(rate, years, prec):
+    i, n = rate / 12, int(years * 12)
+    other = CONTEXT.copy()
+    other.prec = prec
+    for context in (CONTEXT, other, CONTEXT):
+        with localcontext(context):
+            assert runtime.discount(i, n) == (1 + i) ** -n
+            assert runtime.discount(i, n) == (1 + i) ** -n  # the second time from what the first remembered
+
+
 # ---- (d) monotonicity around examples/familie.json -------------------------------------------------------
 
 FAMILIE = load_json((ROOT / "examples" / "familie.json").read_text(encoding="utf-8"))
