@@ -381,7 +381,7 @@ class Search:
             if closes(0):
                 return None  # the comparisons hold already: another criterion fails, which the search judges
             g0 = known[0]
-            for far in (*(10 ** e for e in (3, 5, 7) if 10 ** e < most), most):
+            for far in _far(most):
                 closes(far)
                 if known[far] > g0:
                     break
@@ -454,8 +454,8 @@ class Search:
         return self._change(lever, current, new, size, sign > 0)
 
     def _directions(self, lever: Lever, current: Decimal, directions: list, needed, paths) -> tuple[list, dict]:
-        """The directions worth searching for an amount, and the gap at the first far change each way (which
-        `threshold` probes first, so it is not evaluated twice). Where a change one way narrows the gap and
+        """The directions worth searching for an amount, and the gap at the first far change each way (`_far`,
+        which `threshold` probes first, so it is not evaluated twice). Where a change one way narrows the gap and
         the same change the other way widens it, only the first way is searched: in a monotone model no
         change the other way can close it."""
         base = self.gap(self.facts, needed, paths)
@@ -466,7 +466,7 @@ class Search:
             most = int(room // lever.step)
             if most < 1:
                 continue
-            k = 1000 if 1000 < most else most
+            k = _far(most)[0]
             calls: list = []
             value = self.gap(P.with_value(self.facts, lever.path, current + sign * k * lever.step), needed, paths, calls)
             if value is None:
@@ -643,6 +643,11 @@ class Search:
 
 def facts_ordning(facts: dict) -> str:
     return facts.get("ordning", "")
+
+
+def _far(most: int) -> tuple[int, ...]:
+    """The changes, in steps up to `most`, at which a threshold is first looked for: until one narrows the gap."""
+    return (*(k for k in (10 ** 3, 10 ** 5, 10 ** 7) if k < most), most)
 
 
 def _smallest(works: Callable[[Decimal], bool], step: Decimal, room: Decimal,
