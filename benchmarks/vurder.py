@@ -36,7 +36,7 @@ import time
 import pyarrow.parquet as pq
 
 from boligregler import load_policy
-from boligregler.screening import population, tabular
+from boligregler.screening import files, population, tabular
 from screening import best  # benchmarks/screening.py: best wall and CPU time of N runs
 
 
@@ -66,7 +66,7 @@ def child(args: list[str], cwd: str, env: dict) -> tuple[float, float, float]:
 
 def write_inputs(folder: str, n: int, jsonl: bool) -> None:
     table = population.households(n)
-    pq.write_table(table, f"{folder}/p{n}.parquet")
+    pq.write_table(table, f"{folder}/p{n}.parquet", row_group_size=files.CHUNK_ROWS)  # as a register export streams
     if jsonl:
         with open(f"{folder}/p{n}.jsonl", "w", encoding="utf-8") as f:
             for i in range(n):
@@ -146,7 +146,6 @@ def steady_state(policy, n: int, lines: int) -> list[tuple[str, int, float, floa
 
 def stages(policy, n: int) -> list[tuple[str, float]]:
     """CPU seconds per million rows of each stage of Parquet → Parquet after start-up, on `n` rows."""
-    from boligregler.screening import files
     with tempfile.TemporaryDirectory() as tmp:
         write_inputs(tmp, n, jsonl=False)
         path = f"{tmp}/p{n}.parquet"

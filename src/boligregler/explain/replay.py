@@ -112,34 +112,17 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
     basis = decision.basis
     model: CheckedPolicy = basis.policy.model
     on = basis.facts["søknadsdato"]
-    read = basis.memo if with_letter else basis.assessed
-    # a batch's records without the letter read the same few sets of memo keys: their entries are built once
-    known = _policy_parts(basis.policy)["poster"]
-    key = (basis.program.scheme.id, read, on) if isinstance(read, frozenset) else None
-    entries = known.get(key) if key is not None else None
-    if entries is None:
-        tables = []
-        for name in _tables_read_once(basis, read):
-            t = model.tables[name]
-            v = t.versions[_in_force([x.valid_from for x in t.versions], on)]
-            tables.append({"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source,
-                           "regelverk": t.origin.policy})
-        entries = (_parameters(basis.policy, model, read, on), tables)
-        if key is not None:
-            if len(known) >= 4096:  # many dates and paths: start again rather than grow without bound
-                known.clear()
-            known[key] = entries
-    parameters = [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e) for e in entries[0]]
-    tables = [dict(t) for t in entries[1]]
+    parameters, tables = _read_once(basis, basis.memo if with_letter else basis.assessed)
+    parts = _policy_parts(basis.policy)
     return {
         "bibliotek": {"navn": "boligregler", "versjon": __version__},
         "format": FORMAT,
         "innhold": {"forklaringer": basis.explain, "begrunnelse": with_letter},
-        "regelverk": {"id": model.id, "sha256": basis.policy.sha256,
-                      "filer": [dict(f) for f in _policy_parts(basis.policy)["filer"]]},
+        "regelverk": {"id": model.id, "sha256": basis.policy.sha256, "filer": [dict(f) for f in parts["filer"]]},
         "søknad_sha256": soknad_sha256(basis.facts),
-        "parametre": parameters,
-        "tabeller": tables,
+        "parametre": [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e)
+                      for e in _entries(parts, model, "parametre", parameters, on)],
+        "tabeller": [dict(e) for e in _entries(parts, model, "tabeller", tables, on)],
     }
 
 
@@ -153,44 +136,55 @@ def _policy_parts(policy) -> dict:
         model = policy.model
         parts = {"filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                            for pid, (path, text) in zip(model.chain, model.sources.items())],
-                 "tabeller": {}, "datoer": {}, "parametre": {}, "poster": {}}
+                 "lest": {}, "datoer": {}, "parametre": {}, "tabeller": {}}
         _PER_POLICY[policy] = parts
     return parts
 
 
-def _parameters(policy, model: CheckedPolicy, read, on: dt.date) -> list[dict[str, Any]]:
-    """The record's entry for each parameter read (memo keys `read`) with the value in force `on`, built once
-    per policy, set of parameters and values in force (shared: `record` copies them)."""
-    parts = _policy_parts(policy)
-    names = sorted(k[2:] for k in read if isinstance(k, str) and k.startswith("p:"))
+def _read_once(basis, read) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(parameters, tables) the memo keys `read` stand for, sorted by name; kept per policy, scheme and set of
+    keys read (a batch's records read the same few sets)."""
+    lest = _policy_parts(basis.policy)["lest"]
+    key = (basis.program.scheme.id, read if isinstance(read, frozenset) else frozenset(read))
+    found = lest.get(key)
+    if found is None:
+        if len(lest) >= 4096:  # many paths through the policy: start again rather than grow without bound
+            lest.clear()
+        parameters = tuple(sorted(k[2:] for k in read if isinstance(k, str) and k.startswith("p:")))
+        found = lest[key] = (parameters, tuple(sorted(_tables_read(basis, read))))
+    return found
+
+
+def _entries(parts: dict, model: CheckedPolicy, kind: str, names: tuple[str, ...], on: dt.date) -> list[dict[str, Any]]:
+    """The record's entry for each parameter or table (`kind`) named, with the version in force `on`; built once
+    per policy, names and versions in force (shared: `record` copies them)."""
     dates = parts["datoer"]
     versions = []
     for name in names:
-        valid_from = dates.get(name)
+        valid_from = dates.get((kind, name))
         if valid_from is None:
-            valid_from = dates[name] = [x.valid_from for x in model.parameters[name].values]
+            valid_from = dates[(kind, name)] = [x.valid_from for x in _versions(model, kind, name)]
         versions.append(_in_force(valid_from, on))
-    key = (tuple(names), tuple(versions))
-    entries = parts["parametre"].get(key)
+    key = (names, tuple(versions))
+    entries = parts[kind].get(key)
     if entries is None:
-        entries = []
-        for name, k in zip(names, versions):
-            p = model.parameters[name]
-            v = p.values[k]
-            entries.append({"navn": p.name, "verdi": _parameter_value(v.value, p.type),
-                            "enhet": getattr(p.type, "unit", None), "gyldig_fra": v.valid_from.isoformat(),
-                            "kilde": v.source, "regelverk": p.origin.policy})
-        parts["parametre"][key] = entries
+        entries = parts[kind][key] = [_entry(model, kind, name, k) for name, k in zip(names, versions)]
     return entries
 
 
-def _tables_read_once(basis, read) -> list[str]:
-    """`_tables_read`, sorted, cached per policy, scheme and set of computations read."""
-    key = (basis.program.scheme.id, frozenset(k for k in read if isinstance(k, str) and k.startswith("c:")))
-    cache = _policy_parts(basis.policy)["tabeller"]
-    if key not in cache:
-        cache[key] = sorted(_tables_read(basis, read))
-    return cache[key]
+def _versions(model: CheckedPolicy, kind: str, name: str) -> list:
+    return model.parameters[name].values if kind == "parametre" else model.tables[name].versions
+
+
+def _entry(model: CheckedPolicy, kind: str, name: str, k: int) -> dict[str, Any]:
+    if kind == "tabeller":
+        t = model.tables[name]
+        v = t.versions[k]
+        return {"navn": name, "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source, "regelverk": t.origin.policy}
+    p = model.parameters[name]
+    v = p.values[k]
+    return {"navn": p.name, "verdi": _parameter_value(v.value, p.type), "enhet": getattr(p.type, "unit", None),
+            "gyldig_fra": v.valid_from.isoformat(), "kilde": v.source, "regelverk": p.origin.policy}
 
 
 def _tables_read(basis, read) -> set[str]:

@@ -34,6 +34,7 @@ from boligregler.evaluation.runtime import given
 from boligregler.evaluation.soknad import Run, SoknadError, converter
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
+from boligregler.syntax import ast
 
 REFERENCE = "referanse"
 TRUE_WORDS = ("sann", "ja", "true", "1")
@@ -132,7 +133,8 @@ class _Source:
         self.problem_rows: dict[int, list[CellProblem]] = {}
         # rows whose `påkrevd når` the columns cannot decide: row → the columns to check with the validator
         self.recheck: dict[int, set[str]] = {}
-        self.lists: dict[str, tuple[np.ndarray, "_Source"]] = {}  # list path → (element offsets, element source)
+        # list path → (element offsets, element source, the row of each element)
+        self.lists: dict[str, tuple[np.ndarray, "_Source", np.ndarray]] = {}
 
     def fail(self, rows: np.ndarray, column: str, messages) -> None:
         for i, message in zip(rows.tolist(), messages):
@@ -252,7 +254,7 @@ def validate_table(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, s
     src = _Source(table, first_row, json)
     root = _record(schema, "", src, src.n, None)
     batch = C.Batch(src.n, root, schema, None)
-    _required_when(policy, schema, root, "", batch, src, searched)
+    _required_when(schema, root, "", batch, src, searched, _Conditions(policy, batch))
     batch.bad = _limits(root, src.n)
     return batch, src
 
@@ -554,7 +556,7 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
     sub = _Source.__new__(_Source)
     sub.n, sub.columns, sub.first_row, sub.json, sub.problem_rows = int(offsets[-1]), inner, src.first_row, src.json, {}
     sub.recheck, sub.lists = {}, {}
-    src.lists[path] = (offsets, sub)
+    src.lists[path] = (offsets, sub, element_rows)
     rec = _record(element, path + ".", sub, int(offsets[-1]), None)
     for i, problems in sub.problem_rows.items():
         row = int(element_rows[i])
@@ -573,8 +575,30 @@ def _list(spec: T.FieldSpec, path: str, src: _Source, n: int) -> C.Lst:
     return lst
 
 
-def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: str, batch: C.Batch, src: _Source,
-                   searched: frozenset[str], elements=None):
+class _Conditions:
+    """The `påkrevd når` conditions of one chunk as columns: one evaluator for the chunk, made on first use
+    (most chunks have no absent conditional field), so the computations conditions share are computed once."""
+
+    def __init__(self, policy: CheckedPolicy, batch: C.Batch):
+        self.policy, self.batch = policy, batch
+        self.evaluator: C.Evaluator | None = None
+
+    def needed(self, condition: ast.Expr) -> tuple[np.ndarray, np.ndarray]:
+        """(rows where the condition holds, rows where the columns cannot tell)."""
+        n = self.batch.n
+        try:
+            if self.evaluator is None:
+                self.evaluator = C.Evaluator(self.policy, self.policy.base_scheme, self.batch)
+            with np.errstate(all="ignore"):
+                need = self.evaluator.eval(condition, C._Scope())
+        except C.Unsupported:
+            return np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+        unsure = np.zeros(n, dtype=bool) if need.bad is None else np.broadcast_to(need.bad, (n,))
+        return np.broadcast_to(np.asarray(need.data, dtype=bool), (n,)), unsure
+
+
+def _required_when(record: T.Record, rec: C.Rec, prefix: str, batch: C.Batch, src: _Source, searched: frozenset[str],
+                   conditions: _Conditions, elements=None):
     """`påkrevd når`: an absent field whose condition holds is a problem, as the søknad validator reports it.
 
     The condition (of the whole søknad) is evaluated as columns; a field in a list is required in
@@ -587,26 +611,19 @@ def _required_when(policy: CheckedPolicy, record: T.Record, rec: C.Rec, prefix: 
     for name, spec in record.fields.items():
         path = prefix + name
         if isinstance(spec.type, T.Record):
-            _required_when(policy, spec.type, rec.fields[name].value, path + ".", batch, src, searched, elements)
+            _required_when(spec.type, rec.fields[name].value, path + ".", batch, src, searched, conditions, elements)
         elif isinstance(spec.type, T.ListOf) and isinstance(spec.type.element, T.Record) and elements is None \
                 and path in src.lists and _conditional(spec.type.element):
-            offsets, sub = src.lists[path]
-            element_rows = np.repeat(np.arange(batch.n), np.diff(offsets))
-            _required_when(policy, spec.type.element, rec.fields[name].value.element, path + ".", batch, src,
-                           searched, (path, sub, element_rows, offsets))
+            offsets, sub, element_rows = src.lists[path]
+            _required_when(spec.type.element, rec.fields[name].value.element, path + ".", batch, src, searched,
+                           conditions, (path, sub, element_rows, offsets))
         if spec.required_when is None or path in searched or rec.fields[name].missing is None:
             continue
         column = here.columns.get(path)
         absent = ~np.asarray(column.is_valid()) if column is not None else np.ones(here.n, dtype=bool)
         if not absent.any():
             continue
-        try:
-            with np.errstate(all="ignore"):
-                need = C.Evaluator(policy, policy.base_scheme, batch).eval(spec.required_when, C._Scope())
-            needed = np.broadcast_to(np.asarray(need.data, dtype=bool), (batch.n,))
-            unsure = np.zeros(batch.n, dtype=bool) if need.bad is None else np.broadcast_to(need.bad, (batch.n,))
-        except C.Unsupported:
-            needed, unsure = np.zeros(batch.n, dtype=bool), np.ones(batch.n, dtype=bool)
+        needed, unsure = conditions.needed(spec.required_when)
         if elements is None:
             rows, names = np.arange(batch.n), None
         else:
