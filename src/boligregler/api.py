@@ -16,7 +16,7 @@ import sys
 import threading
 from decimal import localcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from boligregler.diagnostics import Diagnostic, PolicyError, Severity, UsageError
 from boligregler.evaluation import runtime
@@ -26,12 +26,13 @@ from boligregler.evaluation.locate import locate
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.evaluation.decision import Assessment, Decision, conclude, pending
 from boligregler.evaluation.soknad import REASONS, compile_validator, description, worded
-from boligregler.explain.basis import Basis
-from boligregler.explain.replay import Replay, read_record, replay_record
 from boligregler.model.loader import (Resolver, base_source, load_chain, load_chain_text, read_text, resolve_policy_path,
                                       shipped_policy_path, text_base_source)
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
+
+if TYPE_CHECKING:  # the explain layer is imported where a decision's letter, record or replay is made
+    from boligregler.explain.replay import Replay
 
 
 BACKENDS = {"compiled": compile_scheme, "interpreter": interpret_scheme}
@@ -157,6 +158,7 @@ class Policy:
                     else ((), False)
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
+        from boligregler.explain.basis import Basis
         c.memo.pop("@venter", None)
         results, M, utfall, amounts = c.results, c.memo, c.utfall, dict(c.amounts)
         rente = amounts.pop("rente", None)
@@ -332,6 +334,7 @@ def verify(vedtak_text: str, soknad: Any, policy: Policy | str | Path | None = N
 
     `policy` is a `Policy`, a path or a shipped policy's name; by default the policy the record names.
     """
+    from boligregler.explain.replay import read_record, replay_record
     recorded = read_record(vedtak_text, name)
     if not isinstance(policy, Policy):
         # a decision made with «tillat ulovlig» says so; replaying it needs the same permission

@@ -20,7 +20,6 @@ from boligregler.commands import live_terminal, load_policy_argument
 from boligregler.diagnostics import BoligreglerError, UsageError, file_problem, utf8_position
 from boligregler.evaluation.decision import OUTCOME_NAMES
 from boligregler.money import load_json
-from boligregler.records import REFERENCE, count_lines, open_input, read_records
 
 BATCH_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".xlsx": "xlsx"}
@@ -196,6 +195,7 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
            logged=lambda policy, soknad, record: None) -> int:
     """Assess every søknad in a JSON Lines or CSV file, streamed; every record is decided or reported
     on standard error as `FIL:N: …`. Exit code 1 if any record was bad."""
+    from boligregler.records import REFERENCE, count_lines, open_input, read_records
     counts: Counter[str] = Counter()
     bad = 0
     first_bad: list[int] = []  # the first 20 bad lines, for the summary; memory stays constant
