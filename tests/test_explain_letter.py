@@ -348,6 +348,45 @@ def test_a_nynorsk_kommune_gets_the_national_texts_in_nynorsk(utfall):
     assert_golden(f"fjordvik-{utfall}.txt", letter)
 
 
+# Keys of the decision record whose values are identifiers, codes or amounts, not texts a person reads.
+IDENTIFIER_KEYS = {"utfall", "ordning", "id", "resultat", "art", "opplysning", "oppgis_av", "søknadsdato", "lenke",
+                   "unntak", "venter_på", "vilkår_id", "sha256", "versjon", "beløp", "sporbarhet", "avgjort"}
+
+
+def reader_texts(record, path: str = ""):
+    """(path, text) of every text in a decision record (or a `missing_facts` result) a person reads."""
+    if isinstance(record, dict):
+        for key, value in record.items():
+            if key not in IDENTIFIER_KEYS and not (key == "vilkår" and path.endswith("]")):  # `mangler[i].vilkår`: ids
+                yield from reader_texts(value, f"{path}.{key}")
+    elif isinstance(record, list):
+        for i, value in enumerate(record):
+            yield from reader_texts(value, f"{path}[{i}]")
+    elif isinstance(record, str):
+        yield path, record
+
+
+@pytest.mark.parametrize("utfall", ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"])
+def test_every_text_of_a_nynorsk_decision_record_is_nynorsk(utfall):
+    """Not only the letter: the record's criteria, conditions and missing facts (a fact in a list line named by the
+    list's nynorsk text), a partial søknad's facts not needed, and `vurder`'s text, for every outcome."""
+    from boligregler.explain import missing_facts
+    from boligregler.rendering.text import render_decision
+    policy = load_policy(NYNORSK)
+    soknad = nynorsk_cases()[utfall]
+    decision = policy.evaluate(soknad)
+    assert decision.utfall == utfall
+    unknown = ["husstand.barn[0].alder", "inntekter[1].netto_per_måned", "husstand.voksne[1].alder"]
+    partial = missing_facts(policy, soknad, unknown).to_dict()
+    texts = [*reader_texts(decision.to_dict()), *reader_texts(partial, "delvis"),
+             ("vurder", render_decision(decision, "nynorsk"))]
+    found = {path: sorted(set(BOKMÅL_ONLY.findall(text))) for path, text in texts if BOKMÅL_ONLY.search(text)}
+    assert not found, f"bokmål in a nynorsk {utfall} record: {found}"
+    described = [m["beskrivelse"] for m in [*partial["mangler"], *partial["trengs_ikke"]]]
+    assert "Alderen til barnet (borna i hushaldet ditt, nr. 1)" in described, described
+    assert not [t for t in described if re.search(r"\b(?:barn|inntekter|voksne) nr\.", t)], described
+
+
 def test_the_checker_lists_the_facts_a_nynorsk_policy_has_no_nynorsk_text_for(tmp_path):
     from boligregler.api import check_policy
     assert not [d for d in check_policy(ROOT / "policies" / "nynorsk" / "nasjonal_nynorsk.pol").diagnostics
@@ -527,6 +566,10 @@ def test_a_nynorsk_criterion_without_its_own_text_is_explained_in_nynorsk(tmp_pa
     text = render_text(letter)
     assert "Vilkåret «Bustaden ligg i Fjordvik» er ikkje oppfylt." in text
     assert "er ikke oppfylt" not in text
+    # one source of the default sentences: the record states what the letter says
+    assert policy.evaluate(s).criterion("bustad_i_kommunen").forklaring == "Vilkåret «Bustaden ligg i Fjordvik» er ikkje oppfylt."
+    s["bolig"]["i_kommunen"] = True
+    assert policy.evaluate(s).criterion("bustad_i_kommunen").forklaring == "Vilkåret «Bustaden ligg i Fjordvik» er oppfylt."
 
 
 def test_a_nynorsk_letter_names_a_list_line_in_the_policys_words_and_says_who_gives_it():

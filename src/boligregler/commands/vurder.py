@@ -114,7 +114,7 @@ def run(args) -> int:
             print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
         else:
             from boligregler.rendering.text import render_decision  # only for one decision as text
-            print(render_decision(decision), file=out)
+            print(render_decision(decision, str(policy.model.header.get("målform", "bokmål"))), file=out)
     return 0
 
 

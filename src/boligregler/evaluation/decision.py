@@ -14,16 +14,35 @@ from boligregler.evaluation.compiler import CompiledCriterion, Program
 from boligregler.evaluation.partial import absent_facts, at, choices, completions, filled, settle
 from boligregler.evaluation.runtime import NotAssessed, Unassessed
 from boligregler.money import CONTEXT, money_json
+from boligregler.norsk import per_form
 
 OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering",
                  "ikke_avgjort": "ikke avgjort"}
 OUTCOME_WORDS = {"innvilget": "innvilget", "avslag": "avslått", "manuell_vurdering": "sendt til manuell vurdering",
                  "ikke_avgjort": "ikke avgjort ennå, fordi opplysninger mangler"}
-RESULT_WORDS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "oppfylt etter unntak",
-                "ikke_relevant": "ikke relevant", "ikke_vurdert": "ikke vurdert ennå"}
-# Who provides a fact that may be absent (`oppgis av …`), as the texts say it.
-PROVIDER_WORDS = {"søker": "oppgis av søkeren", "saksbehandler": "vurderes av saksbehandler",
-                  "dokumentasjon": "dokumenteres"}
+# The evaluation's own words, one text for both målformer or (bokmål, nynorsk): a criterion's result, the
+# sentence of a criterion whose policy gives no text for it, and who provides a fact not yet there
+# (`oppgis av …`) in the third person. The record states them; the letters take them from here.
+WORDS = per_form({
+    "result": {"oppfylt": "oppfylt", "ikke_oppfylt": ("ikke oppfylt", "ikkje oppfylt"),
+               "unntak": "oppfylt etter unntak",
+               "ikke_relevant": ("gjelder ikke for denne søknaden", "gjeld ikkje for denne søknaden"),
+               "ikke_vurdert": ("ikke vurdert ennå", "ikkje vurdert enno")},
+    "default": {"oppfylt": "Vilkåret «{title}» er oppfylt.",
+                "ikke_oppfylt": ("Vilkåret «{title}» er ikke oppfylt.", "Vilkåret «{title}» er ikkje oppfylt."),
+                "unntak": "Vilkåret «{title}» er oppfylt etter unntak.",
+                "ikke_relevant": ("Vilkåret «{title}» gjelder ikke for denne søknaden.",
+                                  "Vilkåret «{title}» gjeld ikkje for denne søknaden.")},
+    "provider": {"søker": ("oppgis av søkeren", "blir oppgitt av søkjaren"),
+                 "saksbehandler": ("vurderes av saksbehandler", "blir vurdert av saksbehandlaren"),
+                 "dokumentasjon": ("dokumenteres", "blir dokumentert")},
+    "waiting": ("Vilkåret kan ikke vurderes før dette foreligger: {facts}.",
+                "Vilkåret kan ikkje vurderast før dette ligg føre: {facts}."),
+    "whatever": (", uansett hvordan opplysningene som mangler, blir vurdert.",
+                 ", uansett korleis opplysningane som manglar, blir vurderte."),
+})
+RESULT_WORDS = WORDS["bokmål"]["result"]
+PROVIDER_WORDS = WORDS["bokmål"]["provider"]
 
 
 class UnknownCriterion(BoligreglerError, KeyError):
@@ -277,29 +296,9 @@ class Decision:
         raise UnknownCriterion(cid, tuple(c.id for c in self.vilkår))
 
 
-# The evaluation's own words in a nynorsk policy's records (`målform: nynorsk`).
-NYNORSK_WORDS = {
-    "result": {"oppfylt": "oppfylt", "ikke_oppfylt": "ikkje oppfylt", "unntak": "oppfylt etter unntak",
-               "ikke_relevant": "ikkje relevant", "ikke_vurdert": "ikkje vurdert enno"},
-    "provider": {"søker": "blir oppgitt av søkjaren", "saksbehandler": "blir vurdert av saksbehandlaren",
-                 "dokumentasjon": "blir dokumentert"},
-    "criterion": "Vilkåret «{title}» er {result}.",
-    "waiting": "Vilkåret kan ikkje vurderast før dette ligg føre: ",
-    "whatever": ", uansett korleis opplysningane som manglar, blir vurderte.",
-}
-BOKMÅL_WORDS = {"result": RESULT_WORDS, "provider": PROVIDER_WORDS, "criterion": "Vilkåret «{title}» er {result}.",
-                "waiting": "Vilkåret kan ikke vurderes før dette foreligger: ",
-                "whatever": ", uansett hvordan opplysningene som mangler, blir vurdert."}
-
-
-def _words(form: str) -> dict[str, Any]:
-    return NYNORSK_WORDS if form == "nynorsk" else BOKMÅL_WORDS
-
-
 def default_explanation(title: str, result: str, form: str = "bokmål") -> str:
     """The explanation of a criterion whose policy gives no text for `result`, in the policy's målform."""
-    w = _words(form)
-    return w["criterion"].format(title=title, result=w["result"][result])
+    return WORDS[form]["default"][result].format(title=title)
 
 
 def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str | None]:
@@ -314,19 +313,18 @@ def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str |
     return "ikke_oppfylt", None
 
 
-def describe(fact: Unassessed, form: str = "bokmål") -> str:
-    """A fact that is not there, in Norwegian: its description and who provides it."""
-    text = (fact.doc or fact.text).strip().rstrip(".")
-    return f"{text} – {_words(form)['provider'].get(fact.provided_by, fact.provided_by)}"
+def described_with_provider(description: str, provided_by: str, form: str = "bokmål") -> str:
+    """A fact that is not there, in Norwegian: its description and who provides it, in the policy's målform."""
+    return f"{description.strip().rstrip('.')} – {WORDS[form]['provider'].get(provided_by, provided_by)}"
 
 
-def describe_pending(p: "Pending") -> str:
-    """A fact the outcome waits for, in Norwegian: its description and who provides it."""
-    return f"{p.beskrivelse.rstrip('.')} – {PROVIDER_WORDS.get(p.oppgis_av, p.oppgis_av)}"
+def describe_pending(p: "Pending", form: str = "bokmål") -> str:
+    """A fact the outcome waits for (`mangler`), as `described_with_provider` words it."""
+    return described_with_provider(p.beskrivelse, p.oppgis_av, form)
 
 
 def waiting_explanation(waits: tuple[Unassessed, ...], form: str = "bokmål") -> str:
-    return _words(form)["waiting"] + "; ".join(describe(f, form) for f in waits) + "."
+    return WORDS[form]["waiting"].format(facts="; ".join(described_with_provider(f.doc or f.text, f.provided_by, form) for f in waits))
 
 
 def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict, F: dict, undecided: bool,
@@ -343,7 +341,7 @@ def _text(c: CompiledCriterion, result: str, letter: str | None, waits, M: dict,
         return waiting_explanation(waits, form)
     text = default_explanation(d.title, result, form)
     if undecided:
-        text = text[:-1] + _words(form)["whatever"]
+        text = text[:-1] + WORDS[form]["whatever"]
     return text
 
 

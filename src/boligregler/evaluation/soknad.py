@@ -231,30 +231,46 @@ def unassessed(path: Path, spec: T.FieldSpec, *, optional: bool = False,
                       spec.provided_by or "søker", described(path, spec), spec.nullable, required)
 
 
-def worded(record: T.Record, text: Callable[[tuple[str, ...]], str | None], path: tuple[str, ...] = ()) -> T.Record:
-    """The schema with each fact described as the policy words it (`opplysning` texts), where it does:
-    a nynorsk policy names every missing fact in nynorsk."""
+def worded(record: T.Record, text: Callable[[tuple[str, ...]], str | None], path: tuple[str, ...] = (),
+           lines: tuple[str | None, ...] = ()) -> T.Record:
+    """The schema with each fact described as the policy words it (`opplysning` texts), where it does, and
+    each list line named by the list's text: a nynorsk policy names every missing fact in nynorsk."""
     fields = {}
     for key, spec in record.fields.items():
         here, t = (*path, key), spec.type
-        if isinstance(t, T.Record):
-            t = worded(t, text, here)
-        elif isinstance(t, T.ListOf) and isinstance(t.element, T.Record):
-            t = T.ListOf(worded(t.element, text, here), t.min_items)
         own = text(here)
-        fields[key] = attrs.evolve(spec, type=t, doc=spec.doc if own is None else own)
+        if isinstance(t, T.Record):
+            t = worded(t, text, here, lines)
+        elif isinstance(t, T.ListOf) and isinstance(t.element, T.Record):
+            t = T.ListOf(worded(t.element, text, here, (*lines, line_label(own))), t.min_items)
+        fields[key] = attrs.evolve(spec, type=t, doc=spec.doc if own is None else own, lines=lines)
     return T.Record(fields)
 
 
-def described(path: Path, spec: T.FieldSpec) -> str:
-    """A fact in Norwegian: its doc comment, else its name in words; the line of a list it is in.
+def line_label(text: str | None) -> str | None:
+    """A list's text as the name of one of its lines: up to its first comma, parenthesis or full stop,
+    in lower case («Borna i hushaldet ditt (under 18 år).» → «borna i hushaldet ditt»)."""
+    if text is None:
+        return None
+    label = re.split(r"[(;,.]", text)[0].strip()
+    return label[:1].lower() + label[1:] or None
 
-    `husstand.barn[1].alder` → «Barnets alder (barn nr. 2)».
+
+def described(path: Path, spec: T.FieldSpec) -> str:
+    """A fact in Norwegian: its doc comment, else its name in words; the line of a list it is in, named by the
+    list's text where the policy gives one (`worded`), else by the list's name.
+
+    `husstand.barn[1].alder` → «Barnets alder (barn nr. 2)»; with nasjonal_nynorsk's texts «Alderen til
+    barnet (borna i hushaldet ditt, nr. 2)».
     """
     text = description(spec.doc).rstrip(".") or str(path[-1]).replace("_", " ").capitalize()
-    lines = [f"{str(path[i - 1]).replace('_', ' ')} nr. {part + 1}" for i, part in enumerate(path)
-             if isinstance(part, int) and i > 0]
-    return f"{text} ({', '.join(lines)})" if lines else text
+    labels = iter(spec.lines)
+    lines = []
+    for i, part in enumerate(path):
+        if isinstance(part, int) and i > 0:
+            label = next(labels, None)
+            lines.append(f"{label}, nr. {part + 1}" if label else f"{str(path[i - 1]).replace('_', ' ')} nr. {part + 1}")
+    return f"{text} ({'; '.join(lines)})" if lines else text
 
 
 def _reasons(value: Any, assessed: frozenset[str], path: Path, run: Run) -> dict[str, str]:

@@ -25,10 +25,10 @@ from typing import Any
 import attrs
 
 from boligregler.evaluation import runtime
-from boligregler.evaluation.decision import CriterionResult, criterion_result
+from boligregler.evaluation.decision import WORDS as EVALUATION_WORDS, CriterionResult, criterion_result
 from boligregler.diagnostics import parse_path
 from boligregler.evaluation.runtime import EvaluationError, NotAssessed
-from boligregler.evaluation.soknad import described, description
+from boligregler.evaluation.soknad import description
 from boligregler.explain import facts as P
 from boligregler.explain.basis import Basis
 from boligregler.explain.counterfactual import WhatIf, dependencies, seed, what_would_change
@@ -91,15 +91,7 @@ _WORDS: dict[str, Any] = {
     "reason_missing": ("[mangler: saksbehandlers begrunnelse for vurderingen {what}]",
                        "[manglar: grunngivinga frå saksbehandlaren for vurderinga {what}]"),
     "of": ("av", "av"),
-    "default": {  # a criterion without a text of its own for its result (the evaluation's words, per målform)
-        "oppfylt": "Vilkåret «{title}» er oppfylt.",
-        "ikke_oppfylt": ("Vilkåret «{title}» er ikke oppfylt.", "Vilkåret «{title}» er ikkje oppfylt."),
-        "unntak": "Vilkåret «{title}» er oppfylt etter unntak.",
-        "ikke_relevant": ("Vilkåret «{title}» gjelder ikke for denne søknaden.",
-                          "Vilkåret «{title}» gjeld ikkje for denne søknaden."),
-    },
-    "waiting": ("Vilkåret kan ikke vurderes før dette foreligger: {facts}.",
-                "Vilkåret kan ikkje vurderast før dette ligg føre: {facts}."),
+    # who gives a fact not yet there, to the applicant (the evaluation's words, `decision.WORDS`, are in the third person)
     "provided": {"søker": ("oppgis av deg", "blir oppgitt av deg"),
                  "saksbehandler": ("vurderes av saksbehandler", "blir vurdert av saksbehandlaren"),
                  "dokumentasjon": ("dokumenteres", "blir dokumentert")},
@@ -117,13 +109,9 @@ _WORDS: dict[str, Any] = {
         "automatisering": "Automatisert saksbehandling",
         "skjønn": ("Saksbehandlers vurderinger", "Vurderingane til saksbehandlaren"),
     },
-    "results": {
-        "oppfylt": "oppfylt", "ikke_oppfylt": ("ikke oppfylt", "ikkje oppfylt"), "unntak": "oppfylt etter unntak",
-        "ikke_relevant": ("gjelder ikke for denne søknaden", "gjeld ikkje for denne søknaden"),
-        "ikke_vurdert": ("ikke vurdert ennå", "ikkje vurdert enno"),
-    },
 }
-WORDS = per_form(_WORDS)
+WORDS = {form: {**words, "results": EVALUATION_WORDS[form]["result"], "waiting": EVALUATION_WORDS[form]["waiting"]}
+         for form, words in per_form(_WORDS).items()}
 
 
 @attrs.frozen
@@ -281,26 +269,17 @@ class _Builder:
         return Item(f"{r.tittel}: {result}. {self.explanation(r)}".rstrip(), tuple(details))
 
     def explanation(self, r: CriterionResult) -> str:
-        """The criterion's explanation; for one without a text of its own (for its result, or still waiting
-        for facts), the letter's sentence in its målform, which says who gives what it waits for (you, the
-        case worker, documentation), where the evaluation words it in bokmål and in the third person."""
+        """The criterion's explanation; for one still waiting for facts without a text of its own for that, the
+        letter's sentence, which tells the applicant who gives what it waits for (you, the case worker,
+        documentation), where the evaluation's says «the applicant»."""
         definition = next(c for c in self.basis.program.scheme.criteria if c.id == r.id)
-        if r.resultat == "ikke_vurdert" and r.venter_på and "ikke_vurdert" not in definition.explanations:
-            waits = []
-            for name in r.venter_på:
-                path = parse_path(name)
-                leaf = tuple(p for p in path if not isinstance(p, int))
-                spec = T.field_at(self.model.schema, leaf)
-                text = (self.element_described(path) or described(path, spec)) if leaf != path else \
-                    (self.model.fact_text(path) or description(spec.doc))
-                waits.append(f"{text.rstrip('.')} – {self.w['provided'][spec.provided_by or 'søker']}")
-            return self.w["waiting"].format(facts="; ".join(waits))
-        if self.form == "bokmål" or r.resultat == "ikke_vurdert":
+        if r.resultat != "ikke_vurdert" or not r.venter_på or "ikke_vurdert" in definition.explanations:
             return r.forklaring
-        own = r.resultat in definition.explanations or any(
-            e.letter == r.unntak and e.explanation is not None for e in definition.exceptions)
-        return r.forklaring if own or r.resultat not in self.w["default"] else \
-            self.w["default"][r.resultat].format(title=r.tittel)
+        waits = []
+        for name in r.venter_på:
+            fact = P.get(self.basis.facts, parse_path(name))  # the fact not yet given, as the assessment describes it
+            waits.append(f"{fact.doc.rstrip('.')} – {self.w['provided'][fact.provided_by]}")
+        return self.w["waiting"].format(facts="; ".join(waits))
 
     def quotes(self, order: list[CriterionResult]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
                                                              tuple[str, ...]]:
@@ -397,7 +376,7 @@ class _Builder:
             if m.beløp:
                 names = [self.w["amount_names"].get(b) or self.amount_name(b) for b in m.beløp]
                 why.append(self.w["amounts"].format(names=", ".join(names)))
-            item = Item(first_upper(self.described(m).rstrip(".")) + ".",
+            item = Item(first_upper(m.beskrivelse.rstrip(".")) + ".",
                         (self.w["needed_for"].format(what=self.joined(why)),))
             (assessed if m.oppgis_av == "saksbehandler" else sent).append(item)
         h = self.w["headings"]
@@ -417,31 +396,6 @@ class _Builder:
             if first:
                 return first[:1].lower() + first[1:]
         return _amount_words(key)
-
-    def described(self, m) -> str:
-        """A missing fact as the letter describes it: the policy's `opplysning` text where it gives one (for a
-        fact in a list line, with the line), else the description the assessment gives."""
-        path = parse_path(m.opplysning)
-        if any(isinstance(p, int) for p in path):
-            return self.element_described(path) or m.beskrivelse
-        return self.model.fact_text(path) or m.beskrivelse
-
-    def element_described(self, path: tuple) -> str | None:
-        """A fact in a list line in the policy's words, where it gives the fact an `opplysning` text: that text
-        and the line, named by the list's own text up to its first comma, parenthesis or full stop
-        («Alderen til barnet (borna i hushaldet ditt, nr. 2)»). None where the policy gives no text."""
-        leaf = tuple(p for p in path if not isinstance(p, int))
-        text = self.model.fact_text(leaf)
-        if text is None:
-            return None
-        lines = []
-        for i, part in enumerate(path):
-            if isinstance(part, int):
-                list_path = tuple(p for p in path[:i] if not isinstance(p, int))
-                own = self.model.fact_text(list_path)
-                label = re.split(r"[(;,.]", own)[0].strip() if own else str(list_path[-1]).replace("_", " ")
-                lines.append(f"{label[:1].lower()}{label[1:]}, nr. {part + 1}")
-        return f"{text.rstrip('.')} ({'; '.join(lines)})"
 
     def deadline(self) -> tuple[str, ...]:
         """The date the policy's `svarfrist_opplysninger` (days, stated in its `mangler` text) ends,

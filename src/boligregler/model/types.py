@@ -69,6 +69,9 @@ class FieldSpec:
     # A number outside lists that the policy only compares with constants: the values that decide
     # every completion when it is not yet given (`model.domains`); None for every other field.
     domain: tuple | None = attrs.field(default=None, eq=False)
+    # The lists this field is in, outermost first, as the policy's `opplysning` text of each names it
+    # (None for a list it gives no text): how a fact in a list line is described (`evaluation.soknad.worded`).
+    lines: tuple[str | None, ...] = attrs.field(default=(), eq=False)
 
 
 PROVIDERS = ("søker", "saksbehandler", "dokumentasjon")

@@ -70,6 +70,16 @@ NYNORSK: dict[str, str] = {
     "Terminbeløp per måned": "Terminbeløp per månad", "Disponibelt per måned": "Disponibelt per månad",
     "Margin per måned": "Margin per månad", "Livsopphold per måned": "Livsopphald per månad",
     "Tellende inntekt per måned": "Tellande inntekt per månad", "Omkostninger": "Omkostnader",
+    # one decision as text (`boligregler vurder`)
+    "Vedtak": "Vedtak", "Regelverk: {navn} ({id}), ordning: {ordning}, søknadsdato: {dato}":
+        "Regelverk: {navn} ({id}), ordning: {ordning}, søknadsdato: {dato}",
+    "ADVARSEL: regelverket har lovlighetsfeil ({codes}) og er kjørt med «tillat ulovlig».":
+        "ÅTVARING: regelverket har lovlegheitsfeil ({codes}) og er køyrt med «tillat ulovleg».",
+    "Nedbetalingstid": "Nedbetalingstid", "Hjemmel": "Heimel",
+    "Dette mangler før søknaden kan avgjøres (det viktigste først):":
+        "Dette manglar før søknaden kan avgjerast (det viktigaste først):",
+    "Vilkår som venter": "Vilkår som ventar", "Saksbehandlers vurderinger med begrunnelse:":
+        "Vurderingane til saksbehandlaren med grunngiving:", "Begrunnelse": "Grunngiving", "Betingelser": "Vilkår",
     # changes relative to the base
     "{place} følger {base} uten endringer.": "{place} følgjer {base} utan endringar.",
     "{place} bygger på {base} og følger de reglene, bortsett fra dette:":
