@@ -152,7 +152,35 @@ def test_manual_assessment_lists_what_the_case_worker_must_assess():
     assert [i.text.split(":")[0] for i in manual.items] == ["Folkeregistrert i Drammen"]
     assert letter.section("klage") is None, "a manual assessment is not yet a decision one can appeal"
     assert letter.document == "saksframlegg" and letter.frame.recipient == ()
-    assert [c.text for c in letter.what_if.changes] == ["at du er folkeregistrert i kommunen"]
+    assert [c.text for c in letter.what_if.changes] == ["at søkeren er folkeregistrert i kommunen"]  # to the case worker
+
+
+@pytest.mark.parametrize("text, form, third", [
+    ("Med 15 366 kr kan husstanden din betjene et lån.", "bokmål", "Med 15 366 kr kan husstanden betjene et lån."),
+    ("Husstanden din: én voksen", "bokmål", "Husstanden: én voksen"),
+    ("Om boligsituasjonen hindrer deg i å få arbeid", "bokmål", "Om boligsituasjonen hindrer søkeren i å få arbeid"),
+    ("Du betaler verken renter eller avdrag.", "bokmål", "Søkeren betaler verken renter eller avdrag."),
+    ("Tilknytningen din til kommunen og boligsituasjonen din i dag.", "bokmål",
+     "Tilknytningen til kommunen og boligsituasjonen i dag."),
+    ("Begrunnelse for vurderingen av om du har problemer: «Du har fast jobb.»", "bokmål",
+     "Begrunnelse for vurderingen av om søkeren har problemer: «Du har fast jobb.»"),  # a quote is kept
+    ("Hushaldet ditt har barn, og du treng renta di «Kva du «vil»» no.", "nynorsk",
+     "Hushaldet har barn, og søkjaren treng renta «Kva du «vil»» no."),
+    ("Dudal og dukken", "bokmål", "Dudal og dukken"),
+])
+def test_the_saksframlegg_speaks_of_the_applicant_in_the_third_person(text, form, third):
+    from boligregler.norsk import tredje_person
+    assert tredje_person(text, form) == third
+
+
+def test_no_saksframlegg_addresses_the_applicant():
+    """Every golden saksframlegg: no «du», «deg» or possessive «din» outside a quote, no klage (not a decision)."""
+    memos = sorted(GOLDEN.glob("*-manuell_vurdering.txt"))
+    assert len(memos) >= 6
+    for path in memos:
+        text = re.sub(r"«[^«»]*»", "", path.read_text(encoding="utf-8"))
+        assert not re.search(r"\b(?:[Dd]u|[Dd]eg|din|ditt|dine)\b", text), path.name
+        assert not re.search(r"\bklage\b", text), path.name
 
 
 def test_exception_that_applies_is_explained():

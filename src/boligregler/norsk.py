@@ -64,3 +64,38 @@ def lix(text: str) -> float:
         long += sum(1 for w in found if len(w) > 6)
         sentences += max(1, len(re.findall(r"[.:!?]+(?=\s|$)", line)))
     return words / sentences + 100 * long / words if words else 0.0
+
+
+# The applicant in the third person, per målform: `du`/`deg` become «søkeren», a possessive after a noun
+# goes («husstanden din» → «husstanden»).
+_APPLICANT = {"bokmål": "søkeren", "nynorsk": "søkjaren"}
+_YOU = re.compile(r"\b(?:[Dd]u|[Dd]eg)\b")
+_YOURS = re.compile(r"(?<=\w) (?:din|ditt|dine|di)\b")
+
+
+def tredje_person(text: str, form: str = "bokmål") -> str:
+    """A text written to the applicant («du», «husstanden din») as it reads to the case worker: «søkeren»
+    for «du» and «deg», and a possessive «din/ditt/dine» (nynorsk also «di») after a noun left out, since the
+    definite form names the applicant's own («Med 15 366 kr kan husstanden din betjene» → «kan husstanden
+    betjene»; «hindrer deg i» → «hindrer søkeren i»). Norwegian verbs do not inflect for person, so the
+    sentence stays grammatical. What stands in «…» is quoted (a title, a case worker's reason) and kept."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "«":
+            if depth == 0:
+                out.append(_third(text[start:i], form))
+                start = i
+            depth += 1
+        elif ch == "»" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(text[start:i + 1])
+                start = i + 1
+    out.append(text[start:] if depth else _third(text[start:], form))
+    return "".join(out)
+
+
+def _third(text: str, form: str) -> str:
+    applicant = _APPLICANT[form]
+    text = _YOURS.sub("", text)
+    return _YOU.sub(lambda m: applicant.capitalize() if m.group()[0] == "D" else applicant, text)

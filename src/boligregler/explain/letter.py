@@ -38,7 +38,7 @@ from boligregler.model import types as T
 from boligregler.model.checker import LETTER_LINES
 from boligregler.syntax import ast
 from boligregler.money import CONTEXT, format_kr
-from boligregler.norsk import antall_tekst, per_form
+from boligregler.norsk import antall_tekst, per_form, tredje_person
 
 DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurdering": "saksframlegg",
              "ikke_avgjort": "forespørsel"}
@@ -465,8 +465,11 @@ class _Builder:
             if frame.automated:
                 sections.append(Section("automatisering", h["automatisering"], self.paragraphs("automatisering")))
         title = " ".join(self.paragraphs("tittel"))
-        return Letter(title, d.utfall, tuple(s for s in sections if s.paragraphs or s.items), what_if,
-                      document, frame, self.form)
+        sections = [s for s in sections if s.paragraphs or s.items]
+        if document == "saksframlegg":  # to the case worker: the applicant in the third person
+            sections = [_third_person(s, self.form) for s in sections]
+            what_if = _third_person_changes(what_if, self.form)
+        return Letter(title, d.utfall, tuple(sections), what_if, document, frame, self.form)
 
 
 _assessments: "weakref.WeakKeyDictionary[Any, dict[str, tuple]]" = weakref.WeakKeyDictionary()
@@ -493,6 +496,21 @@ def _assessed_by_case_worker(model, record=None, path: P.Path = ()) -> list[tupl
         elif hasattr(spec.type, "fields"):
             out += _assessed_by_case_worker(model, spec.type, (*path, key))
     return out
+
+
+def _third_person(section: Section, form: str) -> Section:
+    """A section written to the applicant as the saksframlegg words it (`norsk.tredje_person`)."""
+    return attrs.evolve(section, paragraphs=tuple(tredje_person(p, form) for p in section.paragraphs),
+                        items=tuple(Item(tredje_person(i.text, form), tuple(tredje_person(d, form) for d in i.details))
+                                    for i in section.items))
+
+
+def _third_person_changes(what_if: WhatIf, form: str) -> WhatIf:
+    def worded(changes):
+        return tuple(attrs.evolve(c, text=tredje_person(c.text, form)) for c in changes)
+    return attrs.evolve(what_if, changes=worded(what_if.changes),
+                        per_criterion=tuple((r, worded(cs)) for r, cs in what_if.per_criterion),
+                        combinations=tuple(worded(combo) for combo in what_if.combinations))
 
 
 def _amount_words(key: str) -> str:
