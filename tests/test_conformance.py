@@ -398,3 +398,26 @@ def test_amounts_waiting_for_a_fact_are_zero_as_from_the_fallback():
     waiting = {k for k, m in arrays.absent.items() if m[0]}
     assert waiting and waiting == {k for k, m in decimal.absent.items() if m[0]}
     assert {k: int(v[0]) for k, v in arrays.amounts.items()} == {k: int(v[0]) for k, v in decimal.amounts.items()}
+
+
+@settings(max_examples=100, deadline=None)
+@given(ages=st.lists(st.one_of(st.integers(-3, 25), st.integers(-10**6, 10**6)), min_size=1, max_size=30),
+       date=st.sampled_from(["2023-08-01", "2025-03-01"]))
+def test_a_table_looked_up_over_its_keys_values_is_the_row_by_row_lookup(ages, date):
+    """A key with few distinct values (livsopphold_barn by alder) is looked up in the table over them:
+    the same values and the same rows without one (an age outside every row) as matching row by row."""
+    policy = load_policy("drammen")
+    facts = dict(copy.deepcopy(FAMILY), søknadsdato=date)
+    batch = columnar.from_facts(policy.model.schema, [policy.validate(facts)])
+    key = columnar.Num(np.array(ages, dtype=np.int64), 0, None, 10**6)
+
+    def lookup():
+        ev = columnar.Evaluator(policy.model, policy.model.scheme_for(""), batch)
+        v = ev.table("livsopphold_barn", [key], columnar._Scope())
+        return v.data.tolist(), columnar._full(v.bad, len(ages)).tolist()
+    by_value = lookup()
+    span, columnar.LOOKUP_SPAN = columnar.LOOKUP_SPAN, -1  # off: match every row of the table
+    try:
+        assert lookup() == by_value
+    finally:
+        columnar.LOOKUP_SPAN = span

@@ -1159,25 +1159,26 @@ class Evaluator:
         if isinstance(idx, int) and idx < 0:
             idx = 0
         out_scale = max((decimal_num(v).scale for ver in t.versions for _, v in ver.rows), default=0)
+        bound = max((abs(_scaled(decimal_num(v), out_scale).data) for ver in t.versions for _, v in ver.rows), default=0)
+        bad = functools.reduce(_or, (k.bad for k in keys), bad)
+        domain = _domain(keys[0]) if len(keys) == 1 and isinstance(idx, int) else None
+        if domain is not None:  # the table over the key's few values, then one lookup per row
+            index, values = domain
+            data, hit = _table_version(t.versions[idx], [values], out_scale)
+            miss = None if hit.all() else _mask(np.take(np.logical_not(hit), index))
+            return Num(np.take(data, index), out_scale, _or(bad, miss), bound)
         result, found = None, None
         for vi, version in enumerate(t.versions):
             if isinstance(idx, int) and vi != idx:
                 continue
-            shape = np.broadcast_shapes(*(np.shape(k.data) for k in keys))
-            data, hit = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
-            for row_keys, value in reversed(version.rows):
-                m = functools.reduce(np.logical_and, (_key_match(rk, k) for rk, k in zip(row_keys, keys)))
-                data = _pick(m, _scaled(decimal_num(value), out_scale).data, data)
-                hit = hit | m
+            data, hit = _table_version(version, keys, out_scale)
             if isinstance(idx, int):
                 result, found = data, hit
             else:
                 here = idx == vi
                 result = data if result is None else np.where(here, data, result)
                 found = np.where(here, hit, False if found is None else found)
-        miss = _mask(np.logical_not(found))
-        bound = max((abs(_scaled(decimal_num(v), out_scale).data) for ver in t.versions for _, v in ver.rows), default=0)
-        return Num(result, out_scale, _or(functools.reduce(_or, (k.bad for k in keys), bad), miss), bound)
+        return Num(result, out_scale, _or(bad, _mask(np.logical_not(found))), bound)
 
     def aggregate(self, e: ast.Aggregate, scope: _Scope):
         src = self.eval(e.source, scope)
@@ -1287,6 +1288,34 @@ def _bound_names(scope: _Scope) -> frozenset:
         names |= scope.names.keys()
         scope = scope.outer
     return frozenset(names)
+
+
+LOOKUP_SPAN = 4096  # a key whose values span at most this many integers is looked up in the table over them
+
+
+def _domain(key):
+    """A table key column as indices into a small domain of its values, and that domain as a column of
+    its own (an enum's codes, or integers over a short range); None when the range is large."""
+    if isinstance(key, Cat) and np.ndim(key.data):
+        return key.data, Cat(np.arange(len(key.values)), key.values)
+    if isinstance(key, Num) and np.ndim(key.data) and key.data.size:
+        lo, hi = int(key.data.min()), int(key.data.max())
+        if hi - lo <= LOOKUP_SPAN:
+            lo = min(lo, 0) if hi <= LOOKUP_SPAN else lo  # from 0 when it can: no pass to shift the keys
+            return key.data - lo if lo else key.data, Num(np.arange(lo, hi + 1), key.scale, None, max(abs(lo), abs(hi)))
+    return None
+
+
+def _table_version(version, keys: list, out_scale: int):
+    """One version of a table at the keys: the value of the first row that matches (0 where none does) and
+    where one did."""
+    shape = np.broadcast_shapes(*(np.shape(k.data) for k in keys))
+    data, hit = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
+    for row_keys, value in reversed(version.rows):
+        m = functools.reduce(np.logical_and, (_key_match(rk, k) for rk, k in zip(row_keys, keys)))
+        data = _pick(m, _scaled(decimal_num(value), out_scale).data, data)
+        hit = hit | m
+    return data, hit
 
 
 def _key_match(row_key, key):
