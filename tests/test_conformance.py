@@ -421,3 +421,12 @@ def test_a_table_looked_up_over_its_keys_values_is_the_row_by_row_lookup(ages, d
         assert lookup() == by_value
     finally:
         columnar.LOOKUP_SPAN = span
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=st.lists(st.booleans(), min_size=1, max_size=9), data=st.data())
+def test_a_boolean_table_over_codes_is_looked_up_exactly(table, data):
+    """`_holds` (comparisons when one or two codes are true or false, else a lookup) is `table[codes]`."""
+    codes = np.array(data.draw(st.lists(st.integers(0, len(table) - 1), max_size=20)), dtype=np.int16)
+    got = columnar._holds(np.array(table, dtype=bool), codes)
+    assert got.dtype == bool and got.tolist() == [table[c] for c in codes.tolist()]

@@ -1262,8 +1262,12 @@ def _months(years: Num):
     if not months.ndim:
         return months, low, None
     flat = months.ravel()
-    occurring = np.flatnonzero(np.bincount(flat)) if flat.size and _indexable(int(flat.max()), flat.size) else np.unique(flat)
-    return months, low, occurring
+    longest = int(flat.max()) if flat.size else 0
+    if flat.size and _indexable(longest, flat.size):
+        seen = np.zeros(longest + 1, dtype=bool)
+        seen[flat] = True  # a scatter of one value: several times faster than np.bincount
+        return months, low, np.flatnonzero(seen)
+    return months, low, np.unique(flat)
 
 
 def _indexable(longest: int, rows: int) -> bool:
@@ -1443,19 +1447,31 @@ def _recode(c: Cat, values: tuple):
     return np.take(table, c.data)  # faster than indexing with an int16 array
 
 
+def _holds(table: np.ndarray, codes):
+    """`table[codes]` for a boolean table over the codes of a text or enum column. When one or two codes are
+    true (or false), one or two comparisons at the codes' own width: a lookup widens every code to intp."""
+    true, false = np.flatnonzero(table).tolist(), np.flatnonzero(np.logical_not(table)).tolist()
+    if not true or not false:
+        return np.full(np.shape(codes), bool(true))
+    if len(true) <= 2:
+        return functools.reduce(np.logical_or, (np.equal(codes, t) for t in true))
+    if len(false) <= 2:
+        return functools.reduce(np.logical_and, (np.not_equal(codes, f) for f in false))
+    return np.take(table, codes)  # faster than indexing with an int16 array
+
+
 def member(v, options: frozenset) -> Bool:
     if not isinstance(v, Cat):
         raise Unsupported("«i» for noe annet enn tekst")
-    table = np.array([x in options for x in v.values], dtype=bool)
-    return Bool(np.take(table, v.data), v.bad)
+    return Bool(_holds(np.array([x in options for x in v.values], dtype=bool), v.data), v.bad)
 
 
 def member_sets(v, c: Sets) -> Bool:
     if not isinstance(v, Cat):
         raise Unsupported("«i» for noe annet enn tekst")
     table = np.array([[x in s for x in v.values] for s in c.sets], dtype=bool)
-    if np.ndim(c.index) == 0:  # one set for the batch: a lookup in one row of the table (np.take: faster than indexing)
-        return Bool(np.take(table[int(c.index)], v.data), _or(v.bad, c.bad))
+    if np.ndim(c.index) == 0:  # one set for the batch: a lookup in one row of the table
+        return Bool(_holds(table[int(c.index)], v.data), _or(v.bad, c.bad))
     return Bool(table[c.index, v.data], _or(v.bad, c.bad))
 
 
@@ -1864,6 +1880,7 @@ class _Columns:
         self.rechecked = np.zeros(n, dtype=bool)
         self.unsupported: dict[str, str] = {}
         self.absent: dict[str, np.ndarray] = {}
+        self.written = np.zeros(n, dtype=bool)  # rows a run gave values for (the others hold 0, see `finish`)
 
     def column(self, crit) -> None:
         if crit.id not in self.criteria:
@@ -1895,16 +1912,21 @@ class _Columns:
                     v = v.copy()
                 taken.add(id(v))
                 self.values[key] = v
-        else:
+        else:  # not zeroed here: every run writes every value, and `finish` zeroes the rows none wrote
             for key, v in run.values.items():
-                self.values.setdefault(key, np.zeros(self.n, dtype=np.int64))[rows] = v
+                self.values.setdefault(key, np.empty(self.n, dtype=np.int64))[rows] = v
+        self.written[rows] = True
         for key, gone in run.absent.items():
             self.absent.setdefault(key, np.zeros(self.n, dtype=bool))[rows] = gone
 
     def finish(self):
         """The amounts, the rates and the terms (zeros where no run gave them: the fallback fills those)."""
+        unwritten = None if self.written.all() else np.logical_not(self.written)
         for key in self.keys:
-            self.values.setdefault(key, np.zeros(self.n, dtype=np.int64))
+            if key not in self.values:
+                self.values[key] = np.zeros(self.n, dtype=np.int64)
+            elif unwritten is not None:
+                self.values[key][unwritten] = 0
         amounts = {k: v for k, v in self.values.items() if k not in ("rente", "nedbetalingstid_år")}
         return amounts, self.values.get("rente"), self.values.get("nedbetalingstid_år")
 
@@ -1941,11 +1963,15 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
     else:
         codes, scheme_of_code = np.zeros(n, dtype=np.int16), [policy.scheme_for("")]
     scheme_names = tuple(dict.fromkeys(s.id for s in scheme_of_code))
-    scheme_index = np.array([scheme_names.index(s.id) for s in scheme_of_code], dtype=np.int16)[codes]
+    if len(scheme_names) == 1:  # one scheme for every row: no pass over the codes
+        scheme_index = np.zeros(n, dtype=np.int16)
+    else:
+        scheme_index = np.array([scheme_names.index(s.id) for s in scheme_of_code], dtype=np.int16)[codes]
     schemes = {s.id: s for s in scheme_of_code}
     keys = [k for k, _ in policy.decision]
     out = _Columns(n, keys, batch.bad)
-    present = np.flatnonzero(np.bincount(scheme_index, minlength=len(scheme_names))) if n else []
+    present = np.flatnonzero(np.bincount(scheme_index, minlength=len(scheme_names))) if len(scheme_names) > 1 else (
+        np.zeros(1 if n else 0, dtype=np.int64))
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         here = scheme_index[start:stop]
