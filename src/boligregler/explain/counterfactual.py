@@ -232,7 +232,7 @@ class Search:
                  changed: frozenset[P.Path] = frozenset(), texts: Texts | None = None,
                  results: list[CriterionResult] | None = None):
         self.basis = basis
-        self.results = results if facts is None else None  # the decision's criterion results, for its own facts
+        self.results = results  # the decision's criterion results (None: not known; every outcome is then assessed)
         self.policy = basis.policy
         self.facts = basis.facts if facts is None else facts
         self.changed = changed  # the paths at which `facts` differs from the decision's facts
@@ -242,6 +242,7 @@ class Search:
         self.compiled = {c.definition.id: c for c in self.program.criteria}
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
         self._base_gaps: dict[tuple[str, ...], tuple[Decimal | None, list]] = {}
+        self._reach: dict[frozenset[P.Path], frozenset[str] | None] = {}
         self.observed = observed(self.policy, self.program.scheme)
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
@@ -265,29 +266,55 @@ class Search:
             return True
 
     def reaches(self, facts: dict, goal: Goal, needed=(), paths: frozenset[P.Path] | None = None) -> bool:
-        same = facts.get("ordning", "") == self.ordning
-        if needed and same and not self.passes(facts, needed, paths):
-            return False
-        if needed and same and paths is not None and self.results is not None:
-            results = self.within(facts, needed, paths)
-            if results is not None:
-                return goal(decide(self.policy.model.outcome_rules, self.policy.model.outcome_default, results), results)
-        return goal(*outcome(self.policy, facts, self.seed(paths) if same else None))
-
-    def within(self, facts: dict, needed, paths: frozenset[P.Path]) -> list[CriterionResult] | None:
-        """The criterion results for the decision's facts changed at `paths` when those paths reach no criterion
-        outside `needed`: the decision's results for the others, and the needed ones evaluated. None where a
-        changed path reaches another criterion, or a needed one waits for a fact (the whole assessment judges)."""
-        deps = dependencies(self.policy.model, self.program.scheme)
-        levers = [lever for lever in self.policy.model.levers if lever.path in paths]
-        if len(levers) != len(paths) or any(not deps.touching(lever) <= set(needed) for lever in levers):
-            return None
+        """Whether `facts` (which differ from the search's at most at `paths`; None: anywhere) reach `goal`:
+        the criteria in `needed` first, then the outcome (`judged`)."""
+        if facts.get("ordning", "") != self.ordning:
+            return goal(*outcome(self.policy, facts))
         M = dict(self.seed(paths))
+        own: dict[str, tuple[str, str | None]] = {}
         try:
-            own = {cid: criterion_result(self.compiled[cid], M, facts) for cid in needed}
-        except NotAssessed:
+            for cid in needed:
+                own[cid] = criterion_result(self.compiled[cid], M, facts)
+                if own[cid][0] == "ikke_oppfylt":
+                    return False
+        except NotAssessed:  # the criterion waits for a fact not yet assessed: let the whole assessment judge
+            return goal(*outcome(self.policy, facts, self.seed(paths)))
+        return goal(*self.judged(facts, paths, M, own))
+
+    def judged(self, facts: dict, paths: frozenset[P.Path] | None, M: dict | None = None,
+               own: dict | None = None) -> tuple[str, list[CriterionResult]]:
+        """The outcome and criterion results for `facts`, which differ from the search's at most at `paths`:
+        the criteria a changed fact can reach evaluated (over memo `M`, with the results `own` already has),
+        the decision's results for the others, which read none of the changed facts. A whole assessment where
+        that cannot be had: paths not known or not all levers, another scheme, a criterion waiting for a fact."""
+        reached = self._reached(paths)
+        if reached is not None and facts.get("ordning", "") == self.ordning:
+            M = dict(self.seed(paths)) if M is None else M
+            own = dict(own or {})
+            try:
+                for cid in reached:
+                    if cid not in own:
+                        own[cid] = criterion_result(self.compiled[cid], M, facts)
+            except NotAssessed:
+                reached = None
+            if reached is not None:
+                results = [r if own.get(r.id, (r.resultat, r.unntak)) == (r.resultat, r.unntak)
+                           else attrs.evolve(r, resultat=own[r.id][0], unntak=own[r.id][1]) for r in self.results]
+                return decide(self.policy.model.outcome_rules, self.policy.model.outcome_default, results), results
+        return outcome(self.policy, facts, self.seed(paths) if facts.get("ordning", "") == self.ordning else None)
+
+    def _reached(self, paths: frozenset[P.Path] | None) -> frozenset[str] | None:
+        """The criteria a change at `paths` (and `changed`) can reach, when the search knows the decision's
+        results for its scheme and every changed path is a lever's; else None."""
+        if paths is None or self.results is None or self.ordning != self.basis.facts.get("ordning", ""):
             return None
-        return [attrs.evolve(r, resultat=own[r.id][0], unntak=own[r.id][1]) if r.id in own else r for r in self.results]
+        paths = paths | self.changed if self.changed else paths
+        if paths not in self._reach:
+            deps = dependencies(self.policy.model, self.program.scheme)
+            levers = [lever for lever in self.policy.model.levers if lever.path in paths]
+            self._reach[paths] = frozenset().union(*(deps.touching(lv) for lv in levers)) \
+                if len({lv.path for lv in levers}) == len(paths) else None
+        return self._reach[paths]
 
     def gap(self, facts: dict, needed, paths: frozenset[P.Path] | None = None,
             calls: list | None = None) -> Decimal | None:
@@ -511,7 +538,7 @@ class Search:
                 size = _smallest(lambda d: self.passes(changed(d), probed, paths), step, room, guess)
                 if size is None:
                     return None
-            utfall, results = outcome(self.policy, changed(size), self.seed(paths))
+            utfall, results = self.judged(changed(size), paths)
             if goal(utfall, results):
                 return size
             failing = [r.id for r in results if r.resultat == "ikke_oppfylt" and r.id not in probed
@@ -568,7 +595,7 @@ class Search:
             if subset and self.reaches(combined, goal, needed, paths):
                 amount = None
             else:
-                inner = Search(self.basis, self.failing, combined, paths, self.texts)
+                inner = Search(self.basis, self.failing, combined, paths, self.texts, self.results)
                 known = {} if subset else self._unaffected_changes(per_criterion, still, used)
                 amount = next((c for c in (self._amount(inner, lv, known.get(lv.path), combined, goal, still, paths)
                                            for lv in amounts) if c is not None), None)
