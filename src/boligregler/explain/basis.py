@@ -26,7 +26,7 @@ class Basis:
     memo: dict
     explain: bool = True
     assessed: frozenset = attrs.field(default=attrs.Factory(lambda self: frozenset(self.memo), takes_self=True))
-    # memos for the facts changed at a set of paths, by that set (`explain.counterfactual.seed`)
+    # memos for the facts changed at a set of paths, by that set (`explain.counterfactual.seed`; None: unchanged)
     seeds: dict = attrs.field(factory=dict, init=False, repr=False)
 
     def letter(self, decision) -> str:

@@ -120,9 +120,13 @@ def seed(basis: Basis, paths: frozenset[P.Path]) -> dict:
     decision made that reads none of those paths (copy it before use). Made once per set of paths and decision."""
     memo = basis.seeds.get(paths)
     if memo is None:
-        keep = dependencies(basis.policy.model, basis.program.scheme).unaffected(paths)
-        memo = {key: value for key, value in basis.memo.items() if key in keep or key.startswith("p:")}
-        memo[runtime.DATE_KEY] = basis.facts["søknadsdato"]
+        known = basis.seeds.get(None)  # the parameters and computations of the decision, without its other keys
+        if known is None:
+            known = basis.seeds[None] = {key: value for key, value in basis.memo.items() if key[:2] in ("c:", "p:")}
+            known[runtime.DATE_KEY] = basis.facts["søknadsdato"]
+        memo = dict(known)
+        for key in dependencies(basis.policy.model, basis.program.scheme).affected(paths):
+            memo.pop(key, None)
         basis.seeds[paths] = memo
     return memo
 
@@ -171,10 +175,10 @@ _OBSERVED = _Observed()
 
 
 def _observed_rounding(value: Any, unit: Decimal, mode: str) -> Decimal:
-    """`runtime.rounded`, which also records (value, unit, mode) while a search observes this thread."""
+    """`runtime.rounded`, which also records (value, unit, mode, result) while a search observes this thread."""
     result = runtime.rounded(value, unit, mode)
     if _OBSERVED.calls is not None:
-        _OBSERVED.calls.append((runtime.assessed(value), unit, mode))
+        _OBSERVED.calls.append((value, unit, mode, result))
     return result
 
 
@@ -320,7 +324,7 @@ class Search:
             calls: list | None = None) -> Decimal | None:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
         missed); a criterion that is not such a comparison must be met. None where there is no such margin.
-        `calls` (a list) receives the roundings made on the way, (value, unit, mode) in order (see
+        `calls` (a list) receives the roundings made on the way, (value, unit, mode, result) in order (see
         `_next_change`). The søknad as it is (where both directions of every lever start) is compared once
         per set of criteria."""
         if facts is not self.facts:
@@ -750,17 +754,15 @@ def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, strid
 
 def _next_change(before: list, after: list, failing: int, k: int) -> int | None:
     """The first change j in (failing, k] at which a rounding changes its result, from the roundings made at
-    `failing` and at `k` (value, unit, mode in order), taking each rounded value as linear in the change
+    `failing` and at `k` (value, unit, mode, result in order), taking each rounded value as linear in the change
     between them: the gap is a staircase there, and its step is where the rounded quantity crosses its next
     multiple (or half multiple) in the direction it moves, found from the rounding mode. Only the coarsest
     roundings that change are followed: a finer one moves the gap much as a line does. None where the
     roundings differ in kind or number, or a coarsest one takes more than two steps between (bisection is
     then faster)."""
-    if len(before) != len(after) or any(a[1:] != b[1:] for a, b in zip(before, after)):
+    if len(before) != len(after) or any(a[1] != b[1] or a[2] != b[2] for a, b in zip(before, after)):
         return None
-    moved = [(v0, v1, unit, mode, runtime.rounded(v0, unit, mode), runtime.rounded(v1, unit, mode))
-             for (v0, unit, mode), (v1, _, _) in zip(before, after)]
-    moved = [m for m in moved if m[4] != m[5]]
+    moved = [(v0, v1, unit, mode, r0, r1) for (v0, unit, mode, r0), (v1, _, _, r1) in zip(before, after) if r0 != r1]
     if not moved:
         return None
     coarsest = max(m[2] for m in moved)

@@ -67,7 +67,7 @@ class Dependencies:
         self.model, self.scheme = model, scheme
         self._computed: dict[str, frozenset[Path]] = {}
         self._criteria: dict[str, frozenset[Path]] = {}
-        self._unaffected: dict[frozenset[Path], frozenset[str]] = {}
+        self._affected: dict[frozenset[Path], frozenset[str]] = {}
         for c in scheme.criteria:  # all at once: a shared instance is only read, so threads may share it
             self.criterion(c)
         for n in scheme.computations:
@@ -81,15 +81,15 @@ class Dependencies:
         """The criteria a change of `lever` (one of the levers given when made) can change."""
         return self._touched[lever.path]
 
-    def unaffected(self, paths: frozenset[Path]) -> frozenset[str]:
-        """The memo keys ("c:name") of the computations that read none of `paths`: their values for facts
-        changed only at `paths` are those of the facts before the change. Found once per set of paths
+    def affected(self, paths: frozenset[Path]) -> frozenset[str]:
+        """The memo keys ("c:name") of the computations that read one of `paths`: every other computation has
+        for facts changed only at `paths` the value it had before the change. Found once per set of paths
         (a whole set is stored at once, so threads sharing the instance read either nothing or all of it)."""
-        keys = self._unaffected.get(paths)
+        keys = self._affected.get(paths)
         if keys is None:
-            keys = self._unaffected[paths] = frozenset(
+            keys = self._affected[paths] = frozenset(
                 "c:" + n for n in self.scheme.computations
-                if not any(overlaps(p, q) for p in paths for q in self.computation(n)))
+                if any(overlaps(p, q) for p in paths for q in self.computation(n)))
         return keys
 
     def criterion(self, c: CriterionDef) -> frozenset[Path]:
