@@ -16,6 +16,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -251,6 +252,24 @@ def test_without_the_snapshot_pyodide_starts_cold_and_gives_the_same_answer(brow
         p.context.close()
 
 
+def test_a_calculator_that_cannot_load_says_so_in_norwegian(browser, site):
+    """Neither the snapshot nor the library can be fetched: the reader is told, in a sentence of the
+    page's målform, that the calculator could not load; the technical message stays for developers."""
+    context = browser.new_context()
+    p = context.new_page()
+    missing = ("/boligregler-minne.bin", "/boligregler.zip")
+    p.route("**/*", lambda route: route.fulfill(status=404, body="") if urlsplit(route.request.url).path.endswith(missing)
+            else route.continue_())
+    try:
+        p.goto(f"{site[0]}/regler/{KOMMUNE.policy.id}/")
+        p.wait_for_function("window.boligreglerKalkulator && window.boligreglerKalkulator.error", timeout=90_000)
+        assert "404" in p.evaluate("window.boligreglerKalkulator.error")
+        assert p.locator(".kalk-status").inner_text() == (
+            "Kalkulatoren kunne ikke lastes. Last inn siden på nytt, eller prøv igjen senere.")
+    finally:
+        context.close()
+
+
 def test_the_calculator_is_used_by_keyboard_alone_with_labelled_fields(page):
     page.locator("#kalk-tittel").click()  # the reading position: Tab goes on from the heading
     for _ in range(5):
@@ -325,7 +344,9 @@ def test_a_failure_after_the_restore_is_reported_and_the_calculator_answers_on(p
         {kind: "regn", id: 0, policy: document.getElementById("kalkulator").dataset.policy, pairs: [], today: "ikke en dato"})""")
     page.wait_for_function("window.boligreglerKalkulator.error !== undefined", timeout=60_000)
     assert "ikke en dato" in page.evaluate("window.boligreglerKalkulator.error")
-    assert page.locator(".kalk-status").inner_text().startswith("Kalkulatoren kunne ikke regne")
+    # the reader gets a sentence, never the technical message (a Python traceback, here)
+    assert page.locator(".kalk-status").inner_text() == (
+        "Kalkulatoren kunne ikke regne ut svaret. Prøv igjen, eller last inn siden på nytt.")
     fill_in(page, CASES["avslag"])
     assert submit_and_read(page)["utfall"] == "avslag"
 

@@ -162,6 +162,7 @@ async function boot(policy) {
 
 onmessage = async ({ data }) => {
   versjon ||= data.versjon || "";
+  let fase = "last";  // a failure to start the engine, or (once it runs) to answer
   try {
     if (data.kind === "last") {
       engine = boot(data.policy);
@@ -169,6 +170,7 @@ onmessage = async ({ data }) => {
       postMessage({ kind: "klar", timings });
     } else if (data.kind === "regn") {
       const { answer, files } = await (engine ??= boot(data.policy));
+      fase = "regn";
       const ask = () => JSON.parse(answer(data.policy, JSON.stringify(data.pairs), data.today));
       let reply;
       try {
@@ -180,6 +182,6 @@ onmessage = async ({ data }) => {
       postMessage({ kind: "svar", id: data.id, ...reply });
     }
   } catch (error) {
-    postMessage({ kind: "feil", melding: String(error && error.message || error) });
+    postMessage({ kind: "feil", fase, melding: String(error && error.message || error) });
   }
 };

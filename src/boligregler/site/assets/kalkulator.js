@@ -4,13 +4,17 @@
 // The page's own words, in the policy's målform (the answer itself comes in it from the library).
 const WORDS = {
   "bokmål": {
-    loading: "Kalkulatoren gjøres klar …", ready: "Kalkulatoren er klar.", error: "Kalkulatoren kunne ikke regne: ",
+    loading: "Kalkulatoren gjøres klar …", ready: "Kalkulatoren er klar.",
+    error: "Kalkulatoren kunne ikke regne ut svaret. Prøv igjen, eller last inn siden på nytt.",
+    broken: "Kalkulatoren kunne ikke lastes. Last inn siden på nytt, eller prøv igjen senere.",
     unsupported: "Kalkulatoren kunne ikke lastes i denne nettleseren.", working: "Regner …",
     queued: "Regner så snart kalkulatoren er klar …", shown: "Svaret står under skjemaet.",
     fix: "Noe i skjemaet må rettes.", emptied: "Skjemaet er tømt.",
   },
   "nynorsk": {
-    loading: "Kalkulatoren blir gjord klar …", ready: "Kalkulatoren er klar.", error: "Kalkulatoren kunne ikkje rekne: ",
+    loading: "Kalkulatoren blir gjord klar …", ready: "Kalkulatoren er klar.",
+    error: "Kalkulatoren kunne ikkje rekne ut svaret. Prøv igjen, eller last inn sida på nytt.",
+    broken: "Kalkulatoren kunne ikkje lastast. Last inn sida på nytt, eller prøv igjen seinare.",
     unsupported: "Kalkulatoren kunne ikkje lastast i denne nettlesaren.", working: "Reknar …",
     queued: "Reknar så snart kalkulatoren er klar …", shown: "Svaret står under skjemaet.",
     fix: "Noko i skjemaet må rettast.", emptied: "Skjemaet er tømt.",
@@ -53,8 +57,10 @@ function start(form) {
       if (data.id !== asked) return;  // an older answer: the form has been sent again since
       show(data);
     } else if (data.kind === "feil") {
-      status.textContent = say.error + data.melding;
+      // the reader gets a sentence in the page's målform; the technical message is for developers
+      status.textContent = data.fase === "last" ? say.broken : say.error;
       window.boligreglerKalkulator.error = data.melding;
+      console.error("boligregler-kalkulator:", data.melding);
     }
   };
   worker.onerror = (event) => {
