@@ -226,16 +226,14 @@ def _plain_number(value: Any) -> str:
 # ---- the bundle -----------------------------------------------------------------------
 
 
-def write_assets(site_dir: Path, policy_files: Sequence[Path], pyodide: Path,
-                 snapshot_of: Sequence[str] | None) -> None:
-    """Put the calculator's runtime into a built site: Pyodide, the library bundle, and (unless
-    `snapshot_of` is None) the memory snapshot of Pyodide with the library imported and the
+def write_assets(site_dir: Path, library: Path, pyodide: Path, snapshot_of: Sequence[str] | None) -> None:
+    """Put the calculator's runtime into a built site: Pyodide, the library bundle (`bundle`), and
+    (unless `snapshot_of` is None) the memory snapshot of Pyodide with the library imported and the
     calculators' policies (the ids `snapshot_of`) loaded."""
     dest = Path(site_dir) / DEST
     (dest / "pyodide").mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_FILES:
         _link_or_copy(pyodide / name, dest / "pyodide" / name)
-    library = bundle(policy_files)
     _link_or_copy(library, dest / "boligregler.zip")
     (dest / SNAPSHOT).unlink(missing_ok=True)
     if snapshot_of is not None:
@@ -277,10 +275,9 @@ def snapshot_key(library: Path, policy_ids: Sequence[str], pyodide: Path) -> str
     return h.hexdigest()[:24]
 
 
-def engine_version(policy_files: Sequence[Path], snapshot_of: Sequence[str] | None, pyodide: Path) -> str:
+def engine_version(library: Path, snapshot_of: Sequence[str] | None, pyodide: Path) -> str:
     """The version of the engine files a build writes (`write_assets`): the page asks for the bundle and the
     snapshot with it (`?v=`), so a browser never answers with a copy cached from an earlier build."""
-    library = bundle(policy_files)
     return snapshot_key(library, snapshot_of, pyodide) if snapshot_of is not None else library.stem.rsplit("-", 1)[-1]
 
 

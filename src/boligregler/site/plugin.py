@@ -44,10 +44,11 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
     def __init__(self) -> None:
         self.policies: list[SitePolicy] = []
         self.folder = Path()
-        self.engine_version: str | None = None  # computed once per build, see `_engine_version`
+        self.engine: tuple[Path, Path, list[str] | None] | None = None  # built once per build, see `_engine`
+        self.engine_version: str | None = None
 
     def on_config(self, config):
-        self.engine_version = None
+        self.engine = self.engine_version = None
         self.folder = Path(config.config_file_path or ".").resolve().parent / self.config.policies
         if not self.folder.is_dir():
             raise PluginError(f"boligregler: finner ikke mappen med regelverk: {self.folder}")
@@ -118,16 +119,19 @@ class BoligreglerPlugin(BasePlugin[BoligreglerConfig]):
         except BoligreglerError as e:
             raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
 
-    def _engine(self) -> tuple[list[Path], Path, list[str] | None]:
-        """(policy files, Pyodide folder, policies in the snapshot or None): what the engine is built from."""
-        return ([s.path for s in self.policies] + self._bases(), package_dir("pyodide"),
-                [s.policy.id for s in self.policies if not s.national] if self.config.snapshot else None)
+    def _engine(self) -> tuple[Path, Path, list[str] | None]:
+        """(library bundle, Pyodide folder, policies in the snapshot or None): what the engine is built from;
+        the bundle is made once per build."""
+        if self.engine is None:
+            self.engine = (calculator.bundle([s.path for s in self.policies] + self._bases()), package_dir("pyodide"),
+                           [s.policy.id for s in self.policies if not s.national] if self.config.snapshot else None)
+        return self.engine
 
     def _engine_version(self) -> str:
         if self.engine_version is None:
             try:
-                files, pyodide, snapshot_of = self._engine()
-                self.engine_version = calculator.engine_version(files, snapshot_of, pyodide)
+                library, pyodide, snapshot_of = self._engine()
+                self.engine_version = calculator.engine_version(library, snapshot_of, pyodide)
             except BoligreglerError as e:
                 raise PluginError(f"boligregler: kan ikke lage kalkulatoren: {e}") from None
         return self.engine_version
