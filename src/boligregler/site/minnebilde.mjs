@@ -9,7 +9,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { entryPoints, unpackLibrary } from "./assets/kalkulator-motor.mjs";
+import { SNAPSHOT_PAGE as PAGE, entryPoints, unpackLibrary } from "./assets/kalkulator-motor.mjs";
 
 const [pyodideDir, bundlePath, target, ...policies] = process.argv.slice(2);
 const indexURL = pyodideDir.endsWith("/") ? pyodideDir : pyodideDir + "/";
@@ -27,7 +27,7 @@ library.warm.destroy();
 const image = py.makeMemorySnapshot();
 const size = Buffer.alloc(8);
 size.writeBigUInt64LE(BigInt(image.length));  // the browser allocates the image before it arrives
-const PAGE = 4096, pages = Math.ceil(image.length / PAGE);
+const pages = Math.ceil(image.length / PAGE);
 const used = Buffer.alloc(Math.ceil(pages / 8)), kept = [];
 for (let page = 0; page < pages; page++) {
   const bytes = image.subarray(page * PAGE, (page + 1) * PAGE);

@@ -2,6 +2,8 @@
 // (kalkulator-worker.js) and the site build, which runs it in Node to make the memory snapshot
 // the browser restores (site/minnebilde.mjs); the snapshot is made again when this file changes.
 
+// The snapshot's unit (site/minnebilde.mjs writes, the worker unpacks): it stores only the pages that are not zeros
+export const SNAPSHOT_PAGE = 4096;
 export const APP = "/app";  // where the library bundle is unpacked in Pyodide's file system
 
 /** Unpack the library bundle (its modules and the policies' pre-parsed trees) and put it on the path.

@@ -5,7 +5,7 @@
 // library's pre-parsed policies (Lark is never imported either way).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";  // loaded with the worker, before the snapshot arrives
-import { entryPoints, unpackLibrary } from "./kalkulator-motor.mjs";
+import { SNAPSHOT_PAGE as PAGE, entryPoints, unpackLibrary } from "./kalkulator-motor.mjs";
 
 const here = new URL(".", import.meta.url);
 const indexURL = new URL("pyodide/", here).href;
@@ -57,8 +57,6 @@ async function snapshot() {
   await Promise.race([whenSized, filled]);  // a failure before the size is known rejects here
   return { image, filled };
 }
-
-const PAGE = 4096;  // the snapshot leaves out the image's pages of zeros (site/minnebilde.mjs)
 
 /** Fetch and unpack the snapshot at `url` (the site build's minnebilde.mjs wrote it: the image's size,
  * 8 bytes little-endian, then gzip-compressed the bitmap of its pages that are not zeros and those pages):
