@@ -69,6 +69,16 @@ def test_record_lists_each_parameter_read_with_date_and_source(drammen):
     assert [t["navn"] for t in trace["tabeller"]] == ["livsopphold_barn"]
 
 
+
+def test_each_record_lists_the_version_in_force_on_its_own_date(drammen):
+    """Records of søknader on either side of a new version, in turn (the entries are shared between records)."""
+    for date, fee, since in [("2024-06-01", "500", "2024-01-01"), ("2025-06-01", "545", "2025-01-01"),
+                             ("2024-12-31", "500", "2024-01-01"), ("2025-01-01", "545", "2025-01-01")] * 2:
+        decision = drammen.evaluate({**copy.deepcopy(FAMILY), "søknadsdato": date})
+        for trace in (decision.sporbarhet, decision.to_dict(letter=False)["sporbarhet"]):
+            entry = next(p for p in trace["parametre"] if p["navn"] == "tinglysingsgebyr")
+            assert (entry["verdi"], entry["gyldig_fra"]) == (fee, since), date
+
 def test_the_soknad_hash_ignores_key_order_and_written_defaults(drammen):
     a = copy.deepcopy(FAMILY)
     b = {k: a[k] for k in reversed(list(a)) if k != "livsopphold_per_måned"}  # null is its default

@@ -136,7 +136,7 @@ def _policy_parts(policy) -> dict:
         model = policy.model
         parts = {"filer": [{"id": pid, "fil": Path(path).name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                            for pid, (path, text) in zip(model.chain, model.sources.items())],
-                 "lest": {}, "datoer": {}, "parametre": {}, "tabeller": {}}
+                 "lest": {}, "datoer": {}, "poster": {}}
         _PER_POLICY[policy] = parts
     return parts
 
@@ -144,12 +144,14 @@ def _policy_parts(policy) -> dict:
 def _read_once(basis, read) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(parameters, tables) the memo keys `read` stand for, sorted by name; kept per policy, scheme and set of
     keys read (a batch's records read the same few sets)."""
-    lest = _policy_parts(basis.policy)["lest"]
+    parts = _policy_parts(basis.policy)
+    lest = parts["lest"]
     key = (basis.program.scheme.id, read if isinstance(read, frozenset) else frozenset(read))
     found = lest.get(key)
     if found is None:
         if len(lest) >= 4096:  # many paths through the policy: start again rather than grow without bound
-            lest.clear()
+            for cache in ("lest", "datoer", "poster"):
+                parts[cache].clear()
         parameters = tuple(sorted(k[2:] for k in read if isinstance(k, str) and k.startswith("p:")))
         found = lest[key] = (parameters, tuple(sorted(_tables_read(basis, read))))
     return found
@@ -157,18 +159,16 @@ def _read_once(basis, read) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _entries(parts: dict, model: CheckedPolicy, kind: str, names: tuple[str, ...], on: dt.date) -> list[dict[str, Any]]:
     """The record's entry for each parameter or table (`kind`) named, with the version in force `on`; built once
-    per policy, names and versions in force (shared: `record` copies them)."""
-    dates = parts["datoer"]
-    versions = []
-    for name in names:
-        valid_from = dates.get((kind, name))
-        if valid_from is None:
-            valid_from = dates[(kind, name)] = [x.valid_from for x in _versions(model, kind, name)]
-        versions.append(_in_force(valid_from, on))
-    key = (names, tuple(versions))
-    entries = parts[kind].get(key)
+    per policy, names and span of dates in which the same versions are in force (shared: `record` copies them)."""
+    changes = parts["datoer"].get((kind, names))
+    if changes is None:  # the dates on which a version of one of them comes into force
+        changes = parts["datoer"][(kind, names)] = sorted({x.valid_from for name in names
+                                                          for x in _versions(model, kind, name)})
+    key = (kind, names, bisect.bisect_right(changes, on))
+    entries = parts["poster"].get(key)
     if entries is None:
-        entries = parts[kind][key] = [_entry(model, kind, name, k) for name, k in zip(names, versions)]
+        entries = parts["poster"][key] = [
+            _entry(model, kind, name, _in_force([x.valid_from for x in _versions(model, kind, name)], on)) for name in names]
     return entries
 
 
