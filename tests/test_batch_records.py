@@ -157,3 +157,31 @@ def test_json_problems_are_norwegian_and_located(text, message):
     (record,) = read_jsonl(text)
     assert record.problem.startswith("ugyldig JSON i ") and record.problem.endswith(message) or message in record.problem
     assert not re.search(r"Expecting|Unterminated|float|str\b|int\b", record.problem)
+
+
+def test_a_decision_as_json_text_is_json_dumps_of_its_record():
+    """`Decision.to_json` (a batch line) gives the bytes `json.dumps` of `to_dict` gives: every example of every shipped
+    policy, complete and with its assessments left out (ikke_avgjort, `venter_på`, `mangler`), with and without texts
+    and the letter, read back with `from_dict`, on two dates either side of a new parameter version."""
+    from boligregler import load_policy
+    from boligregler.evaluation.decision import Decision
+    from boligregler.model.loader import shipped_policies_dir
+
+    names = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
+    names += [f"nynorsk/{p.stem}" for p in (shipped_policies_dir() / "nynorsk").glob("*.pol")]
+    checked = 0
+    for name in names:
+        policy = load_policy(str(shipped_policies_dir() / f"{name}.pol"))
+        for k, example in enumerate(e for e in policy.model.examples if e.input is not None):
+            partial = copy.deepcopy(example.input)
+            partial.pop("skjønn", None)
+            for soknad, date in itertools.product((example.input, partial), ("2024-12-31", "2025-01-01")):
+                for explain, letter in ((True, False), (False, False), (True, k == 0)):
+                    decision = policy.evaluate({**copy.deepcopy(soknad), "søknadsdato": date}, explain=explain)
+                    head = {"linje": k + 1} | ({"referanse": f"R-{k}"} if k % 2 else {})
+                    want = json.dumps(head | decision.to_dict(letter=letter), ensure_ascii=False)
+                    assert decision.to_json(letter=letter, head=head) == want, (name, example.name)
+                    again = Decision.from_dict(decision.to_dict(letter=letter))
+                    assert again.to_json(letter=letter) == json.dumps(again.to_dict(letter=letter), ensure_ascii=False)
+                    checked += 1
+    assert checked > 100

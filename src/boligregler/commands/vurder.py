@@ -89,7 +89,7 @@ def run(args) -> int:
         soknad = soknad_of(policy, args)
         with decision_log(args) as logged:
             decision = policy.evaluate(soknad)
-            logged(policy, soknad, decision.to_dict())
+            logged(policy, soknad, decision)
     else:
         kind = args.inndata or BATCH_SUFFIXES.get(Path(args.soknad).suffix.lower(),
                                                   "parquet" if Path(args.soknad).is_dir() else "json")
@@ -108,7 +108,7 @@ def run(args) -> int:
                 return screen(policy, args.soknad, kind, args.ut, letters=args.begrunnelse, logged=logged)
             soknad = read_soknad(args.soknad)
             decision = policy.evaluate(soknad)
-            logged(policy, soknad, decision.to_dict())
+            logged(policy, soknad, decision)
     with output(args.ut) as out:
         if args.format == "json":
             print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
@@ -160,16 +160,20 @@ def screen_on_dask(policy: Policy, args) -> int:
 
 @contextlib.contextmanager
 def decision_log(args):
-    """A function that appends a decision to the log `--logg` asks for (and does nothing without it)."""
+    """A function (policy, søknad, decision, with the letter?) that appends the decision's record to the log
+    `--logg` asks for (and does nothing without it)."""
     if not getattr(args, "logg", False):
-        yield lambda policy, soknad, record: None
+        yield lambda policy, soknad, decision, letter=True: None
         return
     from boligregler.server.log import open_log
     log = open_log(args.database)
+
+    def logged(policy, soknad, decision, letter=True):
+        record = decision.to_dict(letter=letter)
+        log.append(regelverk=policy.id, regelverk_sha256=policy.sha256, soknad=soknad,
+                   soknad_sha256=record["sporbarhet"]["søknad_sha256"], vedtak=record)
     try:
-        yield lambda policy, soknad, record: log.append(
-            regelverk=policy.id, regelverk_sha256=policy.sha256, soknad=soknad,
-            soknad_sha256=record["sporbarhet"]["søknad_sha256"], vedtak=record)
+        yield logged
     finally:
         log.close()
 
@@ -192,7 +196,7 @@ def output(path: str | None):
 
 
 def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: bool = False,
-           logged=lambda policy, soknad, record: None) -> int:
+           logged=lambda policy, soknad, decision, letter=True: None) -> int:
     """Assess every søknad in a JSON Lines or CSV file, streamed; every record is decided or reported
     on standard error as `FIL:N: …`. Exit code 1 if any record was bad."""
     from boligregler.records import REFERENCE, count_lines, open_input, read_records
@@ -207,15 +211,14 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
                 try:
                     decision = policy.evaluate(record.soknad)
                     head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
-                    vedtak = decision.to_dict(letter=letters)
-                    line = json_line(head | vedtak)
+                    line = json_line(decision.to_json(letter=letters, head=head))
                 except BoligreglerError as e:
                     problem = str(e)
                 except Exception as e:  # noqa: BLE001 - a defect must not lose the rest of the batch
                     problem = f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"
                 else:
                     counts[decision.utfall] += 1
-                    logged(policy, record.soknad, vedtak)
+                    logged(policy, record.soknad, decision, letters)
                     print(line, file=out)
             if problem is not None:
                 bad += 1
@@ -235,12 +238,12 @@ def screen(policy: Policy, path: str, kind: str, out_path: str | None, letters: 
 _LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def json_line(value: Any) -> str:
-    """One JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader sees one line.
+def json_line(text: str) -> str:
+    """JSON text as one JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader
+    sees one line.
 
     (`str.replace` where they occur: `str.translate` with a table costs about 2 ms on a vedtak record.)
     """
-    text = json.dumps(value, ensure_ascii=False)
     for char, escaped in _LINE_BREAKING.items():
         if char in text:
             text = text.replace(char, escaped)

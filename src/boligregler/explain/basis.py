@@ -17,7 +17,7 @@ class Basis:
     outcome (`utfall`); building the letter may add to it, never change it. `assessed` are the
     memo keys the assessment itself read, so the record without the letter does not depend on
     whether the letter was built. `explain=False`: the criteria carry no texts and there is no letter.
-    This is the object `evaluation.decision.Decision` asks for its letter and record.
+    This is the object `evaluation.decision.Decision` asks for its letter and record (as JSON text too).
     """
 
     policy: Any  # boligregler.api.Policy (imported lazily to avoid a cycle)
@@ -40,3 +40,8 @@ class Basis:
         """The replay record; `with_letter` also lists the parameters the letter read."""
         from boligregler.explain.replay import record
         return record(decision, with_letter=with_letter)
+
+    def record_json(self, decision, *, with_letter: bool) -> str:
+        """The replay record as JSON text (`json.dumps` of `record`, ensure_ascii=False)."""
+        from boligregler.explain.replay import record_json
+        return record_json(decision, with_letter=with_letter)

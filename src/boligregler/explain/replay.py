@@ -110,20 +110,51 @@ def record(decision, *, with_letter: bool = True) -> dict[str, Any]:
     `with_letter=False` lists only what the assessment read, not what building the letter read.
     """
     basis = decision.basis
+    parts = _policy_parts(basis.policy)
+    parameters, tables = _read(basis, parts, with_letter)
+    return {
+        **_constant(basis, parts, with_letter),
+        "søknad_sha256": soknad_sha256(basis.facts),
+        "parametre": [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e)
+                      for e in parameters[0]],
+        "tabeller": [dict(e) for e in tables[0]],
+    }
+
+
+def record_json(decision, *, with_letter: bool = True) -> str:
+    """`json.dumps(record(decision, with_letter=…), ensure_ascii=False)`, from the JSON of its parts that are the
+    same for many records (kept with them): only the søknad's hash is written for each record."""
+    basis = decision.basis
+    parts = _policy_parts(basis.policy)
+    parameters, tables = _read(basis, parts, with_letter)
+    key = ("json", basis.explain, with_letter)
+    head = parts["poster"].get(key)
+    if head is None:
+        head = parts["poster"][key] = json.dumps(_constant(basis, parts, with_letter), ensure_ascii=False)[:-1]
+    return (f'{head}, "søknad_sha256": "{soknad_sha256(basis.facts)}", "parametre": {_text(parameters)}, '
+            f'"tabeller": {_text(tables)}}}')
+
+
+def _constant(basis, parts: dict, with_letter: bool) -> dict[str, Any]:
+    """The parts of a record that depend only on the policy and what the record contains."""
+    return {"bibliotek": {"navn": "boligregler", "versjon": __version__}, "format": FORMAT,
+            "innhold": {"forklaringer": basis.explain, "begrunnelse": with_letter},
+            "regelverk": {"id": basis.policy.model.id, "sha256": basis.policy.sha256,
+                          "filer": [dict(f) for f in parts["filer"]]}}
+
+
+def _read(basis, parts: dict, with_letter: bool) -> tuple[list, list]:
+    """The entries (with their JSON, see `_entries`) of the parameters and of the tables the record lists."""
     model: CheckedPolicy = basis.policy.model
     on = basis.facts["søknadsdato"]
     parameters, tables = _read_once(basis, basis.memo if with_letter else basis.assessed)
-    parts = _policy_parts(basis.policy)
-    return {
-        "bibliotek": {"navn": "boligregler", "versjon": __version__},
-        "format": FORMAT,
-        "innhold": {"forklaringer": basis.explain, "begrunnelse": with_letter},
-        "regelverk": {"id": model.id, "sha256": basis.policy.sha256, "filer": [dict(f) for f in parts["filer"]]},
-        "søknad_sha256": soknad_sha256(basis.facts),
-        "parametre": [{**e, "verdi": list(e["verdi"])} if isinstance(e["verdi"], list) else dict(e)
-                      for e in _entries(parts, model, "parametre", parameters, on)],
-        "tabeller": [dict(e) for e in _entries(parts, model, "tabeller", tables, on)],
-    }
+    return _entries(parts, model, "parametre", parameters, on), _entries(parts, model, "tabeller", tables, on)
+
+
+def _text(entries: list) -> str:
+    if entries[1] is None:
+        entries[1] = json.dumps(entries[0], ensure_ascii=False)
+    return entries[1]
 
 
 # What a record takes from the policy alone, computed once per policy (a batch writes one record a line).
@@ -157,9 +188,10 @@ def _read_once(basis, read) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return found
 
 
-def _entries(parts: dict, model: CheckedPolicy, kind: str, names: tuple[str, ...], on: dt.date) -> list[dict[str, Any]]:
-    """The record's entry for each parameter or table (`kind`) named, with the version in force `on`; built once
-    per policy, names and span of dates in which the same versions are in force (shared: `record` copies them)."""
+def _entries(parts: dict, model: CheckedPolicy, kind: str, names: tuple[str, ...], on: dt.date) -> list:
+    """[the record's entry for each parameter or table (`kind`) named, with the version in force `on`; their JSON
+    text once asked for]: built once per policy, names and span of dates in which the same versions are in force
+    (shared: `record` copies the entries)."""
     changes = parts["datoer"].get((kind, names))
     if changes is None:  # the dates on which a version of one of them comes into force
         changes = parts["datoer"][(kind, names)] = sorted({x.valid_from for name in names
@@ -167,8 +199,9 @@ def _entries(parts: dict, model: CheckedPolicy, kind: str, names: tuple[str, ...
     key = (kind, names, bisect.bisect_right(changes, on))
     entries = parts["poster"].get(key)
     if entries is None:
-        entries = parts["poster"][key] = [
-            _entry(model, kind, name, _in_force([x.valid_from for x in _versions(model, kind, name)], on)) for name in names]
+        entries = parts["poster"][key] = [[
+            _entry(model, kind, name, _in_force([x.valid_from for x in _versions(model, kind, name)], on)) for name in names],
+            None]
     return entries
 
 
