@@ -516,6 +516,62 @@ def test_the_case_system_gives_the_letterhead_and_an_unconfirmed_header_field_is
     assert signed.frame.sender[1] == "Startlånskontoret" and "startlan@drammen.example" in text
 
 
+# What `sjekk --brev` says each shipped policy must fill before its vedtaksbrev can be signed (docs/vedtaksbrev.md).
+UNSIGNED = {
+    "baerum": {"enhet", "klageinstans", "klageinstans_adresse", "ordningsvilkår"},
+    "drammen": {"enhet", "klageinstans", "klageinstans_adresse"},
+    "kongsvinger": {"enhet", "klageinstans", "klageinstans_adresse"},
+    "sandnes": {"postadresse", "kontakt", "klageinstans", "klageinstans_adresse", "ordningsvilkår"},
+    "skien": {"enhet", "klageinstans", "klageinstans_adresse"},
+    "nasjonal": {"enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse"},
+}
+
+
+def unsigned_for(path) -> list:
+    from boligregler.commands.sjekk import diagnostics_for
+    return [d for d in diagnostics_for(str(path), letters=True)[0] if d.code == "B004"]
+
+
+@pytest.mark.parametrize("pid", sorted(UNSIGNED))
+def test_sjekk_brev_says_which_frame_fields_and_texts_a_signable_letter_lacks_and_where(pid):
+    path = shipped_policies_dir() / f"{pid}.pol"
+    found = unsigned_for(path)
+    named = {re.search(r"«([^»]+)»", d.message).group(1) for d in found}
+    assert named == UNSIGNED[pid], [d.message for d in found]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for d in found:
+        assert d.severity.name == "WARNING" and d.span is not None and d.notes, d
+        if "ubekreftet" in d.message:  # at the field that marks it
+            assert lines[d.span.line - 1].lstrip().startswith("ubekreftet:"), d
+        elif "regelverkshodet har ikke" in d.message:
+            assert lines[d.span.line - 1].startswith("regelverk "), d
+        else:  # the inherited text that writes the gap
+            assert d.file.endswith("nasjonal.pol") and "[mangler:" in d.message, d
+    assert not unsigned_for(NYNORSK), "the nynorsk fixture gives its whole letterhead and offers no tilskudd"
+    assert not [d for d in check_policy_diagnostics(path) if d.code == "B004"], "only with --brev"
+
+
+def check_policy_diagnostics(path):
+    from boligregler.commands.sjekk import diagnostics_for
+    return diagnostics_for(str(path))[0]
+
+
+def test_a_tilskudd_without_the_kommunes_terms_is_a_visible_gap_in_the_grant(tmp_path):
+    path = write(tmp_path, "overstyr parameter tilskudd_tilbys: sannhet {\n    sann fra 2015-01-01 kilde \"K\"\n}\n"
+                           "overstyr parameter maks_tilskudd_andel: % {\n    20 % fra 2015-01-01 kilde \"K\"\n}\n")
+    s = {**copy.deepcopy(FAMILY), "sak": dict(CASE)}
+    s["bolig"]["kjøpesum"] = 4000000  # a loan need above maks lån, within 20 % of the price
+    decision = load_policy(path).evaluate(s)
+    assert decision.utfall == "innvilget" and decision.beløp["tilskudd"] > 0, (decision.utfall, decision.beløp)
+    terms = build_letter(decision).section("lånevilkår").paragraphs
+    assert "Tilskuddet: [mangler: kommunens vilkår for tilskuddet (nedskrivning og tilbakebetaling ved salg)]" in terms
+    assert [d.span.line for d in unsigned_for(path) if "ordningsvilkår" in d.message] == [
+        next(i for i, line in enumerate((ROOT / "policies" / "nasjonal.pol").read_text(encoding="utf-8").splitlines(), 1)
+             if "Tilskuddet: [mangler:" in line)]
+    drammen = build_letter(load_policy("drammen").evaluate(named_example("drammen", "tilskudd_innenfor_20_prosent")))
+    assert not any("[mangler" in p for p in drammen.section("lånevilkår").paragraphs), "Drammen writes its terms"
+
+
 def test_ubekreftet_names_letterhead_fields_only(tmp_path):
     text = (ROOT / "tests" / "fixtures" / "nynorsk" / "fjordvik.pol").read_text(encoding="utf-8")
     path = tmp_path / "fjordvik.pol"

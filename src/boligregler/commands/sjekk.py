@@ -22,16 +22,25 @@ def register(sub) -> None:
     p.add_argument("--farge", choices=["auto", "alltid", "aldri"], default="auto",
                    help="farger i terminalen (auto: bare på en terminal, og ikke med NO_COLOR eller TERM=dumb)")
     p.add_argument("--strengt", action="store_true", help="behandle advarsler som feil")
+    p.add_argument("--brev", action="store_true", help=(
+        "meld også hva et vedtaksbrev etter regelverket ville vise som «[mangler: …]» (felt i regelverkshodet, "
+        "tekster kommunen må skrive selv), med stedet der det fylles ut"))
     p.add_argument("--følg", action="store_true", help="sjekk på nytt hver gang et av regelverkene endres")
     p.set_defaults(handler=run)
 
 
-def diagnostics_for(path: str):
+def diagnostics_for(path: str, letters: bool = False):
+    """The diagnostics of the policy at `path` (and what it builds on) and the sources they point into;
+    `letters`: also what its vedtaksbrev would show as a visible gap (`explain.frame.unsigned`)."""
     try:
         files = load_chain_text(read_stdin(), STDIN_NAME) if path == "-" else load_chain(path)
         model = check(files)
-        errors = any(d.severity is Severity.ERROR for d in model.diagnostics)
-        return list(model.diagnostics) + ([] if errors else legality(files, model)), model.sources
+        if any(d.severity is Severity.ERROR for d in model.diagnostics):
+            return list(model.diagnostics), model.sources
+        if letters:
+            from boligregler.explain.frame import unsigned
+            return [*model.diagnostics, *legality(files, model), *unsigned(files[-1], model)], model.sources
+        return [*model.diagnostics, *legality(files, model)], model.sources
     except PolicyError as e:
         return list(e.diagnostics), e.sources
 
@@ -47,7 +56,7 @@ def _run_once(args) -> tuple[int, list[str]]:
     all_diags, sources = [], {}
     files = policy_files(args.filer)
     for path in files:
-        diags, srcs = diagnostics_for(path)
+        diags, srcs = diagnostics_for(path, args.brev)
         all_diags += [d for d in diags if d not in all_diags]
         sources.update(srcs)
     errors = [d for d in all_diags if d.severity is Severity.ERROR]

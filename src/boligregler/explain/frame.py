@@ -14,10 +14,12 @@ from typing import Any
 
 import attrs
 
+from boligregler.diagnostics import Diagnostic, Severity
 from boligregler.evaluation.soknad import CASE_FIELD
-from boligregler.model.checker import LETTERHEAD
+from boligregler.model.checker import LETTERHEAD, VISIBLE_GAP, shows_gap
 from boligregler.model.policy import CheckedPolicy
 from boligregler.norsk import per_form
+from boligregler.syntax import ast
 
 # What each frame field is called in a gap: one text for both målformer, or (bokmål, nynorsk).
 _LABELS = {
@@ -125,3 +127,50 @@ def build_frame(model: CheckedPolicy, facts: dict, document: str) -> Frame:
     if document == "vedtaksbrev":
         missing += [f for f in ("klageinstans", "klageinstans_adresse") if given[f] is None]
     return Frame(sender, recipient, tuple(lines), signature, automated, tuple(dict.fromkeys(missing)))
+
+
+# The letterhead fields a vedtaksbrev prints (`automatisering_hjemmel` only in an automated decision).
+SIGNED = ("kommune", "enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse")
+
+
+def unsigned(leaf: ast.PolicyFile, model: CheckedPolicy) -> list[Diagnostic]:
+    """B004 warnings (`boligregler sjekk --brev`): what a vedtaksbrev under the policy shows as a visible gap,
+    each where the author fills it: a letterhead field the header lacks (at the header) or marks `ubekreftet`
+    (at that field), and an inherited letter text that writes «[mangler: …]» (at the text), unless its
+    condition needs a yes/no parameter the policy never sets (`tilskudd_tilbys og …` where no tilskudd is given)."""
+    form, out = målform(model), []
+    fields = {f.name: f for f in leaf.header.fields}
+    given = letterhead(model, None)
+    for name in (f for f in SIGNED if given[f] is None):
+        shown = gap(name, form)
+        if name in unconfirmed(model):
+            out.append(Diagnostic(
+                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres: «{name}» er merket ubekreftet, så brevet "
+                f"skriver «{shown}» der søknadens «sak» ikke gir det", leaf.path, fields["ubekreftet"].value_span,
+                (f"bekreft verdien med kommunen og ta «{name}» ut av «ubekreftet», eller la saksbehandlingssystemet "
+                 f"gi den i søknadens «sak.{name}»",)))
+        else:
+            out.append(Diagnostic(
+                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres: regelverkshodet har ikke «{name}», så "
+                f"brevet skriver «{shown}» der søknadens «sak» ikke gir det", leaf.path, leaf.header.span,
+                (f"skriv {name}: \"…\" i regelverkshodet, eller la saksbehandlingssystemet gi det i søknadens "
+                 f"«sak.{name}»",)))
+    for text in model.letter:
+        if shows_gap(text.template) and not _never(text.condition, model):
+            shown = next(VISIBLE_GAP.search(p).group() for p in text.template.parts if isinstance(p, str)
+                         and VISIBLE_GAP.search(p))
+            out.append(Diagnostic(
+                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres når avsnittet «{text.name}» tas med: "
+                f"teksten fra {text.origin.policy} skriver «{shown}»", text.origin.file, text.origin.span,
+                (f"skriv kommunens egen tekst i regelverket: overstyr begrunnelse {{ {text.name} når …: \"…\" }} "
+                 "med samme «når», med hvert tall som en datert parameter med kilde (som tilskudd_nedskrivning "
+                 "i drammen.pol)",)))
+    return out
+
+
+def _never(condition: ast.Expr | None, model: CheckedPolicy) -> bool:
+    """Whether a condition needs (as one of its «og» parts) a yes/no parameter whose every dated value is usann."""
+    if isinstance(condition, ast.Logical) and condition.op == "og":
+        return _never(condition.left, model) or _never(condition.right, model)
+    parameter = model.parameters.get(condition.name) if isinstance(condition, ast.Name) else None
+    return parameter is not None and all(v.value is False for v in parameter.values)

@@ -14,6 +14,7 @@ from pathlib import Path
 import datetime as dt
 import hashlib
 import itertools
+import re
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -38,6 +39,13 @@ FRAME_FIELDS = ("enhet", "postadresse", "kontakt", "klageinstans_adresse", "auto
                 "ubekreftet")
 # The letterhead fields `ubekreftet` may name: stated in the header, but not confirmed by the policy's sources.
 LETTERHEAD = ("enhet", "postadresse", "kontakt", "klageinstans", "klageinstans_adresse", "automatisering_hjemmel")
+# A letter text that shows what the policy does not know yet, «[mangler: …]» (nynorsk «[manglar: …]»).
+VISIBLE_GAP = re.compile(r"\[mangl(?:er|ar): [^\]]*\]")
+
+
+def shows_gap(template: ast.Template) -> bool:
+    """Whether a letter text writes a visible gap a kommune is to fill by writing its own text."""
+    return any(isinstance(part, str) and VISIBLE_GAP.search(part) for part in template.parts)
 # The summary at the top of the kommune's public page (`kontakt` is shared with the letterhead);
 # `vedtatt_antatt` says why «vedtatt» is an assumed date, which the page then says is not confirmed;
 # `dokumentasjon_antatt` likewise why the list of documents is not the kommune's own.
@@ -99,6 +107,7 @@ CODES = {
     "F001": "ugyldig «oppgis av»",
     "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
     "B003": "overstyrt avsnitt i begrunnelsen faller bort",
+    "B004": "vedtaksbrevet kan ikke signeres slik det er (sjekk --brev)",
     # legality lint of municipal policies (boligregler.model.lint)
     "L001": "absolutt kommunalt vilkår", "L002": "aldersgrense", "L003": "statsborgerskap eller nasjonalitet",
     "L004": "rentepåslag over 0,25 prosentpoeng", "L005": "absolutt krav om botid",
@@ -591,7 +600,7 @@ class Checker:
                     continue
                 if s.condition in unused:
                     unused.remove(s.condition)  # replaced one for one, under the same condition
-                else:
+                elif not shows_gap(s.template):  # a base's visible gap is there to be replaced
                     dropped.append(s)
             if dropped:
                 where = ", ".join(f"{Path(s.origin.file).name}:{s.origin.span.line}" for s in dropped if s.origin.span)
