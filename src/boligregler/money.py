@@ -143,9 +143,12 @@ def format_number(value: Decimal, decimals: int | None = None) -> str:
     return _group(value.copy_abs() if value.is_zero() else value)
 
 
-def format_percent(value_fraction: Decimal) -> str:
-    """Format a fraction as a percentage with two decimals, e.g. 0.05 → ``5,00 %``."""
+def format_percent(value_fraction: Decimal, *, trimmed: bool = False) -> str:
+    """Format a fraction as a percentage with two decimals, e.g. 0.05 → ``5,00 %``; ``trimmed``: without
+    trailing zeros, as running text writes it (``5 %``, ``2,5 %``, ``4,64 %``; Språkrådet: no needless decimals)."""
     percent = CONTEXT.multiply(_as_decimal(value_fraction), 100)
+    if trimmed:
+        return f"{format_number(CONTEXT.quantize(percent, _PLACES[2]))}{_NBSP}%"
     return f"{format_number(percent, decimals=2)}{_NBSP}%"
 
 

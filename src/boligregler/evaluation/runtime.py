@@ -271,7 +271,7 @@ def _writer(t: T.Type, nynorsk: bool = False):
         case T.Num("kr") | T.Num("kr/mnd"):
             return format_kr
         case T.Num("%"):
-            return format_percent
+            return lambda v: format_percent(v, trimmed=True)
         case T.Num("prosentpoeng"):
             return lambda v: f"{format_number(v * 100)} prosentpoeng"
         case T.Num("år"):

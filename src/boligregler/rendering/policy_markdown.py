@@ -204,6 +204,8 @@ def format_value(value: Any, type_: T.Type | None, form: str = "bokmål") -> str
         return f"«{value}»"
     if isinstance(type_, T.Num) and type_.unit == "kr/mnd":
         return format_kr(value, "kr/mnd")
+    if isinstance(type_, T.Num) and type_.unit == "%" and isinstance(value, (int, Decimal)):
+        return format_percent(value)  # two decimals, so a page's tables of rates line up (a letter writes «6,5 %»)
     if isinstance(value, (int, Decimal)):
         text = runtime.formatter(type_ if type_ is not None else T.Num("tall"))(value)
         return text.replace(" måneder", " " + say("måneder", form)) if form == "nynorsk" else text
