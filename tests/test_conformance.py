@@ -430,3 +430,42 @@ def test_a_boolean_table_over_codes_is_looked_up_exactly(table, data):
     codes = np.array(data.draw(st.lists(st.integers(0, len(table) - 1), max_size=20)), dtype=np.int16)
     got = columnar._holds(np.array(table, dtype=bool), codes)
     assert got.dtype == bool and got.tolist() == [table[c] for c in codes.tolist()]
+
+
+def _column_arrays(rec) -> list:
+    """Every array of a batch's columns (list elements included)."""
+    out = []
+    for f in rec.fields.values():
+        v = f.value
+        if isinstance(v, (columnar.Rec, columnar.Lst)):
+            out += _column_arrays(v if isinstance(v, columnar.Rec) else v.element)
+        out += [a for a in (getattr(v, "data", None), getattr(v, "index", None), f.missing) if isinstance(a, np.ndarray)]
+    return out
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(soknader(), min_size=1, max_size=30), chunk=st.integers(1, 40))
+def test_values_written_into_the_result_columns_alias_nothing(batch, chunk):
+    """A run writes the vedtak's values straight into its slice of the result columns: the same records as
+    a run that hands its arrays over to be copied, every result column its own memory, and the batch's
+    columns unchanged."""
+    policy = load_policy("drammen")
+    facts = [policy.validate(s) for s in batch]
+    old, columnar.CHUNK = columnar.CHUNK, chunk
+    try:
+        b = columnar.from_facts(policy.model.schema, facts)
+        before = [a.copy() for a in _column_arrays(b.root)]
+        direct = policy.evaluate_batch(b)
+        into, columnar._Columns.into = columnar._Columns.into, lambda self, rows: None
+        try:
+            copied = policy.evaluate_batch(columnar.from_facts(policy.model.schema, facts))
+        finally:
+            columnar._Columns.into = into
+    finally:
+        columnar.CHUNK = old
+    assert [direct.record(i) for i in range(len(facts))] == [copied.record(i) for i in range(len(facts))]
+    assert all(np.array_equal(x, y) for x, y in zip(before, _column_arrays(b.root)))
+    results = [*direct.amounts.values(), *(a for a in (direct.rente, direct.nedbetalingstid) if a is not None)]
+    for i, a in enumerate(results):
+        assert a.flags.writeable and a.shape == (len(facts),)
+        assert not any(np.shares_memory(a, other) for other in results[i + 1:] + _column_arrays(b.root))

@@ -75,8 +75,14 @@ def _sel(cond, a, b):
     elif b is None:
         m = np.logical_and(cond, a)
     else:
-        m = np.where(cond, a, b)
+        m = _either(cond, a, b)
     return _mask(m)
+
+
+def _either(cond, a, b):
+    """Booleans: `a` where `cond` holds, else `b`; logical operations, far faster than np.where with a
+    condition that varies from row to row."""
+    return np.logical_or(np.logical_and(cond, a), np.logical_and(np.logical_not(cond), b))
 
 
 def _and_mask(cond, mask):
@@ -276,8 +282,9 @@ def _pow10(k: int) -> int:
     return 10**k
 
 
-def _scaled(v: Num, scale: int) -> Num:
-    """`v` at a larger scale, marking rows that would overflow."""
+def _scaled(v: Num, scale: int, out=None) -> Num:
+    """`v` at a larger scale, marking rows that would overflow; the product is written into `out` when given
+    (`v` itself when the scale is its own)."""
     if scale == v.scale:
         return v
     f = _pow10(scale - v.scale)
@@ -285,11 +292,26 @@ def _scaled(v: Num, scale: int) -> Num:
     bad = v.bad
     if bound >= SAFE:
         bad = _or(bad, _risk(np.abs(np.asarray(v.data, dtype=np.float64)) * f))
-        data = np.where(np.abs(np.asarray(v.data, dtype=np.float64)) * f >= SAFE, 0, v.data) * f
+        data = _mul(np.where(np.abs(np.asarray(v.data, dtype=np.float64)) * f >= SAFE, 0, v.data), f, out)
         bound = SAFE
     else:
-        data = v.data * f
+        data = _mul(v.data, f, out)
     return Num(data, scale, bad, bound)
+
+
+# The last operation of a value written into `out` when one is given (a slice of the result arrays), else a
+# new array as the operator gives it (Python integers stay Python integers).
+
+def _mul(a, b, out):
+    return a * b if out is None else np.multiply(a, b, out=out)
+
+
+def _fdiv(a, b, out):
+    return a // b if out is None else np.floor_divide(a, b, out=out)
+
+
+def _add(a, b, out):
+    return a + b if out is None else np.add(a, b, out=out)
 
 
 def _risk(magnitude) -> Any:
@@ -462,8 +484,9 @@ def rat_choose(cond, a: Rat, b: Rat) -> Rat:
                max(xb, yb), db)
 
 
-def round_value(v, unit: Decimal, mode: str) -> Num:
-    """An exact value (Num or Rat) rounded to a multiple of `unit`; a Rat at a boundary it is inexact at is bad."""
+def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
+    """An exact value (Num or Rat) rounded to a multiple of `unit`; a Rat at a boundary it is inexact at is bad.
+    The rounded value is written into `out` when given, unless it is `v` itself."""
     u = decimal_num(unit)
     if isinstance(v, Rat):
         # value / unit = num / (den · 10^s) · 10^su / U, rounded exactly in integers
@@ -471,7 +494,7 @@ def round_value(v, unit: Decimal, mode: str) -> Num:
         numer = Num(v.num, 0, v.bad, _bound_of(v.num) if k > 0 else _nbound(v))
         numer = _scaled(numer, k) if k > 0 else numer
         denom = v.den * u.data * (_pow10(-k) if k < 0 else 1)
-        q = divround(numer.data, denom, mode)
+        q = divround(numer.data, denom, mode, out)
         bad = numer.bad
         if v.inexact is not None:  # only the rows with an inexact fraction: are they exactly at a boundary?
             rows, shape, x, d = _rows_of(v.inexact, numer.data, denom)
@@ -479,15 +502,15 @@ def round_value(v, unit: Decimal, mode: str) -> Num:
             edge = (r == 0) if mode in ("ned", "opp") else (2 * r == d)
             bad = _or(bad, _rows_mask(shape, rows[edge]))
         bound = numer.bound // int(denom) + 1 if np.ndim(denom) == 0 else _bound_of(q) + 1
-        return Num(_times(q, u.data), u.scale, bad, bound * u.data)
+        return Num(q if u.data == 1 else _mul(q, u.data, out), u.scale, bad, bound * u.data)
     v = exact(v)
     if u.data == 1 and v.scale <= u.scale:  # already a multiple of the unit
-        return _scaled(v, u.scale)
+        return _scaled(v, u.scale, out)
     s = max(v.scale, u.scale)
     x = _scaled(v, s)
-    q = divround(x.data, u.data * _pow10(s - u.scale), mode)
+    q = divround(x.data, u.data * _pow10(s - u.scale), mode, out)
     bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
-    return Num(q * u.data, u.scale, x.bad, bound * u.data)
+    return Num(q if u.data == 1 else _mul(q, u.data, out), u.scale, x.bad, bound * u.data)
 
 
 def _rows_of(mask, *columns):
@@ -520,20 +543,21 @@ def _bound_of(data) -> int:
     return abs(int(data))
 
 
-def divround(v, u, mode: str):
-    """Round v / u (integers, u > 0) to an integer with one of the language's rounding modes."""
+def divround(v, u, mode: str, out=None):
+    """Round v / u (integers, u > 0) to an integer with one of the language's rounding modes (into `out`)."""
     if mode == "ned":
-        return v // u
+        return _fdiv(v, u, out)
     if mode == "opp":
-        return -((-v) // u)
+        q = _fdiv(-v, u, out)
+        return -q if out is None else np.negative(q, out=out)
     if mode == "halv_opp":  # half away from zero: ⌊(2v + u − [v < 0]) / 2u⌋, or ⌊(v + u/2 − [v < 0]) / u⌋ for an even u
         negative = np.asarray(v) < 0
         if np.ndim(u) == 0 and u % 2 == 0:
-            return (v + u // 2) // u if not negative.any() else (v + u // 2 - negative) // u
-        return (2 * v + u - negative) // (2 * u)
+            return _fdiv(v + u // 2, u, out) if not negative.any() else _fdiv(v + u // 2 - negative, u, out)
+        return _fdiv(2 * v + u - negative, 2 * u, out)
     q = v // u  # halv_jevn
     twice = 2 * (v - q * u)
-    return q + ((twice > u) | ((twice == u) & (q % 2 == 1)))
+    return _add(q, (twice > u) | ((twice == u) & (q % 2 == 1)), out)
 
 
 # ---- the batch -----------------------------------------------------------------------------
@@ -1489,7 +1513,7 @@ def choose(c: Bool, a, b):
     bad = _or(c.bad, _sel(cond, a.bad, b.bad))
     match a:
         case Bool():
-            return Bool(np.where(cond, a.data, b.data), bad)
+            return Bool(_either(cond, a.data, b.data), bad)
         case Cat():
             values = tuple(dict.fromkeys(a.values + b.values))
             return Cat(np.where(cond, _recode(a, values), _recode(b, values)), values, bad)
@@ -1594,13 +1618,15 @@ def hundredths_text(h: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def _truncated(v) -> Num:
-    """Whole units toward zero, as `int()` of the Decimal (a Rat exactly at a whole number it is inexact at is bad)."""
+def _truncated(v, out=None) -> Num:
+    """Whole units toward zero, as `int()` of the Decimal (a Rat exactly at a whole number it is inexact at is bad),
+    written into `out` when given."""
     r = as_rat(v)
     f = r.den * _pow10(r.scale)
     num = np.asarray(r.num)
     negative = num < 0
-    q = (num + (f - 1) * negative) // f if negative.any() else num // f  # toward zero: ⌈num / f⌉ below 0
+    # toward zero: ⌈num / f⌉ below 0
+    q = _fdiv(num + (f - 1) * negative, f, out) if negative.any() else _fdiv(num, f, out)
     bad = r.bad
     if r.inexact is not None:
         rows, shape, x, d = _rows_of(r.inexact, num, f)
@@ -1713,7 +1739,8 @@ class _SchemeRun:
     reads) and decided where they agree; rows it cannot settle so fall back.
     """
 
-    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch):
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef, batch: Batch, into: dict | None = None):
+        """`into`: arrays (views of the result columns) the vedtak's values are written into, by key."""
         ev = Evaluator(policy, scheme, batch)
         n = batch.n
         bad = batch.bad
@@ -1743,21 +1770,22 @@ class _SchemeRun:
                 utfall += waiting * (undecided - utfall)
             utfall += failed * (np.int8(outcomes.index(rule.outcome)) - utfall)
         self.outcomes = outcomes
-        values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes))
+        values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes), into)
         if absent:  # a grant whose terms wait for a fact is not decided
             waits = functools.reduce(np.logical_or, absent.values())
             grant = waits & (utfall != outcomes.index("avslag")) & (utfall != undecided)
             if grant.any():
                 utfall = np.where(grant, undecided, utfall).astype(np.int8)
-                values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes))
-        self.utfall, self.values, self.absent = utfall, values, absent
+                values, absent, vbad = self._values(ev, policy, n, Cat(utfall, outcomes), into)
+        self.utfall, self.values, self.absent, self.wrote = utfall, values, absent, into is not None
         self.bad = _full(_or(bad, vbad), n)
         self.rechecked = ev.rechecked
 
     @staticmethod
-    def _values(ev: Evaluator, policy: CheckedPolicy, n: int, utfall: Cat):
-        """The vedtak's values as vedtak.md writes them (øre, rate × 10 000, whole years); an amount
-        that may read open facts is given where every completion gives the same value, else absent."""
+    def _values(ev: Evaluator, policy: CheckedPolicy, n: int, utfall: Cat, into: dict | None):
+        """The vedtak's values as vedtak.md writes them (øre, rate × 10 000, whole years), written into `into`
+        when given; an amount that may read open facts is given where every completion gives the same value,
+        else absent."""
         values: dict[str, np.ndarray] = {}
         absent: dict[str, np.ndarray] = {}
         bad = None
@@ -1790,14 +1818,18 @@ class _SchemeRun:
                 v = ev.eval(expr, _Scope())
             if not isinstance(v, (Num, Rat)):
                 raise Unsupported(f"vedtaksverdien «{key}» er ikke et tall")
+            dest = None if into is None else into[key]
             if key == "nedbetalingstid_år":
-                out = _truncated(v)
+                out = _truncated(v, dest)
             else:
-                out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp")
+                out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp", dest)
             bad = _or(bad, out.bad)
             data = np.asarray(out.data, dtype=np.int64)
+            if dest is not None and data is not dest:  # the value as it was (a fact, a constant): copied
+                np.copyto(dest, data)
+                data = dest
             if key in absent:  # 0 where the value waits for a fact, as where the Decimal backend decided the row
-                data = data * np.logical_not(absent[key])
+                data = _mul(data, np.logical_not(absent[key]), dest)
             values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
 
@@ -1874,8 +1906,8 @@ class _Columns:
         self.outcomes: tuple[str, ...] = ("innvilget", "avslag", "manuell_vurdering")
         self.utfall = np.full(n, -1, dtype=np.int8)
         self.criteria: dict[str, CriterionColumn] = {}
-        self.keys = keys
-        self.values: dict[str, np.ndarray] = {}  # amounts, "rente" and "nedbetalingstid_år"; see `finish`
+        # amounts, "rente" and "nedbetalingstid_år"; not zeroed: every run writes every value, `finish` zeroes the rest
+        self.values = {key: np.empty(n, dtype=np.int64) for key in keys}
         self.fallback = np.zeros(n, dtype=bool) if bad is None else np.broadcast_to(bad, (n,)).copy()
         self.rechecked = np.zeros(n, dtype=bool)
         self.unsupported: dict[str, str] = {}
@@ -1888,9 +1920,13 @@ class _Columns:
                 crit.id, crit.title, crit.kind, np.full(self.n, -1, dtype=np.int8),
                 np.full(self.n, -1, dtype=np.int8), tuple(e.letter for e in crit.exceptions))
 
-    def store(self, rows, run: "_SchemeRun", whole: bool, batch: Batch) -> None:
-        """Put a run's arrays at `rows`. A run over the whole batch hands its arrays over instead, but
-        copies a value that is not an array of its own (a view, the batch's column, another value's)."""
+    def into(self, rows) -> dict | None:
+        """The value columns at a slice of rows, for a run to write into (None for rows picked one by one)."""
+        return {key: v[rows] for key, v in self.values.items()} if isinstance(rows, slice) else None
+
+    def store(self, rows, run: "_SchemeRun", whole: bool) -> None:
+        """Put a run's arrays at `rows`, its values unless it wrote them there itself (`into`). A run over
+        the whole batch hands its outcome and results over instead."""
         self.outcomes = tuple(dict.fromkeys(self.outcomes + run.outcomes))
         remap = np.array([self.outcomes.index(o) for o in run.outcomes], dtype=np.int8)
         self.fallback[rows] |= run.bad
@@ -1905,42 +1941,21 @@ class _Columns:
             for crit, res, letters in run.criteria:
                 self.criteria[crit.id].results[rows] = res
                 self.criteria[crit.id].letters[rows] = letters
-        if whole:
-            taken = _column_ids(batch.root)
-            for key, v in run.values.items():  # the fallback writes into these
-                if not v.flags.writeable or v.base is not None or id(v) in taken:
-                    v = v.copy()
-                taken.add(id(v))
-                self.values[key] = v
-        else:  # not zeroed here: every run writes every value, and `finish` zeroes the rows none wrote
+        if not run.wrote:
             for key, v in run.values.items():
-                self.values.setdefault(key, np.empty(self.n, dtype=np.int64))[rows] = v
+                self.values[key][rows] = v
         self.written[rows] = True
         for key, gone in run.absent.items():
             self.absent.setdefault(key, np.zeros(self.n, dtype=bool))[rows] = gone
 
     def finish(self):
         """The amounts, the rates and the terms (zeros where no run gave them: the fallback fills those)."""
-        unwritten = None if self.written.all() else np.logical_not(self.written)
-        for key in self.keys:
-            if key not in self.values:
-                self.values[key] = np.zeros(self.n, dtype=np.int64)
-            elif unwritten is not None:
-                self.values[key][unwritten] = 0
+        if not self.written.all():
+            unwritten = np.logical_not(self.written)
+            for v in self.values.values():
+                v[unwritten] = 0
         amounts = {k: v for k, v in self.values.items() if k not in ("rente", "nedbetalingstid_år")}
         return amounts, self.values.get("rente"), self.values.get("nedbetalingstid_år")
-
-
-def _column_ids(rec: Rec) -> set[int]:
-    """The ids of the batch's arrays (outside lists)."""
-    out: set[int] = set()
-    for f in rec.fields.values():
-        v = f.value
-        if isinstance(v, Rec):
-            out |= _column_ids(v)
-        else:
-            out |= {id(a) for a in (getattr(v, "data", None), getattr(v, "index", None)) if isinstance(a, np.ndarray)}
-    return out
 
 
 CHUNK = 1 << 18  # rows per pass: the columns of a chunk stay in the processor's cache between operations
@@ -1985,12 +2000,12 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
                 out.column(crit)
             try:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    run = _SchemeRun(policy, scheme, batch.take(rows))
+                    run = _SchemeRun(policy, scheme, batch.take(rows), out.into(rows))
             except Unsupported as e:
                 out.unsupported.setdefault(scheme.id, str(e))
                 out.fallback[rows] = True
                 continue
-            out.store(rows, run, n <= CHUNK and len(present) == 1, batch)
+            out.store(rows, run, n <= CHUNK and len(present) == 1)
     utfall, criteria = out.utfall, out.criteria
     amounts, rente, term = out.finish()
     fallback, rechecked, unsupported, outcomes = out.fallback, out.rechecked, out.unsupported, out.outcomes
