@@ -1449,7 +1449,12 @@ def _pick(cond, x, y):
     """Integers: `x` where `cond` holds, else `y`, as `y + (x − y) · cond` (a product when one side is 0).
 
     `np.where` with a condition that varies from row to row costs several times as much. The
-    difference may wrap around int64; the sum is exact modulo 2**64, so it is `x` or `y` exactly."""
+    difference may wrap around int64; the sum is exact modulo 2**64, so it is `x` or `y` exactly.
+    Where the condition is the same on every row, the side it picks is the result (a read-only view)."""
+    if np.size(cond) and np.ndim(cond) and (not cond.any() or cond.all()):
+        side = x if cond.flat[0] else y
+        return np.broadcast_to(np.asarray(side, dtype=np.int64), np.broadcast_shapes(np.shape(cond), np.shape(x),
+                                                                                       np.shape(y)))
     if np.ndim(y) == 0 and y == 0:
         return x * cond
     if np.ndim(x) == 0 and x == 0:
