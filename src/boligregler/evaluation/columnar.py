@@ -388,7 +388,7 @@ def _nonterminating(num, den):
         if odd == 1:
             return None
         num = np.asarray(num)
-        return _mask(num - num // odd * odd != 0)  # NumPy divides by a constant far faster than it takes a remainder
+        return _mask(num // odd * odd != num)  # NumPy divides by a constant far faster than it takes a remainder
     return _mask(np.asarray(num) % odd != 0)
 
 
