@@ -306,7 +306,11 @@ def test_every_golden_letter_is_plain_norwegian():
         words = re.sub(r"\b[\w.-]+@[\w.-]+\.[a-z]{2,}\b", "", text.replace("lovdata.no", ""))  # e-mail addresses
         assert not re.search(r"\b(?:[^\W\d_]+\.){1,}[^\W\d_]{2,}\b", words), \
             f"{path.name}: a dotted path reaches the reader"
-        assert not re.search(r"\b1 (?:barn|voksne|banker|måneder|dokumenter)\b", text), path.name
+        assert not re.search(r"\b(?:1|én|ett|eitt|éi) (?:voksne|vaksne|banker|bankar|måneder|månader|dokumenter|"
+                             r"dokument(?:a|ene)|dager|dagar)\b", text), f"{path.name}: one with a plural"
+        assert not re.search(r"\b(?:[02-9]|\d{2,}|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv) "
+                             r"(?:voksen|vaksen|bank|måned|månad|dag)\b", text), f"{path.name}: many with a singular"
+        assert not re.search(r"\b0 (?:barn|voksne|banker)\b", text), f"{path.name}: «0 barn» where «ingen barn» reads"
 
 
 def test_lix_counts_words_sentences_and_long_words():

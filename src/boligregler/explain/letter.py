@@ -47,12 +47,15 @@ DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurde
 _WORDS: dict[str, Any] = {
     "refused_one": ("Søknaden om startlån er avslått fordi vilkåret «{title}» ikke er oppfylt.",
                     "Søknaden om startlån er avslått fordi vilkåret «{title}» ikkje er oppfylt."),
-    "refused_many": ("Søknaden om startlån er avslått fordi {count} ikke er oppfylt:",
-                     "Søknaden om startlån er avslått fordi {count} ikkje er oppfylte:"),
+    "refused_many": ("Søknaden om startlån er avslått fordi {count}{source} ikke er oppfylt:",
+                     "Søknaden om startlån er avslått fordi {count}{source} ikkje er oppfylte:"),
+    # where the deciding rules stand, when they all stand in one place (else each point's hjemmel says)
+    "source": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
+               "kommune": (" i kommunens retningslinjer", " i retningslinjene til kommunen")},
     "manual_one": ("Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
                    "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt."),
-    "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {count} ikke er oppfylt:",
-                    "Søknaden kan ikkje avgjerast automatisk fordi {count} ikkje er oppfylte:"),
+    "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {count}{source} ikke er oppfylt:",
+                    "Søknaden kan ikkje avgjerast automatisk fordi {count}{source} ikkje er oppfylte:"),
     "criteria": (("ett vilkår", "vilkår"), ("eitt vilkår", "vilkår")),
     "guidelines": (("én retningslinje", "retningslinjer"), ("éi retningsline", "retningsliner")),
     "rule": "Regelen står i {basis}.",
@@ -253,8 +256,10 @@ class _Builder:
         count = antall_tekst(len(decisive), *w[nouns])
         items = tuple(Item(r.tittel if brief else f"{r.tittel}: {self.explanation(r)}",
                            (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
-        return Section("vedtak", heading, (w[key_many].format(count=count), *self.paragraphs(self.decision.utfall)),
-                       items)
+        sources = {"forskrift" if r.hjemmel.split(" ", 1)[0] in ("Forskrift", "Lov") else "kommune" for r in decisive}
+        source = w["source"][sources.pop()] if len(sources) == 1 and not brief else ""  # guidelines are the kommune's
+        return Section("vedtak", heading, (w[key_many].format(count=count, source=source),
+                                           *self.paragraphs(self.decision.utfall)), items)
 
     def criterion_item(self, r: CriterionResult, quotes: tuple[str, ...] = ()) -> Item:
         details = [self.w["basis"].format(basis=r.hjemmel)] if r.hjemmel else []
