@@ -71,10 +71,12 @@ _WORDS: dict[str, Any] = {
     "combined": ("Sammen: {changes}", "Saman: {changes}"),
     "margin_note": (" (da blir marginen {margin} per måned)", " (då blir marginen {margin} per månad)"),
     "margin_warning": (
-        "Endringene over er de minste som er nok, og marginen blir da liten, under grensen på {limit} per måned "
+        "{changes} og marginen blir da liten, under grensen på {limit} per måned "
         "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis utgiftene øker.",
-        "Endringane over er dei minste som er nok, og marginen blir då liten, under grensa på {limit} per månad "
+        "{changes} og marginen blir då liten, under grensa på {limit} per månad "
         "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
+    "margin_changes": (("Endringen over er den minste som er nok,", "Endringene over er de minste som er nok,"),
+                       ("Endringa over er den minste som er nok,", "Endringane over er dei minste som er nok,")),
     "and": " og ",
     "needed_for": ("Har betydning for {what}", "Har betydning for {what}"),
     "amounts": ("beløpene i vedtaket: {names}", "beløpa i vedtaket: {names}"),
@@ -463,7 +465,10 @@ class _Builder:
                     Item(self.w["combined"].format(changes=self.joined([c.text for c in combo])) + self.margin_note(combo))
                     for combo in what_if.combinations)))
         if self.low_margin:
-            sections.append(Section("margin", None, (self.w["margin_warning"].format(limit=self.low_margin),)))
+            shown = sum(len(s.items) for s in sections if s.key in ("endringer", "kombinasjoner"))
+            changes = self.w["margin_changes"][shown != 1]
+            sections.append(Section("margin", None, (self.w["margin_warning"].format(changes=changes,
+                                                                                      limit=self.low_margin),)))
         frame = build_frame(self.model, self.basis.facts, document)
         if document == "vedtaksbrev":
             sections.append(Section("klage", h["klage"], self.paragraphs("klage")))
