@@ -247,6 +247,7 @@ class Search:
         self.failing = failing  # the criteria not met in the decision, which a goal may leave unmet
         self._base_gaps: dict[tuple[str, ...], tuple[Decimal | None, list]] = {}
         self._reach: dict[frozenset[P.Path], frozenset[str] | None] = {}
+        self._memos: dict[int, tuple[dict, dict]] = {}  # id(facts) → (facts, their memo); see `memo`
         self.observed = observed(self.policy, self.program.scheme)
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
@@ -256,6 +257,17 @@ class Search:
             return {runtime.DATE_KEY: self.facts["søknadsdato"]}
         return seed(self.basis, paths | self.changed if self.changed else paths)
 
+    def memo(self, facts: dict, paths: frozenset[P.Path] | None) -> dict:
+        """The memo for `facts` (which differ from the search's at most at `paths`): the one an earlier probe of
+        these very facts filled (a gap and then the criteria at the same change compute the amounts once),
+        else a copy of the seed. The facts are kept with it, so their id is not reused while it is known."""
+        known = self._memos.get(id(facts))
+        if known is not None and known[0] is facts:
+            return known[1]
+        M = dict(self.seed(paths))
+        self._memos[id(facts)] = (facts, M)
+        return M
+
     def all(self, levers: list[Lever], goal: Goal, needed: list[str] = ()) -> tuple[Change, ...]:
         found = (self.lever(lever, goal, needed) for lever in levers if self.texts.holds(lever.condition))
         return tuple(c for c in found if c is not None)
@@ -263,7 +275,7 @@ class Search:
     def passes(self, facts: dict, needed, paths: frozenset[P.Path] | None = None) -> bool:
         """Whether every criterion in `needed` is met (or met by an exception) for `facts`, which differ
         from the search's facts at most at `paths` (None: anywhere)."""
-        M = dict(self.seed(paths))
+        M = self.memo(facts, paths)
         try:
             return all(criterion_result(self.compiled[cid], M, facts)[0] != "ikke_oppfylt" for cid in needed)
         except NotAssessed:  # the criterion waits for a fact not yet assessed: let the full evaluation judge
@@ -274,7 +286,7 @@ class Search:
         the criteria in `needed` first, then the outcome (`judged`)."""
         if facts.get("ordning", "") != self.ordning:
             return goal(*outcome(self.policy, facts))
-        M = dict(self.seed(paths))
+        M = self.memo(facts, paths)
         own: dict[str, tuple[str, str | None]] = {}
         try:
             for cid in needed:
@@ -293,7 +305,7 @@ class Search:
         that cannot be had: paths not known or not all levers, another scheme, a criterion waiting for a fact."""
         reached = self._reached(paths)
         if reached is not None and facts.get("ordning", "") == self.ordning:
-            M = dict(self.seed(paths)) if M is None else M
+            M = self.memo(facts, paths) if M is None else M
             own = dict(own or {})
             try:
                 for cid in reached:
@@ -343,7 +355,7 @@ class Search:
         """`gap` evaluated: one memo serves every criterion and both sides of each comparison, so shared amounts
         are computed once. Runs the scheme as compiled with the rounding the search observes (`observed`)."""
         gaps = []
-        M = dict(self.seed(paths))
+        M = self.memo(facts, paths)
         _OBSERVED.calls = calls
         try:
             for cid in needed:
@@ -526,7 +538,9 @@ class Search:
         probing only those criteria. The whole assessment is checked at the change found. Where another
         criterion fails there instead, it is added to those probed and the search goes on from that change
         (a larger change never needs less, as the search assumes throughout); whole assessments are the
-        last resort. `first`: gaps already had for `needed` (k → (gap, roundings); see `_directions`)."""
+        last resort. `first`: gaps already had for `needed` (k → (gap, roundings); see `_directions`).
+        The facts at each change are made once, so the probes at one change share their memo (`memo`)."""
+        changed = _once(changed)
         if not needed or facts_ordning(changed(Decimal(0))) != self.ordning:
             return _smallest(lambda d: self.reaches(changed(d), goal, needed, paths), step, room)
         probed = list(needed)
@@ -670,6 +684,17 @@ class Search:
         if amount is not None:
             changes.append(amount)
         return tuple(changes)
+
+
+def _once(changed: Callable[[Decimal], dict]) -> Callable[[Decimal], dict]:
+    """`changed`, which makes the facts at a change once per change."""
+    made: dict[Decimal, dict] = {}
+
+    def at(d: Decimal) -> dict:
+        if d not in made:
+            made[d] = changed(d)
+        return made[d]
+    return at
 
 
 def facts_ordning(facts: dict) -> str:
