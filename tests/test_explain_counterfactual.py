@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from boligregler import load_policy
 from boligregler.explain import facts as P
 from boligregler.explain import what_would_change
-from boligregler.explain.counterfactual import _first, _quantum, _smallest
+from boligregler.explain.counterfactual import Search, _first, _fixes, _quantum, _smallest, dependencies
 from boligregler.model.loader import shipped_policies_dir
-from boligregler.money import load_json
+from boligregler.money import CONTEXT, load_json
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = sorted(p.stem for p in shipped_policies_dir().glob("*.pol"))
@@ -93,16 +93,16 @@ def assert_no_single_change_suffices(policy, facts, target):
 
 
 money = st.integers(min_value=0, max_value=90_000).map(Decimal)
+SOKNADER = dict(
+    salary=money, costs=st.integers(0, 15_000).map(Decimal), price=st.integers(400_000, 6_000_000).map(Decimal),
+    equity=st.integers(0, 900_000).map(Decimal), children=st.lists(st.integers(0, 17), max_size=3),
+    banks=st.integers(0, 3), flags=st.lists(st.booleans(), min_size=6, max_size=6),
+    formal=st.sampled_from(["kjøp", "oppføring", "utbedring", "refinansiering"]),
+    ordning=st.sampled_from(["startlån", "eie_først"]))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(salary=money, costs=st.integers(0, 15_000).map(Decimal), price=st.integers(400_000, 6_000_000).map(Decimal),
-       equity=st.integers(0, 900_000).map(Decimal), children=st.lists(st.integers(0, 17), max_size=3),
-       banks=st.integers(0, 3), flags=st.lists(st.booleans(), min_size=6, max_size=6),
-       formal=st.sampled_from(["kjøp", "oppføring", "utbedring", "refinansiering"]),
-       ordning=st.sampled_from(["startlån", "eie_først"]))
-def test_suggested_change_flips_the_outcome_and_one_step_less_does_not(
-        policy, salary, costs, price, equity, children, banks, flags, formal, ordning):
+def varied(salary, costs, price, equity, children, banks, flags, formal, ordning) -> dict:
+    """examples/familie.json with the facts the property tests vary."""
     s = copy.deepcopy(FAMILY)
     s["formål"] = formal
     s["ordning"] = ordning
@@ -117,11 +117,41 @@ def test_suggested_change_flips_the_outcome_and_one_step_less_does_not(
                           "fare_for_tvangssalg", "boligen_egnet_og_nøktern"), flags):
         s["skjønn"][key] = flag
     s["tilknytning"]["folkeregistrert_i_kommunen"] = flags[5]
-    facts = policy.validate(s)
+    return s
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(**SOKNADER)
+def test_suggested_change_flips_the_outcome_and_one_step_less_does_not(policy, **facts_varied):
+    facts = policy.validate(varied(**facts_varied))
     decision = policy.evaluate_facts(facts)
     what_if = assert_smallest(policy, facts, decision)
     if decision.utfall == policy.model.outcome_default:
         assert not what_if.changes and not what_if.per_criterion
+
+
+class Probing(Search):
+    """The search with every threshold probed (doubling and bisection on the criteria) instead of solved."""
+
+    def threshold(self, *args, **kwargs):
+        return None
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(**SOKNADER)
+def test_a_solved_threshold_is_the_probed_one(policy, **facts_varied):
+    decision = policy.evaluate_facts(policy.validate(varied(**facts_varied)))
+    kinds = {rule.kind for rule in policy.model.outcome_rules}
+    blocking = {r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt" and r.art in kinds}
+    failing = frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt")
+    touches = dependencies(policy.model, decision.basis.program.scheme).touching
+    with localcontext(CONTEXT):
+        solved, probed = (kind(decision.basis, failing, results=decision.vilkår) for kind in (Search, Probing))
+        for cid in blocking:
+            for lever in policy.model.levers:
+                if lever.kind in ("beløp", "ny_linje") and cid in touches(lever):
+                    goal = _fixes(cid, set(blocking), kinds)
+                    assert solved.lever(lever, goal, [cid]) == probed.lever(lever, goal, [cid]), (cid, lever.name)
 
 
 def drammen_low_income():
