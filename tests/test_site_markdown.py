@@ -272,7 +272,7 @@ def test_index_links_every_policy(testby):
 
 @pytest.mark.parametrize(("name", "doc", "shown"), [
     ("maks_lån", "§ 2.11 Maks lån: nåverdien av det disponible beløpet.", "Maks lån"),
-    ("maks_tilskudd_andel", "Største tilskudd som andel av kjøpesummen (eller kostnaden).",
+    ("maks_tilskudd_andel", "Største tilskudd som andel av kjøpesummen (og ikke av kostnaden).",
      "Største tilskudd som andel av kjøpesummen"),
     ("husbankens_rente", "Husbankens flytende rente på startlån, som kommunen låner videre til låntakeren.",
      "Husbankens flytende rente på startlån"),
@@ -285,6 +285,22 @@ def test_a_definition_is_named_by_its_doc_comment_or_a_phrase(name, doc, shown):
 
     assert labels.label(name, doc) == shown
     assert labels.inline(name, doc) == (shown if shown.startswith("Husbank") else shown[0].lower() + shown[1:])
+
+
+def test_what_follows_a_shipped_definitions_name_reads_as_a_sentence():
+    """A page shows «**Name** (unit): the rest of the doc comment»; the rest never opens with a bracket
+    or a comma left over from the name («**Andelen av leieinntekt som regnes med** (andel): (10 av 12
+    måneder).»), in bokmål or in the nynorsk the national definitions have."""
+    from boligregler.rendering import labels, national_nynorsk
+    from boligregler.site.pages import load_site_policies
+
+    for s in load_site_policies(Path(__file__).resolve().parents[1] / "policies"):
+        m = s.policy.model
+        for d in (m.parameters, m.computations, m.tables):
+            for name, definition in d.items():
+                for doc in (definition.doc, national_nynorsk.doc(m, definition)):
+                    rest = labels.doc_rest(name, doc)
+                    assert not rest.startswith(("(", ",")), (s.policy.id, name, rest)
 
 
 def test_every_definition_of_a_shipped_policy_has_a_written_name():

@@ -21,8 +21,8 @@ DOCS = {
         "Påslag på styringsrenta når betjeningsevna blir stresstesta.",
     "Husbankens flytende rente på startlån, som kommunen låner videre til låntakeren.":
         "Den flytande renta til Husbanken på startlån, som kommunen lånar vidare til låntakaren.",
-    "Kommunens påslag på Husbankens rente (forskriften § 8-2 tiende ledd: inntil 0,25 prosentpoeng).":
-        "Påslaget kommunen legg på renta til Husbanken (forskrifta § 8-2 tiande ledd: inntil 0,25 prosentpoeng).",
+    "Kommunens påslag på Husbankens rente: inntil 0,25 prosentpoeng etter forskriften § 8-2 tiende ledd.":
+        "Påslaget kommunen legg på renta til Husbanken: inntil 0,25 prosentpoeng etter forskrifta § 8-2 tiande ledd.",
     "Statens veiledende satser for økonomisk stønad, per måned.":
         "Dei rettleiande satsane frå staten for økonomisk stønad, per månad.",
     "Sats for hver voksen utover to (person i bofellesskap).": "Sats for kvar vaksen utover to (person i bufellesskap).",
@@ -37,21 +37,21 @@ DOCS = {
         "Lengste nedbetalingstid når forlengd nedbetalingstid er innvilga.",
     "Buffer av egenkapital søkeren får beholde, målt i månedsinntekter.":
         "Buffer av eigenkapital søkjaren får behalde, målt i månadsinntekter.",
-    "Andelen av leieinntekt som regnes med (10 av 12 måneder).":
-        "Delen av leigeinntekt som blir rekna med (10 av 12 månader).",
+    "Andelen av leieinntekt som regnes med: 10 av 12 måneder.":
+        "Delen av leigeinntekt som blir rekna med: 10 av 12 månader.",
     "Inntektstyper som regnes med i betjeningsevnen.": "Inntektstypar som blir rekna med i betjeningsevna.",
     "Kommunens egen livsoppholdsnorm. Nasjonalt finnes ingen slik norm utover statens satser.":
         "Den eigne livsopphaldsnorma til kommunen. Nasjonalt finst det inga slik norm utover satsane frå staten.",
     "Tilskudd til etablering er en kommunal ordning; nasjonalt gis det ikke tilskudd.":
         "Tilskot til etablering er ei kommunal ordning; nasjonalt blir det ikkje gitt tilskot.",
-    "Største tilskudd som andel av kjøpesummen (eller kostnaden).":
-        "Største tilskot som del av kjøpesummen (eller kostnaden).",
+    "Største tilskudd som andel av kjøpesummen eller kostnaden.":
+        "Største tilskot som del av kjøpesummen eller kostnaden.",
     "Under denne marginen (disponibelt minus terminbeløp) varsler brevet om at marginen er liten. Terskelen er "
     "grunnmodellens eget valg, ikke et krav i forskriften; kommunen bør sette sin egen.":
         "Under denne marginen (disponibelt minus terminbeløp) varslar brevet om at marginen er liten. Terskelen er "
         "eit val grunnmodellen sjølv har gjort, ikkje eit krav i forskrifta; kommunen bør setje sin eigen.",
-    "Fristen søkeren får for å sende opplysninger søknaden venter på (forespørsel om opplysninger), i dager.":
-        "Fristen søkjaren får for å sende opplysningar søknaden ventar på (førespurnad om opplysningar), i dagar.",
+    "Svarfristen i en forespørsel om opplysninger: dagene søkeren får til å sende det søknaden venter på.":
+        "Svarfristen i ein førespurnad om opplysningar: dagane søkjaren får til å sende det søknaden ventar på.",
     "Sats per barn etter alder.": "Sats per barn etter alder.",
     "Antall voksne og barn i husstanden.": "Talet på vaksne og born i hushaldet.",
     "§ 2.1 Livsoppholdsnorm etter statens satser.": "Livsopphaldsnorm etter satsane frå staten.",
@@ -70,9 +70,9 @@ DOCS = {
         "Eigenkapital som blir brukt: det som er meir enn bufferen.",
     "§ 2.7 Lånebehov. Fellesgjeld finansieres ikke.": "Lånebehov. Fellesgjeld blir ikkje finansiert.",
     "§ 2.8 Renten betjeningsevnen beregnes med.": "Renta betjeningsevna blir rekna med.",
-    "Lånets egen rente (forskriften § 8-2): Husbankens rente pluss kommunens påslag. Den er ikke renten "
+    "Lånets egen rente: Husbankens rente pluss kommunens påslag (forskriften § 8-2). Den er ikke renten "
     "betjeningsevnen prøves med, og en endring i stresstesten er aldri et rentepåslag.":
-        "Den eigne renta til lånet (forskrifta § 8-2): renta til Husbanken pluss påslaget til kommunen. Ho er ikkje "
+        "Den eigne renta til lånet: renta til Husbanken pluss påslaget til kommunen (forskrifta § 8-2). Ho er ikkje "
         "renta betjeningsevna blir prøvd med, og ei endring i stresstesten er aldri eit rentepåslag.",
     "§ 2.10 Lengste tillatte nedbetalingstid.": "Lengste tillatne nedbetalingstid.",
     "Maks lån over den ordinære løpetiden.": "Maks lån over den ordinære løpetida.",
