@@ -469,3 +469,22 @@ def test_values_written_into_the_result_columns_alias_nothing(batch, chunk):
     for i, a in enumerate(results):
         assert a.flags.writeable and a.shape == (len(facts),)
         assert not any(np.shares_memory(a, other) for other in results[i + 1:] + _column_arrays(b.root))
+
+
+def test_a_fixed_value_beyond_int64_before_rounding_is_rounded_as_the_decimal_backend_rounds_it():
+    """The vedtak's rate is the same for every row of a batch; as a product of numbers of ten decimals its
+    value is beyond int64. The batch is decided as the Decimal backend decides it (here by falling back to it,
+    counted), never stopped by an OverflowError."""
+    from boligregler.api import load_policy_text
+
+    text = ('regelverk proeve bygger på nasjonal {\n    navn: "Prøve"\n    kommune: "Testkommune"\n'
+            '    vedtatt: 2024-01-01\n    kilde: "Prøve"\n    klageinstans: "kommunens klagenemnd"\n}\n\n'
+            '## Renten betjeningsevnen beregnes med: med mange desimaler.\n'
+            'overstyr beregn rente: % = styringsrente + stresstest_påslag * 1.0000000001 * 1.0000000001\n')
+    policy = load_policy_text(text, "proeve.pol")
+    interpreter = load_policy_text(text, "proeve.pol", backend="interpreter")
+    facts = [policy.validate(copy.deepcopy(e.input)) for e in load_policy("nasjonal").model.examples
+             if e.input is not None]
+    got, result = columnar_backend(policy, facts)
+    assert got == reference(interpreter, facts)
+    assert result.fallback.all() == bool(result.unsupported)

@@ -1823,18 +1823,21 @@ class _SchemeRun:
                 v = ev.eval(expr, _Scope())
             if not isinstance(v, (Num, Rat)):
                 raise Unsupported(f"vedtaksverdien «{key}» er ikke et tall")
-            dest = None if into is None else into[key]
+            # a value fixed for the batch (a Python integer, maybe beyond int64 until rounded) is rounded as
+            # it is and copied; only an array is rounded straight into its result column
+            target = None if into is None else into[key]
+            dest = None if np.ndim(v.num if isinstance(v, Rat) else v.data) == 0 else target
             if key == "nedbetalingstid_år":
                 out = _truncated(v, dest)
             else:
                 out = round_value(v, Decimal("0.0001") if key == "rente" else Decimal("0.01"), "halv_opp", dest)
             bad = _or(bad, out.bad)
             data = np.asarray(out.data, dtype=np.int64)
-            if dest is not None and data is not dest:  # the value as it was (a fact, a constant): copied
-                np.copyto(dest, data)
-                data = dest
+            if target is not None and data is not target:  # a fixed value, or the value as it was (a fact): copied
+                np.copyto(target, data)
+                data = target
             if key in absent:  # 0 where the value waits for a fact, as where the Decimal backend decided the row
-                data = _mul(data, np.logical_not(absent[key]), dest)
+                data = _mul(data, np.logical_not(absent[key]), target)
             values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
 
@@ -2008,6 +2011,10 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
                     run = _SchemeRun(policy, scheme, batch.take(rows), out.into(rows))
             except Unsupported as e:
                 out.unsupported.setdefault(scheme.id, str(e))
+                out.fallback[rows] = True
+                continue
+            except OverflowError:  # a number of the policy (a product of constants) beyond int64 meets an array
+                out.unsupported.setdefault(scheme.id, "et tall i regelverket er større enn heltallene i kolonnene")
                 out.fallback[rows] = True
                 continue
             out.store(rows, run, n <= CHUNK and len(present) == 1)
