@@ -404,9 +404,9 @@ def _fabs(x):
     return np.abs(np.asarray(x, dtype=np.float64))
 
 
-def _times(x, k):
-    """x · k, without a pass over the array when k is 1."""
-    return x if (np.ndim(k) == 0 and int(k) == 1) else x * k
+def _times(x, k, out=None):
+    """x · k (into `out` when given), without a pass over the array when k is 1."""
+    return x if (np.ndim(k) == 0 and int(k) == 1) else _mul(x, k, out)
 
 
 def rat_align(a: Rat, b: Rat):
@@ -502,7 +502,7 @@ def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
             edge = (r == 0) if mode in ("ned", "opp") else (2 * r == d)
             bad = _or(bad, _rows_mask(shape, rows[edge]))
         bound = numer.bound // int(denom) + 1 if np.ndim(denom) == 0 else _bound_of(q) + 1
-        return Num(q if u.data == 1 else _mul(q, u.data, out), u.scale, bad, bound * u.data)
+        return Num(_times(q, u.data, out), u.scale, bad, bound * u.data)
     v = exact(v)
     if u.data == 1 and v.scale <= u.scale:  # already a multiple of the unit
         return _scaled(v, u.scale, out)
@@ -510,7 +510,7 @@ def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
     x = _scaled(v, s)
     q = divround(x.data, u.data * _pow10(s - u.scale), mode, out)
     bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
-    return Num(q if u.data == 1 else _mul(q, u.data, out), u.scale, x.bad, bound * u.data)
+    return Num(_times(q, u.data, out), u.scale, x.bad, bound * u.data)
 
 
 def _rows_of(mask, *columns):
