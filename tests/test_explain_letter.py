@@ -701,3 +701,21 @@ def test_a_vedtak_amount_is_named_by_the_computation_it_is():
     letter = build_letter(missing_facts(load_policy_text(text, name="nasjonal.pol"), s).decision)
     item = next(i for i in letter.section("mangler").items if i.text.startswith("Kjøpesum"))
     assert "egen andel av kjøpesummen" in item.details[0] and "egen andel," not in item.details[0], item.details
+
+
+@pytest.mark.parametrize(("hjemmel", "source"), [
+    ("Forskrift om lån fra Husbanken § 5-4: …", "forskrift"),
+    ("Forskrift om lån frå Husbanken § 5-4", "forskrift"),
+    ("§ 5-4 annet ledd: lånet skal kunne betjenes", "forskrift"),
+    ("Drammen kommunes retningslinjer for startlån: søkeren skal være folkeregistrert i Drammen kommune", "kommune"),
+    ("Retningslinjene til kommunen: botid", "kommune"),
+    ("Testkommunens ordning «Eie først»", "kommune"),
+    ("Vergemålsloven § 2", None),
+    ("Husbankens veiledning til startlån: egenkapital", None),
+])
+def test_a_refusal_names_where_its_rules_stand_only_when_the_legal_basis_says(hjemmel, source):
+    """«… ikke er oppfylt i forskrift om lån fra Husbanken / i kommunens retningslinjer»: told from the
+    legal basis; a law or Husbanken's guidance is neither, and the letter names no source for it."""
+    from boligregler.explain.letter import _source_of
+
+    assert _source_of(hjemmel) == source

@@ -119,6 +119,16 @@ WORDS = {form: {**words, "results": EVALUATION_WORDS[form]["result"], "waiting":
          for form, words in per_form(_WORDS).items()}
 
 
+def _source_of(hjemmel: str) -> str | None:
+    """Where a rule stands, from its legal basis: "forskrift" (forskrift om lån fra Husbanken, or a bare
+    section of it), "kommune" (the kommune's guideline or ordning), else None (a law, Husbanken's
+    guidance): the letter then names no source rather than a wrong one."""
+    if re.match(r"Forskrift om lån fr[aå] Husbanken|§\s*\d", hjemmel, re.IGNORECASE):
+        return "forskrift"
+    head = hjemmel.split(":", 1)[0].lower()
+    return "kommune" if "kommune" in head else None
+
+
 @attrs.frozen
 class Item:
     """A point in a list, with indented details (the legal basis, exceptions considered)."""
@@ -258,8 +268,8 @@ class _Builder:
         count = antall_tekst(len(decisive), *w[nouns])
         items = tuple(Item(r.tittel if brief else f"{r.tittel}: {self.explanation(r)}",
                            (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
-        sources = {"forskrift" if r.hjemmel.split(" ", 1)[0] in ("Forskrift", "Lov") else "kommune" for r in decisive}
-        source = w["source"][sources.pop()] if len(sources) == 1 and not brief else ""  # guidelines are the kommune's
+        sources = {_source_of(r.hjemmel) for r in decisive}
+        source = w["source"][sources.pop()] if len(sources) == 1 and None not in sources and not brief else ""
         return Section("vedtak", heading, (w[key_many].format(count=count, source=source),
                                            *self.paragraphs(self.decision.utfall)), items)
 

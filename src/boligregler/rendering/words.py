@@ -28,7 +28,7 @@ NYNORSK: dict[str, str] = {
     "ingen": "ingen", "alle": "alle", "alle unntatt ": "alle unnateke ", "og over": "og over",
     # kinds, outcomes, results
     "absolutt vilkår": "absolutt vilkår", "hovedregel": "hovudregel", "informasjon": "informasjon",
-    "innvilget": "innvilga", "avslått": "avslått", "sendt til manuell vurdering": "send til manuell vurdering",
+    "innvilget": "innvilga", "avslått": "avslått", "sendt til manuell vurdering": "sendt til manuell vurdering",
     "ikke avgjort ennå, fordi opplysninger mangler": "ikkje avgjord enno, fordi opplysningar manglar",
     "oppfylt": "oppfylt", "ikke oppfylt": "ikkje oppfylt", "oppfylt etter unntak": "oppfylt etter unntak",
     "ikke relevant": "ikkje relevant", "ikke vurdert ennå": "ikkje vurdert enno",
@@ -69,7 +69,7 @@ NYNORSK: dict[str, str] = {
     "Lånebehov": "Lånebehov", "Maks lån": "Maks lån", "Startlån": "Startlån", "Tilskudd": "Tilskot",
     "Terminbeløp per måned": "Terminbeløp per månad", "Disponibelt per måned": "Disponibelt per månad",
     "Margin per måned": "Margin per månad", "Livsopphold per måned": "Livsopphald per månad",
-    "Tellende inntekt per måned": "Tellande inntekt per månad", "Omkostninger": "Omkostnader",
+    "Tellende inntekt per måned": "Tellande inntekt per månad", "Omkostninger": "Omkostningar",
     # one decision as text (`boligregler vurder`)
     "Vedtak": "Vedtak", "Regelverk: {navn} ({id}), ordning: {ordning}, søknadsdato: {dato}":
         "Regelverk: {navn} ({id}), ordning: {ordning}, søknadsdato: {dato}",
@@ -79,7 +79,7 @@ NYNORSK: dict[str, str] = {
     "Dette mangler før søknaden kan avgjøres (det viktigste først):":
         "Dette manglar før søknaden kan avgjerast (det viktigaste først):",
     "Vilkår som venter": "Vilkår som ventar", "Saksbehandlers vurderinger med begrunnelse:":
-        "Vurderingane til saksbehandlaren med grunngiving:", "Begrunnelse": "Grunngiving", "Betingelser": "Vilkår",
+        "Vurderingane til saksbehandlaren med grunngiving:", "Begrunnelse": "Grunngiving", "Betingelser": "Lånevilkår",
     # changes relative to the base
     "{place} følger {base} uten endringer.": "{place} følgjer {base} utan endringar.",
     "{place} bygger på {base} og følger de reglene, bortsett fra dette:":
