@@ -177,3 +177,19 @@ def test_a_selection_without_prices_needs_the_price_level(tmp_path, capsys):
     assert "--prisnivå" in capsys.readouterr().err
     assert main(["kartlegg", "drammen", str(tmp_path / "r.parquet"), "--utvalg", "2", "--prisnivå", "1000000"]) == 0
     assert "Utvalget: 2 husstander" in capsys.readouterr().out
+
+
+def test_the_boligkonsulent_reads_criteria_by_title_not_by_name(register, tmp_path, capsys):
+    """The table keeps the criteria's names for machines; the workbook and the report show titles."""
+    assert main(["kartlegg", "drammen", str(register), "--ut", str(tmp_path / "k.parquet"),
+                 "--xlsx", str(tmp_path / "k.xlsx"), "--html", str(tmp_path / "k.html")]) == 0
+    names = {n for v in pq.read_table(tmp_path / "k.parquet").column("hindrer").to_pylist() if v
+             for n in v.split(", ")}
+    assert "avslag_fra_to_banker" in names
+    sheet = openpyxl.load_workbook(tmp_path / "k.xlsx")["Husstander"]
+    column = [c.value for c in next(sheet.iter_cols(min_col=[c.value for c in sheet[1]].index("Hindrer") + 1))]
+    html = (tmp_path / "k.html").read_text(encoding="utf-8")
+    for name in names:
+        assert not any(v and name in v for v in column[1:]) and name not in html
+    assert any(v and "Avslag fra to private banker" in v for v in column[1:])
+    assert "0,25" in html and "k</text>" not in html

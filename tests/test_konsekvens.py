@@ -32,8 +32,9 @@ def test_a_higher_calculation_rate_checked_household_by_household(tmp_path, caps
                                   files.table_chunks(pb, str(tmp_path / "p.parquet"), "parquet"))
     assert {k: v for k, v in impact.transitions.items() if k[0] != k[1]} == changes
     for key in ("startlån", "tilskudd"):
-        assert impact.totals_a[key] == sum(int(x.beløp[key] * 100) for x, _ in decided)
-        assert impact.totals_b[key] == sum(int(y.beløp[key] * 100) for _, y in decided)
+        assert impact.totals_a[key] == sum(int(x.beløp[key] * 100) for x, _ in decided if x.utfall == "innvilget")
+        assert impact.totals_b[key] == sum(int(y.beløp[key] * 100) for _, y in decided if y.utfall == "innvilget")
+    assert 0 < impact.totals_b["startlån"] < impact.totals_a["startlån"]  # fewer and smaller loans at 6 %
     for pair, witnesses in impact.witnesses.items():
         assert 1 <= len(witnesses) <= konsekvens.WITNESSES
         for w in witnesses:
@@ -46,9 +47,23 @@ def test_a_higher_calculation_rate_checked_household_by_household(tmp_path, caps
     (a0, b0), _ = changes.most_common(1)[0]
     label = f"{konsekvens.OUTCOME_LABELS[a0]} → {konsekvens.OUTCOME_LABELS[b0]}"
     assert html.count("<svg") == 2 and label in html and "drammen_6.pol" in html
+    changed = {cid for ws in impact.witnesses.values() for w in ws for cid, _, _ in w.criteria}
+    assert changed and "ikke_oppfylt" not in html and not any(cid in html for cid in changed)
+    assert all(f"{impact.titles[cid]}: " in html for cid in changed)
 
 
 def test_identical_policies_change_nothing(tmp_path, capsys):
     pq.write_table(population.households(50, seed=2), tmp_path / "p.parquet")
     assert main(["konsekvens", "skien", "skien", str(tmp_path / "p.parquet")]) == 0
     assert "50 husstander: 0 får et annet utfall" in capsys.readouterr().out
+
+
+def test_chart_axes_have_round_ticks_and_room_for_their_labels():
+    import re
+    from boligregler.screening.report import bar_chart, nice_step
+    assert [nice_step(r) for r in (0.25, 3, 87.25, 101, 448e6)] == [1, 5, 100, 200, 500_000_000]
+    svg = bar_chart("Sum innvilget (kr)", ["startlån"], {"A": [1_718_352_486], "B": [1_793_382_870]})
+    ticks = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="10" text-anchor="end">([^<]+)</text>', svg)
+    assert [t for _, t in ticks] == ["0", "500\u00a0000\u00a0000", "1\u00a0000\u00a0000\u00a0000",
+                                     "1\u00a0500\u00a0000\u00a0000", "2\u00a0000\u00a0000\u00a0000"]
+    assert all(float(x) >= 6 * len(t) for x, t in ticks)  # a label right-aligned at x fits left of it

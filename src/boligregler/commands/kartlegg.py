@@ -180,10 +180,28 @@ HEADER = [("prioritet", "Prioritet"), ("referanse", "Referanse"), ("husstandstyp
           ("mangler", "Mangler"), ("rad", "Rad i registeret")]
 
 
+def criterion_titles(policy) -> dict[str, str]:
+    """The title of every criterion in the policy and its schemes, by name: what a reader sees in
+    place of the names in the table's `hindrer` column."""
+    model = policy.model
+    titles: dict[str, str] = {}
+    for scheme in [model.base_scheme, *model.schemes.values()]:
+        for crit in scheme.criteria:
+            titles.setdefault(crit.id, crit.title)
+    return titles
+
+
+def readable_hindrer(names: str | None, titles: dict[str, str]) -> str:
+    """`hindrer` as the criteria's titles («Avslag fra to banker; Betjeningsevne»)."""
+    return "; ".join(titles.get(n, n) for n in names.split(", ")) if names else ""
+
+
 def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool) -> None:
     from boligregler.screening.report import workbook
     header = HEADER + ([("utvalgt", "Utvalgt")] if "utvalgt" in table.column_names else [])
     cols = {k: table.column(k).to_pylist() for k, _ in header}
+    titles = criterion_titles(policy)
+    cols["hindrer"] = [readable_hindrer(v, titles) for v in cols["hindrer"]]
     rows = zip(*(["ja" if v is True else "nei" if v is False else v for v in cols[k]] for k, _ in header))
     sheets = [("Husstander", [h for _, h in header], rows),
               ("Etter husstandstype", ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig",
@@ -209,12 +227,13 @@ def write_workbook(path: str, policy, table, summary, comparison, synthetic: boo
 def html_report(policy, table, summary, comparison, levels: list[int], synthetic: bool) -> str:
     import numpy as np
     from boligregler.screening.report import bar_chart, esc, kr, page, table as html_table
+    titles = criterion_titles(policy)
     best = np.array(table.column("høyeste_kjøpesum").to_pylist(), dtype=object)
     prices = np.array(table.column("kjøpesum").to_pylist(), dtype=object)
     width = 250_000
     top = max([v for v in list(best) + list(prices) if v is not None] + levels + [width])
     edges = list(range(0, int(top) + width, width))[:41]
-    labels = [f"{e // 1000:,}".replace(",", " ") + "k" for e in edges]
+    labels = [(f"{e / 1_000_000:.2f}".rstrip("0").rstrip(".") or "0").replace(".", ",") for e in edges]
     labels[-1] = "≥ " + labels[-1]  # the last bar holds every higher price
 
     def hist(values):
@@ -239,7 +258,7 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
              "Median uten tilskudd"],
             [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
               kr(s["median_høyeste_kjøpesum"]), kr(s["median_uten_tilskudd"])] for s in summary])),
-        ("Hva husstandene kan finansiere", bar_chart("Høyeste kjøpesum mot prisene i registeret (antall husstander)",
+        ("Hva husstandene kan finansiere", bar_chart("Høyeste kjøpesum mot prisene i registeret (mill. kr; antall husstander)",
                                                      labels, series) + levels_html),
         ("Utfall med kjøpesummen i registeret", bar_chart("Utfall (antall husstander)", list(outcomes),
                                                           {"Husstander": list(outcomes.values())})),
@@ -250,14 +269,14 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
                          "bolig.</p>" + html_table(
                              ["Prioritet", "Referanse", "Husstandstype", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
                              [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
-                               kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), r["hindrer"]]
+                               kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles)]
                               for r in chosen])))
     first = table.slice(0, 50).to_pylist()
     sections.append(("De første 50 i prioritert rekkefølge", html_table(
         ["Prioritet", "Referanse", "Husstandstype", "Kan kjøpe nå", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
         [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
           "ja" if r["kan_kjøpe_nå"] else "nei" if r["kan_kjøpe_nå"] is False else "–",
-          kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), r["hindrer"]] for r in first])))
+          kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles)] for r in first])))
     if comparison is not None:
         changed = [r for r in comparison.to_pylist() if r["endring"] in ("kan nå kjøpe", "falt ut")]
         counts = Counter(comparison.column("endring").to_pylist())

@@ -49,8 +49,9 @@ class Impact:
     households: int = 0
     transitions: Counter = attrs.field(factory=Counter)  # (utfall A, utfall B) → count
     by_type: dict = attrs.field(factory=lambda: defaultdict(Counter))  # type → direction → count
-    totals_a: Counter = attrs.field(factory=Counter)  # "startlån"/"tilskudd" → øre granted
+    totals_a: Counter = attrs.field(factory=Counter)  # "startlån"/"tilskudd" → øre in `innvilget` decisions
     totals_b: Counter = attrs.field(factory=Counter)
+    titles: dict = attrs.field(factory=dict)  # criterion id → its title, for the reader
     witnesses: dict = attrs.field(factory=lambda: defaultdict(list))  # (A, B) → [Witness]
     skipped: list = attrs.field(factory=list)  # rows not valid under both policies
     fallback: int = 0
@@ -72,10 +73,12 @@ def _outcomes(result: C.BatchResult) -> np.ndarray:
 
 
 def _granted(result: C.BatchResult, key: str) -> np.ndarray:
+    """The amount `key` in øre where the decision is `innvilget`, else 0: a refusal's or a manual
+    assessment's computed amount is not a loan granted."""
     values = result.amounts.get(key)
-    if values is None:
+    if values is None or "innvilget" not in result.outcomes:
         return np.zeros(result.n, dtype=np.int64)
-    return np.where(result.utfall >= 0, values, 0)
+    return np.where(result.utfall == result.outcomes.index("innvilget"), values, 0)
 
 
 def add(impact: Impact, policy_a, policy_b, chunk_a: Chunk, chunk_b: Chunk) -> None:
@@ -100,6 +103,8 @@ def add(impact: Impact, policy_a, policy_b, chunk_a: Chunk, chunk_b: Chunk) -> N
     for key in ("startlån", "tilskudd"):
         impact.totals_a[key] += int(_granted(ra, key).sum())
         impact.totals_b[key] += int(_granted(rb, key).sum())
+    for c in (*ra.criteria.values(), *rb.criteria.values()):
+        impact.titles.setdefault(c.id, c.title)
     refs = chunk_a.references
     for i in np.flatnonzero(oa != ob).tolist():
         pair = (oa[i], ob[i])
@@ -130,8 +135,16 @@ def impact_of(policy_a, policy_b, chunks_a: Iterator[Chunk], chunks_b: Iterator[
 
 OUTCOME_LABELS = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering",
                   "ikke_avgjort": "ikke avgjort", None: "kunne ikke vurderes"}
+RESULT_LABELS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "unntak",
+                 "ikke_relevant": "ikke relevant", "ikke_vurdert": "ikke vurdert"}
 TYPE_LABELS = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
                "par_med_barn": "par med barn", "bofellesskap": "tre eller flere voksne"}
+
+
+def _type_order(kind: str) -> tuple[int, str]:
+    """Household types in the order of `TYPE_LABELS` (enslig first), unknown ones last."""
+    order = list(TYPE_LABELS)
+    return (order.index(kind) if kind in order else len(order), kind)
 
 
 def text(impact: Impact) -> str:
@@ -145,8 +158,8 @@ def text(impact: Impact) -> str:
             lines.append(f"  {OUTCOME_LABELS.get(a, a)} → {OUTCOME_LABELS.get(b, b)}: {count}")
     for key in ("startlån", "tilskudd"):
         before, after = impact.totals_a[key] // 100, impact.totals_b[key] // 100
-        lines.append(f"  Sum {key}: {_kr(before)} → {_kr(after)} ({'+' if after >= before else ''}{_kr(after - before)})")
-    for kind, counts in sorted(impact.by_type.items()):
+        lines.append(f"  Sum {key} innvilget: {_kr(before)} → {_kr(after)} ({'+' if after >= before else ''}{_kr(after - before)})")
+    for kind, counts in sorted(impact.by_type.items(), key=lambda kv: _type_order(kv[0])):
         lines.append(f"  {TYPE_LABELS.get(kind, kind)}: {counts['bedre']} bedre, {counts['verre']} verre, "
                      f"{counts['uendret']} uendret")
     if impact.skipped:
@@ -163,7 +176,7 @@ def html(impact: Impact, synthetic: bool = False) -> str:
     """The impact as a self-contained HTML report with charts (also usable for a policy's version history)."""
     from boligregler.screening.report import bar_chart, esc, kr, page, table
     d = impact.directions()
-    kinds = sorted(impact.by_type)
+    kinds = sorted(impact.by_type, key=_type_order)
     changes = [(a, b, c) for (a, b), c in sorted(impact.transitions.items(), key=lambda x: -x[1]) if a != b]
     sections = [
         ("Oppsummering", f"<p>{impact.households} husstander er vurdert etter begge regelverkene. "
@@ -185,7 +198,8 @@ def html(impact: Impact, synthetic: bool = False) -> str:
     for (a, b), found in impact.witnesses.items():
         rows = []
         for w in found:
-            crit = "; ".join(f"{cid}: {ra or '–'} → {rb or '–'}" for cid, ra, rb in w.criteria)
+            crit = "; ".join(f"{impact.titles.get(cid, cid)}: {RESULT_LABELS.get(ra, '–')} → {RESULT_LABELS.get(rb, '–')}"
+                             for cid, ra, rb in w.criteria)
             rows.append([w.row, w.reference or "", TYPE_LABELS.get(w.household, w.household),
                          kr(w.before.get("maks_lån", 0) // 100), kr(w.after.get("maks_lån", 0) // 100), crit])
         parts.append(f"<h3>{esc(OUTCOME_LABELS.get(a, a))} → {esc(OUTCOME_LABELS.get(b, b))}</h3>" + table(

@@ -28,12 +28,20 @@ def number(value) -> str:
     return f"{int(value):,}".replace(",", "\u00a0").replace("-", "\u2212")
 
 
+def nice_step(raw: float) -> int:
+    """The smallest whole 1, 2 or 5 times a power of ten that is at least `raw`: round axis ticks."""
+    power = 10 ** max(len(str(int(max(raw, 1)))) - 1, 0)
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
 def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float]], *,
               unit: str = "", width: int = 720, height: int = 280) -> str:
     """Grouped vertical bars as inline SVG, with the numbers as a table for screen readers."""
     n, k = len(labels), max(len(series), 1)
-    top = max([max(v, default=0) for v in series.values()] + [1])
-    left, right, head = 56, 12, 28
+    step_value = nice_step(max([max(v, default=0) for v in series.values()] + [1]) / 4)
+    top = step_value * 4
+    ticks = [number(step_value * step) for step in range(5)]
+    left, right, head = 12 + 6 * max(len(t) for t in ticks), 12, 28
     bottom = 34 + 14 * max(len(series), 1)
     plot_w, plot_h = width - left - right, height - bottom - head
     slot = plot_w / max(n, 1)
@@ -42,11 +50,10 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
              f'width="100%" style="max-width:{width}px" aria-labelledby="t">',
              f'<title>{esc(title)}</title>',
              f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>']
-    for step in range(5):
-        value = top * step / 4
+    for step, tick in enumerate(ticks):
         y = head + plot_h - plot_h * step / 4
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{esc(number(value))}</text>')
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{esc(tick)}</text>')
     for j, (name, values) in enumerate(series.items()):
         for i, v in enumerate(values):
             h = plot_h * v / top
