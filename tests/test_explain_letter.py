@@ -173,6 +173,70 @@ def test_the_saksframlegg_speaks_of_the_applicant_in_the_third_person(text, form
     assert tredje_person(text, form) == third
 
 
+# Sentences from the shipped policies and the fixtures, each with the file it stands in, and the forms the rule
+# must also handle: a possessive before a noun, a reflexive «deg», the nynorsk «di».
+@pytest.mark.parametrize("source, text, form, third", [
+    ("policies/baerum.pol", "Har du ikke BankID, eller har du verge, hjelper kommunen deg å søke.", "bokmål",
+     "Har søkeren ikke BankID, eller har søkeren verge, hjelper kommunen søkeren å søke."),
+    ("policies/drammen.pol", "Tilskuddet: Du betaler verken renter eller avdrag på tilskuddet på {tilskudd}.", "bokmål",
+     "Tilskuddet: Søkeren betaler verken renter eller avdrag på tilskuddet på {tilskudd}."),
+    ("policies/kongsvinger.pol", "Det er mer enn de {disponibelt} husstanden din har til å betale på lånet i dag.",
+     "bokmål", "Det er mer enn de {disponibelt} husstanden har til å betale på lånet i dag."),
+    ("policies/nasjonal.pol", "Vi viser til søknaden din om startlån med søknadsdato {søknadsdato}.", "bokmål",
+     "Vi viser til søknaden om startlån med søknadsdato {søknadsdato}."),
+    ("policies/nasjonal.pol", "Vi anbefaler at du setter av penger til uforutsette utgifter, og at du tar kontakt med "
+     "oss tidlig hvis du får problemer med å betale.", "bokmål", "Vi anbefaler at søkeren setter av penger til "
+     "uforutsette utgifter, og at søkeren tar kontakt med oss tidlig hvis søkeren får problemer med å betale."),
+    ("policies/sandnes.pol", "Det er ikke registrert at husstanden din eier bolig eller fritidsbolig fra før.", "bokmål",
+     "Det er ikke registrert at husstanden eier bolig eller fritidsbolig fra før."),
+    ("policies/skien.pol", "I Skien må boligen som hovedregel ligge i kommunen.", "bokmål",
+     "I Skien må boligen som hovedregel ligge i kommunen."),
+    ("policies/nynorsk/nasjonal_nynorsk.pol", "Tilknytinga du har til kommunen, og busituasjonen i dag.", "nynorsk",
+     "Tilknytinga søkjaren har til kommunen, og busituasjonen i dag."),
+    ("policies/nynorsk/nasjonal_nynorsk.pol", "Kjøper du ein annan bustad, må kommunen godkjenne han først.", "nynorsk",
+     "Kjøper søkjaren ein annan bustad, må kommunen godkjenne han først."),
+    ("policies/nynorsk/nasjonal_nynorsk.pol", "at busituasjonen hindrar deg i å ta arbeid", "nynorsk",
+     "at busituasjonen hindrar søkjaren i å ta arbeid"),
+    ("tests/fixtures/ulovlig/egen_laanerente.pol", "Renten du betaler", "bokmål", "Renten søkeren betaler"),
+    (None, "Du og din ektefelle må sende inn lønnsslippene.", "bokmål",
+     "Søkeren og søkerens ektefelle må sende inn lønnsslippene."),
+    (None, "Du må sende dine lønnsslipper.", "bokmål", "Søkeren må sende sine lønnsslipper."),
+    (None, "Dine inntekter er lave.", "bokmål", "Søkerens inntekter er lave."),
+    (None, "Du må melde deg hos oss, så kontakter vi deg.", "bokmål",
+     "Søkeren må melde seg hos oss, så kontakter vi søkeren."),
+    (None, "Du får lånet, og banken kontakter deg.", "bokmål", "Søkeren får lånet, og banken kontakter søkeren."),
+    (None, "Du og di kone", "bokmål", "Søkeren og di kone"),  # «di» is no bokmål possessive
+    (None, "Du og di kone må melde dykk; kona di får brevet.", "nynorsk",
+     "Søkjaren og søkjaren si kone må melde dykk; kona får brevet."),
+    (None, "Du må sende inn lønsslippane dine og di eiga fråsegn.", "nynorsk",
+     "Søkjaren må sende inn lønsslippane og si eiga fråsegn."),
+])
+def test_third_person_over_the_policies_texts(source, text, form, third):
+    from boligregler.norsk import tredje_person
+    if source is not None:
+        assert text in (ROOT / source).read_text(encoding="utf-8"), "the sentence stands in the file it names"
+    assert tredje_person(text, form) == third
+
+
+def test_third_person_leaves_no_du_form_in_any_policy_text():
+    """Every text of every shipped policy and fixture written to the applicant reads without «du», «deg» or a
+    possessive of the second person outside quotes once written in the third person; nynorsk also without «di»."""
+    from boligregler.norsk import tredje_person
+    files = [*(ROOT / "policies").rglob("*.pol"), *(ROOT / "tests" / "fixtures").rglob("*.pol")]
+    you = {"bokmål": re.compile(r"\b(?:[Dd]u|[Dd]eg|[Dd]in|[Dd]itt|[Dd]ine)\b"),
+           "nynorsk": re.compile(r"\b(?:[Dd]u|[Dd]eg|[Dd]in|[Dd]itt|[Dd]ine|[Dd]i)\b")}
+    checked = 0
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        form = "nynorsk" if re.search(r"^\s*målform:\s*nynorsk", source, re.MULTILINE) else "bokmål"
+        for text in re.findall(r'"((?:[^"\\]|\\.)*)"', source):
+            if you[form].search(re.sub(r"«[^«»]*»", "", text)):
+                checked += 1
+                third = tredje_person(text, form)
+                assert not you[form].search(re.sub(r"«[^«»]*»", "", third)), (path.name, third)
+    assert checked > 100
+
+
 def test_no_saksframlegg_addresses_the_applicant():
     """Every golden saksframlegg: no «du», «deg» or possessive «din» outside a quote, no klage (not a decision)."""
     memos = sorted(GOLDEN.glob("*-manuell_vurdering.txt"))

@@ -8,6 +8,7 @@ counts in digits; zero as «ingen». The words are the same in bokmål and nynor
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -66,21 +67,44 @@ def lix(text: str) -> float:
     return words / sentences + 100 * long / words if words else 0.0
 
 
-# The applicant in the third person, per målform: `du`/`deg` become «søkeren», a possessive after a noun
-# goes («husstanden din» → «husstanden»).
+# The applicant in the third person, per målform (`tredje_person`).
 _APPLICANT = {"bokmål": "søkeren", "nynorsk": "søkjaren"}
-# each begins with a character to look for, which is much faster than a pattern that begins with \b or (?<=…)
-_YOU = re.compile(r"[Dd](?<=\b[Dd])(?:u|eg)\b")
-_YOURS = re.compile(r" (?<=\w )(?:din|ditt|dine|di)\b")
+_GENITIVE = {"bokmål": "søkerens", "nynorsk": "søkjaren {own}"}  # «søkerens ektefelle», «søkjaren sin ektefelle»
+_POSSESSIVES = {"bokmål": ("din", "ditt", "dine"), "nynorsk": ("din", "di", "ditt", "dine")}
+_OWN = {"din": "sin", "di": "si", "ditt": "sitt", "dine": "sine"}
+# a word that begins another clause than the one «du» is the subject of (as does a mark): a reflexive after it
+# points elsewhere
+_CLAUSE_END = frozenset({"at", "som", "når", "hvis", "om", "dersom", "viss", "fordi", "mens", "før", "der",
+                         "da", "då", "enn", "men", "eller", "så", "vi", "kommunen", "saksbehandler",
+                         "saksbehandlaren", "sidan", "siden"})
+# words a possessive may follow that are not nouns in the definite form: «og din ektefelle», «uten din»
+_NOT_DEFINITE = frozenset({"en", "et", "den", "det", "men", "uten", "utan", "igjen", "att", "sammen", "saman",
+                           "fra", "frå", "da", "då", "nå", "no", "ja", "på", "å", "ta", "ha", "se", "sjå",
+                           "de", "dei", "alle", "ene", "hele", "heile", "heller", "enn", "eller", "etter",
+                           "under", "over", "mellom", "med", "for", "til", "av", "i", "om", "og", "ved",
+                           "mot", "hos", "som", "at", "er", "var", "har", "hadde", "kan", "må", "skal", "vil",
+                           "ville", "bør", "får", "fikk", "fekk", "gjelder", "gjeld"})
+_WORD = re.compile(r"[^\W\d_]+|[.,;:!?–()]")
 _QUOTES = re.compile("[«»]")
 
 
+@functools.lru_cache(maxsize=4096)
 def tredje_person(text: str, form: str = "bokmål") -> str:
-    """A text written to the applicant («du», «husstanden din») as it reads to the case worker: «søkeren»
-    for «du» and «deg», and a possessive «din/ditt/dine» (nynorsk also «di») after a noun left out, since the
-    definite form names the applicant's own («Med 15 366 kr kan husstanden din betjene» → «kan husstanden
-    betjene»; «hindrer deg i» → «hindrer søkeren i»). Norwegian verbs do not inflect for person, so the
-    sentence stays grammatical. What stands in «…» is quoted (a title, a case worker's reason) and kept."""
+    """A text written to the applicant («du», «husstanden din») as it reads to the case worker.
+
+    - «du» becomes «søkeren» (nynorsk «søkjaren»), with a capital first in a sentence; «deg» too
+      («vi kontakter deg» → «vi kontakter søkeren»), except as a reflexive in a clause whose subject is
+      «du», where it becomes «seg» («du må melde deg» → «søkeren må melde seg»).
+    - A possessive after a noun in the definite form is left out, since the definite form names the
+      applicant's own («husstanden din» → «husstanden»); before a noun it becomes «søkerens» (nynorsk
+      «søkjaren sin/si/sitt/sine»), or the reflexive «sin/si/sitt/sine» in a clause whose subject is «du»
+      («du og din ektefelle» → «søkeren og søkerens ektefelle»; «du må sende dine lønnslipper» → «søkeren må
+      sende sine lønnslipper»). «di» is a possessive in nynorsk only.
+
+    Norwegian verbs do not inflect for person, so the sentence stays grammatical. What stands in «…» is
+    quoted (a title, a case worker's reason) and kept. Pure and called for every text of a saksframlegg,
+    so memoised.
+    """
     out, depth, start = [], 0, 0
     for mark in _QUOTES.finditer(text):  # only the quotation marks, not every character
         i, ch = mark.start(), mark.group()
@@ -99,6 +123,40 @@ def tredje_person(text: str, form: str = "bokmål") -> str:
 
 
 def _third(text: str, form: str) -> str:
-    applicant = _APPLICANT[form]
-    text = _YOURS.sub("", text)
-    return _YOU.sub(lambda m: applicant.capitalize() if m.group()[0] == "D" else applicant, text)
+    if not _MAYBE.search(text):
+        return text
+    applicant, possessives = _APPLICANT[form], _POSSESSIVES[form]
+    out: list[str] = []
+    pos = 0
+    subject = False  # «du» is the subject of the clause so far
+    previous = ""  # the word before, lower case ("" at the start of a sentence or after a mark)
+    for m in _WORD.finditer(text):
+        word, lower = m.group(), m.group().lower()
+        replacement = None
+        if lower == "du":
+            replacement, subject = applicant, True
+        elif previous == "du" and lower in ("og", "eller"):  # «du og din ektefelle»: both are the subject
+            subject = False
+        elif lower == "deg":
+            replacement = "seg" if subject else applicant
+        elif lower in possessives:
+            if previous not in _NOT_DEFINITE and _DEFINITE.search(previous):  # «husstanden din»: it goes
+                out.append(text[pos:m.start()].rstrip(" "))
+                pos = m.end()
+                continue
+            replacement = _OWN[lower] if subject else _GENITIVE[form].format(own=_OWN[lower])
+        elif lower in _CLAUSE_END or word in ".,;:!?–()":
+            subject = False
+        if replacement is not None:
+            if word[0].isupper():
+                replacement = replacement[0].upper() + replacement[1:]
+            out.append(text[pos:m.start()])
+            out.append(replacement)
+            pos = m.end()
+        previous = "" if word in ".,;:!?–()" else lower
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_MAYBE = re.compile(r"\b[Dd](?:u|eg|in|itt|ine|i)\b")
+_DEFINITE = re.compile(r"(?:en|et|a|ne)$")  # the endings of a noun in the definite form
