@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+import attrs
 import markdown as markdown_lib
 import pytest
 from lark import Lark
@@ -431,7 +432,7 @@ def nynorsk_cases() -> dict[str, dict]:
 BOKMÅL_ONLY = re.compile(r"\b(?:ikke|hvis|hva|hvordan|hvorfor|hvilke|hvilken|boligen|bolig|søkeren|husstanden|mye|"
                          r"noen|måned|måneder|fra|Hjemmel|gjelder|egenkapital|Egenkapital|opplysninger|vurderingen|"
                          r"begrunnelse|innvilget|tilskudd|Tilskudd|selveier|lønn|Lønn|hensynet|beholde|hindrer|"
-                         r"frigjør|mottar|eier)\b")
+                         r"frigjør|mottar|eier|bruker|hver|hvert|uten|selv|noe|annet|sier|oppgis|vurderes|dokumenteres|avgjøres|ennå)\b")
 
 
 @pytest.mark.parametrize("utfall", ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"])
@@ -767,19 +768,58 @@ def test_a_vedtak_amount_is_named_by_the_computation_it_is():
     assert "egen andel av kjøpesummen" in item.details[0] and "egen andel," not in item.details[0], item.details
 
 
-@pytest.mark.parametrize(("hjemmel", "source"), [
-    ("Forskrift om lån fra Husbanken § 5-4: …", "forskrift"),
-    ("Forskrift om lån frå Husbanken § 5-4", "forskrift"),
-    ("§ 5-4 annet ledd: lånet skal kunne betjenes", "forskrift"),
-    ("Drammen kommunes retningslinjer for startlån: søkeren skal være folkeregistrert i Drammen kommune", "kommune"),
-    ("Retningslinjene til kommunen: botid", "kommune"),
-    ("Testkommunens ordning «Eie først»", "kommune"),
-    ("Vergemålsloven § 2", None),
-    ("Husbankens veiledning til startlån: egenkapital", None),
+@pytest.mark.parametrize(("hjemmel", "source", "in_sentence"), [
+    ("Forskrift om lån fra Husbanken § 5-4: …", "forskrift", "forskrift om lån fra Husbanken § 5-4: …"),
+    ("Forskrift om lån frå Husbanken § 5-4", "forskrift", "forskrift om lån frå Husbanken § 5-4"),
+    ("§ 5-4 annet ledd: lånet skal kunne betjenes", "forskrift", "§ 5-4 annet ledd: lånet skal kunne betjenes"),
+    ("Drammen kommunes retningslinjer for startlån: søkeren skal være folkeregistrert i Drammen kommune", "kommune",
+     "Drammen kommunes retningslinjer for startlån: søkeren skal være folkeregistrert i Drammen kommune"),
+    ("Retningslinjene til kommunen: botid", "kommune", "retningslinjene til kommunen: botid"),
+    ("Retningslinjene for startlån i Fjordvik kommune: startlån blir gitt til bustad i kommunen", "kommune",
+     "retningslinjene for startlån i Fjordvik kommune: startlån blir gitt til bustad i kommunen"),
+    ("Kommunens retningslinjer for startlån", "kommune", "kommunens retningslinjer for startlån"),
+    ("Testkommunens ordning «Eie først»", "kommune", "Testkommunens ordning «Eie først»"),
+    ("Vergemålsloven § 2", None, "vergemålsloven § 2"),
+    ("Husbankens veiledning til startlån: egenkapital", None, "Husbankens veiledning til startlån: egenkapital"),
 ])
-def test_a_refusal_names_where_its_rules_stand_only_when_the_legal_basis_says(hjemmel, source):
+def test_a_refusal_names_where_its_rules_stand_only_when_the_legal_basis_says(hjemmel, source, in_sentence):
     """«… ikke er oppfylt i forskrift om lån fra Husbanken / i kommunens retningslinjer»: told from the
-    legal basis; a law or Husbanken's guidance is neither, and the letter names no source for it."""
-    from boligregler.explain.letter import _source_of
+    legal basis; a law or Husbanken's guidance is neither, and the letter names no source for it. The same
+    reading gives the basis inside «Regelen står i …»: a common noun first written small, a name kept."""
+    from boligregler.explain.letter import legal_basis
 
-    assert _source_of(hjemmel) == source
+    assert legal_basis(hjemmel) == (source, in_sentence)
+
+
+def test_a_saksframlegg_on_several_guidelines_says_where_they_stand():
+    """Two of the kommune's guidelines not met: «fordi to retningslinjer fra kommunen ikke er oppfylt:», the
+    source filled from their legal bases, as a refusal's is."""
+    s = copy.deepcopy(FAMILY)
+    s["tilknytning"]["folkeregistrert_i_kommunen"] = False
+    s["bolig"]["i_kommunen"] = False
+    letter = build_letter(load_policy("drammen").evaluate(s))
+    assert letter.document == "saksframlegg"
+    vedtak = letter.section("vedtak").paragraphs[0]
+    assert vedtak == "Søknaden kan ikke avgjøres automatisk fordi to retningslinjer fra kommunen ikke er oppfylt:", vedtak
+    assert [i.text for i in letter.section("vedtak").items] == ["Folkeregistrert i Drammen", "Boligen ligger i Drammen"]
+    keys = [s.key for s in letter.sections]
+    assert keys[keys.index("vedtak") + 1] == "vedtak_merknad", "the list follows the sentence that leads to it"
+    assert letter.section("vedtak_merknad").paragraphs[0].startswith("Kommunens retningslinjer er hovedregler")
+
+
+def test_the_low_margin_warning_counts_the_changes_not_the_rules_they_stand_under():
+    """«Endringen over» for one change that gives a grant, «Endringene over» for more: counted over the single
+    changes, else over the changes of the combinations, never over the rules the per-rule lists stand under."""
+    from boligregler.explain.letter import _warned_changes
+    letter = build_letter(load_policy("drammen").evaluate(refused_family()))
+    what_if = letter.what_if
+    assert what_if.none_suffices and len(what_if.per_criterion) == 2 and what_if.combinations
+    assert _warned_changes(what_if) == sum(len(c) for c in what_if.combinations)
+    one_rule_one_change = attrs.evolve(what_if, per_criterion=what_if.per_criterion[:1],
+                                       combinations=(what_if.combinations[0][:1],))
+    assert _warned_changes(one_rule_one_change) == 1  # one rule heading and one change: had counted two
+    single = load_policy("drammen").evaluate(copy.deepcopy(FAMILY) | {"inntekter": [
+        {**FAMILY["inntekter"][0], "netto_per_måned": 30000}, *FAMILY["inntekter"][1:]]})
+    assert build_letter(single).what_if.changes and _warned_changes(build_letter(single).what_if) == len(build_letter(single).what_if.changes)
+    margin = letter.section("margin")
+    assert margin is not None and margin.paragraphs[0].startswith("Endringene over er de minste")

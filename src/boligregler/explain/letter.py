@@ -50,8 +50,10 @@ _WORDS: dict[str, Any] = {
     "refused_many": ("Søknaden om startlån er avslått fordi {count}{source} ikke er oppfylt:",
                      "Søknaden om startlån er avslått fordi {count}{source} ikkje er oppfylte:"),
     # where the deciding rules stand, when they all stand in one place (else each point's hjemmel says)
-    "source": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
-               "kommune": (" i kommunens retningslinjer", " i retningslinjene til kommunen")},
+    "source": {"criteria": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
+                            "kommune": (" i kommunens retningslinjer", " i retningslinjene til kommunen")},
+               "guidelines": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
+                              "kommune": (" fra kommunen", " frå kommunen")}},
     "manual_one": ("Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
                    "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt."),
     "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {count}{source} ikke er oppfylt:",
@@ -74,7 +76,7 @@ _WORDS: dict[str, Any] = {
         "{changes} og marginen blir da liten, under grensen på {limit} per måned "
         "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på hvis utgiftene øker.",
         "{changes} og marginen blir då liten, under grensa på {limit} per månad "
-        "som regelverket bruker for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
+        "som regelverket brukar for å varsle om liten margin. Det gir lite å gå på om utgiftene aukar."),
     "margin_changes": (("Endringen over er den minste som er nok,", "Endringene over er de minste som er nok,"),
                        ("Endringa over er den minste som er nok,", "Endringane over er dei minste som er nok,")),
     "and": " og ",
@@ -119,14 +121,28 @@ WORDS = {form: {**words, "results": EVALUATION_WORDS[form]["result"], "waiting":
          for form, words in per_form(_WORDS).items()}
 
 
-def _source_of(hjemmel: str) -> str | None:
-    """Where a rule stands, from its legal basis: "forskrift" (forskrift om lån fra Husbanken, or a bare
-    section of it), "kommune" (the kommune's guideline or ordning), else None (a law, Husbanken's
-    guidance): the letter then names no source rather than a wrong one."""
-    if re.match(r"Forskrift om lån fr[aå] Husbanken|§\s*\d", hjemmel, re.IGNORECASE):
-        return "forskrift"
+# the first words of a legal basis that are common nouns (written small inside a sentence), not names
+_COMMON_HEADS = frozenset({"Forskrift", "Forskriften", "Forskrifta", "Lov", "Loven", "Lova", "Kommunens",
+                           "Retningslinjene", "Retningslinjer", "Retningslinene", "Retningsliner"})
+
+
+def legal_basis(hjemmel: str) -> tuple[str | None, str]:
+    """A rule's legal basis read once: where the rule stands, and the basis as it reads inside a sentence.
+
+    Where: "forskrift" (forskrift om lån fra Husbanken, or a bare section of it), "kommune" (the kommune's
+    guideline or ordning), else None (a law, Husbanken's guidance): the letter then names no source rather
+    than a wrong one. In a sentence a common noun first is written small («Regelen står i forskrift om …»,
+    «… i retningslinjene for startlån i Fjordvik kommune»), as is a law's short name («vergemålsloven § 2»);
+    a name stays («Drammen kommunes retningslinjer», «Husbankens veileder»)."""
+    first, _, rest = hjemmel.partition(" ")
     head = hjemmel.split(":", 1)[0].lower()
-    return "kommune" if "kommune" in head else None
+    if re.match(r"forskrift(?:en|a)? om lån fr[aå] husbanken|§\s*\d", head):
+        source = "forskrift"
+    else:
+        source = "kommune" if "kommune" in head else None
+    if first in _COMMON_HEADS or re.fullmatch(r"\w+lov(?:en|a)", first):
+        return source, f"{first.lower()} {rest}".rstrip()
+    return source, hjemmel
 
 
 @attrs.frozen
@@ -250,14 +266,13 @@ class _Builder:
 
     def rule_sentence(self, r: CriterionResult) -> str:
         """Where the rule stands: its legal basis in words, which names the forskrift or the kommune's guideline."""
-        first, _, rest = r.hjemmel.partition(" ")
-        basis = f"{first.lower()} {rest}" if first in ("Forskrift", "Lov", "Kommunens") else r.hjemmel
-        return self.w["rule"].format(basis=basis)
+        return self.w["rule"].format(basis=legal_basis(r.hjemmel)[1])
 
     def reason(self, decisive: list[CriterionResult], key_one: str, key_many: str, nouns: str,
                quotes: dict[str, tuple[str, ...]]) -> Section:
         """The Vedtak section of a refusal or a case for manual assessment: the deciding rules first, with
-        the case worker's reasons for the assessments they rest on."""
+        the case worker's reasons for the assessments they rest on. With several rules, the list follows the
+        sentence that leads to it, and the policy's text for the outcome stands after it (`vedtak_merknad`)."""
         w = self.w
         heading = w["headings"]["vedtak" if key_one == "refused_one" else "resultat"]
         brief = self.decision.utfall == "manuell_vurdering"  # the saksframlegg gives the details below
@@ -268,10 +283,9 @@ class _Builder:
         count = antall_tekst(len(decisive), *w[nouns])
         items = tuple(Item(r.tittel if brief else f"{r.tittel}: {self.explanation(r)}",
                            (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
-        sources = {_source_of(r.hjemmel) for r in decisive}
-        source = w["source"][sources.pop()] if len(sources) == 1 and None not in sources and not brief else ""
-        return Section("vedtak", heading, (w[key_many].format(count=count, source=source),
-                                           *self.paragraphs(self.decision.utfall)), items)
+        sources = {legal_basis(r.hjemmel)[0] for r in decisive}
+        source = w["source"][nouns][sources.pop()] if len(sources) == 1 and None not in sources else ""
+        return Section("vedtak", heading, (w[key_many].format(count=count, source=source),), items)
 
     def criterion_item(self, r: CriterionResult, quotes: tuple[str, ...] = ()) -> Item:
         details = [self.w["basis"].format(basis=r.hjemmel)] if r.hjemmel else []
@@ -440,6 +454,8 @@ class _Builder:
         else:  # a forespørsel is not a decision: its first part says where the søknad stands
             vedtak = Section("vedtak", h["vedtak" if d.utfall == "innvilget" else "status"], self.paragraphs(d.utfall))
         sections = [Section("innledning", None, self.paragraphs("innledning")), vedtak]
+        if vedtak.items:  # the rules listed under «… ikke er oppfylt:», then the policy's text for the outcome
+            sections.append(Section("vedtak_merknad", None, self.paragraphs(d.utfall)))
         if d.mangler:
             sections += self.requested()
         if d.utfall == "innvilget":
@@ -475,8 +491,7 @@ class _Builder:
                     Item(self.w["combined"].format(changes=self.joined([c.text for c in combo])) + self.margin_note(combo))
                     for combo in what_if.combinations)))
         if self.low_margin:
-            shown = sum(len(s.items) for s in sections if s.key in ("endringer", "kombinasjoner"))
-            changes = self.w["margin_changes"][shown != 1]
+            changes = self.w["margin_changes"][_warned_changes(what_if) != 1]
             sections.append(Section("margin", None, (self.w["margin_warning"].format(changes=changes,
                                                                                       limit=self.low_margin),)))
         frame = build_frame(self.model, self.basis.facts, document)
@@ -531,6 +546,12 @@ def _third_person_changes(what_if: WhatIf, form: str) -> WhatIf:
     return attrs.evolve(what_if, changes=worded(what_if.changes),
                         per_criterion=tuple((r, worded(cs)) for r, cs in what_if.per_criterion),
                         combinations=tuple(worded(combo) for combo in what_if.combinations))
+
+
+def _warned_changes(what_if: WhatIf) -> int:
+    """How many changes the warning of a low margin speaks of: those that give a grant (the single changes, else
+    the changes of the combinations), not the rules they are listed under."""
+    return len(what_if.changes) or sum(len(combo) for combo in what_if.combinations)
 
 
 def _amount_words(key: str) -> str:
