@@ -473,8 +473,9 @@ def test_values_written_into_the_result_columns_alias_nothing(batch, chunk):
 
 def test_a_fixed_value_beyond_int64_before_rounding_is_rounded_as_the_decimal_backend_rounds_it():
     """The vedtak's rate is the same for every row of a batch; as a product of numbers of ten decimals its
-    value is beyond int64. The batch is decided as the Decimal backend decides it (here by falling back to it,
-    counted), never stopped by an OverflowError."""
+    value is beyond int64. The batch is decided as the Decimal backend decides it, never stopped by an
+    OverflowError: the rows where the rate meets an amount fall back, counted, the others stay in the arrays
+    (`tests/test_columnar_overflow.py`)."""
     from boligregler.api import load_policy_text
 
     text = ('regelverk proeve bygger på nasjonal {\n    navn: "Prøve"\n    kommune: "Testkommune"\n'
@@ -487,4 +488,4 @@ def test_a_fixed_value_beyond_int64_before_rounding_is_rounded_as_the_decimal_ba
              if e.input is not None]
     got, result = columnar_backend(policy, facts)
     assert got == reference(interpreter, facts)
-    assert result.fallback.all() == bool(result.unsupported)
+    assert result.unsupported == {} and 0 < result.fallback.sum() < len(facts)

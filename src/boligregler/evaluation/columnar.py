@@ -25,6 +25,7 @@ import bisect
 import datetime as dt
 import functools
 import itertools
+import math
 from decimal import Decimal, localcontext
 from typing import Any, Callable
 
@@ -288,15 +289,8 @@ def _scaled(v: Num, scale: int, out=None) -> Num:
     if scale == v.scale:
         return v
     f = _pow10(scale - v.scale)
-    bound = v.bound * f
-    bad = v.bad
-    if bound >= SAFE:
-        bad = _or(bad, _risk(np.abs(np.asarray(v.data, dtype=np.float64)) * f))
-        data = _mul(np.where(np.abs(np.asarray(v.data, dtype=np.float64)) * f >= SAFE, 0, v.data), f, out)
-        bound = SAFE
-    else:
-        data = _mul(v.data, f, out)
-    return Num(data, scale, bad, bound)
+    data, risk = _checked_mul(v.data, f, v.bound * f, out)
+    return Num(data, scale, _or(v.bad, risk), _new_bound(data, v.bound * f))
 
 
 # The last operation of a value written into `out` when one is given (a slice of the result arrays), else a
@@ -317,6 +311,75 @@ def _add(a, b, out):
 def _risk(magnitude) -> Any:
     m = magnitude >= SAFE
     return m if isinstance(m, np.ndarray) else (np.bool_(m) if m else None)
+
+
+# ---- overflow ------------------------------------------------------------------------------
+# A value fixed for the batch is a Python integer and exact at any size; an array is int64. Where the two
+# meet, or two arrays, an operation whose static bound reaches SAFE (2**62) estimates each row's magnitude
+# in float64 (relative error far below the factor 2 to int64's limit) and marks the rows that may not fit;
+# those rows hold 0 and are decided by the Decimal backend. A constant beyond int64 counts as 0 where it
+# meets an array, on the rows it is read in (`_fit`).
+
+INT64 = 1 << 63
+
+
+def _huge(x) -> bool:
+    """A Python integer no int64 array can hold (a value fixed for the batch)."""
+    return type(x) is int and not -INT64 <= x < INT64
+
+
+def _both_fixed(a, b) -> bool:
+    return np.ndim(a) == 0 and np.ndim(b) == 0
+
+
+def _new_bound(data, bound: int) -> int:
+    """The bound of a result: exact for a value fixed for the batch, else the static bound (at most SAFE)."""
+    return abs(int(data)) if np.ndim(data) == 0 else min(bound, SAFE)
+
+
+def _checked_mul(a, b, bound: int, out=None):
+    """a · b (into `out` when given) and the rows where it may not fit int64 (None when none can): two values
+    fixed for the batch multiply as Python integers; a product whose static bound is below SAFE needs no check."""
+    huge = _huge(a) or _huge(b)
+    if bound < SAFE and not huge:
+        return _mul(a, b, out), None
+    if _both_fixed(a, b):
+        return int(a) * int(b), None
+    mag = _fabs(a) * _fabs(b)
+    risk = _risk(mag)
+    if risk is None and not huge:
+        return _mul(a, b, out), None
+    keep = np.logical_not(mag >= SAFE)
+    # 0 on the rows at risk: zero the array factor (a constant beyond int64 meets only zeros where it fits)
+    if np.ndim(a):
+        a = np.where(keep, a, 0)
+        b = 0 if _huge(b) else b
+    else:
+        b = np.where(keep, b, 0)
+        a = 0 if _huge(a) else a
+    return _mul(a, b, out), risk
+
+
+def _fit(v: "Num") -> "Num":
+    """`v` as something an array operation can take: a constant beyond int64 becomes 0, bad wherever it is read."""
+    if _huge(v.data):
+        return Num(0, v.scale, np.bool_(True), 0)
+    return v
+
+
+def _sum_risk(a, b, bound: int):
+    """a and b (int64 arrays or integers) ready to be added or subtracted, and the rows where the result may
+    not fit int64; on those rows the arrays hold 0, and a constant beyond int64 (then every row) is 0."""
+    if bound < SAFE or _both_fixed(a, b):
+        return a, b, None
+    mag = _fabs(a) + _fabs(b)
+    risk = _risk(mag)
+    if risk is None:
+        return a, b, None
+    keep = mag < SAFE
+    a = 0 if _huge(a) else (np.where(keep, a, 0) if np.ndim(a) else a)
+    b = 0 if _huge(b) else (np.where(keep, b, 0) if np.ndim(b) else b)
+    return a, b, risk
 
 
 def _align(a: Num, b: Num) -> tuple[Num, Num]:
@@ -353,12 +416,20 @@ def exact(v) -> Any:
             rest //= 5
         factor = _pow10(k) // (den // rest)
         if rest == 1:
-            return Num(v.num * factor, v.scale + k, v.bad, _nbound(v) * factor)
-        q, rem = np.divmod(v.num, rest)
-        return Num(q * factor, v.scale + k, _or(v.bad, _mask(rem != 0)), (_nbound(v) // rest + 1) * factor)
+            data, risk = _checked_mul(v.num, factor, _nbound(v) * factor)
+            return Num(data, v.scale + k, _or(v.bad, risk), _new_bound(data, _nbound(v) * factor))
+        if np.ndim(v.num) == 0:
+            q, rem = divmod(int(v.num), rest)
+        elif _huge(rest):  # |num| < rest: a remainder unless num is 0
+            q, rem = np.zeros_like(v.num), v.num
+        else:
+            q, rem = np.divmod(v.num, rest)
+        bound = (_nbound(v) // rest + 1) * factor
+        data, risk = _checked_mul(q, factor, bound)
+        return Num(data, v.scale + k, _or(_or(v.bad, risk), _mask(rem != 0)), _new_bound(data, bound))
     dens = [int(d) for d in np.unique(v.den)]
     k = max(_twos_and_fives(d) for d in dens)
-    num = _scaled(Num(v.num, 0, v.bad, _nbound(v)), k)
+    num = _fit(_scaled(Num(v.num, 0, v.bad, _nbound(v)), k))
     q, r = np.divmod(num.data, v.den)
     return Num(q, v.scale + k, _or(num.bad, _mask(r != 0)), num.bound)
 
@@ -387,20 +458,19 @@ def _nonterminating(num, den):
     if np.ndim(odd) == 0:
         if odd == 1:
             return None
+        if np.ndim(num) == 0:
+            return _mask(int(num) % odd != 0)
+        if _huge(odd):  # |num| < odd: divisible only when 0
+            return _mask(num != 0)
         num = np.asarray(num)
         return _mask(num // odd * odd != num)  # NumPy divides by a constant far faster than it takes a remainder
     return _mask(np.asarray(num) % odd != 0)
 
 
-def _overflow(*magnitudes):
-    """Rows where an integer result may have overflowed int64 (from float estimates of its size)."""
-    risk = None
-    for m in magnitudes:
-        risk = _or(risk, _risk(m))
-    return risk
-
-
 def _fabs(x):
+    """|x| in float64 (a Python integer of any size too)."""
+    if type(x) is int:
+        return float(min(abs(x), 1 << 1000))
     return np.abs(np.asarray(x, dtype=np.float64))
 
 
@@ -409,26 +479,35 @@ def _times(x, k, out=None):
     return x if (np.ndim(k) == 0 and int(k) == 1) else _mul(x, k, out)
 
 
+def _ctimes(x, k, bound: int, out=None):
+    """x · k checked (see `_checked_mul`; into `out` when given), without a pass over the array when k is 1."""
+    if np.ndim(k) == 0 and int(k) == 1:
+        return x, None
+    return _checked_mul(x, k, bound, out)
+
+
 def rat_align(a: Rat, b: Rat):
     """Numerators of a and b over one denominator and scale, the rows that overflowed, and their bounds."""
     s = max(a.scale, b.scale)
     fa, fb = _pow10(s - a.scale), _pow10(s - b.scale)
+    risk = None
     if np.ndim(a.den) == 0 and np.ndim(b.den) == 0:
         da, db = int(a.den), int(b.den)
-        den = da * db // np.gcd(da, db)
+        den = da * db // math.gcd(da, db)
         ka, kb = fa * (den // da), fb * (den // db)
         kab, kbb = ka, kb
         dbound = den
     else:
-        den, ka, kb = a.den * b.den, fa * b.den, fb * a.den
-        kab, kbb = fa * _dbound(b), fb * _dbound(a)
-        dbound = _dbound(a) * _dbound(b)
+        kab, kbb, dbound = fa * _dbound(b), fb * _dbound(a), _dbound(a) * _dbound(b)
+        den, r0 = _checked_mul(a.den, b.den, dbound)
+        ka, r1 = _ctimes(b.den, fa, kab)
+        kb, r2 = _ctimes(a.den, fb, kbb)
+        risk = _or(r0, _or(r1, r2))
+        dbound = min(dbound, SAFE)
     xb, yb = _nbound(a) * kab, _nbound(b) * kbb
-    risk = None
-    if xb + yb >= SAFE:
-        risk = _overflow(_fabs(a.num) * _fabs(ka) + _fabs(b.num) * _fabs(kb))
-        xb = yb = SAFE
-    return _times(a.num, ka), _times(b.num, kb), den, s, risk, xb, yb, dbound
+    x, rx = _ctimes(a.num, ka, xb)
+    y, ry = _ctimes(b.num, kb, yb)
+    return x, y, den, s, _or(risk, _or(rx, ry)), _new_bound(x, xb), _new_bound(y, yb), dbound
 
 
 def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
@@ -436,17 +515,24 @@ def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
     inexact = _or(a.inexact, b.inexact)
     if op in ("+", "-"):
         x, y, den, s, risk, xb, yb, db = rat_align(a, b)
-        return Rat(x + y if op == "+" else x - y, den, s, _or(bad, risk), inexact, min(xb + yb, SAFE), db)
+        x, y, srisk = _sum_risk(x, y, xb + yb)
+        num = x + y if op == "+" else x - y
+        return Rat(num, den, s, _or(bad, _or(risk, srisk)), inexact, _new_bound(num, xb + yb), db)
     if op == "*":
-        return Rat(a.num * b.num, a.den * b.den, a.scale + b.scale, _or(bad, _product_risk(a, b)), inexact,
-                   min(_nbound(a) * _nbound(b), SAFE), min(_dbound(a) * _dbound(b), SAFE))
+        nb, db = _nbound(a) * _nbound(b), _dbound(a) * _dbound(b)
+        num, r1 = _checked_mul(a.num, b.num, nb)
+        den, r2 = _checked_mul(a.den, b.den, db)
+        return Rat(num, den, a.scale + b.scale, _or(bad, _or(r1, r2)), inexact, _new_bound(num, nb),
+                   _new_bound(den, db))
     # a / b = (a.num · b.den) / (a.den · b.num) · 10^(sb − sa)
-    num, den, scale = _times(a.num, b.den), _times(a.den, np.asarray(b.num)), a.scale - b.scale
-    risk = _product_risk(a, Rat(b.den, b.num, 0, bound=_dbound(b), dbound=_nbound(b)))
-    nb = _nbound(a) * _dbound(b)
+    nb, db = _nbound(a) * _dbound(b), _dbound(a) * _nbound(b)
+    num, r1 = _ctimes(a.num, b.den, nb)
+    den, r2 = _ctimes(np.asarray(b.num) if np.ndim(b.num) else b.num, a.den, db)
+    risk, scale = _or(r1, r2), a.scale - b.scale
     if scale < 0:
-        num, scale = num * _pow10(-scale), 0
         nb *= _pow10(-scale)
+        num, r3 = _checked_mul(num, _pow10(-scale), nb)
+        risk, scale = _or(risk, r3), 0
     zero = den == 0
     if np.ndim(den) == 0:  # one denominator: no pass over the rows unless it is negative
         den = int(den)
@@ -454,17 +540,12 @@ def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
             num, den = -num, -den
         den = den or 1
     else:
+        if _huge(num):  # a constant beyond int64 over a denominator per row: not held by the arrays
+            num, risk = 0, np.bool_(True)
         sign = np.where(den < 0, -1, 1)
         num, den = num * sign, np.where(zero, 1, np.abs(den))
     return Rat(num, den, scale, _or(_or(bad, risk), _mask(zero)), _or(inexact, _nonterminating(num, den)),
-               min(nb, SAFE), min(max(_dbound(a) * _nbound(b), 1), SAFE))
-
-
-def _product_risk(a: Rat, b: Rat):
-    """Rows where a.num · b.num or a.den · b.den may overflow int64."""
-    if _nbound(a) * _nbound(b) < SAFE and _dbound(a) * _dbound(b) < SAFE:
-        return None
-    return _overflow(_fabs(a.num) * _fabs(b.num), _fabs(a.den) * _fabs(b.den))
+               _new_bound(num, nb), _new_bound(den, max(db, 1)))
 
 
 def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
@@ -480,8 +561,19 @@ def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
 
 def rat_choose(cond, a: Rat, b: Rat) -> Rat:
     x, y, den, s, risk, xb, yb, db = rat_align(a, b)
-    return Rat(_pick(cond, x, y), den, s, _or(risk, _sel(cond, a.bad, b.bad)), _sel(cond, a.inexact, b.inexact),
-               max(xb, yb), db)
+    data, huge = _pick_fitted(cond, x, y)
+    return Rat(data, den, s, _or(_or(risk, huge), _sel(cond, a.bad, b.bad)), _sel(cond, a.inexact, b.inexact),
+               _new_bound(data, max(xb, yb)), db)
+
+
+def _pick_fitted(cond, x, y):
+    """`_pick`, with a constant beyond int64 as 0, and the rows that pick it (bad)."""
+    if not (_huge(x) or _huge(y)):
+        return _pick(cond, x, y), None
+    if np.ndim(cond) == 0:
+        return (x if cond else y), None
+    bad = _sel(cond, np.bool_(True) if _huge(x) else None, np.bool_(True) if _huge(y) else None)
+    return _pick(cond, 0 if _huge(x) else x, 0 if _huge(y) else y), bad
 
 
 def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
@@ -493,16 +585,23 @@ def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
         k = u.scale - v.scale
         numer = Num(v.num, 0, v.bad, _bound_of(v.num) if k > 0 else _nbound(v))
         numer = _scaled(numer, k) if k > 0 else numer
-        denom = v.den * u.data * (_pow10(-k) if k < 0 else 1)
+        f = u.data * (_pow10(-k) if k < 0 else 1)
+        denom, risk = _ctimes(v.den, f, _dbound(v) * f)
+        if _huge(numer.data) and np.ndim(denom):  # a constant beyond int64 over a denominator per row
+            numer = _fit(numer)
         q = divround(numer.data, denom, mode, out)
-        bad = numer.bad
+        bad = _or(numer.bad, risk)
         if v.inexact is not None:  # only the rows with an inexact fraction: are they exactly at a boundary?
             rows, shape, x, d = _rows_of(v.inexact, numer.data, denom)
-            r = x % d
-            edge = (r == 0) if mode in ("ned", "opp") else (2 * r == d)
+            if _huge(d) and np.ndim(x):  # |x| < d: a whole number only at 0, never at a half
+                edge = (x == 0) if mode in ("ned", "opp") else np.zeros(np.shape(x), dtype=bool)
+            else:
+                r = x % d
+                edge = (r == 0) if mode in ("ned", "opp") else (2 * r == d)
             bad = _or(bad, _rows_mask(shape, rows[edge]))
         bound = numer.bound // int(denom) + 1 if np.ndim(denom) == 0 else _bound_of(q) + 1
-        return Num(_times(q, u.data, out), u.scale, bad, bound * u.data)
+        data, risk = _ctimes(q, u.data, bound * u.data, out)
+        return Num(data, u.scale, _or(bad, risk), _new_bound(data, bound * u.data))
     v = exact(v)
     if u.data == 1 and v.scale <= u.scale:  # already a multiple of the unit
         return _scaled(v, u.scale, out)
@@ -510,7 +609,8 @@ def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
     x = _scaled(v, s)
     q = divround(x.data, u.data * _pow10(s - u.scale), mode, out)
     bound = x.bound // (u.data * _pow10(s - u.scale)) + 1
-    return Num(_times(q, u.data, out), u.scale, x.bad, bound * u.data)
+    data, risk = _ctimes(q, u.data, bound * u.data, out)
+    return Num(data, u.scale, _or(x.bad, risk), _new_bound(data, bound * u.data))
 
 
 def _rows_of(mask, *columns):
@@ -544,7 +644,20 @@ def _bound_of(data) -> int:
 
 
 def divround(v, u, mode: str, out=None):
-    """Round v / u (integers, u > 0) to an integer with one of the language's rounding modes (into `out`)."""
+    """Round v / u (integers, u > 0) to an integer with one of the language's rounding modes (into `out`).
+
+    Two values fixed for the batch are rounded as Python integers; an array over a divisor beyond int64
+    (|v| < u) rounds to −1, 0 or 1, found by exact comparisons."""
+    if _both_fixed(v, u):
+        return _divround_int(int(v), int(u), mode)
+    if _huge(u):
+        v = np.asarray(v)
+        if mode == "ned":
+            return np.negative(v < 0, dtype=np.int64, out=out)
+        if mode == "opp":
+            return np.add(v > 0, 0, dtype=np.int64, out=out)
+        far = np.abs(v) >= (u + 1) // 2 if mode == "halv_opp" else np.abs(v) > u // 2
+        return np.multiply(np.sign(v), far, out=out)
     if mode == "ned":
         return _fdiv(v, u, out)
     if mode == "opp":
@@ -558,6 +671,18 @@ def divround(v, u, mode: str, out=None):
     q = v // u  # halv_jevn
     twice = 2 * (v - q * u)
     return _add(q, (twice > u) | ((twice == u) & (q % 2 == 1)), out)
+
+
+def _divround_int(v: int, u: int, mode: str) -> int:
+    if mode == "ned":
+        return v // u
+    if mode == "opp":
+        return -(-v // u)
+    if mode == "halv_opp":
+        q = (2 * abs(v) + u) // (2 * u)
+        return -q if v < 0 else q
+    q, r = divmod(v, u)
+    return q + (2 * r > u or (2 * r == u and q % 2 == 1))
 
 
 # ---- the batch -----------------------------------------------------------------------------
@@ -743,6 +868,22 @@ def _segment_sum(values, offsets):
     np.cumsum(values, dtype=np.int64, out=running[1:])
     at = running[offsets]
     return at[1:] - at[:-1]
+
+
+def _checked_sum(values, offsets, bound: int):
+    """Each row's sum of elements and the rows where it may not fit int64 (0 there): when the static bound
+    reaches SAFE, the sums of the magnitudes in float64 (positive terms, so each row's estimate is off by
+    far less than the factor 2 to int64's limit) mark them."""
+    sums = _segment_sum(values, offsets)
+    if bound < SAFE:
+        return sums, None
+    running = np.zeros(len(values) + 1)
+    np.cumsum(np.abs(values, dtype=np.float64), out=running[1:])
+    at = running[offsets]
+    risk = _risk(at[1:] - at[:-1])
+    if risk is not None:
+        sums[risk] = 0
+    return sums, risk
 
 
 def _segment_any(mask, offsets):
@@ -1008,13 +1149,9 @@ class Evaluator:
         if op == "*":
             return multiply(a, b)
         a, b = _align(a, b)
-        data = a.data + b.data if op == "+" else a.data - b.data
-        bound = a.bound + b.bound
-        bad = _or(a.bad, b.bad)
-        if bound >= SAFE:
-            bad = _or(bad, _risk(_fabs(a.data) + _fabs(b.data)))
-            bound = SAFE
-        return Num(data, a.scale, bad, bound)
+        x, y, risk = _sum_risk(a.data, b.data, a.bound + b.bound)
+        data = x + y if op == "+" else x - y
+        return Num(data, a.scale, _or(_or(a.bad, b.bad), risk), _new_bound(data, a.bound + b.bound))
 
     def call(self, function: str, args: tuple, scope: _Scope):
         if function == "oppgitt":
@@ -1048,10 +1185,17 @@ class Evaluator:
             nums = [exact(v) for v in values]
             s = max(v.scale for v in nums)
             nums = [_scaled(v, s) for v in nums]
+            bad = functools.reduce(_or, (v.bad for v in nums))
+            sign = 1 if function == "maks" else -1
+            if all(np.ndim(v.data) == 0 for v in nums) or any(_huge(v.data) and v.data * sign > 0 for v in nums):
+                # Python integers; a constant beyond int64 on the winning side is the value on every row
+                data = sign * max(int(v.data) * sign for v in nums if np.ndim(v.data) == 0)
+                return Num(data, s, bad, abs(data))
+            nums = [v for v in nums if not _huge(v.data)]  # beyond int64 on the losing side: never the value
             pick = np.maximum if function == "maks" else np.minimum
-            data, bad = nums[0].data, nums[0].bad
+            data = nums[0].data
             for v in nums[1:]:
-                data, bad = pick(data, v.data), _or(bad, v.bad)
+                data = pick(data, v.data)
             return Num(data, s, bad, max(v.bound for v in nums))
         if function in ("nåverdi", "annuitet"):
             amount = values[0] if isinstance(values[0], Rat) else exact(values[0])
@@ -1095,8 +1239,12 @@ class Evaluator:
             ax = np.abs(x)
             near = np.abs(ax - np.floor(ax) - 0.5) < band
             q = np.copysign(np.floor(ax + 0.5), x) if mode == "halv_opp" else np.rint(x)
-        q = q.astype(np.int64)
         bad = v.bad
+        if not largest * u.data < SAFE:  # beyond int64 at the unit's scale on some rows: those fall back
+            over = np.logical_not(np.abs(q) * u.data < SAFE)
+            bad = _or(bad, _mask(over))
+            q = np.where(over, 0.0, q)
+        q = q.astype(np.int64)
         if v.inexact is not None:  # no exact Decimal input to recompute from: the row falls back
             bad = _or(bad, _mask(near & v.inexact))
         if bad is not None:
@@ -1230,32 +1378,32 @@ class Evaluator:
         body = self.eval(e.body, inner)
         if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
             return self._sum_fraction(body, mask, mbad, src, longest)
-        body = exact(body)
+        body = _fit(exact(body))  # a constant beyond int64: bad on the rows with an element
         values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.shape)
         bbad = body.bad if mask is None or body.bad is None else (mask & body.bad)
         if mask is not None:
             values = values * mask
         bound = body.bound * max(longest, 1)
         bad = _or(src.bad, _segment_any(_or(mbad, None if bbad is None else np.broadcast_to(bbad, src.shape)), src.offsets))
-        if bound >= SAFE:
-            raise Unsupported("summen kan bli for stor for 64-bits heltall")
-        return Num(_segment_sum(values, src.offsets), body.scale, bad, bound)
+        sums, risk = _checked_sum(values, src.offsets, bound)
+        return Num(sums, body.scale, _or(bad, risk), min(bound, SAFE))
 
 
     def _sum_fraction(self, body: Rat, mask, mbad, src: Lst, longest: int) -> Rat:
         shape = src.shape
+        if _huge(body.num):  # a constant beyond int64: bad on the rows with an element
+            body = Rat(0, body.den, body.scale, np.bool_(True), body.inexact, 0, body.dbound)
         values = np.broadcast_to(np.asarray(body.num, dtype=np.int64), shape)
         if mask is not None:
             values = values * mask
         sel = (lambda m: m) if mask is None else (lambda m: None if m is None else mask & np.broadcast_to(m, shape))
         bad = _or(src.bad, _segment_any(_or(mbad, sel(body.bad)), src.offsets))
         bound = _nbound(body) * max(longest, 1)
-        if bound >= SAFE:
-            raise Unsupported("summen kan bli for stor for 64-bits heltall")
+        sums, risk = _checked_sum(values, src.offsets, bound)
         inexact = sel(body.inexact)
-        return Rat(_segment_sum(values, src.offsets), int(body.den), body.scale, bad,
+        return Rat(sums, int(body.den), body.scale, _or(bad, risk),
                    None if inexact is None else _segment_any(np.broadcast_to(inexact, shape), src.offsets),
-                   bound, int(body.den))
+                   min(bound, SAFE), int(body.den))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1341,7 +1489,11 @@ def _table_version(version, keys: list, out_scale: int):
     data, hit = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
     for row_keys, value in reversed(version.rows):
         m = functools.reduce(np.logical_and, (_key_match(rk, k) for rk, k in zip(row_keys, keys)))
-        data = _pick(m, _scaled(decimal_num(value), out_scale).data, data)
+        v = _scaled(decimal_num(value), out_scale).data
+        if _huge(v):  # beyond int64: the rows it is the value of count as not found (the fallback decides them)
+            hit = hit & np.logical_not(m)
+            continue
+        data = _pick(m, v, data)
         hit = hit | m
     return data, hit
 
@@ -1396,7 +1548,11 @@ def _dated(values: list, idx, bad, t: T.Type):
     if isinstance(first, Decimal):
         nums = [decimal_num(v) for v in values]
         s = max(n.scale for n in nums)
-        table = np.array([_scaled(n, s).data for n in nums], dtype=np.int64)
+        scaled = [_scaled(n, s).data for n in nums]
+        huge = np.array([_huge(x) for x in scaled], dtype=bool)
+        table = np.array([0 if h else x for x, h in zip(scaled, huge)], dtype=np.int64)
+        if huge.any():  # a value beyond int64: bad on the rows it is in force for
+            bad = _or(bad, _mask(huge[idx]))
         return Num(table[idx], s, bad, int(np.abs(table).max()))
     if isinstance(first, bool):
         return Bool(np.array(values, dtype=bool)[idx], bad)
@@ -1414,12 +1570,8 @@ def _dated(values: list, idx, bad, t: T.Type):
 
 def multiply(a: Num, b: Num) -> Num:
     bound = a.bound * b.bound
-    bad = _or(a.bad, b.bad)
-    if bound >= SAFE:
-        mag = np.abs(np.asarray(a.data, dtype=np.float64)) * np.abs(np.asarray(b.data, dtype=np.float64))
-        bad = _or(bad, _risk(mag))
-        return Num(np.where(mag >= SAFE, 0, a.data) * np.where(mag >= SAFE, 0, b.data), a.scale + b.scale, bad, SAFE)
-    return Num(a.data * b.data, a.scale + b.scale, bad, bound)
+    data, risk = _checked_mul(a.data, b.data, bound)
+    return Num(data, a.scale + b.scale, _or(_or(a.bad, b.bad), risk), _new_bound(data, bound))
 
 
 def compare(op: str, a, b) -> Bool:
@@ -1514,7 +1666,9 @@ def choose(c: Bool, a, b):
         return r
     if isinstance(a, Num) or isinstance(b, Num):
         a, b = _align(exact(a), exact(b))
-        return Num(_pick(cond, a.data, b.data), a.scale, _or(c.bad, _sel(cond, a.bad, b.bad)), max(a.bound, b.bound))
+        data, huge = _pick_fitted(cond, a.data, b.data)
+        return Num(data, a.scale, _or(_or(c.bad, huge), _sel(cond, a.bad, b.bad)),
+                   _new_bound(data, max(a.bound, b.bound)))
     bad = _or(c.bad, _sel(cond, a.bad, b.bad))
     match a:
         case Bool():
@@ -1627,15 +1781,29 @@ def _truncated(v, out=None) -> Num:
     """Whole units toward zero, as `int()` of the Decimal (a Rat exactly at a whole number it is inexact at is bad),
     written into `out` when given."""
     r = as_rat(v)
-    f = r.den * _pow10(r.scale)
+    scale = _pow10(r.scale)
+    f, risk = _ctimes(r.den, scale, _dbound(r) * scale)
+    bad = _or(r.bad, risk)
+    if _both_fixed(r.num, f):  # Python integers, any size
+        num, f = int(r.num), int(f)
+        q = -(-num // f) if num < 0 else num // f
+        if r.inexact is not None and num % f == 0:
+            bad = _or(bad, np.bool_(True))
+        return Num(q, 0, bad, abs(q))
+    if _huge(r.num):  # a constant beyond int64 over a denominator per row
+        r, bad = Rat(0, f, 0), _or(bad, np.bool_(True))
     num = np.asarray(r.num)
-    negative = num < 0
-    # toward zero: ⌈num / f⌉ below 0
-    q = _fdiv(num + (f - 1) * negative, f, out) if negative.any() else _fdiv(num, f, out)
-    bad = r.bad
+    if _huge(f):  # |num| < f: 0 toward zero, a whole number only at 0
+        q = np.multiply(num, 0, out=out)
+        edge = lambda x, d: x == 0  # noqa: E731
+    else:
+        negative = num < 0
+        # toward zero: ⌈num / f⌉ below 0
+        q = _fdiv(num + (f - 1) * negative, f, out) if negative.any() else _fdiv(num, f, out)
+        edge = lambda x, d: x % d == 0  # noqa: E731
     if r.inexact is not None:
         rows, shape, x, d = _rows_of(r.inexact, num, f)
-        bad = _or(bad, _rows_mask(shape, rows[x % d == 0]))
+        bad = _or(bad, _rows_mask(shape, rows[edge(x, d)]))
     return Num(q, 0, bad)
 
 
@@ -2011,10 +2179,6 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
                     run = _SchemeRun(policy, scheme, batch.take(rows), out.into(rows))
             except Unsupported as e:
                 out.unsupported.setdefault(scheme.id, str(e))
-                out.fallback[rows] = True
-                continue
-            except OverflowError:  # a number of the policy (a product of constants) beyond int64 meets an array
-                out.unsupported.setdefault(scheme.id, "et tall i regelverket er større enn heltallene i kolonnene")
                 out.fallback[rows] = True
                 continue
             out.store(rows, run, n <= CHUNK and len(present) == 1)
