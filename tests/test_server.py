@@ -144,6 +144,18 @@ def test_forklaring_mangler_and_etterproving(client):
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html") and "<h1" in html.text
     assert_clean_problem(client.post("/v1/regelverk/skien/forklaring?format=pdf", json=FAMILY_JSON), 400,
                          "ukjent_format")
+    negotiated = client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON,
+                             headers={"Accept": "text/markdown;q=0.5, text/html"})
+    assert negotiated.headers["content-type"].startswith("text/html") and negotiated.text == html.text
+    as_data = client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON, headers={"Accept": "application/json"})
+    assert as_data.json()["dokument"] == "vedtaksbrev"
+    plain = client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON, headers={"Accept": "*/*"})
+    assert plain.headers["content-type"].startswith("text/plain")
+    query_wins = client.post("/v1/regelverk/skien/forklaring?format=markdown", json=FAMILY_JSON,
+                             headers={"Accept": "text/html"})
+    assert query_wins.headers["content-type"].startswith("text/markdown")
+    assert_clean_problem(client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON,
+                                     headers={"Accept": "application/pdf"}), 406, "ukjent_format")
     partial = copy.deepcopy(FAMILY_JSON)
     del partial["bolig"]["boutgifter_per_måned"]
     missing = client.post("/v1/regelverk/skien/mangler", json=partial).json()

@@ -48,6 +48,36 @@ LETTER_TYPES = {"tekst": "text/plain; charset=utf-8", "markdown": "text/markdown
                 "html": "text/html; charset=utf-8", "json": "application/json"}
 
 
+def letter_format(accept: str) -> str:
+    """The letter format an `Accept` header prefers (`format=` in the query wins): the highest q
+    among the four media types, the first listed on a tie, text with none or `*/*`; 406 when the
+    header names only types the service cannot give."""
+    by_type = {media.split(";")[0]: fmt for fmt, media in LETTER_TYPES.items()}
+    best, best_q, named = None, 0.0, False
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        if not media:
+            continue
+        named = True
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        fmt = by_type.get(media) or ("tekst" if media in ("*/*", "text/*") else None)
+        if fmt and q > best_q:
+            best, best_q = fmt, q
+    if best:
+        return best
+    if named:
+        raise Problem(406, "ukjent_format", "Formatet kan ikke leveres",
+                      f"Accept må tillate en av {', '.join(m.split(';')[0] for m in LETTER_TYPES.values())}, "
+                      f"eller bruk ?format= ({', '.join(LETTER_TYPES)})")
+    return "tekst"
+
+
 @attrs.frozen
 class Settings:
     """Limits and security of one service."""
@@ -255,7 +285,7 @@ class Service:
         from boligregler.rendering.letter import render
 
         policy = self.policy(request)
-        fmt = request.query_params.get("format", "tekst")
+        fmt = request.query_params.get("format") or letter_format(request.headers.get("accept", ""))
         if fmt not in LETTER_TYPES:
             raise Problem(400, "ukjent_format", "Ukjent format",
                           f"format må være en av {', '.join(LETTER_TYPES)}, ikke «{fmt}»")

@@ -111,9 +111,9 @@ RECORD_SCHEMAS: dict[str, Any] = {
 
 def openapi_document(version: str) -> dict[str, Any]:
     """The OpenAPI document of the service at library version `version`."""
-    post = lambda summary, ok, extra=None: {  # noqa: E731
+    post = lambda summary, ok, extra=None, errors=None: {  # noqa: E731
         "summary": summary, "parameters": [ID, *(extra or [])], "requestBody": SOKNAD_BODY,
-        "responses": {"200": ok, **ERRORS}}
+        "responses": {"200": ok, **ERRORS, **(errors or {})}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "boligregler", "version": version,
@@ -171,7 +171,10 @@ def openapi_document(version: str) -> dict[str, Any]:
                             "målform": {"enum": ["bokmål", "nynorsk"]}, "tittel": TEXT,
                             "utfall": {"enum": ["innvilget", "avslag", "manuell_vurdering", "ikke_avgjort"]},
                             "deler": {"type": "array", "items": {"type": "object"}}}}}}},
-                [{"name": "format", "in": "query", "schema": {"enum": ["tekst", "markdown", "html", "json"]}}])},
+                [{"name": "format", "in": "query", "schema": {"enum": ["tekst", "markdown", "html", "json"]},
+                  "description": "brevets format; uten den velges formatet etter Accept-hodet (text/plain, "
+                                 "text/markdown, text/html, application/json), ellers tekst"}],
+                {"406": _problem("Accept-hodet tillater ingen av brevets formater")})},
             "/v1/regelverk/{id}/mangler": {"post": post(
                 "Opplysninger en ufullstendig søknad mangler, den mest avgjørende først",
                 _json("Hva som mangler", _ref("Mangler")),
