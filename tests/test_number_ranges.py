@@ -127,7 +127,13 @@ def test_evaluation_never_overflows_inside_the_documented_ranges(policy, money, 
     decision.begrunnelse
 
 
-@pytest.mark.parametrize("date", ["2026W101", "20260301", "2026-3-1", "2026-03-01T00:00", "2026-02-30", " 2026-03-01"])
+@pytest.mark.parametrize("date", ["2026-02-30", "2026-13-01", "2025-02-29"])
+def test_a_well_formed_date_that_does_not_exist_is_named(drammen, date):
+    with pytest.raises(SoknadError, match=f"søknadsdato: {date} er ikke en dato som finnes"):
+        drammen.evaluate(set_path(familie(), ("søknadsdato",), date))
+
+
+@pytest.mark.parametrize("date", ["2026W101", "20260301", "2026-3-1", "2026-03-01T00:00", " 2026-03-01"])
 def test_dates_are_exactly_yyyy_mm_dd(drammen, date):
     with pytest.raises(SoknadError, match="søknadsdato: må være en dato på formen ÅÅÅÅ-MM-DD"):
         drammen.evaluate(set_path(familie(), ("søknadsdato",), date))

@@ -344,3 +344,19 @@ def test_a_register_to_json_lines_on_standard_out(tmp_path, drammen, capsys):
     want = _json_rows_one_by_one(files.result_table(drammen.evaluate_batch(chunk.batch), chunk)).splitlines()
     assert lines == want and len(lines) == 300
     assert [json.loads(line)["utfall"] for line in lines] == [r["utfall"] for r in decimal_rows(drammen, table)]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_a_date_that_does_not_exist_is_reported_not_rolled_over(tmp_path, kind, capsys):
+    """pyarrow's strptime reads 2026-02-30 as 2026-03-02; the table check reports it as the JSON check does."""
+    table = population.households(4, seed=3)
+    dates = ["2026-03-01", "2026-02-30", "2025-02-29", "2024-02-29"]
+    table = table.set_column(table.column_names.index("søknadsdato"), "søknadsdato", pa.array(dates))
+    path = tmp_path / f"r.{kind}"
+    pq.write_table(table, path) if kind == "parquet" else pa.csv.write_csv(table.drop_columns(
+        [c for c in table.column_names if pa.types.is_list(table.schema.field(c).type)]), path)
+    main(["vurder", "drammen", str(path), "--utdata", "tabell", "--ut", str(tmp_path / "ut.parquet")])
+    err = capsys.readouterr().err
+    for row, date in ((2, "2026-02-30"), (3, "2025-02-29")):
+        assert f"rad {row}, kolonne «søknadsdato»: {date} er ikke en dato som finnes" in err
+    assert "rad 1, kolonne «søknadsdato»" not in err and "rad 4, kolonne «søknadsdato»" not in err

@@ -159,7 +159,8 @@ def _date(value, path, run):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            pass
+            run.fail(path, "dato", f"{value} er ikke en dato som finnes")
+            return None
     run.fail(path, "dato", "må være en dato på formen ÅÅÅÅ-MM-DD")
     return None
 

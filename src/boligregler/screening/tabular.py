@@ -406,9 +406,12 @@ def _convert(t: T.Type, spec: T.FieldSpec, array, path: str, src: _Source, rows)
                 ok = pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").fill_null(False)
                 if src.json:  # year 0 is no date for the validator
                     ok = pc.and_(ok, pc.invert(pc.starts_with(text, "0000")).fill_null(False))
-                parsed = pc.strptime(pc.if_else(ok, text, pa.scalar("1970-01-01")), format="%Y-%m-%d", unit="s",
-                                     error_is_null=True)
-                report(np.asarray(pc.invert(ok)) | np.asarray(parsed.is_null()))
+                given = pc.if_else(ok, text, pa.scalar("1970-01-01"))
+                parsed = pc.strptime(given, format="%Y-%m-%d", unit="s", error_is_null=True)
+                # strptime rolls a day that does not exist over (2026-02-30 → 2026-03-02): compare the day
+                day = pc.cast(pc.utf8_slice_codeunits(given, 8, 10), pa.int64())
+                rolled = pc.not_equal(pc.day(parsed), day).fill_null(True)
+                report(np.asarray(pc.invert(ok)) | np.asarray(rolled))
                 days = parsed.cast(pa.date32())
             value = C.Day(np.asarray(days.cast(pa.int32()).fill_null(0)).astype(np.int64))
         case _:
