@@ -69,7 +69,8 @@ def test_jsonl_gives_one_decision_per_line_and_reports_bad_records(tmp_path, cap
         f"Vurderte 3 søknader etter «Startlån etter nasjonale regler»: {counts['innvilget']} innvilget, "
         f"{counts['avslag']} avslag, {counts['manuell_vurdering']} manuell vurdering, "
         f"{counts['ikke_avgjort']} ikke avgjort. "
-        "2 søknader kunne ikke vurderes (linje 2, 5).")
+        "2 søknader kunne ikke vurderes (linje 2, 5). "
+        "Vedtakslinjene: 3 bygget kolonnevis, 0 vurdert linje for linje.")
 
 
 def test_all_good_records_exit_0_and_write_to_the_output_file(tmp_path, capsys):

@@ -88,6 +88,21 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, line.removesuffix(b"\r") if ended else line
 
 
+_LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(text: str) -> str:
+    """JSON text as one JSON Lines line; the characters `str.splitlines` breaks at are escaped, so every reader
+    sees one line.
+
+    (`str.replace` where they occur: `str.translate` with a table costs about 2 ms on a vedtak record.)
+    """
+    for char, escaped in _LINE_BREAKING.items():
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
 def _as_stream(source: str | bytes | BinaryIO) -> BinaryIO:
     if isinstance(source, str):
         return io.BytesIO(source.encode("utf-8", "surrogatepass"))

@@ -137,10 +137,27 @@ def record_json(decision, *, with_letter: bool = True) -> str:
 
 def _constant(basis, parts: dict, with_letter: bool) -> dict[str, Any]:
     """The parts of a record that depend only on the policy and what the record contains."""
+    return _constant_of(basis.policy, parts, basis.explain, with_letter)
+
+
+def _constant_of(policy, parts: dict, explain: bool, with_letter: bool) -> dict[str, Any]:
     return {"bibliotek": {"navn": "boligregler", "versjon": __version__}, "format": FORMAT,
-            "innhold": {"forklaringer": basis.explain, "begrunnelse": with_letter},
-            "regelverk": {"id": basis.policy.model.id, "sha256": basis.policy.sha256,
+            "innhold": {"forklaringer": explain, "begrunnelse": with_letter},
+            "regelverk": {"id": policy.model.id, "sha256": policy.sha256,
                           "filer": [dict(f) for f in parts["filer"]]}}
+
+
+def record_head_json(policy, *, explain: bool, with_letter: bool) -> str:
+    """The JSON of a record up to `søknad_sha256` (without the closing brace), as `record_json` writes it."""
+    return json.dumps(_constant_of(policy, _policy_parts(policy), explain, with_letter), ensure_ascii=False)[:-1]
+
+
+def read_json(policy, parameters: tuple[str, ...], tables: tuple[str, ...], on: dt.date) -> str:
+    """`"parametre": […], "tabeller": […]` of a record whose assessment read `parameters` and `tables` (sorted
+    names), on the søknadsdato `on`, as `record_json` writes them."""
+    parts, model = _policy_parts(policy), policy.model
+    return (f'"parametre": {_text(_entries(parts, model, "parametre", parameters, on))}, '
+            f'"tabeller": {_text(_entries(parts, model, "tabeller", tables, on))}')
 
 
 def _read(basis, parts: dict, with_letter: bool) -> tuple[list, list]:
@@ -226,8 +243,13 @@ def _tables_read(basis, read) -> set[str]:
     exprs: list[Any] = [scheme.computations[k[2:]].expr for k in read
                         if isinstance(k, str) and k.startswith("c:") and k[2:] in scheme.computations]
     exprs += [(c.condition, c.relevance, [e.condition for e in c.exceptions]) for c in scheme.criteria]
+    return tables_in(exprs)
+
+
+def tables_in(exprs: list) -> set[str]:
+    """The tables looked up anywhere in `exprs` (expressions, or lists and tuples of them)."""
     found: set[str] = set()
-    stack = exprs
+    stack = list(exprs)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Lookup) and isinstance(node.table, ast.Name):

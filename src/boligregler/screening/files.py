@@ -145,10 +145,17 @@ def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
     and every line the columnar validation finds a problem in. A line the validator accepts is then decided from its facts by the Decimal
     backend, in its place in the batch; a line it refuses is reported with the validator's own message.
     """
+    for _, _, chunk in jsonl_blocks(policy, path, rows):
+        yield chunk
+
+
+def jsonl_blocks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[tuple[int, list, Chunk]]:
+    """`jsonl_chunks` with each chunk's lines: (number of its first line, the lines as `line_blocks` gives them,
+    the chunk)."""
     shape = JsonShape.of(policy.model)
     with open_input(path) as stream:
         for first, lines in line_blocks(stream, rows):
-            yield _jsonl_chunk(policy, shape, first, lines)
+            yield first, lines, _jsonl_chunk(policy, shape, first, lines)
 
 
 PIECE_BYTES = 1 << 22

@@ -1,0 +1,114 @@
+"""The vedtak lines `vurder` builds from the columns (`screening.vedtak`) are byte for byte those of
+`Policy.evaluate`: on every example of every shipped policy, on random batches, and end to end on the
+synthetic population read from JSON Lines."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boligregler import load_policy
+from boligregler.evaluation import columnar
+from boligregler.explain.replay import _number
+from boligregler.money import format_kr, money_json
+from boligregler.records import json_line
+from boligregler.screening import population, tabular, vedtak
+from test_conformance import POLICIES, partial_soknader, soknader, valid_facts
+
+
+@pytest.fixture(scope="module", params=POLICIES)
+def policy(request):
+    return load_policy(request.param)
+
+
+def decimal_line(policy, facts, line: int) -> str:
+    return json_line(policy.evaluate_facts(facts).to_json(letter=False, head={"linje": line})) + "\n"
+
+
+def assert_same_lines(policy, facts):
+    """Build the lines of `facts` from the columns and compare each with the Decimal one; returns which rows were
+    built, and which the columns could have built (decided by the arrays, every fact given, not ikke_avgjort)."""
+    batch = columnar.from_facts(policy.model.schema, facts)
+    result = policy.evaluate_batch(batch, mangler=False)
+    builder = vedtak.VedtakLines(policy)
+    lines = builder.build(batch, result, np.arange(1, len(facts) + 1), None)
+    texts = lines.text_of_built()
+    rows = np.flatnonzero(lines.built).tolist()
+    assert len(texts) == len(rows)
+    for i, text in zip(rows, texts):
+        assert text == decimal_line(policy, facts[i], i + 1), f"rad {i + 1}"
+    undecided = result.outcomes.index("ikke_avgjort") if "ikke_avgjort" in result.outcomes else -1
+    buildable = (~result.fallback & (result.utfall != undecided)
+                 & ~np.array([vedtak._unassessed_in(f) for f in facts], dtype=bool))
+    assert builder.not_built == {}
+    assert (lines.built == buildable).all()
+    return lines.built
+
+
+def test_every_example_of_every_policy(policy):
+    facts = [policy.validate(copy.deepcopy(e.input)) for e in policy.model.examples if e.input is not None]
+    assert_same_lines(policy, facts)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(soknader(), min_size=1, max_size=20))
+def test_random_batches(policy, batch):
+    assert_same_lines(policy, valid_facts(policy, batch))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(batch=st.lists(partial_soknader(), min_size=1, max_size=10))
+def test_batches_with_facts_not_yet_assessed(batch):
+    policy = load_policy("drammen")
+    assert_same_lines(policy, valid_facts(policy, batch))
+
+
+@pytest.mark.parametrize("assessed", [True, False])
+def test_the_synthetic_population_end_to_end(tmp_path, assessed):
+    """`screen_jsonl` on JSON Lines of the synthetic households: every line as `Policy.evaluate` writes it, in
+    order; a line with a null (read by the per-line validator) and a bad line among them."""
+    policy = load_policy("drammen")
+    n = 400 if assessed else 12
+    table = population.households(n, seed=11, assessed=assessed)
+    soknader_ = [tabular.row_soknad(table, i) for i in range(n)]
+    texts = [json.dumps(s, ensure_ascii=False, default=str) for s in soknader_]
+    texts[3] = texts[3][:-1] + ', "livsopphold_per_måned": null, "referanse": "leietaker \\"4\\""}'
+    texts[5] = '{"søknadsdato": "2026-03-01"'
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out, reported = io.StringIO(), []
+    done = vedtak.screen_jsonl(policy, str(path), out, reported.append)
+    got = out.getvalue().splitlines(keepends=True)
+    expected = []
+    for i, text in enumerate(texts):
+        if i == 5:
+            continue
+        s = json.loads(text)
+        reference = s.pop("referanse", None)
+        head = {"linje": i + 1} | ({"referanse": reference} if reference else {})
+        expected.append(json_line(policy.evaluate(s).to_json(letter=False, head=head)) + "\n")
+    assert got == expected
+    assert done.bad == [6] and reported[0].startswith(f"{path}:6: ugyldig JSON")
+    assert done.built + done.per_line == n - 1
+    if assessed:
+        assert done.per_line <= n // 20
+
+
+@settings(max_examples=300, deadline=None)
+@given(ore=st.lists(st.integers(-10**13, 10**13) | st.integers(-2000, 2000), min_size=1, max_size=30))
+def test_amounts_are_written_as_the_decimal_formatters_write_them(ore):
+    values = [Decimal(o).scaleb(-2) for o in ore]
+    data = np.array(ore, dtype=np.int64)
+    assert vedtak.kr_text(data).to_pylist() == [format_kr(v) for v in values]
+    assert vedtak.ore_json(data).to_pylist() == [money_json(v) for v in values]
+    for scale in (0, 2, 4):
+        assert vedtak.number_json(data, scale).to_pylist() == [_number(Decimal(o).scaleb(-scale)) for o in ore]
