@@ -65,11 +65,17 @@ def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     return round_with(value, unit, _DECIMAL_MODES[mode])
 
 
+# CONTEXT with each rounding, for the quantize step of `round_with` (the division and product keep CONTEXT's)
+_QUANTIZING = {mode: CONTEXT.copy() for mode in _DECIMAL_MODES.values()}
+for _mode, _context in _QUANTIZING.items():
+    _context.rounding = _mode
+
+
 def round_with(value: Decimal, unit: Decimal, rounding: str) -> Decimal:
     """`round_to` with the :mod:`decimal` rounding constant (`RoundingMode.decimal_mode`) instead of the mode."""
     if unit <= 0:
         raise UsageError(f"avrundingsenheten må være positiv, ikke {unit}")
-    result = CONTEXT.multiply(CONTEXT.divide(value, unit).quantize(_ONE, rounding=rounding, context=CONTEXT), unit)
+    result = CONTEXT.multiply(_QUANTIZING[rounding].quantize(CONTEXT.divide(value, unit), _ONE), unit)
     return result.copy_abs() if result.is_zero() else result
 
 

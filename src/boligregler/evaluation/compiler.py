@@ -283,3 +283,18 @@ def compile_expression(policy: CheckedPolicy, program: Program, lookup: runtime.
     exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:uttrykk>", "exec"), g.namespace)
     g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
     return g.namespace["f"]
+
+
+def compile_template(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, template: ast.Template,
+                     formatter: Callable[[T.Type], Callable[[Any], str]], names: tuple[str, ...] = ()) -> Callable:
+    """A text with `{uttrykk}` holes as one function of (M, F, L): its text and each hole, in order, written by
+    `formatter(the hole's type)`; the holes as `compile_expression` compiles them, reading `names` from `L`."""
+    g = _Codegen(policy, program.scheme, lookup)
+    g.locals.append({n: f"L[{g.const(n)}]" for n in names})
+    pieces = [g.const(part) if isinstance(part, str) else
+              f"{g.const(formatter(policy.expr_types.get(id(part), T.TEXT)))}({g.gen(part)})" for part in template.parts]
+    body = f"''.join(({', '.join(pieces)},))" if pieces else "''"
+    g.lines.append(f"def f(M, F, L):\n    return {body}\n")
+    exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:tekst>", "exec"), g.namespace)
+    g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
+    return g.namespace["f"]

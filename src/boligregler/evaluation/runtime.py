@@ -226,20 +226,41 @@ def discount(i: Decimal, n: int) -> Decimal:
     return value
 
 
+# (id of the rate, id of the term, at_least, precision, rounding) → (rate, term, i, n, 1 − (1 + i)^−n or None for i = 0)
+_SCHEDULES: dict[tuple, tuple] = {}
+
+
+def _schedule(rate: Decimal, years: Decimal, at_least: int) -> tuple[Decimal, int, Decimal | None]:
+    """`_term` and 1 − `discount` for `annuitet`/`nåverdi`, remembered per rate and term object and decimal context:
+    the very objects (a parameter, a fact), so a rate written 0.05 and one written 0.050 are never confused.
+    An entry keeps its objects, so their ids are not reused while it is there."""
+    context = getcontext()
+    key = (id(rate), id(years), at_least, context.prec, context.rounding)
+    known = _SCHEDULES.get(key)
+    if known is not None and known[0] is rate and known[1] is years:
+        return known[2:]
+    i, n = _term(rate, years, at_least)
+    rest = None if i == 0 else 1 - discount(i, n)
+    if len(_SCHEDULES) >= 4096:  # bounded, as `_DISCOUNTS`
+        _SCHEDULES.clear()
+    _SCHEDULES[key] = (rate, years, i, n, rest)
+    return i, n, rest
+
+
 def annuity(loan: Decimal, rate: Decimal, years: Decimal) -> Decimal:
     """Monthly payment on `loan` at yearly `rate` over `years`, unrounded (beregning.md § 2.9)."""
-    i, n = _term(rate, years, 1)
-    if i == 0:
+    i, n, rest = _schedule(rate, years, 1)
+    if rest is None:
         return loan / n
-    return loan * i / (1 - discount(i, n))
+    return loan * i / rest
 
 
 def present_value(payment: Decimal, rate: Decimal, years: Decimal) -> Decimal:
     """The loan a monthly `payment` serves at yearly `rate` over `years` (inverse of `annuity`)."""
-    i, n = _term(rate, years, 0)
-    if i == 0:
+    i, n, rest = _schedule(rate, years, 0)
+    if rest is None:
         return payment * n
-    return payment * (1 - discount(i, n)) / i
+    return payment * rest / i
 
 
 def monthly_interest(loan: Decimal, rate: Decimal) -> Decimal:
@@ -256,7 +277,9 @@ _ROUNDINGS = {m.value: m.decimal_mode for m in RoundingMode}
 
 
 def rounded(value: Decimal, unit: Decimal, mode: str) -> Decimal:
-    return round_with(assessed(value), unit, _ROUNDINGS[mode])
+    if value.__class__ is Unassessed:
+        raise NotAssessed(value)
+    return round_with(value, unit, _ROUNDINGS[mode])
 
 
 def formatter(t: T.Type, målform: str | None = "bokmål"):

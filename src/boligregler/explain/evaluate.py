@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
-from boligregler.evaluation.compiler import compile_expression
+from boligregler.evaluation.compiler import compile_expression, compile_template
 from boligregler.evaluation.decision import CriterionResult, assess, decide
 from boligregler.evaluation.interpreter import Interpreter
 from boligregler.evaluation.runtime import NotAssessed
@@ -30,9 +30,10 @@ LETTER_LOCALS = (*LETTER_NAMES, *(var for _, var, _ in LETTER_LINES.values()),
 class _Renderers:
     """A policy scheme's letter texts, prepared once per policy and scheme.
 
-    Every condition and template hole runs as compiled code over (memo, facts), the backend
-    decisions are made with (`compiler.compile_expression`); one that uses a letter name
-    (`kommune`, a list line's `inn`, a change's `endring` …) also reads those names from a dict.
+    Every condition runs as compiled code over (memo, facts), the backend decisions are made with
+    (`compiler.compile_expression`); one that uses a letter name (`kommune`, a list line's `inn`, a
+    change's `endring` …) also reads those names from a dict. A template is one compiled function
+    of (memo, facts, letter names) that writes the whole text (`compiler.compile_template`).
     """
 
     def __init__(self, policy: Any, scheme: Any):
@@ -40,7 +41,7 @@ class _Renderers:
         self.ordning, self.model = scheme.id, policy.model
         self.interpreter = Interpreter(policy.model, scheme, policy.lookup)
         self.compiled: dict[int, tuple[Callable, bool]] = {}
-        self.templates: dict[int, list] = {}
+        self.templates: dict[int, Callable] = {}
         self.by_name: dict[str, list] = {}  # the policy's letter paragraphs by name, in policy order
         self.position: dict[int, int] = {}
         for i, section in enumerate(self.model.letter):
@@ -63,15 +64,15 @@ class _Renderers:
             self.compiled[key] = (function, bool(used))
         return self.compiled[key]
 
-    def parts(self, template: ast.Template) -> list:
-        """The template's parts: text, or (its formatter, the compiled hole, whether it reads letter names)."""
-        parts = self.templates.get(id(template))
-        if parts is None:
-            parts = self.templates[id(template)] = [
-                p if isinstance(p, str) else
-                (self.formatter(self.model.expr_types.get(id(p), T.TEXT)), *self.function(p))
-                for p in template.parts]
-        return parts
+    def template(self, template: ast.Template) -> Callable[[dict, dict, dict], str]:
+        """The template compiled to one function of (memo, facts, letter names), each hole written by `formatter`."""
+        function = self.templates.get(id(template))
+        if function is None:
+            policy = self.policy()
+            function = self.templates[id(template)] = compile_template(
+                self.model, policy.program(self.ordning, "compiled"), policy.lookup, template, self.formatter,
+                LETTER_LOCALS)
+        return function
 
     def formatter(self, t: T.Type) -> Callable[[Any], str]:
         """How a hole of type `t` is written: a choice by the policy's word for it (`opplysning sti "verdi"`),
@@ -131,11 +132,8 @@ class Texts:
 
     def render(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str:
         """The text of `template` (in the money context, which the letter and the search enter once)."""
-        M, F = self.basis.memo, self.basis.facts
-        local = {**self.names, **extra} if extra else self.names
-        return "".join(part if isinstance(part, str) else
-                       part[0](part[1](M, F, local) if part[2] else part[1](M, F))
-                       for part in self.renderers.parts(template))
+        return self.renderers.template(template)(self.basis.memo, self.basis.facts,
+                                                 {**self.names, **extra} if extra else self.names)
 
     def holds(self, condition: ast.Expr | None, extra: dict[str, Any] | None = None) -> bool:
         """Whether a text's condition holds; one that depends on a fact not yet assessed does not (in the
