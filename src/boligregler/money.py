@@ -6,6 +6,7 @@ import decimal
 import enum
 import re
 from decimal import Decimal
+from typing import Any
 
 from boligregler.diagnostics import BoligreglerError, UsageError
 from boligregler.limits import MAX_AMOUNT, grouped, magnitude_exceeds
@@ -65,17 +66,22 @@ def round_to(value: Decimal, unit: Decimal, mode: RoundingMode) -> Decimal:
     return round_with(value, unit, _DECIMAL_MODES[mode])
 
 
-# CONTEXT with each rounding, for the quantize step of `round_with` (the division and product keep CONTEXT's)
-_QUANTIZING = {mode: CONTEXT.copy() for mode in _DECIMAL_MODES.values()}
-for _mode, _context in _QUANTIZING.items():
+# The quantize step of `round_with` in CONTEXT with each rounding (the division and product keep CONTEXT's);
+# the methods bound once, since looking up a method of a decimal context costs about as much as the operation.
+_QUANTIZE: dict[str, Any] = {}
+for _mode in _DECIMAL_MODES.values():
+    _context = CONTEXT.copy()
     _context.rounding = _mode
+    _QUANTIZE[_mode] = _context.quantize
+_DIVIDE, _MULTIPLY = CONTEXT.divide, CONTEXT.multiply
+_ZERO = Decimal(0)
 
 
 def round_with(value: Decimal, unit: Decimal, rounding: str) -> Decimal:
     """`round_to` with the :mod:`decimal` rounding constant (`RoundingMode.decimal_mode`) instead of the mode."""
-    if unit <= 0:
+    if unit <= _ZERO:
         raise UsageError(f"avrundingsenheten må være positiv, ikke {unit}")
-    result = CONTEXT.multiply(_QUANTIZING[rounding].quantize(CONTEXT.divide(value, unit), _ONE), unit)
+    result = _MULTIPLY(_QUANTIZE[rounding](_DIVIDE(value, unit), _ONE), unit)
     return result.copy_abs() if result.is_zero() else result
 
 

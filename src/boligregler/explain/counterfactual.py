@@ -124,9 +124,9 @@ def seed(basis: Basis, paths: frozenset[P.Path]) -> dict:
         if known is None:
             known = basis.seeds[None] = {key: value for key, value in basis.memo.items() if key[:2] in ("c:", "p:")}
             known[runtime.DATE_KEY] = basis.facts["søknadsdato"]
-        memo = dict(known)
-        for key in dependencies(basis.policy.model, basis.program.scheme).affected(paths):
-            memo.pop(key, None)
+        affected = dependencies(basis.policy.model, basis.program.scheme).affected(paths)
+        # built without the affected keys rather than by removing them: a dict without deleted entries copies fast
+        memo = {key: value for key, value in known.items() if key not in affected}
         basis.seeds[paths] = memo
     return memo
 
@@ -149,11 +149,7 @@ def _what_would_change(decision, texts: Texts | None) -> WhatIf:
         return WhatIf(decision.utfall, decision.utfall, ())
     kinds = {rule.kind for rule in model.outcome_rules}
     blocking = [r for r in decision.vilkår if r.resultat == "ikke_oppfylt" and r.art in kinds]
-    touches = dependencies(model, basis.program.scheme).touching
-
-    def touching(ids: list[str]) -> list[Lever]:
-        return [lever for lever in model.levers if all(cid in touches(lever) for cid in ids)]
-
+    touching = dependencies(model, basis.program.scheme).levers_touching
     search = Search(basis, frozenset(r.id for r in decision.vilkår if r.resultat == "ikke_oppfylt"), texts=texts,
                     results=decision.vilkår)
     ids = [r.id for r in blocking]
@@ -249,11 +245,13 @@ class Search:
         self._reach: dict[frozenset[P.Path], frozenset[str] | None] = {}
         self._memos: dict[int, tuple[dict, dict]] = {}  # id(facts) → (facts, their memo); see `memo`
         self.observed = observed(self.policy, self.program.scheme)
+        self._own_scheme = self.ordning == self.basis.facts.get("ordning", "")  # the decision's scheme
+        self._position = {r.id: i for i, r in enumerate(results or ())}
 
     def seed(self, paths: frozenset[P.Path] | None) -> dict:
         """A memo for facts that differ from the decision's at most at `paths` (and `changed`; see `seed`).
         None: the paths are not known, so nothing is carried over."""
-        if paths is None or self.ordning != self.basis.facts.get("ordning", ""):
+        if paths is None or not self._own_scheme:
             return {runtime.DATE_KEY: self.facts["søknadsdato"]}
         return seed(self.basis, paths | self.changed if self.changed else paths)
 
@@ -314,15 +312,18 @@ class Search:
             except NotAssessed:
                 reached = None
             if reached is not None:
-                results = [r if own.get(r.id, (r.resultat, r.unntak)) == (r.resultat, r.unntak)
-                           else attrs.evolve(r, resultat=own[r.id][0], unntak=own[r.id][1]) for r in self.results]
+                results = list(self.results)
+                for cid, (resultat, unntak) in own.items():
+                    i = self._position.get(cid)
+                    if i is not None and (results[i].resultat, results[i].unntak) != (resultat, unntak):
+                        results[i] = attrs.evolve(results[i], resultat=resultat, unntak=unntak)
                 return decide(self.policy.model.outcome_rules, self.policy.model.outcome_default, results), results
         return outcome(self.policy, facts, self.seed(paths) if facts.get("ordning", "") == self.ordning else None)
 
     def _reached(self, paths: frozenset[P.Path] | None) -> frozenset[str] | None:
         """The criteria a change at `paths` (and `changed`) can reach, when the search knows the decision's
         results for its scheme and every changed path is a lever's; else None."""
-        if paths is None or self.results is None or self.ordning != self.basis.facts.get("ordning", ""):
+        if paths is None or self.results is None or not self._own_scheme:
             return None
         paths = paths | self.changed if self.changed else paths
         if paths not in self._reach:

@@ -76,10 +76,21 @@ class Dependencies:
         self._touched = {lever.path: frozenset(c.id for c in scheme.criteria if lever.path == ("ordning",)
                                                or any(overlaps(lever.path, p) for p in self._criteria[c.id]))
                          for lever in levers}
+        self._levers = tuple(levers)
+        self._touching_all: dict[frozenset[str], tuple] = {}
 
     def touching(self, lever) -> frozenset[str]:
         """The criteria a change of `lever` (one of the levers given when made) can change."""
         return self._touched[lever.path]
+
+    def levers_touching(self, ids) -> tuple:
+        """The levers given when made, in their order, that can change every criterion in `ids`; found once per set."""
+        key = frozenset(ids)
+        found = self._touching_all.get(key)
+        if found is None:
+            found = self._touching_all[key] = tuple(lever for lever in self._levers
+                                                    if all(cid in self._touched[lever.path] for cid in key))
+        return found
 
     def affected(self, paths: frozenset[Path]) -> frozenset[str]:
         """The memo keys ("c:name") of the computations that read one of `paths`: every other computation has
