@@ -480,8 +480,38 @@ def test_every_text_of_a_nynorsk_decision_record_is_nynorsk(utfall):
     found = {path: sorted(set(BOKMÅL_ONLY.findall(text))) for path, text in texts if BOKMÅL_ONLY.search(text)}
     assert not found, f"bokmål in a nynorsk {utfall} record: {found}"
     described = [m["beskrivelse"] for m in [*partial["mangler"], *partial["trengs_ikke"]]]
-    assert "Alderen til barnet (borna i hushaldet ditt, nr. 1)" in described, described
+    assert "Alderen til barnet (borna i hushaldet, nr. 1)" in described, described  # the third person, as the record
     assert not [t for t in described if re.search(r"\b(?:barn|inntekter|voksne) nr\.", t)], described
+
+
+@pytest.mark.parametrize("pid", ["nasjonal", "drammen", NYNORSK])
+def test_the_records_own_texts_speak_of_the_applicant_in_the_third_person(pid):
+    """`mangler` and `trengs_ikke` (their `beskrivelse`), a waiting criterion's sentence and the case worker's
+    assessments describe the facts in the third person: a policy's text for a fact is written to the applicant
+    («Om du har langvarige problemer …») and had been followed by «– vurderes av saksbehandler»; the forespørsel to
+    the applicant still says «du»."""
+    from boligregler.explain import missing_facts
+    from boligregler.rendering.text import render_decision
+    policy = load_policy(pid)
+    soknad = copy.deepcopy(FAMILY)
+    del soknad["skjønn"]["langvarige_finansieringsproblemer"]
+    soknad["skjønn"]["begrunnelse"] = {"hindrer_arbeid": "Søkeren har fast arbeid i nabokommunen."}
+    decision = policy.evaluate(soknad)
+    assert decision.utfall == "ikke_avgjort"
+    record = decision.to_dict()
+    partial = missing_facts(policy, soknad, ["skjønn.spareevne_utnyttet"]).to_dict()
+    waiting = [c["forklaring"] for c in record["vilkår"] if c["resultat"] == "ikke_vurdert"]
+    texts = [*(m["beskrivelse"] for m in [*record["mangler"], *partial["mangler"], *partial["trengs_ikke"]]),
+             *waiting, *(a["beskrivelse"] for a in record["skjønnsvurderinger"]), render_decision(decision)]
+    assert record["mangler"] and waiting and record["skjønnsvurderinger"]
+    for text in texts:
+        assert not re.search(r"\b(?:[Dd]u|[Dd]eg|[Dd]in|[Dd]itt|[Dd]ine)\b", re.sub(r"«[^«»]*»", "", text)), text
+    applicant = {"nasjonal": "søkeren", "drammen": "søkeren", NYNORSK: "søkjaren"}[pid]
+    assert any(f"om {applicant} har langvarige" in t.lower() for t in texts), texts
+    letter = build_letter(decision)  # the forespørsel, to the applicant
+    asked = [i.text for s in ("mangler", "vurderes") if letter.section(s) for i in letter.section(s).items]
+    assert any(t.startswith("Om du har langvarige") for t in asked), asked
+    assert not any(applicant in t for t in asked), asked
 
 
 def test_the_checker_lists_the_facts_a_nynorsk_policy_has_no_nynorsk_text_for(tmp_path):

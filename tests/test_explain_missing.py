@@ -272,14 +272,14 @@ def test_a_nynorsk_policy_names_every_missing_fact_in_nynorsk(nasjonal):
     words = {p.opplysning: p.beskrivelse for p in _everything_missing(nynorsk)}
     assert words.keys() == bokmål.keys()
     assert [path for path in words if words[path] == bokmål[path]] == []
-    assert words["husstand.barn[0].alder"] == "Alderen til barnet (borna i hushaldet ditt, nr. 1)"  # the line in nynorsk too
+    assert words["husstand.barn[0].alder"] == "Alderen til barnet (borna i hushaldet, nr. 1)"  # the line in nynorsk too, third person
     assert words["skjønn.avslag_fra_banker"].startswith("Talet på bankar som har avslått")
     s = copy.deepcopy(next(e for e in nasjonal.model.examples if e.name == "varig_lav_inntekt_50_år").input)
     del s["skjønn"]["varig_lav_inntekt"], s["skjønn"]["boligen_egnet_og_nøktern"]
     decision = nynorsk.evaluate(s)
     assert decision.utfall == "ikke_avgjort" and any("maks_lån" in m.beløp for m in decision.mangler)
     assert decision.criterion("egnet_bolig").forklaring == (
-        "Vilkåret kan ikkje vurderast før dette ligg føre: Om bustaden er eigna for hushaldet ditt, nøktern og rimeleg "
+        "Vilkåret kan ikkje vurderast før dette ligg føre: Om bustaden er eigna for hushaldet, nøktern og rimeleg "
         "samanlikna med prisnivået på staden (§ 5-3 andre ledd) – blir vurdert av saksbehandlaren.")
     letter = decision.begrunnelse
     assert "Om bustaden er eigna for hushaldet ditt" in letter and "Om boligen er egnet" not in letter

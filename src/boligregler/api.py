@@ -30,6 +30,7 @@ from boligregler.model.loader import (Resolver, base_source, load_chain, load_ch
                                       shipped_policy_path, text_base_source)
 from boligregler.model.policy import CheckedPolicy
 from boligregler.money import CONTEXT
+from boligregler.norsk import tredje_person
 
 if TYPE_CHECKING:  # the explain layer is imported where a decision's letter, record or replay is made
     from boligregler.explain.replay import Replay
@@ -151,11 +152,11 @@ class Policy:
         program = self.program(ordning)
         rules, default = self.model.outcome_rules, self.model.outcome_default
         try:
+            form = str(self.model.header.get("målform", "bokmål"))
             with localcontext(CONTEXT):
-                c = conclude(program, facts, rules, default, explain=explain,
-                             form=str(self.model.header.get("målform", "bokmål")))
-                waits, bounded = pending(program, facts, c, rules, default) if mangler and c.utfall == "ikke_avgjort" \
-                    else ((), False)
+                c = conclude(program, facts, rules, default, explain=explain, form=form)
+                waits, bounded = pending(program, facts, c, rules, default, form) \
+                    if mangler and c.utfall == "ikke_avgjort" else ((), False)
         except EvaluationError as e:
             raise locate(self, facts, e) from None  # with the policy, file:line:col and søknad path
         from boligregler.explain.basis import Basis
@@ -171,11 +172,12 @@ class Policy:
             vilkår=tuple(results), betingelser=conditions,
             memo=M,
             basis=Basis(self, program, facts, M, explain=explain),
-            mangler=waits, mangler_avgrenset=bounded, skjønnsvurderinger=self._reasons(facts),
+            mangler=waits, mangler_avgrenset=bounded, skjønnsvurderinger=self._reasons(facts, form),
         )
 
-    def _reasons(self, facts: dict) -> tuple[Assessment, ...]:
-        """The case worker's assessments that the søknad gives a reason for, in schema order."""
+    def _reasons(self, facts: dict, form: str) -> tuple[Assessment, ...]:
+        """The case worker's assessments that the søknad gives a reason for, in schema order, each described in
+        the third person (`norsk.tredje_person`), as the record's other texts are."""
         out = []
         for path, record in self._assessed:
             values = facts
@@ -184,7 +186,8 @@ class Policy:
             reasons = values.get(REASONS, {})
             for key in (k for k in record.fields if k in reasons and runtime.given(values[k])):
                 text, prefix = reasons[key], ".".join(path)
-                out.append(Assessment(f"{prefix}.{key}" if prefix else key, description(record.fields[key].doc),
+                out.append(Assessment(f"{prefix}.{key}" if prefix else key,
+                                      tredje_person(description(record.fields[key].doc), form),
                                       values[key], text))
         return tuple(out)
 

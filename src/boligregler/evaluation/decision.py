@@ -15,7 +15,7 @@ from boligregler.evaluation.compiler import CompiledCriterion, Program
 from boligregler.evaluation.partial import absent_facts, at, choices, completions, filled, settle
 from boligregler.evaluation.runtime import NotAssessed, Unassessed
 from boligregler.money import CONTEXT, money_json
-from boligregler.norsk import per_form
+from boligregler.norsk import per_form, tredje_person
 
 OUTCOME_NAMES = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering",
                  "ikke_avgjort": "ikke avgjort"}
@@ -353,8 +353,10 @@ def criterion_result(c: CompiledCriterion, M: dict, F: dict) -> tuple[str, str |
 
 
 def described_with_provider(description: str, provided_by: str, form: str = "bokmål") -> str:
-    """A fact that is not there, in Norwegian: its description and who provides it, in the policy's målform."""
-    return f"{description.strip().rstrip('.')} – {WORDS[form]['provider'].get(provided_by, provided_by)}"
+    """A fact that is not there, in Norwegian: its description and who provides it, in the policy's målform,
+    all in the third person (a policy's text for a fact is written to the applicant: «Om du har …»)."""
+    return (f"{tredje_person(description.strip().rstrip('.'), form)} – "
+            f"{WORDS[form]['provider'].get(provided_by, provided_by)}")
 
 
 def describe_pending(p: "Pending", form: str = "bokmål") -> str:
@@ -476,7 +478,7 @@ def _amounts(program: Program, facts: dict, M: dict, utfall: str):
     return amounts, waits
 
 
-def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str
+def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default: str, form: str = "bokmål"
             ) -> tuple[tuple[Pending, ...], bool]:
     """The facts an undecided outcome waits for: exactly those whose value can change it, most decisive first.
 
@@ -484,7 +486,8 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
     vedtak (`_Search`). First a fact one of whose values decides the outcome on its own, then the
     facts more criteria wait for, then in the order the assessment first read them. The second
     value says whether the search stopped at `SEARCH_BUDGET`: the facts are then every fact the
-    undecided criteria and amounts wait for, more than can change the outcome.
+    undecided criteria and amounts wait for, more than can change the outcome. Each description is in the
+    third person, as the record's other texts are (`norsk.tredje_person`, in målform `form`).
     """
     kinds = {rule.kind for rule in outcome_rules}
     art = {r.id: r.art for r in c.results}
@@ -514,7 +517,7 @@ def pending(program: Program, facts: dict, c: Conclusion, outcome_rules, default
                             seed=c.settled).utfall != "ikke_avgjort" for value in domain or ())
 
     ranked = sorted(by_text, key=lambda t: (not decisive_alone(by_text[t]), -len(criteria.get(t, ())), first_read[t]))
-    return tuple(Pending(t, (by_text[t].doc or t).strip(), by_text[t].provided_by, tuple(criteria.get(t, ())),
+    return tuple(Pending(t, tredje_person((by_text[t].doc or t).strip(), form), by_text[t].provided_by, tuple(criteria.get(t, ())),
                          tuple(amounts.get(t, ()))) for t in ranked), bounded
 
 

@@ -407,13 +407,19 @@ class _Builder:
             if m.beløp:
                 names = [self.w["amount_names"].get(b) or self.amount_name(b) for b in m.beløp]
                 why.append(self.w["amounts"].format(names=", ".join(names)))
-            item = Item(first_upper(m.beskrivelse.rstrip(".")) + ".",
+            item = Item(first_upper(self.to_applicant(m).rstrip(".")) + ".",
                         (self.w["needed_for"].format(what=self.joined(why)),))
             (assessed if m.oppgis_av == "saksbehandler" else sent).append(item)
         h = self.w["headings"]
         return [Section("mangler", h["mangler"], self.paragraphs("mangler") if sent else (), tuple(sent)),
                 Section("svarfrist", None, (*self.deadline(), *self.paragraphs("svarfrist")) if sent else ()),
                 Section("vurderes", h["vurderes"], self.paragraphs("vurderes") if assessed else (), tuple(assessed))]
+
+    def to_applicant(self, m) -> str:
+        """A fact the outcome waits for as the policy writes it to the applicant («Om du har …»): the record's
+        `beskrivelse` is in the third person."""
+        fact = P.get(self.basis.facts, parse_path(m.opplysning))
+        return (fact.doc or m.beskrivelse) if isinstance(fact, runtime.Unassessed) else m.beskrivelse
 
     def amount_name(self, key: str) -> str:
         """A vedtak amount the national words do not name: the first sentence of the doc comment of the computation

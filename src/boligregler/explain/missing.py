@@ -21,7 +21,9 @@ from boligregler.evaluation.decision import Decision, Pending
 from boligregler.evaluation.partial import absent_facts
 from boligregler.evaluation.runtime import Unassessed
 from boligregler.evaluation.soknad import Path, Problem, SoknadError, format_path
+from boligregler.explain.frame import målform
 from boligregler.model import types as T
+from boligregler.norsk import tredje_person
 
 # Facts that choose which rules apply at all: a partial søknad must give them.
 CHOOSING = {"søknadsdato": "datoen søknaden kom inn, trengs for å velge reglene som gjaldt",
@@ -85,7 +87,9 @@ def missing_facts(policy, soknad: Any, unknown: tuple[str, ...] | list[str] = ()
     if absent:
         raise SoknadError([Problem(p, f"mangler; {CHOOSING[p]}", "mangler") for p in absent])
     decision = policy.evaluate_facts(facts)
-    return Completeness(decision, tuple(Pending(f.text, f.doc or f.text, f.provided_by, ()) for f in absent_facts(facts)))
+    form = målform(policy.model)  # described in the third person, as `decision.mangler` is
+    return Completeness(decision, tuple(Pending(f.text, tredje_person(f.doc or f.text, form), f.provided_by, ())
+                                        for f in absent_facts(facts)))
 
 
 def _without(data: dict, paths: list[Path]) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from boligregler.evaluation.decision import OUTCOME_WORDS, WORDS, Decision, describe_pending
 from boligregler.money import format_kr, format_percent
+from boligregler.norsk import tredje_person
 from boligregler.rendering.words import say
 
 AMOUNT_LABELS = {
@@ -16,7 +17,8 @@ MARKS = {"oppfylt": "✓", "unntak": "✓", "ikke_oppfylt": "✗", "ikke_relevan
 
 
 def render_decision(d: Decision, form: str = "bokmål") -> str:
-    """The decision as text in the policy's målform (`form`)."""
+    """The decision as text in the policy's målform (`form`), for the case worker: the policy's texts, written to
+    the applicant, in the third person (`norsk.tredje_person`)."""
     t = lambda text: say(text, form)  # noqa: E731
     lines = [f"{t('Vedtak')}: {t(OUTCOME_WORDS[d.utfall]).upper()}",
              t("Regelverk: {navn} ({id}), ordning: {ordning}, søknadsdato: {dato}").format(
@@ -39,7 +41,7 @@ def render_decision(d: Decision, form: str = "bokmål") -> str:
     for c in d.vilkår:
         result = results[c.resultat] + (f" (bokstav {c.unntak})" if c.unntak else "")
         lines.append(f"  {MARKS[c.resultat]} {c.tittel} [{t(c.art)}]: {result}")
-        lines.append(f"      {c.forklaring}")
+        lines.append(f"      {tredje_person(c.forklaring, form)}")
         lines.append(f"      {t('Hjemmel')}: {c.hjemmel}")
     if d.mangler:
         titles = {c.id: c.tittel for c in d.vilkår}
@@ -55,5 +57,5 @@ def render_decision(d: Decision, form: str = "bokmål") -> str:
             value = ("ja" if a.verdi else "nei") if isinstance(a.verdi, bool) else str(a.verdi)
             lines.append(f"  • {a.beskrivelse.rstrip('.')}: {value}. {t('Begrunnelse')}: {a.begrunnelse}")
     if d.betingelser:
-        lines += ["", t("Betingelser") + ":"] + [f"  • {text}" for _, text in d.betingelser]
+        lines += ["", t("Betingelser") + ":"] + [f"  • {tredje_person(text, form)}" for _, text in d.betingelser]
     return "\n".join(lines)
