@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import openpyxl
 import pyarrow as pa
@@ -193,3 +194,18 @@ def test_the_boligkonsulent_reads_criteria_by_title_not_by_name(register, tmp_pa
         assert not any(v and name in v for v in column[1:]) and name not in html
     assert any(v and "Avslag fra to private banker" in v for v in column[1:])
     assert "0,25" in html and "k</text>" not in html
+
+
+def test_can_finance_a_home_is_counted_against_the_price_level_or_the_register_price(register, tmp_path, capsys):
+    """A finansieringsbevis of 5 000 kr is no home: «kan finansiere en bolig» says against what it counts."""
+    assert main(["kartlegg", "drammen", str(register), "--ut", str(tmp_path / "k.parquet"), "--format", "json",
+                 "--prisnivå", "2 500 000"]) == 0
+    summary = json.loads(capsys.readouterr().out)["etter_husstandstype"]
+    best = pq.read_table(tmp_path / "k.parquet").column("høyeste_kjøpesum").to_pylist()
+    assert summary[-1]["kan_finansiere_en_bolig"] == sum(1 for b in best if b is not None and b >= 2_500_000)
+    assert main(["kartlegg", "drammen", str(register)]) == 0
+    out = capsys.readouterr().out
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    own = sum(1 for r in rows if r["høyeste_kjøpesum"] is not None and r["høyeste_kjøpesum"] >= r["kjøpesum"])
+    assert f"alle: {len(rows)} husstander, " in out and f", {own} kan finansiere en bolig;" in out
+    assert "minst kjøpesummen i registeret" in out

@@ -78,7 +78,8 @@ def run(args) -> int:
             raise BoligreglerError("--utvalg trenger kommunens prisnivå (--prisnivå KR) når registeret ikke har "
                                    "kjøpesummer: utvalget er husstandene som kan finansiere en bolig til den prisen")
         table = K.select(table, args.utvalg, min(levels) if levels else None)
-    summary = K.summary_by_type(table)
+    level = min(levels) if levels else None
+    summary = K.summary_by_type(table, level)
     comparison = K.compare(previous, table) if previous is not None else None
     synthetic = _is_synthetic(args.register, kind)
     if args.format == "json":
@@ -87,11 +88,11 @@ def run(args) -> int:
                           **({"siden_forrige": comparison.to_pylist()} if comparison is not None else {})},
                          ensure_ascii=False, indent=2, default=str))
     else:
-        print(text_summary(policy, table, summary, comparison, bad, synthetic))
+        print(text_summary(policy, table, summary, comparison, bad, synthetic, level))
     if args.ut:
         _write_table(table, args.ut)
     if args.xlsx:
-        write_workbook(args.xlsx, policy, table, summary, comparison, synthetic)
+        write_workbook(args.xlsx, policy, table, summary, comparison, synthetic, level)
     if args.html:
         _write_text(args.html, html_report(policy, table, summary, comparison, levels, synthetic))
     return 1 if bad else 0
@@ -149,14 +150,26 @@ def _kr(v) -> str:
     return kr(v)
 
 
-def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool) -> str:
+def financing_meaning(level: int | None, summary) -> str:
+    """What «kan finansiere en bolig» counts in this kartlegging, for the reader."""
+    if summary and summary[-1]["kan_finansiere_en_bolig"] is None:
+        return "Hvem som kan finansiere en bolig, telles når kommunens prisnivå er gitt (--prisnivå)."
+    if level is not None:
+        return f"«Kan finansiere en bolig»: den høyeste kjøpesummen er minst kommunens laveste prisnivå, {_kr(level)}."
+    return "«Kan finansiere en bolig»: den høyeste kjøpesummen er minst kjøpesummen i registeret."
+
+
+def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool, level: int | None = None) -> str:
     lines = [f"Kartlegging etter «{policy.navn}», {table.num_rows} husstander"
              + (" (syntetiske data)" if synthetic else "") + ":"]
     for s in summary:
+        can = s["kan_finansiere_en_bolig"]
         lines.append(f"  {TYPE_NAMES.get(s['husstandstype'], s['husstandstype'])}: {s['husstander']} husstander, "
-                     f"{s['kan_kjøpe_nå']} kan kjøpe nå, {s['kan_finansiere_en_bolig']} kan finansiere en bolig; "
+                     f"{s['kan_kjøpe_nå']} kan kjøpe nå"
+                     + (f", {can} kan finansiere en bolig" if can is not None else "") + "; "
                      f"median høyeste kjøpesum {_kr(s['median_høyeste_kjøpesum'])} "
                      f"({_kr(s['median_uten_tilskudd'])} uten tilskudd)")
+    lines.append("  " + financing_meaning(level, summary))
     if comparison is not None:
         from collections import Counter
         counts = Counter(comparison.column("endring").to_pylist())
@@ -196,7 +209,7 @@ def readable_hindrer(names: str | None, titles: dict[str, str]) -> str:
     return "; ".join(titles.get(n, n) for n in names.split(", ")) if names else ""
 
 
-def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool) -> None:
+def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool, level: int | None = None) -> None:
     from boligregler.screening.report import workbook
     header = HEADER + ([("utvalgt", "Utvalgt")] if "utvalgt" in table.column_names else [])
     cols = {k: table.column(k).to_pylist() for k, _ in header}
@@ -207,7 +220,8 @@ def write_workbook(path: str, policy, table, summary, comparison, synthetic: boo
               ("Etter husstandstype", ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig",
                                        "Median høyeste kjøpesum", "Median uten tilskudd"],
                [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
-                 s["median_høyeste_kjøpesum"], s["median_uten_tilskudd"]] for s in summary])]
+                 s["median_høyeste_kjøpesum"], s["median_uten_tilskudd"]] for s in summary]
+               + [[], [financing_meaning(level, summary)]])]
     if comparison is not None:
         sheets.append(("Endringer", ["Referanse", "Endring", "Høyeste kjøpesum før", "Høyeste kjøpesum nå"],
                        zip(*[comparison.column(c).to_pylist() for c in comparison.column_names])))
@@ -253,10 +267,12 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
     outcomes = Counter(OUTCOME_LABELS.get(v, v) if v else "uten kjøpesum i registeret"
                        for v in table.column("utfall").to_pylist())
     sections = [
-        ("Oppsummering", f"<p>{table.num_rows} husstander er kartlagt etter «{esc(policy.navn)}».</p>" + html_table(
+        ("Oppsummering", f"<p>{table.num_rows} husstander er kartlagt etter «{esc(policy.navn)}». "
+                         f"{esc(financing_meaning(min(levels) if levels else None, summary))}</p>" + html_table(
             ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig", "Median høyeste kjøpesum",
              "Median uten tilskudd"],
-            [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
+            [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"],
+              "–" if s["kan_finansiere_en_bolig"] is None else s["kan_finansiere_en_bolig"],
               kr(s["median_høyeste_kjøpesum"]), kr(s["median_uten_tilskudd"])] for s in summary])),
         ("Hva husstandene kan finansiere", bar_chart("Høyeste kjøpesum mot prisene i registeret (mill. kr; antall husstander)",
                                                      labels, series) + levels_html),

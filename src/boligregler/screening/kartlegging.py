@@ -223,23 +223,32 @@ def sort_by_priority(policy, table: pa.Table) -> pa.Table:
     return table.add_column(0, "prioritet", pa.array(np.arange(1, table.num_rows + 1)))
 
 
-def select(table: pa.Table, count: int, level: int | None) -> pa.Table:
-    """Mark as `utvalgt` the first `count` households in priority order that can finance a home.
-
-    A household can finance a home when its highest price (with tilskudd) reaches `level` (the
-    kommune's lowest price level), or without a level the price in the register. Bærum's goal of
-    20 low-income families a year is `count=20` over a register in Bærum's priority order.
-    """
+def able_to_finance(table: pa.Table, level: int | None) -> np.ndarray | None:
+    """Households that can finance a home: the highest price (with tilskudd) reaches `level` (the
+    kommune's lowest price level), or without a level the price in the register. None when neither
+    is known for any household (no level and a register without prices)."""
     best = table.column("høyeste_kjøpesum").to_pylist()
+    if level is None and table.column("kjøpesum").null_count == table.num_rows:
+        return None
     reach = [level] * table.num_rows if level is not None else table.column("kjøpesum").to_pylist()
-    able = np.array([b is not None and r is not None and b >= r for b, r in zip(best, reach)], dtype=bool)
+    return np.array([b is not None and r is not None and b >= r for b, r in zip(best, reach)], dtype=bool)
+
+
+def select(table: pa.Table, count: int, level: int | None) -> pa.Table:
+    """Mark as `utvalgt` the first `count` households in priority order that can finance a home
+    (`able_to_finance`). Bærum's goal of 20 low-income families a year is `count=20` over a register
+    in Bærum's priority order."""
+    able = able_to_finance(table, level)
     chosen = np.zeros(table.num_rows, dtype=bool)
-    chosen[np.flatnonzero(able)[:count]] = True
+    if able is not None:
+        chosen[np.flatnonzero(able)[:count]] = True
     return table.append_column("utvalgt", pa.array(chosen))
 
 
-def summary_by_type(table: pa.Table) -> list[dict]:
-    """Per household type: how many, how many could buy now, and the median highest price."""
+def summary_by_type(table: pa.Table, level: int | None = None) -> list[dict]:
+    """Per household type: how many, how many could buy now, how many can finance a home
+    (`able_to_finance`; None when that cannot be told), and the median highest price."""
+    able = able_to_finance(table, level)
     out = []
     types = table.column("husstandstype").to_numpy(zero_copy_only=False)
     now = table.column("kan_kjøpe_nå").fill_null(False).to_numpy(zero_copy_only=False)
@@ -255,7 +264,7 @@ def summary_by_type(table: pa.Table) -> list[dict]:
             "husstandstype": kind or "alle",
             "husstander": int(mask.sum()),
             "kan_kjøpe_nå": int(now[mask].sum()),
-            "kan_finansiere_en_bolig": int(b.is_valid().to_numpy(zero_copy_only=False).sum()),
+            "kan_finansiere_en_bolig": None if able is None else int(able[mask].sum()),
             "median_høyeste_kjøpesum": _median(b),
             "median_uten_tilskudd": _median(p),
         })
