@@ -59,6 +59,13 @@ class Unsupported(Exception):
 # `bad` is None or a boolean array: rows (or list elements) whose value the arrays cannot give.
 
 
+def _ndim(x) -> int:
+    """`np.ndim`, without its dispatch for the arrays and integers the backend holds."""
+    if type(x) is np.ndarray:
+        return x.ndim
+    return 0 if isinstance(x, (int, np.generic)) else np.ndim(x)
+
+
 def _or(a, b):
     if a is None:
         return b
@@ -130,7 +137,7 @@ def _dbound(r: Rat) -> int:
 
 def _min_den(den) -> int:
     """A lower bound of a denominator (always ≥ 1)."""
-    return int(den) if np.ndim(den) == 0 else 1
+    return int(den) if _ndim(den) == 0 else 1
 
 
 @attrs.define(slots=True)
@@ -237,8 +244,8 @@ def _uniform(v) -> bool:
     if isinstance(v, (Rec, Lst)):
         return False
     if isinstance(v, Frac):
-        return _uniform(v.num) and _uniform(v.den) and np.ndim(v.bad) == 0
-    return all(np.ndim(getattr(v, f.name)) == 0 for f in attrs.fields(type(v)) if f.name not in ("values", "sets"))
+        return _uniform(v.num) and _uniform(v.den) and _ndim(v.bad) == 0
+    return all(_ndim(getattr(v, f.name)) == 0 for f in attrs.fields(type(v)) if f.name not in ("values", "sets"))
 
 
 def _take(a, idx):
@@ -270,13 +277,19 @@ def lift(v, parent):
 
 def decimal_num(d: Decimal) -> Num:
     """A Decimal constant as a scaled integer with the smallest scale that holds it exactly."""
+    data, scale = _decimal_parts(d)
+    return Num(data, scale, None, abs(data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_parts(d: Decimal) -> tuple[int, int]:
     sign, digits, exp = d.as_tuple()
     scale = max(0, -exp)
     data = int(d.scaleb(scale))
     while scale and data % 10 == 0:
         data //= 10
         scale -= 1
-    return Num(data, scale, None, abs(data))
+    return data, scale
 
 
 def _pow10(k: int) -> int:
@@ -329,12 +342,12 @@ def _huge(x) -> bool:
 
 
 def _both_fixed(a, b) -> bool:
-    return np.ndim(a) == 0 and np.ndim(b) == 0
+    return _ndim(a) == 0 and _ndim(b) == 0
 
 
 def _new_bound(data, bound: int) -> int:
     """The bound of a result: exact for a value fixed for the batch, else the static bound (at most SAFE)."""
-    return abs(int(data)) if np.ndim(data) == 0 else min(bound, SAFE)
+    return abs(int(data)) if _ndim(data) == 0 else min(bound, SAFE)
 
 
 def _checked_mul(a, b, bound: int, out=None):
@@ -351,7 +364,7 @@ def _checked_mul(a, b, bound: int, out=None):
         return _mul(a, b, out), None
     keep = np.logical_not(mag >= SAFE)
     # 0 on the rows at risk: zero the array factor (a constant beyond int64 meets only zeros where it fits)
-    if np.ndim(a):
+    if _ndim(a):
         a = np.where(keep, a, 0)
         b = 0 if _huge(b) else b
     else:
@@ -377,8 +390,8 @@ def _sum_risk(a, b, bound: int):
     if risk is None:
         return a, b, None
     keep = mag < SAFE
-    a = 0 if _huge(a) else (np.where(keep, a, 0) if np.ndim(a) else a)
-    b = 0 if _huge(b) else (np.where(keep, b, 0) if np.ndim(b) else b)
+    a = 0 if _huge(a) else (np.where(keep, a, 0) if _ndim(a) else a)
+    b = 0 if _huge(b) else (np.where(keep, b, 0) if _ndim(b) else b)
     return a, b, risk
 
 
@@ -404,7 +417,7 @@ def exact(v) -> Any:
         if isinstance(v, Approx):
             raise Unsupported("nåverdi eller annuitet brukt uten avrunding")
         return v
-    if isinstance(v.den, (int, np.integer)) or np.ndim(v.den) == 0:
+    if isinstance(v.den, (int, np.integer)) or _ndim(v.den) == 0:
         den = int(v.den)
         if den == 1:
             return Num(v.num, v.scale, v.bad, _nbound(v))
@@ -418,7 +431,7 @@ def exact(v) -> Any:
         if rest == 1:
             data, risk = _checked_mul(v.num, factor, _nbound(v) * factor)
             return Num(data, v.scale + k, _or(v.bad, risk), _new_bound(data, _nbound(v) * factor))
-        if np.ndim(v.num) == 0:
+        if _ndim(v.num) == 0:
             q, rem = divmod(int(v.num), rest)
         elif _huge(rest):  # |num| < rest: a remainder unless num is 0
             q, rem = np.zeros_like(v.num), v.num
@@ -455,10 +468,10 @@ def _odd_part(den):
 
 def _nonterminating(num, den):
     odd = _odd_part(den)
-    if np.ndim(odd) == 0:
+    if _ndim(odd) == 0:
         if odd == 1:
             return None
-        if np.ndim(num) == 0:
+        if _ndim(num) == 0:
             return _mask(int(num) % odd != 0)
         if _huge(odd):  # |num| < odd: divisible only when 0
             return _mask(num != 0)
@@ -476,12 +489,12 @@ def _fabs(x):
 
 def _times(x, k, out=None):
     """x · k (into `out` when given), without a pass over the array when k is 1."""
-    return x if (np.ndim(k) == 0 and int(k) == 1) else _mul(x, k, out)
+    return x if (_ndim(k) == 0 and int(k) == 1) else _mul(x, k, out)
 
 
 def _ctimes(x, k, bound: int, out=None):
     """x · k checked (see `_checked_mul`; into `out` when given), without a pass over the array when k is 1."""
-    if np.ndim(k) == 0 and int(k) == 1:
+    if _ndim(k) == 0 and int(k) == 1:
         return x, None
     return _checked_mul(x, k, bound, out)
 
@@ -491,7 +504,7 @@ def rat_align(a: Rat, b: Rat):
     s = max(a.scale, b.scale)
     fa, fb = _pow10(s - a.scale), _pow10(s - b.scale)
     risk = None
-    if np.ndim(a.den) == 0 and np.ndim(b.den) == 0:
+    if _ndim(a.den) == 0 and _ndim(b.den) == 0:
         da, db = int(a.den), int(b.den)
         den = da * db // math.gcd(da, db)
         ka, kb = fa * (den // da), fb * (den // db)
@@ -527,14 +540,14 @@ def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
     # a / b = (a.num · b.den) / (a.den · b.num) · 10^(sb − sa)
     nb, db = _nbound(a) * _dbound(b), _dbound(a) * _nbound(b)
     num, r1 = _ctimes(a.num, b.den, nb)
-    den, r2 = _ctimes(np.asarray(b.num) if np.ndim(b.num) else b.num, a.den, db)
+    den, r2 = _ctimes(np.asarray(b.num) if _ndim(b.num) else b.num, a.den, db)
     risk, scale = _or(r1, r2), a.scale - b.scale
     if scale < 0:
         nb *= _pow10(-scale)
         num, r3 = _checked_mul(num, _pow10(-scale), nb)
         risk, scale = _or(risk, r3), 0
     zero = den == 0
-    if np.ndim(den) == 0:  # one denominator: no pass over the rows unless it is negative
+    if _ndim(den) == 0:  # one denominator: no pass over the rows unless it is negative
         den = int(den)
         if den < 0:
             num, den = -num, -den
@@ -550,8 +563,7 @@ def rat_binary(op: str, a: Rat, b: Rat) -> Rat:
 
 def rat_compare(op: str, a: Rat, b: Rat) -> "Bool":
     x, y, _, _, risk, _, _, _ = rat_align(a, b)
-    result = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-              ">": np.greater, ">=": np.greater_equal}[op](x, y)
+    result = _COMPARE[op](x, y)
     bad = _or(_or(a.bad, b.bad), risk)
     inexact = _or(a.inexact, b.inexact)
     if inexact is not None:  # at equality the Decimal values may differ in the 34th digit
@@ -570,7 +582,7 @@ def _pick_fitted(cond, x, y):
     """`_pick`, with a constant beyond int64 as 0, and the rows that pick it (bad)."""
     if not (_huge(x) or _huge(y)):
         return _pick(cond, x, y), None
-    if np.ndim(cond) == 0:
+    if _ndim(cond) == 0:
         return (x if cond else y), None
     bad = _sel(cond, np.bool_(True) if _huge(x) else None, np.bool_(True) if _huge(y) else None)
     return _pick(cond, 0 if _huge(x) else x, 0 if _huge(y) else y), bad
@@ -587,19 +599,19 @@ def round_value(v, unit: Decimal, mode: str, out=None) -> Num:
         numer = _scaled(numer, k) if k > 0 else numer
         f = u.data * (_pow10(-k) if k < 0 else 1)
         denom, risk = _ctimes(v.den, f, _dbound(v) * f)
-        if _huge(numer.data) and np.ndim(denom):  # a constant beyond int64 over a denominator per row
+        if _huge(numer.data) and _ndim(denom):  # a constant beyond int64 over a denominator per row
             numer = _fit(numer)
         q = divround(numer.data, denom, mode, out)
         bad = _or(numer.bad, risk)
         if v.inexact is not None:  # only the rows with an inexact fraction: are they exactly at a boundary?
             rows, shape, x, d = _rows_of(v.inexact, numer.data, denom)
-            if _huge(d) and np.ndim(x):  # |x| < d: a whole number only at 0, never at a half
+            if _huge(d) and _ndim(x):  # |x| < d: a whole number only at 0, never at a half
                 edge = (x == 0) if mode in ("ned", "opp") else np.zeros(np.shape(x), dtype=bool)
             else:
                 r = x % d
                 edge = (r == 0) if mode in ("ned", "opp") else (2 * r == d)
             bad = _or(bad, _rows_mask(shape, rows[edge]))
-        bound = numer.bound // int(denom) + 1 if np.ndim(denom) == 0 else _bound_of(q) + 1
+        bound = numer.bound // int(denom) + 1 if _ndim(denom) == 0 else _bound_of(q) + 1
         data, risk = _ctimes(q, u.data, bound * u.data, out)
         return Num(data, u.scale, _or(bad, risk), _new_bound(data, bound * u.data))
     v = exact(v)
@@ -617,7 +629,7 @@ def _rows_of(mask, *columns):
     """The rows in `mask` (0-d or an array), the shape they index, and each column's values there."""
     shape = np.broadcast_shapes(*(np.shape(c) for c in columns), np.shape(mask))
     rows = np.flatnonzero(np.broadcast_to(mask, shape))
-    return (rows, shape, *(c[rows] if np.ndim(c) else c for c in columns))
+    return (rows, shape, *(c[rows] if _ndim(c) else c for c in columns))
 
 
 def _rows_mask(shape, rows):
@@ -665,7 +677,7 @@ def divround(v, u, mode: str, out=None):
         return -q if out is None else np.negative(q, out=out)
     if mode == "halv_opp":  # half away from zero: ⌊(2v + u − [v < 0]) / 2u⌋, or ⌊(v + u/2 − [v < 0]) / u⌋ for an even u
         negative = np.asarray(v) < 0
-        if np.ndim(u) == 0 and u % 2 == 0:
+        if _ndim(u) == 0 and u % 2 == 0:
             return _fdiv(v + u // 2, u, out) if not negative.any() else _fdiv(v + u // 2 - negative, u, out)
         return _fdiv(2 * v + u - negative, 2 * u, out)
     q = v // u  # halv_jevn
@@ -929,6 +941,49 @@ class OpenFact:
     missing: np.ndarray
 
 
+class _Fixed:
+    """What a scheme computes the same for every row, kept from batch to batch: the parameters and the
+    computations that read no fact of the søknad (statically), by name and the batch's range of dates."""
+
+    _of: dict[int, "_Fixed"] = {}
+
+    def __init__(self, policy: CheckedPolicy, scheme: SchemeDef):
+        self.policy, self.scheme = policy, scheme
+        self.free: dict[str, bool] = {}
+        self.values: dict[tuple, Any] = {}
+
+    @classmethod
+    def of(cls, policy: CheckedPolicy, scheme: SchemeDef) -> "_Fixed":
+        hit = cls._of.get(id(scheme))
+        if hit is None or hit.scheme is not scheme or hit.policy is not policy:
+            if len(cls._of) > 256:
+                cls._of.clear()
+            hit = cls._of[id(scheme)] = cls(policy, scheme)
+        if len(hit.values) > 4096:  # many ranges of dates: start again
+            hit.values.clear()
+        return hit
+
+    def fact_free(self, name: str) -> bool:
+        """Whether a name reads no fact of the søknad (nor `utfall`), through the computations it names too."""
+        if name not in self.free:
+            self.free[name] = False  # a cycle is impossible in a checked policy; this guards the recursion
+            if name in self.policy.parameters or name == "tilbudte_ordninger":
+                self.free[name] = True
+            elif name in self.scheme.computations:
+                self.free[name] = self._expr_free(self.scheme.computations[name].expr)
+        return self.free[name]
+
+    def _expr_free(self, expr) -> bool:
+        for x in ast.walk(expr):
+            if isinstance(x, (ast.Attribute, ast.Aggregate)) or (isinstance(x, ast.Call) and x.function == "oppgitt"):
+                return False
+            if isinstance(x, ast.Lookup):
+                continue  # its table is a name of its own; its keys are walked
+            if isinstance(x, ast.Name) and x.name not in self.policy.tables and not self.fact_free(x.name):
+                return False
+        return True
+
+
 class Evaluator:
     """Evaluate one scheme of a checked policy over a `Batch`, computation by computation.
 
@@ -951,6 +1006,7 @@ class Evaluator:
         self._children: dict[frozenset, Evaluator] = {}
         self.over_budget: dict[tuple, Any] = {}  # see `_over_budget`
         self.open: dict[tuple, OpenFact] = self._open_facts() if base is None else base.open
+        self.fixed = _Fixed.of(policy, scheme)
 
     # -- facts not yet given or assessed
     def _open_facts(self) -> dict[tuple, OpenFact]:
@@ -1028,6 +1084,12 @@ class Evaluator:
             return self.memo[name]
         if self.base is not None and name != "utfall" and not (self._name_reads(name) & self.assignment.keys()):
             return self.base.row_name(name)
+        fixed = self.fixed.values if self.fixed.fact_free(name) else None
+        if fixed is not None:
+            v = fixed.get((name, self._date_range))
+            if v is not None:
+                self.memo[name] = v
+                return v
         if name in self.scheme.computations:
             v = self.eval(self.scheme.computations[name].expr, _Scope())
         elif name in self.policy.parameters:
@@ -1041,6 +1103,8 @@ class Evaluator:
         else:
             spec = self.policy.schema.fields[name]
             v = self.fact(self.batch.root.fields[name], spec)
+        if fixed is not None and _uniform(v):
+            fixed[(name, self._date_range)] = v
         self.memo[name] = v
         return v
 
@@ -1161,7 +1225,7 @@ class Evaluator:
             else:
                 f = self.batch.root.fields[arg.name]
                 if scope.lst is not None:
-                    f = Field(None, _take(f.missing, scope.parent) if np.ndim(f.missing) else f.missing)
+                    f = Field(None, _take(f.missing, scope.parent) if _ndim(f.missing) else f.missing)
             if f.missing is None:
                 return Bool(np.bool_(True))
             record = self.policy.expr_types.get(id(arg.obj)) if isinstance(arg, ast.Attribute) else self.policy.schema
@@ -1187,9 +1251,9 @@ class Evaluator:
             nums = [_scaled(v, s) for v in nums]
             bad = functools.reduce(_or, (v.bad for v in nums))
             sign = 1 if function == "maks" else -1
-            if all(np.ndim(v.data) == 0 for v in nums) or any(_huge(v.data) and v.data * sign > 0 for v in nums):
+            if all(_ndim(v.data) == 0 for v in nums) or any(_huge(v.data) and v.data * sign > 0 for v in nums):
                 # Python integers; a constant beyond int64 on the winning side is the value on every row
-                data = sign * max(int(v.data) * sign for v in nums if np.ndim(v.data) == 0)
+                data = sign * max(int(v.data) * sign for v in nums if _ndim(v.data) == 0)
                 return Num(data, s, bad, abs(data))
             nums = [v for v in nums if not _huge(v.data)]  # beyond int64 on the losing side: never the value
             pick = np.maximum if function == "maks" else np.minimum
@@ -1267,7 +1331,7 @@ class Evaluator:
             inexact = amount.inexact
             raw = self._derived("float", amount.num, lambda: np.asarray(amount.num, dtype=np.float64))
             divisor = float(_pow10(amount.scale))
-            if np.ndim(amount.den):
+            if _ndim(amount.den):
                 raw = raw / amount.den
             else:
                 divisor *= int(amount.den)
@@ -1278,7 +1342,7 @@ class Evaluator:
         months, low, present = self._derived(("months", years.scale), years.data, lambda: _months(years))
         rates = np.asarray(rate.data)
         bad = _or(_or(amount.bad, rate.bad), _or(years.bad, low))
-        if np.ndim(months) < np.ndim(raw) and rates.ndim:
+        if _ndim(months) < _ndim(raw) and rates.ndim:
             months = np.broadcast_to(months, np.shape(raw))
         pv = function == "nåverdi"
 
@@ -1326,7 +1390,7 @@ class Evaluator:
         """The value each row's keys (one column per dimension) select in the version in force."""
         t = self.policy.tables[name]
         idx, bad = self._version([v.valid_from for v in t.versions])
-        if scope.lst is not None and (np.ndim(idx) or np.ndim(bad)):
+        if scope.lst is not None and (_ndim(idx) or _ndim(bad)):
             idx, bad = _take(idx, scope.parent), _take(bad, scope.parent)
         if isinstance(idx, int) and idx < 0:
             idx = 0
@@ -1376,7 +1440,7 @@ class Evaluator:
             count = counts if mask is None else _segment_sum(mask, src.offsets)
             return Num(count, 0, _or(src.bad, _segment_any(mbad, src.offsets)), longest)
         body = self.eval(e.body, inner)
-        if isinstance(body, Rat) and np.ndim(body.den) == 0:  # one denominator: sum the numerators
+        if isinstance(body, Rat) and _ndim(body.den) == 0:  # one denominator: sum the numerators
             return self._sum_fraction(body, mask, mbad, src, longest)
         body = _fit(exact(body))  # a constant beyond int64: bad on the rows with an element
         values = np.broadcast_to(np.asarray(body.data, dtype=np.int64), src.shape)
@@ -1472,9 +1536,9 @@ LOOKUP_SPAN = 4096  # a key whose values span at most this many integers is look
 def _domain(key):
     """A table key column as indices into a small domain of its values, and that domain as a column of
     its own (an enum's codes, or integers over a short range); None when the range is large."""
-    if isinstance(key, Cat) and np.ndim(key.data):
+    if isinstance(key, Cat) and _ndim(key.data):
         return key.data, Cat(np.arange(len(key.values)), key.values)
-    if isinstance(key, Num) and np.ndim(key.data) and key.data.size:
+    if isinstance(key, Num) and _ndim(key.data) and key.data.size:
         lo, hi = int(key.data.min()), int(key.data.max())
         if hi - lo <= LOOKUP_SPAN:
             lo = min(lo, 0) if hi <= LOOKUP_SPAN else lo  # from 0 when it can: no pass to shift the keys
@@ -1574,6 +1638,10 @@ def multiply(a: Num, b: Num) -> Num:
     return Num(data, a.scale + b.scale, _or(_or(a.bad, b.bad), risk), _new_bound(data, bound))
 
 
+_COMPARE = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
+            ">=": np.greater_equal}
+
+
 def compare(op: str, a, b) -> Bool:
     if isinstance(a, Cat) or isinstance(b, Cat):
         if not (isinstance(a, Cat) and isinstance(b, Cat)):
@@ -1592,8 +1660,7 @@ def compare(op: str, a, b) -> Bool:
     else:
         a, b = _align(exact(a), exact(b))
         x, y = a.data, b.data
-    result = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-              ">": np.greater, ">=": np.greater_equal}[op](x, y)
+    result = _COMPARE[op](x, y)
     return Bool(result, _or(a.bad, b.bad))
 
 
@@ -1603,18 +1670,18 @@ def _pick(cond, x, y):
     `np.where` with a condition that varies from row to row costs several times as much. The
     difference may wrap around int64; the sum is exact modulo 2**64, so it is `x` or `y` exactly.
     Where the condition is the same on every row, the side it picks is the result (a read-only view)."""
-    if np.size(cond) and np.ndim(cond) and (not cond.any() or cond.all()):
+    if np.size(cond) and _ndim(cond) and (not cond.any() or cond.all()):
         side = x if cond.flat[0] else y
         return np.broadcast_to(np.asarray(side, dtype=np.int64), np.broadcast_shapes(np.shape(cond), np.shape(x),
                                                                                        np.shape(y)))
-    if np.ndim(y) == 0 and y == 0:
+    if _ndim(y) == 0 and y == 0:
         return x * cond
-    if np.ndim(x) == 0 and x == 0:
+    if _ndim(x) == 0 and x == 0:
         return y * np.logical_not(cond)
-    if np.ndim(cond) == 0:
+    if _ndim(cond) == 0:
         return np.where(cond, x, y)
     d = np.subtract(x, y, dtype=np.int64)
-    if np.ndim(d) and np.shape(d) == np.shape(cond):
+    if _ndim(d) and np.shape(d) == np.shape(cond):
         d *= cond
         d += y
         return d
@@ -1651,7 +1718,7 @@ def member_sets(v, c: Sets) -> Bool:
     if not isinstance(v, Cat):
         raise Unsupported("«i» for noe annet enn tekst")
     table = np.array([[x in s for x in v.values] for s in c.sets], dtype=bool)
-    if np.ndim(c.index) == 0:  # one set for the batch: a lookup in one row of the table
+    if _ndim(c.index) == 0:  # one set for the batch: a lookup in one row of the table
         return Bool(_holds(table[int(c.index)], v.data), _or(v.bad, c.bad))
     return Bool(table[c.index, v.data], _or(v.bad, c.bad))
 
@@ -1994,7 +2061,7 @@ class _SchemeRun:
             # a value fixed for the batch (a Python integer, maybe beyond int64 until rounded) is rounded as
             # it is and copied; only an array is rounded straight into its result column
             target = None if into is None else into[key]
-            dest = None if np.ndim(v.num if isinstance(v, Rat) else v.data) == 0 else target
+            dest = None if _ndim(v.num if isinstance(v, Rat) else v.data) == 0 else target
             if key == "nedbetalingstid_år":
                 out = _truncated(v, dest)
             else:
@@ -2176,7 +2243,8 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
                 out.column(crit)
             try:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    run = _SchemeRun(policy, scheme, batch.take(rows), out.into(rows))
+                    whole = isinstance(rows, slice) and rows.start == 0 and rows.stop == n
+                    run = _SchemeRun(policy, scheme, batch if whole else batch.take(rows), out.into(rows))
             except Unsupported as e:
                 out.unsupported.setdefault(scheme.id, str(e))
                 out.fallback[rows] = True

@@ -419,7 +419,7 @@ class Evaluated:
         exprs += [e for s, _ in self.schemes() for c in s.criteria
                   for e in (c.condition, c.relevance, *(x.condition for x in c.exceptions))]
         for e in exprs:
-            for node in flow.walk(e):
+            for node in ast.walk(e):
                 if isinstance(node, ast.Binary) and node.op in ("*", "/"):
                     out |= {x.name for x in (node.left, node.right) if isinstance(x, ast.Name)}
         return out
@@ -609,7 +609,7 @@ class Evaluated:
                 continue
             exprs = [c.expr] if hasattr(c, "expr") else [c.condition, *(x.condition for x in c.exceptions)]
             for e in exprs:
-                for node in flow.walk(e):
+                for node in ast.walk(e):
                     if not isinstance(node, ast.Compare):
                         continue
                     for side, other in ((node.left, node.right), (node.right, node.left)):

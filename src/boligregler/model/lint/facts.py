@@ -146,7 +146,7 @@ def _deciding(ctx: Context, exprs) -> dict[str, tuple[Any, str]]:
             visit(e.condition, bound, file, True)
             visit([e.then, e.otherwise], bound, file, False)
         else:
-            for c in flow.children(e):
+            for c in ast.children(e):
                 visit(c, bound, file, False)
 
     for e, file, condition in exprs:
@@ -214,7 +214,7 @@ def _priority_direction(atom: Any, ctx: Context) -> bool | None:
 
 
 def _reads_priority(ctx: Context, e: Any) -> bool:
-    for node in flow.walk(e):
+    for node in ast.walk(e):
         p = flow.path_of(node)
         if p and any(p == q or p.startswith(q + ".") for q in PRIORITY):
             return True

@@ -13,7 +13,6 @@ from boligregler.model.policy import CheckedPolicy, SchemeDef
 from boligregler.syntax import ast
 
 ATOMS = ast.ATOMS
-children, walk = ast.children, ast.walk
 
 
 def path_of(e: Any, bound: dict[str, str] | None = None) -> str | None:
@@ -85,7 +84,7 @@ class Reads:
             if isinstance(e, ast.Attribute):
                 self._collect(e.obj, bound, out)
             return
-        for c in children(e):
+        for c in ast.children(e):
             self._collect(c, bound, out)
 
     def _is_fact(self, p: str) -> bool:

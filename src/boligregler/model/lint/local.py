@@ -96,7 +96,7 @@ class Local:
         reads = flow.Reads(self.model, scheme)
         national = set(self.ctx.national.computations)
         found: list[tuple[tuple[str, str], Any]] = []
-        for node in flow.walk(condition):
+        for node in ast.walk(condition):
             if not isinstance(node, (ast.Compare, ast.Member)):
                 continue
             sides = (node.left, node.right) if isinstance(node, ast.Compare) else (node.item, node.container)
@@ -170,7 +170,7 @@ def _walk_bound(node: Any, adults: frozenset[str], into_comparisons: bool = True
         yield from _walk_bound(node.source, adults, into_comparisons)
         yield from _walk_bound([node.where, node.body], inner, into_comparisons)
         return
-    for child in flow.children(node):
+    for child in ast.children(node):
         yield from _walk_bound(child, adults, into_comparisons)
 
 
