@@ -112,3 +112,26 @@ def test_amounts_are_written_as_the_decimal_formatters_write_them(ore):
     assert vedtak.ore_json(data).to_pylist() == [money_json(v) for v in values]
     for scale in (0, 2, 4):
         assert vedtak.number_json(data, scale).to_pylist() == [_number(Decimal(o).scaleb(-scale)) for o in ore]
+
+
+def test_blocks_decided_in_processes_are_written_in_order(tmp_path, monkeypatch):
+    """More than one block: the blocks are decided in a process per core and each written in its turn; the file
+    is the same as decided in one process, line for line."""
+    policy = load_policy("drammen")
+    table = population.households(300, seed=13)
+    texts = [json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str) for i in range(300)]
+    texts[77] = "{"
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    monkeypatch.setattr(vedtak, "BLOCK", 40)
+    results = []
+    for workers in (1, 2):
+        target = tmp_path / f"ut{workers}.jsonl"
+        reported = []
+        with open(target, "w", encoding="utf-8") as out:
+            done = vedtak.screen_jsonl(policy, str(path), out, reported.append, workers=workers)
+        results.append((target.read_bytes(), reported, done.bad, done.outcomes, done.built))
+    assert results[0] == results[1]
+    lines = results[0][0].decode("utf-8").splitlines()
+    assert [json.loads(line)["linje"] for line in lines] == [i for i in range(1, 301) if i != 78]
+    assert results[0][2] == [78] and sum(results[0][3].values()) == 299

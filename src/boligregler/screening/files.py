@@ -145,17 +145,10 @@ def jsonl_chunks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
     and every line the columnar validation finds a problem in. A line the validator accepts is then decided from its facts by the Decimal
     backend, in its place in the batch; a line it refuses is reported with the validator's own message.
     """
-    for _, _, chunk in jsonl_blocks(policy, path, rows):
-        yield chunk
-
-
-def jsonl_blocks(policy, path: str, rows: int = CHUNK_ROWS) -> Iterator[tuple[int, list, Chunk]]:
-    """`jsonl_chunks` with each chunk's lines: (number of its first line, the lines as `line_blocks` gives them,
-    the chunk)."""
     shape = JsonShape.of(policy.model)
     with open_input(path) as stream:
         for first, lines in line_blocks(stream, rows):
-            yield first, lines, _jsonl_chunk(policy, shape, first, lines)
+            yield jsonl_chunk(policy, shape, first, lines)
 
 
 PIECE_BYTES = 1 << 22
@@ -296,8 +289,8 @@ def _clean(lines: list[bytes | None]) -> bytes | None:
     return joined
 
 
-def _jsonl_chunk(policy, shape: "JsonShape | None", first: int, lines: list[bytes | None]) -> Chunk:
-    """The chunk of `lines`, numbered from `first`."""
+def jsonl_chunk(policy, shape: "JsonShape | None", first: int, lines: list[bytes | None]) -> Chunk:
+    """The chunk of `lines` (a block of `line_blocks`), numbered from `first`; `shape`: `JsonShape.of(policy.model)`."""
     joined = _clean(lines) if shape is not None else None
     if joined is not None:
         return _jsonl_columns(policy, shape, list(range(first, first + len(lines))), lines, joined, list(lines), set())

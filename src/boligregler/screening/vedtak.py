@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
+import os
 from decimal import Decimal, localcontext
 from typing import Any, Callable
 
@@ -775,6 +777,21 @@ class Screened:
     bad: list = attrs.field(factory=list)
     built: int = 0
     per_line: int = 0
+    problems: list = attrs.field(factory=list)  # (line, message) of a block, until reported
+    last: int = 0  # the last line of a block
+
+    def add(self, other: "Screened") -> None:
+        for k, v in other.outcomes.items():
+            self.outcomes[k] = self.outcomes.get(k, 0) + v
+        self.built += other.built
+        self.per_line += other.per_line
+        self.bad += [line for line, _ in other.problems]
+
+    def count(self, result: C.BatchResult, rows: np.ndarray) -> None:
+        codes = np.asarray(result.utfall)[rows]
+        for code, n in zip(*np.unique(codes, return_counts=True)):
+            outcome = result.outcomes[int(code)]
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + int(n)
 
 
 class _Binary:
@@ -783,8 +800,7 @@ class _Binary:
     def __init__(self, stream):
         self.stream = stream
         self.buffer = getattr(stream, "buffer", None)
-        if self.buffer is not None:
-            stream.flush()
+        stream.flush()
 
     def write(self, data) -> None:
         if self.buffer is not None:
@@ -796,72 +812,170 @@ class _Binary:
         (self.buffer or self.stream).flush()
 
 
-def _count(done: Screened, result: C.BatchResult, rows: np.ndarray) -> None:
-    codes = np.asarray(result.utfall)[rows]
-    for code, count in zip(*np.unique(codes, return_counts=True)):
-        outcome = result.outcomes[int(code)]
-        done.outcomes[outcome] = done.outcomes.get(outcome, 0) + int(count)
+class _Descriptor:
+    """Bytes written straight to a file descriptor (shared with the processes forked from this one)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def write(self, data) -> None:
+        view = memoryview(data)
+        while view.nbytes:
+            view = view[os.write(self.fd, view):]
+
+    def flush(self) -> None:
+        pass
+
+
+BLOCK = 8192  # lines read, decided and built at a time (smaller blocks stay in the processor's caches)
+
+
+class _Run:
+    """Decides and writes blocks of lines; in a process pool, each block waits for its turn to write (`turn`)."""
+
+    def __init__(self, policy, target, turn=None):
+        from boligregler.screening import files
+        self.policy, self.target, self.turn = policy, target, turn
+        self.lines = VedtakLines(policy)
+        self.shape = files.JsonShape.of(policy.model)
+
+    def block(self, k: int, first: int, block: list) -> Screened:
+        """Block `k` (its lines from line `first`), decided and written after blocks 0 … k − 1."""
+        from boligregler.diagnostics import BoligreglerError
+        from boligregler.records import jsonl_record
+        from boligregler.screening import files
+        policy, lines, done = self.policy, self.lines, Screened()
+        try:
+            chunk = files.jsonl_chunk(policy, self.shape, first, block)
+            problems = done.problems = [(p.row, p.message) for p in chunk.problems]
+            result = policy.evaluate_batch(chunk.batch, mangler=False)
+            built = lines.build(chunk.batch, result, chunk.rows, chunk.references)
+            per_line: dict[int, str] = {}
+            rows, records, facts = [], [], []
+            for i in built.per_line.tolist():  # validated again from the line, as a line alone is
+                record = jsonl_record(int(chunk.rows[i]), block[int(chunk.rows[i]) - first])
+                try:
+                    facts.append(policy.validate(record.soknad))
+                except BoligreglerError as e:
+                    problems.append((record.line, str(e)))
+                    continue
+                rows.append(i)
+                records.append(record)
+            if rows:  # lines validated one by one (a null, a \u escape): their facts as columns of their own
+                again = C.from_facts(chunk.batch.schema, facts)
+                decided = policy.evaluate_batch(again, mangler=False)
+                more = lines.build(again, decided, chunk.rows[rows],
+                                   pa.array([r.reference for r in records], pa.string()))
+                for j, text in zip(np.flatnonzero(more.built).tolist(), more.text_of_built()):
+                    per_line[rows[j]] = text
+                done.count(decided, more.built)
+                done.built += int(more.built.sum())
+            for i, record, f in zip(rows, records, facts):
+                if i in per_line:
+                    continue
+                done.per_line += 1
+                head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
+                try:
+                    decision = policy.evaluate_facts(f)
+                    per_line[i] = json_line(decision.to_json(letter=False, head=head)) + "\n"
+                except BoligreglerError as e:
+                    problems.append((record.line, str(e)))
+                except Exception as e:  # noqa: BLE001 - a defect must not lose the rest of the batch
+                    problems.append((record.line,
+                                     f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"))
+                else:
+                    done.outcomes[decision.utfall] = done.outcomes.get(decision.utfall, 0) + 1
+            done.count(result, built.built)
+            done.built += int(built.built.sum())
+            problems.sort()
+            done.last = max([int(chunk.rows.max()) if chunk.rows.size else 0] + [line for line, _ in problems])
+            self._wait(k)
+            built.write(self.target, per_line)
+            self.target.flush()
+        finally:
+            self._done(k)
+        return done
+
+    def _wait(self, k: int) -> None:
+        if self.turn is not None:
+            value, condition = self.turn
+            with condition:
+                condition.wait_for(lambda: value.value == k)
+
+    def _done(self, k: int) -> None:
+        if self.turn is not None:
+            value, condition = self.turn
+            with condition:
+                if value.value == k:
+                    value.value = k + 1
+                    condition.notify_all()
+
+
+_RUN: _Run | None = None  # the run a forked worker process inherits
+
+
+def _work(task) -> Screened:
+    return _RUN.block(*task)
+
+
+def _workers(out) -> int:
+    """Processes to decide blocks in: one per core the process may run on, when `out` is a file descriptor the
+    processes can share (not a stream in memory)."""
+    try:
+        out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 1
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
 
 
 def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
-                 progress: Callable[[int], None] = lambda line: None) -> Screened:
+                 progress: Callable[[int], None] = lambda line: None, workers: int | None = None) -> Screened:
     """`boligregler vurder POLICY FIL.jsonl`: every line's vedtak to the text stream `out`, in line order, as
     `Decision.to_json(letter=False, head={"linje": …})` writes it; every bad line reported (`FIL:N: …`).
 
-    The lines are read and decided as columns (`files.jsonl_chunks`, `Policy.evaluate_batch`) and built by
-    `VedtakLines`; a line it cannot build is decided and written by `Policy.evaluate_facts`, as before.
+    The lines are read and decided as columns, `BLOCK` lines at a time (`files.jsonl_chunk`,
+    `Policy.evaluate_batch`), and built by `VedtakLines`; a line it cannot build is validated again and decided
+    by `Policy.evaluate_facts`, as a line alone is. A file of more than one block is decided in a process per
+    core (`workers`), each block written in its turn, so the lines stay in order and memory stays constant.
     """
-    from boligregler.diagnostics import BoligreglerError
-    from boligregler.records import jsonl_record
+    from boligregler.records import open_input
     from boligregler.screening import files
-    lines = VedtakLines(policy)
+    global _RUN
     done = Screened()
-    target = _Binary(out)
-    for first, block, chunk in files.jsonl_blocks(policy, path):
-        problems = [(p.row, p.message) for p in chunk.problems]
-        result = policy.evaluate_batch(chunk.batch, mangler=False)
-        built = lines.build(chunk.batch, result, chunk.rows, chunk.references)
-        per_line: dict[int, str] = {}
-        rows, records, facts = [], [], []
-        for i in built.per_line.tolist():  # validated again from the line, as a line alone is
-            record = jsonl_record(int(chunk.rows[i]), block[int(chunk.rows[i]) - first])
-            try:
-                facts.append(policy.validate(record.soknad))
-            except BoligreglerError as e:
-                problems.append((record.line, str(e)))
-                continue
-            rows.append(i)
-            records.append(record)
-        if rows:  # lines validated one by one (a null, a \u escape): their facts as columns of their own
-            again = C.from_facts(chunk.batch.schema, facts)
-            decided = policy.evaluate_batch(again, mangler=False)
-            more = lines.build(again, decided, chunk.rows[rows], pa.array([r.reference for r in records], pa.string()))
-            for k, text in zip(np.flatnonzero(more.built).tolist(), more.text_of_built()):
-                per_line[rows[k]] = text
-            _count(done, decided, more.built)
-            done.built += int(more.built.sum())
-        for i, record, f in zip(rows, records, facts):
-            if i in per_line:
-                continue
-            done.per_line += 1
-            head = {"linje": record.line} | ({REFERENCE: record.reference} if record.reference else {})
-            try:
-                decision = policy.evaluate_facts(f)
-                per_line[i] = json_line(decision.to_json(letter=False, head=head)) + "\n"
-            except BoligreglerError as e:
-                problems.append((record.line, str(e)))
-            except Exception as e:  # noqa: BLE001 - a defect must not lose the rest of the batch
-                problems.append((record.line, f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"))
-            else:
-                done.outcomes[decision.utfall] = done.outcomes.get(decision.utfall, 0) + 1
-        _count(done, result, built.built)
-        done.built += int(built.built.sum())
-        for line, message in sorted(problems):
+
+    def take(result: Screened) -> None:
+        done.add(result)
+        for line, message in result.problems:
             report(f"{path}:{line}: {message}")
-            done.bad.append(line)
-        built.write(target, per_line)
-        last = [int(chunk.rows.max())] if chunk.rows.size else []
-        if last or problems:
-            progress(max(last + [line for line, _ in problems]))
-    target.flush()
+        if result.last:
+            progress(result.last)
+
+    with open_input(path) as stream:
+        blocks = files.line_blocks(stream, BLOCK)
+        head = [b for b in (next(blocks, None), next(blocks, None)) if b is not None]
+        workers = _workers(out) if workers is None else workers
+        if len(head) < 2 or workers < 2:  # a few lines (or one core): no processes to start
+            run = _Run(policy, _Binary(out))
+            for k, (first, block) in enumerate(itertools.chain(head, blocks)):
+                take(run.block(k, first, block))
+            run.target.flush()
+            return done
+        import multiprocessing
+        import threading
+        out.flush()
+        context = multiprocessing.get_context("fork")
+        _RUN = _Run(policy, _Descriptor(out.fileno()), (context.Value("q", 0, lock=False), context.Condition()))
+        ahead = threading.BoundedSemaphore(2 * workers)  # blocks read before their result is taken: memory stays bounded
+
+        def tasks():
+            for k, (first, block) in enumerate(itertools.chain(head, blocks)):
+                ahead.acquire()
+                yield k, first, block
+        try:
+            with context.Pool(workers) as pool:
+                for result in pool.imap(_work, tasks()):
+                    ahead.release()
+                    take(result)
+        finally:
+            _RUN = None
     return done
