@@ -151,10 +151,87 @@ def _decimal(x: int, scale: int) -> Decimal:
     return Decimal(x // unit) if x % unit == 0 else Decimal(x).scaleb(-scale)
 
 
-def _per_value(codes: np.ndarray, write: Callable[[Any], str]) -> pa.Array:
-    """`write` of each distinct value of an array, taken per row."""
+def _per_value(codes: np.ndarray, write: Callable[[Any], str]) -> tuple[list[str], np.ndarray]:
+    """`write` of each distinct value of an array, and each row's (a piece of `_compact`)."""
+    if codes.size and codes.min() == codes.max():
+        return [write(codes.flat[0].item())], np.zeros(codes.size, dtype=np.int64)
     values, inverse = np.unique(codes, return_inverse=True)
-    return _by_code(inverse.reshape(-1), [write(v) for v in values.tolist()])
+    return [write(v) for v in values.tolist()], inverse.reshape(-1)
+
+
+def _compact(pieces: list, materialize: bool = True) -> list:
+    """Pieces of a text per row, with every run of fixed texts and (labels, codes) pieces merged into one piece
+    of the combinations that occur; a piece is a text, (labels, codes) or a string array (one per row). Fewer
+    pieces make the join faster: it pays per piece and row."""
+    out: list = []
+    run: list = []
+
+    def flush():
+        if not run:
+            return
+        if all(isinstance(p, str) for p in run):
+            out.append("".join(run))
+        else:
+            out.append(_merged(run))
+        run.clear()
+    for p in pieces:
+        if isinstance(p, pa.Array):
+            flush()
+            out.append(p)
+        else:
+            run.append(p)
+    flush()
+    return [_by_code(p[1], p[0]) if materialize and isinstance(p, tuple) else p for p in out]
+
+
+def _merged(run: list) -> tuple[list[str], np.ndarray]:
+    """Fixed texts and (labels, codes) pieces as one (labels, codes) piece."""
+    code, radix, coded = None, 1, []
+    for k, p in enumerate(run):
+        if isinstance(p, str):
+            continue
+        labels, codes = p
+        if radix * len(labels) >= 1 << 62:  # too many combinations for one code: in two
+            return _merged([_merged(run[:k]), _merged(run[k:])])
+        codes = np.asarray(codes, dtype=np.int64)
+        code = codes if code is None else code * len(labels) + codes
+        radix *= len(labels)
+        coded.append(labels)
+    values, inverse = np.unique(code, return_inverse=True)
+    texts = []
+    for value in values.tolist():
+        picks = []
+        for labels in reversed(coded):
+            value, k = divmod(value, len(labels))
+            picks.append(labels[k])
+        it = reversed(picks)
+        texts.append("".join(p if isinstance(p, str) else next(it) for p in run))
+    return texts, inverse.reshape(-1)
+
+
+def _in_row_order(parts: list, n: int):
+    """One piece over all `n` rows from pieces over disjoint sets of rows ((rows, piece) each)."""
+    if all(isinstance(p, tuple) for _, p in parts):
+        labels, codes = [], np.zeros(n, dtype=np.int64)
+        for rows, (texts, piece_codes) in parts:
+            codes[rows] = np.asarray(piece_codes) + len(labels)
+            labels += texts
+        return labels, codes
+    order = np.concatenate([rows for rows, _ in parts])
+    text = pa.concat_arrays([_by_code(p[1], p[0]) if isinstance(p, tuple) else p for _, p in parts])
+    if len(parts) > 1:
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n)
+        text = text.take(pa.array(position))
+    return text
+
+
+def _nulled(pieces: list, missing: np.ndarray) -> list:
+    """`null` where `missing`, else the value's pieces."""
+    if len(pieces) == 1 and isinstance(pieces[0], tuple):
+        labels, codes = pieces[0]
+        return [([*labels, "null"], np.where(missing, len(labels), codes))]
+    return [pc.if_else(pa.array(missing), "null", _join(*_compact(pieces)))]
 
 
 # ---- what the assessment read, row by row ------------------------------------------------------
@@ -484,14 +561,14 @@ class VedtakLines:
         out = []
         for slot in slots:  # only the rows built
             if isinstance(slot, tuple):
-                out.append((slot[0], slot[1][keep]))
+                out.append((slot[0], np.asarray(slot[1])[keep]))
             elif slot is None:
                 out.append(sha)
             elif isinstance(slot, str):
                 out.append(slot)
             else:
                 out.append(slot if keep.size == n else slot.take(index))
-        return ok, out
+        return ok, [(_strings(p[0]), p[1]) if isinstance(p, tuple) else p for p in _compact(out, materialize=False)]
 
     @staticmethod
     def _open(sub: C.Batch, n: int) -> np.ndarray:
@@ -551,7 +628,7 @@ class VedtakLines:
         codes of its head (id … lenke, unntak) for the slots."""
         bad = np.zeros(n, dtype=bool)
         heads, head_codes = [], np.zeros(n, dtype=np.int32)
-        texts: list[tuple[np.ndarray, pa.Array]] = []
+        texts: list[tuple[np.ndarray, Any]] = []  # (rows, a piece over them: (labels, codes) or an array)
         for rows, result, letter, tpl in self._variants(crit, res, letters):
             fields = {"id": crit.id, "tittel": crit.title, "resultat": result, "art": crit.kind, "hjemmel": crit.hjemmel}
             if crit.lenke is not None:
@@ -561,8 +638,8 @@ class VedtakLines:
             head_codes[rows] = len(heads)
             heads.append(json_line(json.dumps(fields, ensure_ascii=False)[:-1]) + ', "forklaring": "')
             if tpl is None:
-                texts.append((rows, pa.array([_esc(default_explanation(crit.title, result, self.form))] * rows.size,
-                                             type=pa.string())))
+                texts.append((rows, ([_esc(default_explanation(crit.title, result, self.form))],
+                                     np.zeros(rows.size, dtype=np.int64))))
                 continue
             mask = np.zeros(n, dtype=bool)
             mask[rows] = True
@@ -575,19 +652,13 @@ class VedtakLines:
                 text, pbad = self._hole(ev, part, rows)
                 bad[rows[pbad]] = True
                 parts.append(text)
-            texts.append((rows, _join(*parts) if any(not isinstance(p, str) for p in parts)
-                          else pa.array(["".join(parts)] * rows.size, type=pa.string())))
-        order = np.concatenate([r for r, _ in texts])
-        text = pa.concat_arrays([t for _, t in texts])
-        if len(texts) > 1:
-            position = np.empty(n, dtype=np.int64)
-            position[order] = np.arange(n)
-            text = text.take(pa.array(position))
-        return (_strings(heads), head_codes, text), bad
-
-    def _hole(self, ev, expr, rows, t: T.Type | None = None) -> tuple[pa.Array, np.ndarray]:
-        """An explanation's `{uttrykk}` on `rows`, written as the Decimal backend writes it (escaped for JSON),
-        and which of those rows it cannot give; `t`: the hole's type (the whole hole's, for a branch of it)."""
+            merged = _compact(parts + [([""], np.zeros(rows.size, dtype=np.int64))], materialize=False)
+            texts.append((rows, merged[0] if len(merged) == 1 else _join(*_compact(merged))))
+        return (heads, head_codes, _in_row_order(texts, n)), bad
+    def _hole(self, ev, expr, rows, t: T.Type | None = None) -> tuple[Any, np.ndarray]:
+        """An explanation's `{uttrykk}` on `rows`, written as the Decimal backend writes it (escaped for JSON) as a
+        piece of `_compact`, and which of those rows it cannot give; `t`: the hole's type (the whole hole's, for a
+        branch of it)."""
         t = t or self.model.expr_types.get(id(expr), T.TEXT)
         if isinstance(expr, ast.If):
             c = ev.eval(expr.condition, C._Scope())
@@ -596,8 +667,11 @@ class VedtakLines:
             held = np.broadcast_to(np.asarray(c.data, dtype=bool), (ev.batch.n,))[rows]
             a, abad = self._hole(ev, expr.then, rows, t)
             b, bbad = self._hole(ev, expr.otherwise, rows, t)
-            return pc.if_else(pa.array(held), a, b), (_rows_bad(c.bad, ev.batch.n)[rows]
-                                                       | np.where(held, abad, bbad))
+            bad = _rows_bad(c.bad, ev.batch.n)[rows] | np.where(held, abad, bbad)
+            if isinstance(a, tuple) and isinstance(b, tuple):
+                return (a[0] + b[0], np.where(held, a[1], b[1] + len(a[0]))), bad
+            a, b = (_by_code(x[1], x[0]) if isinstance(x, tuple) else x for x in (a, b))
+            return pc.if_else(pa.array(held), a, b), bad
         if isinstance(expr, ast.Call) and expr.function == "antall_tekst":
             count, one, many = expr.args
             if not (isinstance(one, ast.Text) and isinstance(many, ast.Text)):
@@ -620,11 +694,11 @@ class VedtakLines:
                 data = np.broadcast_to(np.asarray(v.data, dtype=np.int64), (n,))[rows]
                 text = _per_value(data, lambda x: _esc(write(_decimal(x, v.scale))))
             case C.Bool():
-                data = np.broadcast_to(np.asarray(v.data, dtype=bool), (n,))[rows]
-                text = pc.if_else(pa.array(data), _esc(write(True)), _esc(write(False)))
+                data = np.broadcast_to(np.asarray(v.data, dtype=np.int64), (n,))[rows]
+                text = ([_esc(write(False)), _esc(write(True))], data)
             case C.Cat():
-                data = np.broadcast_to(np.asarray(v.data), (n,))[rows]
-                text = _by_code(data, [_esc(write(x)) for x in v.values])
+                data = np.broadcast_to(np.asarray(v.data, dtype=np.int64), (n,))[rows]
+                text = ([_esc(write(x)) for x in v.values], data)
             case C.Day():
                 data = np.broadcast_to(np.asarray(v.data, dtype=np.int64), (n,))[rows]
                 text = _per_value(data, lambda d: _esc(write(dt.date.fromordinal(d + C.EPOCH))))
@@ -633,47 +707,51 @@ class VedtakLines:
         return text, _rows_bad(v.bad, n)[rows]
 
     # -- the søknad's sha256
-    def _canonical(self, rec: C.Rec, record: T.Record, n: int, top: bool = False, parent=None):
-        """The canonical JSON (`replay.canonical_json`) of each row's (or element's) facts, and the rows that
-        have a value it cannot write."""
+    def _canonical(self, rec: C.Rec, record: T.Record, n: int, top: bool = False):
+        """The canonical JSON (`replay.canonical_json`) of each row's facts, and the rows that have a value it
+        cannot write."""
         bad = np.zeros(n, dtype=bool)
-        parts = []
+        pieces = self._canonical_record(rec, record, n, bad, top)
+        return _join(*_compact(pieces)), bad
+
+    def _canonical_record(self, rec: C.Rec, record: T.Record, n: int, bad: np.ndarray, top: bool = False) -> list:
+        """The pieces (see `_compact`) of the canonical JSON of a record, each row's or list element's."""
+        pieces: list = ["{"]
         names = sorted(k for k in record.fields if not (top and k == CASE_FIELD))
         for name in names:
             spec, f = record.fields[name], rec.fields[name]
-            text, vbad = self._canonical_value(f.value, spec.type, n)
-            bad |= vbad
+            pieces.append(("," if len(pieces) > 1 else "") + json.dumps(name, ensure_ascii=False) + ":")
+            value = self._canonical_value(f.value, spec.type, n, bad)
             if f.missing is not None:  # `ingen` (a row with a fact not yet given is not built: `_open`)
                 missing = np.broadcast_to(f.missing, (n,))
                 if missing.any():
-                    text = pc.if_else(pa.array(missing), "null", text)
-            parts += [("," if parts else "") + json.dumps(name, ensure_ascii=False) + ":", text]
-        if not parts:
-            return pa.array(["{}"] * n, type=pa.string()), bad
-        return _join("{", *parts, "}"), bad
+                    value = _nulled(value, missing)
+            pieces += value
+        return pieces + ["}"]
 
-    def _canonical_value(self, v, t: T.Type, n: int):
-        none = np.zeros(n, dtype=bool)
+    def _canonical_value(self, v, t: T.Type, n: int, bad: np.ndarray) -> list:
         match t:
             case T.Num():
-                return _join('"', number_json(np.broadcast_to(v.data, (n,)), v.scale), '"'), _rows_bad(v.bad, n)
+                bad |= _rows_bad(v.bad, n)
+                return ['"', number_json(np.broadcast_to(v.data, (n,)), v.scale), '"']
             case T.Bool():
-                return pc.if_else(pa.array(np.broadcast_to(np.asarray(v.data, dtype=bool), (n,))), "true", "false"), none
+                return [(["false", "true"], np.broadcast_to(np.asarray(v.data, dtype=np.int64), (n,)))]
             case T.Enum() | T.Text():
-                return _by_code(np.broadcast_to(v.data, (n,)), [json.dumps(x, ensure_ascii=False) for x in v.values]), none
+                return [([json.dumps(x, ensure_ascii=False) for x in v.values], np.broadcast_to(v.data, (n,)))]
             case T.Date():
-                return _per_value(np.broadcast_to(v.data, (n,)),
-                                  lambda d: f'"{dt.date.fromordinal(d + C.EPOCH).isoformat()}"'), none
+                values, inverse = np.unique(np.broadcast_to(v.data, (n,)), return_inverse=True)
+                return [([f'"{dt.date.fromordinal(d + C.EPOCH).isoformat()}"' for d in values.tolist()],
+                         inverse.reshape(-1))]
             case T.Record():
-                return self._canonical(v, t, n)
+                return self._canonical_record(v, t, n, bad)
             case T.ListOf(element) if isinstance(element, T.Record):
                 count = int(v.offsets[-1])
-                items, ibad = self._canonical(v.element, element, count)
-                listed = pa.ListArray.from_arrays(pa.array(v.offsets.astype(np.int32)), items)
-                bad = np.zeros(n, dtype=bool)
+                ibad = np.zeros(count, dtype=bool)
+                items = _join(*_compact(self._canonical_record(v.element, element, count, ibad)))
                 if ibad.any():
                     bad[v.parent[ibad]] = True
-                return _join("[", pc.binary_join(listed, ","), "]"), bad
+                listed = pa.ListArray.from_arrays(pa.array(v.offsets.astype(np.int32)), items)
+                return ["[", pc.binary_join(listed, ","), "]"]
         raise _NotBuilt(f"felttypen {T.describe(t)} i søknadens sha256")
 
     @staticmethod
@@ -706,7 +784,7 @@ class VedtakLines:
             first = {"utfall": result.outcomes[u], "ordning": ovalues[o], "policy": self.record,
                      "søknadsdato": dt.date.fromordinal(d + C.EPOCH).isoformat()}
             labels.append(", " + json_line(json.dumps(first, ensure_ascii=False))[1:-1] + ', "beløp": {')
-        slots.append((_strings(labels), codes.reshape(-1)))
+        slots.append((labels, codes.reshape(-1)))
         amounts = [(k, v) for k, v in result.amounts.items()]
         for i, (k, v) in enumerate(amounts):
             slots += [("" if i == 0 else ", ") + json.dumps(k, ensure_ascii=False) + ': "', ore_json(v[rows]), '"']
@@ -723,7 +801,7 @@ class VedtakLines:
         avslag = result.outcomes.index("avslag") if "avslag" in result.outcomes else -1
         conditions = [json_line(json.dumps({"betingelser": [{"id": i, "tekst": t} for i, t in c]},
                                            ensure_ascii=False))[1:-1] for c in ((), granted)]
-        slots += ["], ", (_strings(conditions), (utfall != avslag).astype(np.int32)), ', "sporbarhet": ' + self.head]
+        slots += ["], ", (conditions, (utfall != avslag).astype(np.int64)), ', "sporbarhet": ' + self.head]
         slots += [', "søknad_sha256": "', None, '", ']
         slots.append(self._read_slot(sub, reach, days, n))
         slots.append("}}\n")
@@ -750,7 +828,7 @@ class VedtakLines:
                 if k.startswith("c:"):
                     tables |= self._tables_of(scheme, k[2:])
             labels.append(json_line(replay.read_json(self.policy, p, tuple(sorted(tables)), on)))
-        return _strings(labels), codes.reshape(-1)
+        return labels, codes.reshape(-1)
 
     def _tables_of(self, scheme, name: str) -> set:
         key = (scheme.id, name)
