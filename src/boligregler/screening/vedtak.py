@@ -151,6 +151,18 @@ def _decimal(x: int, scale: int) -> Decimal:
     return Decimal(x // unit) if x % unit == 0 else Decimal(x).scaleb(-scale)
 
 
+def _distinct(codes: np.ndarray, below: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of non-negative integer codes (all `< below` when given) and each one's index among
+    them, as `np.unique(…, return_inverse=True)`; by counting when the codes are few, not sorting."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if below is not None and below <= 4 * codes.size + 4096:
+        present = np.bincount(codes, minlength=below) > 0
+        index = np.cumsum(present) - 1
+        return np.flatnonzero(present), index[codes]
+    values, inverse = np.unique(codes, return_inverse=True)
+    return values, inverse.reshape(-1)
+
+
 def _per_value(codes: np.ndarray, write: Callable[[Any], str]) -> tuple[list[str], np.ndarray]:
     """`write` of each distinct value of an array, and each row's (a piece of `_compact`)."""
     if codes.size and codes.min() == codes.max():
@@ -197,7 +209,7 @@ def _merged(run: list) -> tuple[list[str], np.ndarray]:
         code = codes if code is None else code * len(labels) + codes
         radix *= len(labels)
         coded.append(labels)
-    values, inverse = np.unique(code, return_inverse=True)
+    values, inverse = _distinct(code, radix)
     texts = []
     for value in values.tolist():
         picks = []
