@@ -152,6 +152,12 @@ def record_head_json(policy, *, explain: bool, with_letter: bool) -> str:
     return json.dumps(_constant_of(policy, _policy_parts(policy), explain, with_letter), ensure_ascii=False)[:-1]
 
 
+def entry_json(policy, kind: str, name: str, on: dt.date) -> str:
+    """The JSON of one parameter's (`kind` "parametre") or table's ("tabeller") entry in a record, on the
+    søknadsdato `on`, as `record_json` writes it inside its list."""
+    return _text(_entries(_policy_parts(policy), policy.model, kind, (name,), on))[1:-1]
+
+
 def read_json(policy, parameters: tuple[str, ...], tables: tuple[str, ...], on: dt.date) -> str:
     """`"parametre": […], "tabeller": […]` of a record whose assessment read `parameters` and `tables` (sorted
     names), on the søknadsdato `on`, as `record_json` writes them."""

@@ -171,6 +171,9 @@ def _per_value(codes: np.ndarray, write: Callable[[Any], str]) -> tuple[list[str
     return [write(v) for v in values.tolist()], inverse.reshape(-1)
 
 
+LONG = 128  # a fixed text this long is joined as it is, not copied into the texts of a merged piece
+
+
 def _compact(pieces: list, materialize: bool = True) -> list:
     """Pieces of a text per row, with every run of fixed texts and (labels, codes) pieces merged into one piece
     of the combinations that occur; a piece is a text, (labels, codes) or a string array (one per row). Fewer
@@ -187,7 +190,8 @@ def _compact(pieces: list, materialize: bool = True) -> list:
             out.append(_merged(run))
         run.clear()
     for p in pieces:
-        if isinstance(p, pa.Array):
+        if isinstance(p, pa.Array) or (isinstance(p, str) and len(p) >= LONG) or (  # long texts stay apart
+                isinstance(p, tuple) and max(map(len, p[0])) >= LONG):
             flush()
             out.append(p)
         else:
@@ -395,7 +399,11 @@ class _Plan:
                 parts.append(slot)
             elif isinstance(slot, tuple):
                 labels, codes = slot
-                parts.append(labels.take(pa.array(codes[lo:hi])))
+                here = codes[lo:hi]
+                if here.size and here.min() == here.max():  # one text for the slice: no copy per row
+                    parts.append(labels[int(here[0])].as_py())
+                else:
+                    parts.append(labels.take(pa.array(here)))
             else:
                 parts.append(slot.slice(lo, hi - lo))
         return _join(*parts)
@@ -639,16 +647,15 @@ class VedtakLines:
         """Per row, the criterion's JSON from `"resultat"` to its end, and rows it cannot build; and the
         codes of its head (id … lenke, unntak) for the slots."""
         bad = np.zeros(n, dtype=bool)
-        heads, head_codes = [], np.zeros(n, dtype=np.int32)
+        fields = {"id": crit.id, "tittel": crit.title, "resultat": "oppfylt", "art": crit.kind, "hjemmel": crit.hjemmel}
+        if crit.lenke is not None:
+            fields["lenke"] = crit.lenke
+        before, after = json_line(json.dumps(fields, ensure_ascii=False)[:-1]).split('"resultat": "oppfylt"')
+        head = [before + '"resultat": "', (list(C.RESULTS), np.asarray(res, dtype=np.int64)), '"' + after,
+                ([""] + [f', "unntak": {json.dumps(e.letter, ensure_ascii=False)}' for e in crit.exceptions],
+                 np.where(res == C.UNNTAK, np.asarray(letters, dtype=np.int64) + 1, 0)), ', "forklaring": "']
         texts: list[tuple[np.ndarray, Any]] = []  # (rows, a piece over them: (labels, codes) or an array)
         for rows, result, letter, tpl in self._variants(crit, res, letters):
-            fields = {"id": crit.id, "tittel": crit.title, "resultat": result, "art": crit.kind, "hjemmel": crit.hjemmel}
-            if crit.lenke is not None:
-                fields["lenke"] = crit.lenke
-            if letter is not None:
-                fields["unntak"] = letter
-            head_codes[rows] = len(heads)
-            heads.append(json_line(json.dumps(fields, ensure_ascii=False)[:-1]) + ', "forklaring": "')
             if tpl is None:
                 texts.append((rows, ([_esc(default_explanation(crit.title, result, self.form))],
                                      np.zeros(rows.size, dtype=np.int64))))
@@ -666,7 +673,7 @@ class VedtakLines:
                 parts.append(text)
             merged = _compact(parts + [([""], np.zeros(rows.size, dtype=np.int64))], materialize=False)
             texts.append((rows, merged[0] if len(merged) == 1 else _join(*_compact(merged))))
-        return (heads, head_codes, _in_row_order(texts, n)), bad
+        return (head, _in_row_order(texts, n)), bad
     def _hole(self, ev, expr, rows, t: T.Type | None = None) -> tuple[Any, np.ndarray]:
         """An explanation's `{uttrykk}` on `rows`, written as the Decimal backend writes it (escaped for JSON) as a
         piece of `_compact`, and which of those rows it cannot give; `t`: the hole's type (the whole hole's, for a
@@ -807,40 +814,51 @@ class VedtakLines:
         if result.nedbetalingstid is not None:
             slots += [', "nedbetalingstid_år": ', pc.cast(pa.array(np.asarray(result.nedbetalingstid)[rows]), pa.string())]
         slots.append(', "vilkår": [')
-        for i, ((heads, head_codes, text), _) in enumerate(explanations):
-            slots += [(heads, head_codes), text, '"}' if i == len(explanations) - 1 else '"}, ']
+        for i, ((head, text), _) in enumerate(explanations):
+            slots += [*head, text, '"}' if i == len(explanations) - 1 else '"}, ']
         granted = result.conditions[result.scheme_names[int(np.asarray(result.scheme_index)[rows[0]])]]
         avslag = result.outcomes.index("avslag") if "avslag" in result.outcomes else -1
         conditions = [json_line(json.dumps({"betingelser": [{"id": i, "tekst": t} for i, t in c]},
                                            ensure_ascii=False))[1:-1] for c in ((), granted)]
         slots += ["], ", (conditions, (utfall != avslag).astype(np.int64)), ', "sporbarhet": ' + self.head]
         slots += [', "søknad_sha256": "', None, '", ']
-        slots.append(self._read_slot(sub, reach, days, n))
+        slots += self._read_slot(sub, reach, days, n)
         slots.append("}}\n")
         return slots
 
-    def _read_slot(self, sub: C.Batch, reach: _Reach, days, n):
-        """`"parametre": […], "tabeller": […]` per row: the parameters and tables its assessment read."""
+    def _read_slot(self, sub: C.Batch, reach: _Reach, days, n) -> list:
+        """`"parametre": […], "tabeller": […]` per row: the parameters and tables its assessment read, as pieces:
+        one per parameter (absent, first or after another), so that a parameter every row of a slice read is
+        joined as one text (`_Plan.join`)."""
         scheme = reach.ev.scheme
-        params = sorted(k for k in reach.read if k.startswith("p:"))
+        dates, date_codes = _distinct(days)
+        on = [dt.date.fromordinal(int(d) + C.EPOCH) for d in dates.tolist()]
+        pieces: list = ['"parametre": [']
+        seen = np.zeros(n, dtype=bool)
+        for key in sorted(k for k in reach.read if k.startswith("p:")):
+            present = reach.read[key]
+            state = np.where(present, np.where(seen, 2, 1), 0)
+            labels = []
+            for d in on:
+                entry = json_line(replay.entry_json(self.policy, "parametre", key[2:], d))
+                labels += ["", entry, ", " + entry]
+            pieces.append((labels, date_codes * 3 + state))
+            seen |= present
+        pieces.append('], "tabeller": [')
         comps = [k for k in reach.read if k.startswith("c:") and self._tables_of(scheme, k[2:])]
-        columns = [reach.read[k] for k in params + comps]
-        bits = np.stack(columns, axis=1) if columns else np.zeros((n, 0), dtype=bool)
-        key = np.concatenate([np.packbits(bits, axis=1).astype(np.int64), days.astype(np.int64)[:, None]], axis=1)
+        bits = np.stack([reach.read[k] for k in comps], axis=1) if comps else np.zeros((n, 0), dtype=bool)
+        key = np.concatenate([np.packbits(bits, axis=1).astype(np.int64), date_codes[:, None]], axis=1)
         combos, codes = np.unique(key, axis=0, return_inverse=True)
         labels = []
-        names = params + comps
         for combo in combos.tolist():
-            on = dt.date.fromordinal(combo[-1] + C.EPOCH)
-            read = np.unpackbits(np.array(combo[:-1], dtype=np.uint8))[:len(names)] if names else []
-            chosen = [k for k, b in zip(names, read) if b]
-            p = tuple(k[2:] for k in chosen if k.startswith("p:"))
+            read = np.unpackbits(np.array(combo[:-1], dtype=np.uint8))[:len(comps)] if comps else []
             tables = set(self._criteria_tables(scheme))
-            for k in chosen:
-                if k.startswith("c:"):
+            for k, b in zip(comps, read):
+                if b:
                     tables |= self._tables_of(scheme, k[2:])
-            labels.append(json_line(replay.read_json(self.policy, p, tuple(sorted(tables)), on)))
-        return labels, codes.reshape(-1)
+            labels.append(", ".join(json_line(replay.entry_json(self.policy, "tabeller", t, on[combo[-1]]))
+                                    for t in sorted(tables)))
+        return pieces + [(labels, codes.reshape(-1)), "]"]
 
     def _tables_of(self, scheme, name: str) -> set:
         key = (scheme.id, name)
