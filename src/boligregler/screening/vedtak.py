@@ -923,12 +923,12 @@ class _Binary:
 class _Descriptor:
     """Bytes written straight to a file descriptor (shared with the processes forked from this one)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int | None):
         self.fd = fd
 
     def write(self, data) -> None:
         view = memoryview(data)
-        while view.nbytes:
+        while view.nbytes and self.fd is not None:  # (None: written nowhere)
             view = view[os.write(self.fd, view):]
 
     def flush(self) -> None:
@@ -1004,6 +1004,16 @@ class _Run:
             self._done(k)
         return done
 
+    def warm(self, first: int, block: list) -> None:
+        """Decide the first lines of a block without writing them: what that builds once (compiled programs, the
+        modules it imports, the builder's caches) is then shared by the processes forked from this one."""
+        target, turn = self.target, self.turn
+        self.target, self.turn = _Descriptor(None), None
+        try:
+            self.block(0, first, block[:256])
+        finally:
+            self.target, self.turn = target, turn
+
     def _wait(self, k: int) -> None:
         if self.turn is not None:
             value, condition = self.turn
@@ -1073,6 +1083,7 @@ def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
         out.flush()
         context = multiprocessing.get_context("fork")
         _RUN = _Run(policy, _Descriptor(out.fileno()), (context.Value("q", 0, lock=False), context.Condition()))
+        _RUN.warm(*head[0])
         ahead = threading.BoundedSemaphore(2 * workers)  # blocks read before their result is taken: memory stays bounded
 
         def tasks():
