@@ -647,7 +647,20 @@ def test_sjekk_brev_says_which_frame_fields_and_texts_a_signable_letter_lacks_an
         else:  # the inherited text that writes the gap
             assert d.file.endswith("nasjonal.pol") and "[mangler:" in d.message, d
     assert not unsigned_for(NYNORSK), "the nynorsk fixture gives its whole letterhead and offers no tilskudd"
-    assert not [d for d in check_policy_diagnostics(path) if d.code == "B004"], "only with --brev"
+    plain = [d for d in check_policy_diagnostics(path) if d.code == "B004"]
+    if pid == "nasjonal":  # a base model: its letterhead is each kommune's to fill, so only with --brev
+        assert not plain
+    else:  # a kommune's policy: `boligregler sjekk` says so without being asked
+        assert plain == found
+
+
+def test_sjekk_tells_a_kommune_its_letters_cannot_be_signed_without_brev(capsys):
+    assert main(["sjekk", "--farge", "aldri", str(shipped_policies_dir() / "drammen.pol")]) == 0
+    assert "advarsel[B004]: vedtaksbrevet kan ikke signeres" in capsys.readouterr().err
+    assert main(["sjekk", str(shipped_policies_dir() / "nasjonal.pol")]) == 0
+    assert "B004" not in capsys.readouterr().err
+    assert main(["sjekk", "--brev", "--farge", "aldri", str(shipped_policies_dir() / "nasjonal.pol")]) == 0
+    assert "advarsel[B004]" in capsys.readouterr().err
 
 
 def check_policy_diagnostics(path):

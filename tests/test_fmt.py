@@ -7,6 +7,7 @@ every valid test fixture and every docs snippet is already formatted (CI also ru
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -211,5 +212,7 @@ def test_fmt_and_sjekk_take_standard_input_and_folders(monkeypatch, capsys):
     assert main(["fmt", "-"]) == 0
     assert capsys.readouterr().out == text  # the formatted text on standard out, as an editor wants it
     folder = ROOT / "tests" / "fixtures" / "tabeller"
-    assert main(["sjekk", str(folder)]) == 0
-    assert capsys.readouterr().out == f"Ingen feil funnet i {len(list(folder.glob('*.pol')))} regelverk.\n"
+    assert main(["sjekk", "--format", "json", str(folder)]) == 0
+    found = json.loads(capsys.readouterr().out)
+    files = {Path(d["file"]).name for d in found}  # a folder is each of its policies: their letters lack a letterhead
+    assert {d["code"] for d in found} == {"B004"} and files == {p.name for p in folder.glob("*.pol")}, found

@@ -23,21 +23,24 @@ def register(sub) -> None:
                    help="farger i terminalen (auto: bare på en terminal, og ikke med NO_COLOR eller TERM=dumb)")
     p.add_argument("--strengt", action="store_true", help="behandle advarsler som feil")
     p.add_argument("--brev", action="store_true", help=(
-        "meld også hva et vedtaksbrev etter regelverket ville vise som «[mangler: …]» (felt i regelverkshodet, "
-        "tekster kommunen må skrive selv), med stedet der det fylles ut"))
+        "meld hva et vedtaksbrev etter regelverket ville vise som «[mangler: …]» (felt i regelverkshodet, "
+        "tekster kommunen må skrive selv), med stedet der det fylles ut, også for en grunnmodell (et regelverk "
+        "som ikke bygger på et annet); for et kommunalt regelverk meldes det alltid"))
     p.add_argument("--følg", action="store_true", help="sjekk på nytt hver gang et av regelverkene endres")
     p.set_defaults(handler=run)
 
 
 def diagnostics_for(path: str, letters: bool = False):
-    """The diagnostics of the policy at `path` (and what it builds on) and the sources they point into;
-    `letters`: also what its vedtaksbrev would show as a visible gap (`explain.frame.unsigned`)."""
+    """The diagnostics of the policy at `path` (and what it builds on) and the sources they point into, with
+    what its vedtaksbrev would show as a visible gap (`explain.frame.unsigned`, B004) when it builds on another
+    policy (a kommune's, whose letters are sent as they are) or `letters` asks for it (a base model, whose
+    letterhead each kommune fills). B004 costs next to nothing beside the check itself."""
     try:
         files = load_chain_text(read_stdin(), STDIN_NAME) if path == "-" else load_chain(path)
         model = check(files)
         if any(d.severity is Severity.ERROR for d in model.diagnostics):
             return list(model.diagnostics), model.sources
-        if letters:
+        if letters or len(files) > 1:
             from boligregler.explain.frame import unsigned
             return [*model.diagnostics, *legality(files, model), *unsigned(files[-1], model)], model.sources
         return [*model.diagnostics, *legality(files, model)], model.sources

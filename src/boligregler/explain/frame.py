@@ -134,7 +134,7 @@ SIGNED = ("kommune", "enhet", "postadresse", "kontakt", "klageinstans", "klagein
 
 
 def unsigned(leaf: ast.PolicyFile, model: CheckedPolicy) -> list[Diagnostic]:
-    """B004 warnings (`boligregler sjekk --brev`): what a vedtaksbrev under the policy shows as a visible gap,
+    """B004 warnings (`boligregler sjekk`; for a base model with `--brev`): what a vedtaksbrev under the policy shows as a visible gap,
     each where the author fills it: a letterhead field the header lacks (at the header) or marks `ubekreftet`
     (at that field), and an inherited letter text that writes «[mangler: …]» (at the text), unless its
     condition needs a yes/no parameter the policy never sets (`tilskudd_tilbys og …` where no tilskudd is given)."""

@@ -107,7 +107,7 @@ CODES = {
     "F001": "ugyldig «oppgis av»",
     "B001": "ugyldig avsnitt i begrunnelse", "B002": "ugyldig endring i begrunnelse",
     "B003": "overstyrt avsnitt i begrunnelsen faller bort",
-    "B004": "vedtaksbrevet kan ikke signeres slik det er (sjekk --brev)",
+    "B004": "vedtaksbrevet kan ikke signeres slik det er",
     # legality lint of municipal policies (boligregler.model.lint)
     "L001": "absolutt kommunalt vilkår", "L002": "aldersgrense", "L003": "statsborgerskap eller nasjonalitet",
     "L004": "rentepåslag over 0,25 prosentpoeng", "L005": "absolutt krav om botid",
