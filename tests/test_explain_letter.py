@@ -401,12 +401,30 @@ def test_a_nynorsk_policy_writes_its_frame_and_own_texts_in_nynorsk_and_the_chec
     on_bokmål.write_text(NYNORSK.read_text(encoding="utf-8").replace("bygger på nasjonal_nynorsk", "bygger på nasjonal"),
                          encoding="utf-8")
     warnings = [d for d in check_policy(on_bokmål).diagnostics if d.code == "M001"]
-    assert len(warnings) == 2 and "«nasjonal», som er på bokmål" in warnings[0].message
-    listed = warnings[0].notes[0]
+    # in nynorsk, as the kommune's policy staff write the policy, and with the shipped nynorsk national rules first
+    assert len(warnings) == 2 and "tekstar som lesaren ser, kjem frå «nasjonal», som er på bokmål" in warnings[0].message
+    twin = "byt til «bygger på nasjonal_nynorsk», som har dei same reglane med alle tekstane på nynorsk"
+    assert warnings[0].notes[0] == twin and warnings[1].notes[0] == twin
+    listed = warnings[0].notes[1]
+    assert listed.startswith("skriv dei på nynorsk med «overstyr»: ")
     assert "vilkår betjeningsevne" in listed and "begrunnelse: grunnlag" in listed
     assert "vilkår bustad_i_kommunen" not in listed, "its own texts"
-    assert "77 opplysninger i søknaden har ingen tekst på nynorsk" in warnings[1].message
-    assert "skjønn.hindrer_arbeid" in warnings[1].notes[0] and "inntekter.type «lønn»" in warnings[1].notes[0]
+    assert "77 opplysningar i søknaden har ingen tekst på nynorsk (skildringa i brevet" in warnings[1].message
+    assert "skjønn.hindrer_arbeid" in warnings[1].notes[1] and "inntekter.type «lønn»" in warnings[1].notes[1]
+    assert not BOKMÅL_ONLY.findall(" ".join([d.message for d in warnings] + [n for d in warnings for n in d.notes[:1]]))
+    # B004 too: its letterhead without «enhet», and «klageinstans» not confirmed
+    unsigned = tmp_path / "signed" / "fjordvik.pol"
+    unsigned.parent.mkdir()
+    unsigned.write_text(NYNORSK.read_text(encoding="utf-8").replace('    enhet: "Bustadkontoret"\n', "").replace(
+        '    målform: nynorsk', '    målform: nynorsk\n    ubekreftet: "klageinstans"'), encoding="utf-8")
+    found = sorted((d.message, d.notes[0]) for d in unsigned_for(unsigned))
+    assert found == [
+        ("vedtaksbrevet kan ikkje signerast: regelverkshovudet har ikkje «enhet», så brevet skriv «[manglar: eininga som "
+         "behandlar saka]» der «sak» i søknaden ikkje gir det", 'skriv enhet: "…" i regelverkshovudet, eller la '
+         "saksbehandlingssystemet gi det i «sak.enhet» i søknaden"),
+        ("vedtaksbrevet kan ikkje signerast: «klageinstans» er merkt som ikkje stadfesta, så brevet skriv «[manglar: "
+         "klageinstansen]» der «sak» i søknaden ikkje gir det", "stadfest verdien med kommunen og ta «klageinstans» ut "
+         "av «ubekreftet», eller la saksbehandlingssystemet gi han i «sak.klageinstans» i søknaden")], found
     s = copy.deepcopy(FAMILY)
     s["bolig"]["i_kommunen"] = False
     manual = build_letter(policy.evaluate(s))
@@ -524,8 +542,8 @@ def test_the_checker_lists_the_facts_a_nynorsk_policy_has_no_nynorsk_text_for(tm
                                  if "opplysning skjønn.hindrer_arbeid:" not in line
                                  and 'opplysning bolig.eierform "borettslag"' not in line), encoding="utf-8")
     warnings = [d for d in check_policy(trimmed).diagnostics if d.code == "M001"]
-    assert len(warnings) == 1 and "2 opplysninger i søknaden har ingen tekst på nynorsk" in warnings[0].message
-    assert warnings[0].notes[0].endswith("bolig.eierform «borettslag», skjønn.hindrer_arbeid")
+    assert len(warnings) == 1 and "2 opplysningar i søknaden har ingen tekst på nynorsk" in warnings[0].message
+    assert warnings[0].notes[-1].endswith("bolig.eierform «borettslag», skjønn.hindrer_arbeid")
 
 
 def test_an_opplysning_text_names_a_field_and_one_of_its_choices(tmp_path):

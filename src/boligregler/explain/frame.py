@@ -139,33 +139,53 @@ def unsigned(leaf: ast.PolicyFile, model: CheckedPolicy) -> list[Diagnostic]:
     (at that field), and an inherited letter text that writes «[mangler: …]» (at the text), unless its
     condition needs a yes/no parameter the policy never sets (`tilskudd_tilbys og …` where no tilskudd is given)."""
     form, out = målform(model), []
+    w = _UNSIGNED[form]
     fields = {f.name: f for f in leaf.header.fields}
     given = letterhead(model, None)
     for name in (f for f in SIGNED if given[f] is None):
         shown = gap(name, form)
         if name in unconfirmed(model):
-            out.append(Diagnostic(
-                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres: «{name}» er merket ubekreftet, så brevet "
-                f"skriver «{shown}» der søknadens «sak» ikke gir det", leaf.path, fields["ubekreftet"].value_span,
-                (f"bekreft verdien med kommunen og ta «{name}» ut av «ubekreftet», eller la saksbehandlingssystemet "
-                 f"gi den i søknadens «sak.{name}»",)))
+            out.append(Diagnostic("B004", Severity.WARNING, w["unconfirmed"].format(name=name, shown=shown), leaf.path,
+                                  fields["ubekreftet"].value_span, (w["unconfirmed_note"].format(name=name),)))
         else:
-            out.append(Diagnostic(
-                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres: regelverkshodet har ikke «{name}», så "
-                f"brevet skriver «{shown}» der søknadens «sak» ikke gir det", leaf.path, leaf.header.span,
-                (f"skriv {name}: \"…\" i regelverkshodet, eller la saksbehandlingssystemet gi det i søknadens "
-                 f"«sak.{name}»",)))
+            out.append(Diagnostic("B004", Severity.WARNING, w["absent"].format(name=name, shown=shown), leaf.path,
+                                  leaf.header.span, (w["absent_note"].format(name=name),)))
     for text in model.letter:
         if shows_gap(text.template) and not _never(text.condition, model):
             shown = next(VISIBLE_GAP.search(p).group() for p in text.template.parts if isinstance(p, str)
                          and VISIBLE_GAP.search(p))
-            out.append(Diagnostic(
-                "B004", Severity.WARNING, f"vedtaksbrevet kan ikke signeres når avsnittet «{text.name}» tas med: "
-                f"teksten fra {text.origin.policy} skriver «{shown}»", text.origin.file, text.origin.span,
-                (f"skriv kommunens egen tekst i regelverket: overstyr begrunnelse {{ {text.name} når …: \"…\" }} "
-                 "med samme «når», med hvert tall som en datert parameter med kilde (som tilskudd_nedskrivning "
-                 "i drammen.pol)",)))
+            out.append(Diagnostic("B004", Severity.WARNING,
+                                  w["text"].format(name=text.name, policy=text.origin.policy, shown=shown),
+                                  text.origin.file, text.origin.span, (w["text_note"].format(name=text.name),)))
     return out
+
+
+# B004 in the policy's målform: read by the kommune's policy staff, who write the policy in it.
+_UNSIGNED = per_form({
+    "unconfirmed": ("vedtaksbrevet kan ikke signeres: «{name}» er merket ubekreftet, så brevet skriver «{shown}» der "
+                    "søknadens «sak» ikke gir det",
+                    "vedtaksbrevet kan ikkje signerast: «{name}» er merkt som ikkje stadfesta, så brevet skriv «{shown}» "
+                    "der «sak» i søknaden ikkje gir det"),
+    "unconfirmed_note": ("bekreft verdien med kommunen og ta «{name}» ut av «ubekreftet», eller la "
+                         "saksbehandlingssystemet gi den i søknadens «sak.{name}»",
+                         "stadfest verdien med kommunen og ta «{name}» ut av «ubekreftet», eller la "
+                         "saksbehandlingssystemet gi han i «sak.{name}» i søknaden"),
+    "absent": ("vedtaksbrevet kan ikke signeres: regelverkshodet har ikke «{name}», så brevet skriver «{shown}» der "
+               "søknadens «sak» ikke gir det",
+               "vedtaksbrevet kan ikkje signerast: regelverkshovudet har ikkje «{name}», så brevet skriv «{shown}» der "
+               "«sak» i søknaden ikkje gir det"),
+    "absent_note": ("skriv {name}: \"…\" i regelverkshodet, eller la saksbehandlingssystemet gi det i søknadens "
+                    "«sak.{name}»",
+                    "skriv {name}: \"…\" i regelverkshovudet, eller la saksbehandlingssystemet gi det i «sak.{name}» "
+                    "i søknaden"),
+    "text": ("vedtaksbrevet kan ikke signeres når avsnittet «{name}» tas med: teksten fra {policy} skriver «{shown}»",
+             "vedtaksbrevet kan ikkje signerast når avsnittet «{name}» kjem med: teksten frå {policy} skriv «{shown}»"),
+    "text_note": ("skriv kommunens egen tekst i regelverket: overstyr begrunnelse {{ {name} når …: \"…\" }} med samme "
+                  "«når», med hvert tall som en datert parameter med kilde (som tilskudd_nedskrivning i drammen.pol)",
+                  "skriv den eigne teksten til kommunen i regelverket: overstyr begrunnelse {{ {name} når …: \"…\" }} "
+                  "med same «når», med kvart tal som ein datert parameter med kjelde (som tilskudd_nedskrivning i "
+                  "drammen.pol)"),
+})
 
 
 def _never(condition: ast.Expr | None, model: CheckedPolicy) -> bool:

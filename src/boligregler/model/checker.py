@@ -22,12 +22,13 @@ from boligregler.diagnostics import Diagnostic, PolicyError, Severity, Span, sug
 from boligregler.limits import MAX_HINTS
 from boligregler.model import types as T
 from boligregler.model.domains import set_number_domains
+from boligregler.model.loader import shipped_base
 from boligregler.model.policy import (
     KARTLEGGING_PRIORITY, CheckedPolicy, ComputeDef, ConditionDef, CriterionDef, DatedValue, ExampleDef, ExceptionDef,
     FactText, LetterSection, Lever, Origin, OutcomeRule, ParameterDef, SchemeDef, TableDef, TableVersion,
 )
 from boligregler.money import RoundingMode
-from boligregler.norsk import MÅLFORMER
+from boligregler.norsk import MÅLFORMER, per_form, tall_med_enhet
 from boligregler.syntax import ast
 from boligregler.urls import is_web_address
 from boligregler.syntax.template import KEYWORDS_IN_EXPRESSIONS, parse_template
@@ -121,6 +122,24 @@ CODES = {
     "L020": "kommunal endring i det et absolutt vilkår bygger på",
     "L021": "søknad som får avslag bare etter kommunens regler", "K001": "søknadsfelt uten kategori",
 }
+
+
+# M001 in the policy's målform: read by the kommune's policy staff, who write the policy in it.
+_MÅLFORM_WORDS = per_form({
+    "texts": ("regelverket er på {form}, men {count} som leseren ser, kommer fra «{policy}», som er på {other}",
+              "regelverket er på {form}, men {count} som lesaren ser, kjem frå «{policy}», som er på {other}"),
+    "text_nouns": (("tekst", "tekster"), ("tekst", "tekstar")),
+    "twin": ("bytt til «bygger på {twin}», som har de samme reglene med alle tekstene på {form}",
+             "byt til «bygger på {twin}», som har dei same reglane med alle tekstane på {form}"),
+    "texts_note": ("skriv dem på {form} med «overstyr»: {texts}", "skriv dei på {form} med «overstyr»: {texts}"),
+    "facts": ("regelverket er på {form}, men {count} i søknaden har ingen tekst på {form} (beskrivelsen i brevet, "
+              "eller ordet for et valg)",
+              "regelverket er på {form}, men {count} i søknaden har ingen tekst på {form} (skildringa i brevet, "
+              "eller ordet for eit val)"),
+    "fact_nouns": (("opplysning", "opplysninger"), ("opplysning", "opplysningar")),
+    "facts_note": ("skriv dem i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: {facts}",
+                   "skriv dei i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: {facts}"),
+})
 
 
 class _Scope:
@@ -780,11 +799,14 @@ class Checker:
         for lever in levers:
             note(lever.origin.policy if lever.origin else leaf, f"endring {'.'.join(lever.path)}")
         self.file, self.policy = self.leaf.path, leaf
+        w = _MÅLFORM_WORDS[form] if form in _MÅLFORM_WORDS else _MÅLFORM_WORDS["bokmål"]
         for policy, texts in foreign.items():
             if texts:
-                self.warn("M001", f"regelverket er på {form}, men {len(texts)} tekster som leseren ser, kommer fra "
-                                  f"«{policy}», som er på {forms[policy]}", self.leaf.header.span,
-                          [f"skriv dem på {form} med «overstyr»: {', '.join(texts)}"])
+                twin = f"{policy}_{form}"  # the same rules restated in the policy's målform, if shipped
+                notes = [w["twin"].format(twin=twin, form=form)] if shipped_base(twin) is not None else []
+                self.warn("M001", w["texts"].format(form=form, count=tall_med_enhet(len(texts), *w["text_nouns"]),
+                                                    policy=policy, other=forms[policy]), self.leaf.header.span,
+                          [*notes, w["texts_note"].format(form=form, texts=", ".join(texts))])
         missing = []
         for path, spec in _fields(self.schema):
             if forms.get(spec.origin, form) == form:
@@ -795,10 +817,11 @@ class Checker:
                 if text is None or forms.get(text.origin.policy, form) != form:
                     missing.append(".".join(path) + (f" «{key[1]}»" if key[1] is not None else ""))
         if missing:
-            self.warn("M001", f"regelverket er på {form}, men {len(missing)} opplysninger i søknaden har ingen tekst på "
-                              f"{form} (beskrivelsen i brevet, eller ordet for et valg)", self.leaf.header.span,
-                      ["skriv dem i begrunnelse med «opplysning sti: \"…\"» og «opplysning sti \"verdi\": \"…\"»: "
-                       + ", ".join(missing)])
+            twins = [f"{p}_{form}" for p in dict.fromkeys(spec.origin for _, spec in _fields(self.schema))
+                     if forms.get(p, form) != form and shipped_base(f"{p}_{form}") is not None]
+            self.warn("M001", w["facts"].format(form=form, count=tall_med_enhet(len(missing), *w["fact_nouns"])),
+                      self.leaf.header.span, [*(w["twin"].format(twin=t, form=form) for t in twins),
+                                              w["facts_note"].format(facts=", ".join(missing))])
 
     def _list_element(self, path: tuple[str, ...]) -> T.Type | None:
         t: T.Type = self.schema
