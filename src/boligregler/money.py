@@ -73,7 +73,7 @@ for _mode in _DECIMAL_MODES.values():
     _context = CONTEXT.copy()
     _context.rounding = _mode
     _QUANTIZE[_mode] = _context.quantize
-_DIVIDE, _MULTIPLY = CONTEXT.divide, CONTEXT.multiply
+_DIVIDE, _MULTIPLY, _QUANTIZE_HALF_UP = CONTEXT.divide, CONTEXT.multiply, CONTEXT.quantize  # CONTEXT rounds half up
 _ZERO = Decimal(0)
 
 
@@ -121,9 +121,9 @@ def _within_range(value):
 
 def _cents(value: Decimal) -> Decimal:
     """Round to øre (half up), dropping the decimals when the amount is whole kroner."""
-    rounded = value.quantize(_CENT, context=CONTEXT)
+    rounded = _QUANTIZE_HALF_UP(value, _CENT)
     if rounded == rounded.to_integral_value():
-        rounded = rounded.quantize(_ONE, context=CONTEXT)
+        rounded = _QUANTIZE_HALF_UP(rounded, _ONE)
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
@@ -145,9 +145,13 @@ def format_number(value: Decimal, decimals: int | None = None) -> str:
     exactly, without trailing fractional zeros.
     """
     value = _as_decimal(value)
-    # Enough precision for any finite value, so formatting never fails (CONTEXT has 34 digits).
-    context = CONTEXT.copy()
-    context.prec = max(CONTEXT.prec, value.adjusted() + 3 + (decimals or 0)) if value.is_finite() else CONTEXT.prec
+    # Enough precision for any finite value, so formatting never fails (CONTEXT has 34 digits): a copy of CONTEXT
+    # with more digits for a value too long for it, else CONTEXT itself.
+    needed = value.adjusted() + 3 + (decimals or 0) if value.is_finite() else 0
+    context = CONTEXT
+    if needed > CONTEXT.prec:
+        context = CONTEXT.copy()
+        context.prec = needed
     if decimals is None:
         value = value.quantize(_ONE, context=context) if value == value.to_integral_value() else value.normalize(context)
     else:
