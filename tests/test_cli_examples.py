@@ -56,7 +56,7 @@ def test_vurder_and_forklar_run_an_example(capsys):
     assert main(["vurder", "drammen", "-e", "ingen_bankavslg"]) == 1
     assert "mente du «ingen_bankavslag»?" in capsys.readouterr().err
     assert main(["vurder", "drammen"]) == 1
-    assert "oppgi enten en SØKNAD eller --eksempel NAVN" in capsys.readouterr().err
+    assert "oppgi enten en SØKNAD (en fil, eller - for standard inn) eller --eksempel NAVN" in capsys.readouterr().err
 
 
 def test_eksempel_prints_the_soknad_as_json_that_vurder_accepts(tmp_path, capsys):

@@ -73,7 +73,8 @@ def read_soknad(path: str):
 def soknad_of(policy: Policy, args) -> Any:
     """The søknad named on the command line: a file (or -), or `--eksempel NAVN` of the policy."""
     if (args.soknad is None) == (args.eksempel is None):
-        raise UsageError("oppgi enten en SØKNAD eller --eksempel NAVN", code="søknad_eller_eksempel")
+        raise UsageError("oppgi enten en SØKNAD (en fil, eller - for standard inn) eller --eksempel NAVN",
+                         code="søknad_eller_eksempel")
     if args.eksempel is not None:
         from boligregler.testing import find_example  # only here: a batch run never needs it
         return find_example(policy, args.eksempel).input or {}
