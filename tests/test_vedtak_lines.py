@@ -135,3 +135,54 @@ def test_blocks_decided_in_processes_are_written_in_order(tmp_path, monkeypatch)
     lines = results[0][0].decode("utf-8").splitlines()
     assert [json.loads(line)["linje"] for line in lines] == [i for i in range(1, 301) if i != 78]
     assert results[0][2] == [78] and sum(results[0][3].values()) == 299
+
+
+def _expected_lines(policy, texts, skip=()):
+    expected = []
+    for i, text in enumerate(texts):
+        if i in skip:
+            continue
+        s = json.loads(text)
+        reference = s.pop("referanse", None)
+        head = {"linje": i + 1} | ({"referanse": reference} if reference else {})
+        expected.append(json_line(policy.evaluate(s).to_json(letter=False, head=head)) + "\n")
+    return expected
+
+
+def test_lines_of_another_scheme_read_one_by_one(tmp_path):
+    """Kongsvinger's «Eie først» only on lines with a null (read by the per-line validator, so the chunk's columns
+    hold placeholders for them and no column of that scheme): each line's own scheme decides it."""
+    policy = load_policy("kongsvinger")
+    table = population.households(40, seed=5)
+    texts = []
+    for i in range(40):
+        s = tabular.row_soknad(table, i)
+        if i % 3 == 0:
+            s["ordning"] = "eie_først"
+        text = json.dumps(s, ensure_ascii=False, default=str)
+        texts.append(text[:-1] + ', "livsopphold_per_måned": null}' if i % 3 == 0 else text)
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    done = vedtak.screen_jsonl(policy, str(path), out, pytest.fail)
+    assert out.getvalue().splitlines(keepends=True) == _expected_lines(policy, texts)
+    assert done.bad == [] and sum(done.outcomes.values()) == 40
+
+
+def test_a_defect_in_the_columns_decides_the_lines_one_by_one(tmp_path, monkeypatch):
+    policy = load_policy("drammen")
+    table = population.households(30, seed=8)
+    texts = [json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str) for i in range(30)]
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise IndexError("a defect")
+    monkeypatch.setattr(type(policy), "evaluate_batch", broken)
+    out, reported = io.StringIO(), []
+    done = vedtak.screen_jsonl(policy, str(path), out, reported.append)
+    monkeypatch.undo()
+    assert out.getvalue().splitlines(keepends=True) == _expected_lines(policy, texts)
+    assert done.bad == [] and done.per_line == 30
+    assert reported == [f"{path}:1–30: intern feil i den kolonnevise vurderingen (IndexError); linjene er vurdert "
+                        "én for én. Meld fra om feilen."]

@@ -675,11 +675,13 @@ def divround(v, u, mode: str, out=None):
     if mode == "opp":
         q = _fdiv(-v, u, out)
         return -q if out is None else np.negative(q, out=out)
-    if mode == "halv_opp":  # half away from zero: ⌊(2v + u − [v < 0]) / 2u⌋, or ⌊(v + u/2 − [v < 0]) / u⌋ for an even u
+    if mode == "halv_opp":  # half away from zero: ⌊(v + u/2 − [v < 0]) / u⌋ for an even u (|v| < SAFE: no overflow)
         negative = np.asarray(v) < 0
         if _ndim(u) == 0 and u % 2 == 0:
             return _fdiv(v + u // 2, u, out) if not negative.any() else _fdiv(v + u // 2 - negative, u, out)
-        return _fdiv(2 * v + u - negative, 2 * u, out)
+        q, r = np.divmod(v, u)  # else by the remainder, compared without doubling it (2v could pass 2**63)
+        up = np.where(negative, r > u - r, r >= u - r)
+        return _add(q, up, out)
     q = v // u  # halv_jevn
     twice = 2 * (v - q * u)
     return _add(q, (twice > u) | ((twice == u) & (q % 2 == 1)), out)
@@ -2269,6 +2271,15 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
             utfall[i] = -1
     missing = {i: ", ".join(m.opplysning for m in d.mangler) for i, d in decided if getattr(d, "mangler", ())}
     absent = out.absent
+    for i, d in decided:  # a row the columns could not read has its scheme from the decision, not the placeholders
+        scheme = policy.scheme_for(d.ordning)
+        if scheme.id not in scheme_names:
+            scheme_names += (scheme.id,)
+            conditions[scheme.id] = tuple((c.id, c.text) for c in scheme.conditions)
+        if scheme_names[scheme_index[i]] != scheme.id:
+            scheme_index[i] = scheme_names.index(scheme.id)
+        for crit in scheme.criteria:
+            out.column(crit)
     if decided:
         outcomes = _store_decisions(decided, outcomes, utfall, criteria, amounts, rente, term, absent)
     return BatchResult(n, outcomes, utfall, criteria, amounts, rente, term, scheme_names, scheme_index, fallback,

@@ -886,6 +886,7 @@ class Screened:
     built: int = 0
     per_line: int = 0
     problems: list = attrs.field(factory=list)  # (line, message) of a block, until reported
+    notes: list = attrs.field(factory=list)  # warnings of a block that name no single bad line, until reported
     last: int = 0  # the last line of a block
 
     def add(self, other: "Screened") -> None:
@@ -956,8 +957,15 @@ class _Run:
         try:
             chunk = files.jsonl_chunk(policy, self.shape, first, block)
             problems = done.problems = [(p.row, p.message) for p in chunk.problems]
-            result = policy.evaluate_batch(chunk.batch, mangler=False)
-            built = lines.build(chunk.batch, result, chunk.rows, chunk.references)
+            try:
+                result = policy.evaluate_batch(chunk.batch, mangler=False)
+                built = lines.build(chunk.batch, result, chunk.rows, chunk.references)
+            except Exception as e:  # noqa: BLE001 - a defect in the columns must not lose the block: line by line
+                result, built = None, Lines(chunk.batch.n, np.zeros(chunk.batch.n, dtype=bool), [])
+                if chunk.rows.size:
+                    done.notes.append(f"{int(chunk.rows.min())}–{int(chunk.rows.max())}: intern feil i den "
+                                      f"kolonnevise vurderingen ({type(e).__name__}); linjene er vurdert én for én. "
+                                      "Meld fra om feilen.")
             per_line: dict[int, str] = {}
             rows, records, facts = [], [], []
             for i in built.per_line.tolist():  # validated again from the line, as a line alone is
@@ -970,14 +978,19 @@ class _Run:
                 rows.append(i)
                 records.append(record)
             if rows:  # lines validated one by one (a null, a \u escape): their facts as columns of their own
-                again = C.from_facts(chunk.batch.schema, facts)
-                decided = policy.evaluate_batch(again, mangler=False)
-                more = lines.build(again, decided, chunk.rows[rows],
-                                   pa.array([r.reference for r in records], pa.string()))
-                for j, text in zip(np.flatnonzero(more.built).tolist(), more.text_of_built()):
-                    per_line[rows[j]] = text
-                done.count(decided, more.built)
-                done.built += int(more.built.sum())
+                try:
+                    again = C.from_facts(chunk.batch.schema, facts)
+                    decided = policy.evaluate_batch(again, mangler=False)
+                    more = lines.build(again, decided, chunk.rows[rows],
+                                       pa.array([r.reference for r in records], pa.string()))
+                    texts = more.text_of_built()
+                except Exception:  # noqa: BLE001 - as above: these lines are then decided one by one below
+                    more, texts = None, []
+                if more is not None:
+                    for j, text in zip(np.flatnonzero(more.built).tolist(), texts):
+                        per_line[rows[j]] = text
+                    done.count(decided, more.built)
+                    done.built += int(more.built.sum())
             for i, record, f in zip(rows, records, facts):
                 if i in per_line:
                     continue
@@ -993,8 +1006,9 @@ class _Run:
                                      f"intern feil under vurderingen ({type(e).__name__}); meld fra om feilen"))
                 else:
                     done.outcomes[decision.utfall] = done.outcomes.get(decision.utfall, 0) + 1
-            done.count(result, built.built)
-            done.built += int(built.built.sum())
+            if result is not None:
+                done.count(result, built.built)
+                done.built += int(built.built.sum())
             problems.sort()
             done.last = max([int(chunk.rows.max()) if chunk.rows.size else 0] + [line for line, _ in problems])
             self._wait(k)
@@ -1065,6 +1079,8 @@ def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
         done.add(result)
         for line, message in result.problems:
             report(f"{path}:{line}: {message}")
+        for note in result.notes:
+            report(f"{path}:{note}")
         if result.last:
             progress(result.last)
 
