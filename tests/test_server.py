@@ -156,6 +156,12 @@ def test_forklaring_mangler_and_etterproving(client):
     assert query_wins.headers["content-type"].startswith("text/markdown")
     assert_clean_problem(client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON,
                                      headers={"Accept": "application/pdf"}), 406, "ukjent_format")
+    assert negotiated.headers["vary"] == "Accept"
+    for accept, media in (("Text/HTML", "text/html"), ("application/*", "application/json"),
+                          ("text/html; q = 0.1, text/markdown;q=0.5", "text/markdown"),
+                          ("text/plain;q=0, */*", "text/markdown"), ("text/*;q=0.3, application/json;q=0.2", "text/plain")):
+        got = client.post("/v1/regelverk/skien/forklaring", json=FAMILY_JSON, headers={"Accept": accept})
+        assert got.status_code == 200 and got.headers["content-type"].startswith(media), accept
     partial = copy.deepcopy(FAMILY_JSON)
     del partial["bolig"]["boutgifter_per_måned"]
     missing = client.post("/v1/regelverk/skien/mangler", json=partial).json()

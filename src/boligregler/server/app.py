@@ -49,33 +49,41 @@ LETTER_TYPES = {"tekst": "text/plain; charset=utf-8", "markdown": "text/markdown
 
 
 def letter_format(accept: str) -> str:
-    """The letter format an `Accept` header prefers (`format=` in the query wins): the highest q
-    among the four media types, the first listed on a tie, text with none or `*/*`; 406 when the
-    header names only types the service cannot give."""
-    by_type = {media.split(";")[0]: fmt for fmt, media in LETTER_TYPES.items()}
-    best, best_q, named = None, 0.0, False
-    for part in accept.split(","):
+    """The letter format an `Accept` header prefers (`format=` in the query wins), by RFC 9110: media
+    types without regard to case, `type/*` and `*/*` ranges, q-values (q=0 refuses a type); the most
+    specific range decides a type's q, the highest q wins and the first listed on a tie; text with no
+    header. 406 when the header allows none of the four."""
+    ranges = []
+    for order, part in enumerate(accept.split(",")):
         media, *params = [p.strip() for p in part.split(";")]
         if not media:
             continue
-        named = True
         q = 1.0
         for p in params:
-            if p.startswith("q="):
+            name, _, value = p.partition("=")
+            if name.strip().lower() == "q":
                 try:
-                    q = float(p[2:])
+                    q = min(max(float(value.strip()), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
-        fmt = by_type.get(media) or ("tekst" if media in ("*/*", "text/*") else None)
-        if fmt and q > best_q:
-            best, best_q = fmt, q
-    if best:
-        return best
-    if named:
+        ranges.append((media.lower(), q, order))
+    if not ranges:
+        return "tekst"
+
+    def quality(media: str) -> tuple[float, int]:
+        kind = media.split("/")[0]
+        for pattern in (media, f"{kind}/*", "*/*"):  # the most specific range that matches
+            found = [(q, order) for m, q, order in ranges if m == pattern]
+            if found:
+                return max(found, key=lambda x: (x[0], -x[1]))
+        return 0.0, len(ranges)
+    scored = [(quality(media.split(";")[0]), fmt) for fmt, media in LETTER_TYPES.items()]
+    (best_q, _), best = max(scored, key=lambda x: (x[0][0], -x[0][1]))
+    if best_q <= 0:
         raise Problem(406, "ukjent_format", "Formatet kan ikke leveres",
                       f"Accept må tillate en av {', '.join(m.split(';')[0] for m in LETTER_TYPES.values())}, "
                       f"eller bruk ?format= ({', '.join(LETTER_TYPES)})")
-    return "tekst"
+    return best
 
 
 @attrs.frozen
@@ -297,7 +305,8 @@ class Service:
 
         decision, text, headers = await self.work(letter)
         request.state.note = f"regelverk={policy.id} utfall={decision.utfall}"
-        return Response(text.encode("utf-8"), 200, headers, media_type=LETTER_TYPES[fmt])
+        return Response(text.encode("utf-8"), 200, {**(headers or {}), "Vary": "Accept"},
+                        media_type=LETTER_TYPES[fmt])
 
     async def mangler(self, request: Request) -> Response:
         from boligregler.explain.missing import missing_facts
