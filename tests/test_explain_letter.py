@@ -219,6 +219,34 @@ def test_third_person_over_the_policies_texts(source, text, form, third):
     assert tredje_person(text, form) == third
 
 
+@pytest.mark.parametrize("text, form, third", [
+    # a question word begins a clause with a subject of its own: the possessive in it is the applicant's, not reflexive
+    ("Du har ikke sagt hvor din bolig ligger.", "bokmål", "Søkeren har ikke sagt hvor søkerens bolig ligger."),
+    ("Du har ikkje sagt kvar di bustad ligg.", "nynorsk", "Søkjaren har ikkje sagt kvar søkjaren si bustad ligg."),
+    ("Du må forklare hvordan dine utgifter blir dekket.", "bokmål",
+     "Søkeren må forklare hvordan søkerens utgifter blir dekket."),
+    ("Du må oppgje kven ditt hushald er.", "nynorsk", "Søkjaren må oppgje kven søkjaren sitt hushald er."),
+    ("Du må oppgi hva du eier.", "bokmål", "Søkeren må oppgi hva søkeren eier."),
+    # a possessive is left out only after a noun in the definite form that agrees with it, not after a verb
+    ("Du må oppgi hva din inntekt er.", "bokmål", "Søkeren må oppgi hva søkerens inntekt er."),
+    ("Du må ordne din økonomi.", "bokmål", "Søkeren må ordne sin økonomi."),
+    ("Du har arvet din bolig.", "bokmål", "Søkeren har arvet sin bolig."),
+    ("Du har arvet ditt hus.", "bokmål", "Søkeren har arvet sitt hus."),
+    ("Du må senda dine papir.", "nynorsk", "Søkjaren må senda sine papir."),
+    ("Du må tjene dine penger selv.", "bokmål", "Søkeren må tjene sine penger selv."),
+    ("Du har lånet ditt i banken.", "bokmål", "Søkeren har lånet sitt i banken."),
+    ("Har hushaldet ditt barn, må du seie det.", "nynorsk", "Har hushaldet barn, må søkjaren seie det."),
+    ("Med 20 000 kr kan hushaldet ditt betene eit lån.", "nynorsk", "Med 20 000 kr kan hushaldet betene eit lån."),
+    ("I dag har hushaldet ditt 20 000 kr til å betale på lånet.", "nynorsk",
+     "I dag har hushaldet 20 000 kr til å betale på lånet."),
+    ("Barna dine og kona di bur i bustaden din.", "nynorsk", "Barna og kona bur i bustaden."),
+    ("Inntektene dine er lave.", "bokmål", "Inntektene er lave."),
+])
+def test_third_person_reads_each_possessive_in_its_own_clause(text, form, third):
+    from boligregler.norsk import tredje_person
+    assert tredje_person(text, form) == third
+
+
 def test_third_person_leaves_no_du_form_in_any_policy_text():
     """Every text of every shipped policy and fixture written to the applicant reads without «du», «deg» or a
     possessive of the second person outside quotes once written in the third person; nynorsk also without «di»."""

@@ -73,17 +73,18 @@ _GENITIVE = {"bokmål": "søkerens", "nynorsk": "søkjaren {own}"}  # «søkeren
 _POSSESSIVES = {"bokmål": ("din", "ditt", "dine"), "nynorsk": ("din", "di", "ditt", "dine")}
 _OWN = {"din": "sin", "di": "si", "ditt": "sitt", "dine": "sine"}
 # a word that begins another clause than the one «du» is the subject of (as does a mark): a reflexive after it
-# points elsewhere
-_CLAUSE_END = frozenset({"at", "som", "når", "hvis", "om", "dersom", "viss", "fordi", "mens", "før", "der",
-                         "da", "då", "enn", "men", "eller", "så", "vi", "kommunen", "saksbehandler",
-                         "saksbehandlaren", "sidan", "siden"})
+# points elsewhere; a question word too, since the clause it begins has a subject of its own («hvor din bolig ligger»)
+_QUESTION = frozenset({"hvor", "hva", "hvem", "hvordan", "hvorfor", "kvar", "kva", "kven", "korleis", "kvifor"})
+_CLAUSE_END = _QUESTION | {"at", "som", "når", "hvis", "om", "dersom", "viss", "fordi", "mens", "før", "der",
+                           "da", "då", "enn", "men", "eller", "så", "vi", "kommunen", "saksbehandler",
+                           "saksbehandlaren", "sidan", "siden"}
 # words a possessive may follow that are not nouns in the definite form: «og din ektefelle», «uten din»
-_NOT_DEFINITE = frozenset({"en", "et", "den", "det", "men", "uten", "utan", "igjen", "att", "sammen", "saman",
-                           "fra", "frå", "da", "då", "nå", "no", "ja", "på", "å", "ta", "ha", "se", "sjå",
-                           "de", "dei", "alle", "ene", "hele", "heile", "heller", "enn", "eller", "etter",
-                           "under", "over", "mellom", "med", "for", "til", "av", "i", "om", "og", "ved",
-                           "mot", "hos", "som", "at", "er", "var", "har", "hadde", "kan", "må", "skal", "vil",
-                           "ville", "bør", "får", "fikk", "fekk", "gjelder", "gjeld"})
+_NOT_DEFINITE = _QUESTION | {"sa", "bra", "en", "et", "den", "det", "men", "uten", "utan", "igjen", "att",
+                             "sammen", "saman", "fra", "frå", "da", "då", "nå", "no", "ja", "på", "å", "ta", "ha", "se", "sjå",
+                             "de", "dei", "alle", "ene", "hele", "heile", "heller", "enn", "eller", "etter",
+                             "under", "over", "mellom", "med", "for", "til", "av", "i", "om", "og", "ved",
+                             "mot", "hos", "som", "at", "er", "var", "har", "hadde", "kan", "må", "skal", "vil",
+                             "ville", "bør", "får", "fikk", "fekk", "gjelder", "gjeld"}
 _WORD = re.compile(r"[^\W\d_]+|[.,;:!?–()]")
 _QUOTES = re.compile("[«»]")
 
@@ -95,11 +96,13 @@ def tredje_person(text: str, form: str = "bokmål") -> str:
     - «du» becomes «søkeren» (nynorsk «søkjaren»), with a capital first in a sentence; «deg» too
       («vi kontakter deg» → «vi kontakter søkeren»), except as a reflexive in a clause whose subject is
       «du», where it becomes «seg» («du må melde deg» → «søkeren må melde seg»).
-    - A possessive after a noun in the definite form is left out, since the definite form names the
-      applicant's own («husstanden din» → «husstanden»); before a noun it becomes «søkerens» (nynorsk
-      «søkjaren sin/si/sitt/sine»), or the reflexive «sin/si/sitt/sine» in a clause whose subject is «du»
-      («du og din ektefelle» → «søkeren og søkerens ektefelle»; «du må sende dine lønnslipper» → «søkeren må
-      sende sine lønnslipper»). «di» is a possessive in nynorsk only.
+    - A possessive after a noun in the definite form whose ending agrees with it is left out, since the
+      definite form names the applicant's own («husstanden din» → «husstanden», «barna dine» → «barna»);
+      else it becomes «søkerens» (nynorsk «søkjaren sin/si/sitt/sine»), or the reflexive «sin/si/sitt/sine»
+      in a clause whose subject is «du» («du og din ektefelle» → «søkeren og søkerens ektefelle»; «du må
+      ordne din økonomi» → «søkeren må ordne sin økonomi»). A question word («hvor», «hva», «kvar» …) begins
+      a clause with a subject of its own («hvor din bolig ligger» → «hvor søkerens bolig ligger»). «di» is a
+      possessive in nynorsk only.
 
     Norwegian verbs do not inflect for person, so the sentence stays grammatical. What stands in «…» is
     quoted (a title, a case worker's reason) and kept. Pure and called for every text of a saksframlegg,
@@ -130,6 +133,7 @@ def _third(text: str, form: str) -> str:
     pos = 0
     subject = False  # «du» is the subject of the clause so far
     previous = ""  # the word before, lower case ("" at the start of a sentence or after a mark)
+    before = ""  # the word before that, likewise
     for m in _WORD.finditer(text):
         word, lower = m.group(), m.group().lower()
         replacement = None
@@ -140,7 +144,7 @@ def _third(text: str, form: str) -> str:
         elif lower == "deg":
             replacement = "seg" if subject else applicant
         elif lower in possessives:
-            if previous not in _NOT_DEFINITE and _DEFINITE.search(previous):  # «husstanden din»: it goes
+            if _after_definite(before, previous, lower, subject):  # «husstanden din»: it goes
                 out.append(text[pos:m.start()].rstrip(" "))
                 pos = m.end()
                 continue
@@ -153,10 +157,34 @@ def _third(text: str, form: str) -> str:
             out.append(text[pos:m.start()])
             out.append(replacement)
             pos = m.end()
-        previous = "" if word in ".,;:!?–()" else lower
+        before, previous = previous, "" if word in ".,;:!?–()" else lower
     out.append(text[pos:])
     return "".join(out)
 
 
+def _after_definite(before: str, previous: str, possessive: str, subject: bool) -> bool:
+    """Whether `possessive` follows a noun in the definite form, whose ending agrees with it: «husstanden din»,
+    «hushaldet ditt», «kona di», «barna dine», «lønsslippane dine». A verb's ending does not agree, or the verb
+    stands after «å», a modal or an auxiliary («ordne din økonomi», «arvet din bolig», «må senda dine papir»)
+    in a clause whose `subject` is «du»; in another the noun after the verb is its subject («Med 20 000 kr kan
+    hushaldet ditt betene …»). `before` is the word before `previous`."""
+    if previous in _NOT_DEFINITE:
+        return False
+    if previous.endswith("en"):
+        return possessive == "din"
+    if previous.endswith("et"):  # a participle after an auxiliary: «har arvet»
+        agrees, verb = possessive == "ditt", before in _AUXILIARY
+    elif previous.endswith(("ene", "ane")):  # an infinitive after «å» or a modal: «må tjene»
+        agrees, verb = possessive == "dine", before in _MODAL
+    elif previous.endswith("a"):  # «kona din/di», «barna dine»; «må senda»
+        agrees, verb = True, before in _MODAL
+    else:
+        return False
+    return agrees and not (verb and subject)
+
+
 _MAYBE = re.compile(r"\b[Dd](?:u|eg|in|itt|ine|i)\b")
-_DEFINITE = re.compile(r"(?:en|et|a|ne)$")  # the endings of a noun in the definite form
+# after these a word is an infinitive («må ordne», «å senda») or a participle («har arvet»), not a noun
+_MODAL = frozenset({"å", "må", "kan", "skal", "vil", "bør", "får", "kunne", "skulle", "ville", "måtte", "burde", "lyt"})
+_AUXILIARY = frozenset({"har", "hadde", "er", "var", "blir", "ble", "blei", "blitt", "vert", "vart", "vorte", "fått",
+                        "vore"})
