@@ -869,6 +869,12 @@ def test_a_vedtak_amount_is_named_by_the_computation_it_is():
     ("Kommunens retningslinjer for startlån", "kommune", "kommunens retningslinjer for startlån"),
     ("Testkommunens ordning «Eie først»", "kommune", "Testkommunens ordning «Eie først»"),
     ("Vergemålsloven § 2", None, "vergemålsloven § 2"),
+    ("Plan- og bygningsloven § 29-4", None, "plan- og bygningsloven § 29-4"),
+    ("§ 3 annet ledd: søkeren skal ha bodd i kommunen i to år", None,
+     "§ 3 annet ledd: søkeren skal ha bodd i kommunen i to år"),  # a bare § other than of chapter 5: source unknown
+    ("§ 3 i retningslinjene for startlån i Fjordvik kommune", "kommune",
+     "§ 3 i retningslinjene for startlån i Fjordvik kommune"),
+    ("§ 8-5: nedbetalingstiden er inntil 30 år", None, "§ 8-5: nedbetalingstiden er inntil 30 år"),
     ("Husbankens veiledning til startlån: egenkapital", None, "Husbankens veiledning til startlån: egenkapital"),
 ])
 def test_a_refusal_names_where_its_rules_stand_only_when_the_legal_basis_says(hjemmel, source, in_sentence):
@@ -881,7 +887,7 @@ def test_a_refusal_names_where_its_rules_stand_only_when_the_legal_basis_says(hj
 
 
 def test_a_saksframlegg_on_several_guidelines_says_where_they_stand():
-    """Two of the kommune's guidelines not met: «fordi to retningslinjer fra kommunen ikke er oppfylt:», the
+    """Two of the kommune's guidelines not met: «fordi to av kommunens retningslinjer ikke er oppfylt:», the
     source filled from their legal bases, as a refusal's is."""
     s = copy.deepcopy(FAMILY)
     s["tilknytning"]["folkeregistrert_i_kommunen"] = False
@@ -889,11 +895,48 @@ def test_a_saksframlegg_on_several_guidelines_says_where_they_stand():
     letter = build_letter(load_policy("drammen").evaluate(s))
     assert letter.document == "saksframlegg"
     vedtak = letter.section("vedtak").paragraphs[0]
-    assert vedtak == "Søknaden kan ikke avgjøres automatisk fordi to retningslinjer fra kommunen ikke er oppfylt:", vedtak
+    assert vedtak == "Søknaden kan ikke avgjøres automatisk fordi to av kommunens retningslinjer ikke er oppfylt:", vedtak
     assert [i.text for i in letter.section("vedtak").items] == ["Folkeregistrert i Drammen", "Boligen ligger i Drammen"]
     keys = [s.key for s in letter.sections]
     assert keys[keys.index("vedtak") + 1] == "vedtak_merknad", "the list follows the sentence that leads to it"
     assert letter.section("vedtak_merknad").paragraphs[0].startswith("Kommunens retningslinjer er hovedregler")
+
+
+@pytest.mark.parametrize("hjemler, vedtak", [
+    (("Forskrift om lån fra Husbanken § 5-2", "Forskrift om lån fra Husbanken § 5-3 annet ledd"),
+     "Søknaden kan ikke avgjøres automatisk fordi to vilkår i forskrift om lån fra Husbanken ikke er oppfylt:"),
+    (("§ 5-2 første ledd", "§ 5-3 annet ledd"),
+     "Søknaden kan ikke avgjøres automatisk fordi to vilkår i forskrift om lån fra Husbanken ikke er oppfylt:"),
+    (("§ 3 i Drammen kommunes retningslinjer", "§ 4 i Drammen kommunes retningslinjer"),
+     "Søknaden kan ikke avgjøres automatisk fordi to av kommunens retningslinjer ikke er oppfylt:"),
+    (("§ 3 første ledd", "§ 4 første ledd"), "Søknaden kan ikke avgjøres automatisk fordi to retningslinjer ikke er oppfylt:"),
+    (("Forskrift om lån fra Husbanken § 5-2", None),
+     "Søknaden kan ikke avgjøres automatisk fordi vilkåret «Folkeregistrert i Drammen» ikke er oppfylt. "
+     "Regelen står i forskrift om lån fra Husbanken § 5-2."),
+    (("Plan- og bygningsloven § 29-4", None),
+     "Søknaden kan ikke avgjøres automatisk fordi retningslinjen «Folkeregistrert i Drammen» ikke er oppfylt. "
+     "Regelen står i plan- og bygningsloven § 29-4."),
+])
+def test_a_saksframlegg_cites_where_its_rules_stand_truly(hjemler, vedtak):
+    """A rule of the forskrift is a vilkår in it, not a «retningslinje»; the kommune's are «kommunens
+    retningslinjer»; a bare § outside chapter 5 names no source; a law's name is written small in a sentence."""
+    from boligregler import load_policy_text
+    text = (ROOT / "policies" / "drammen.pol").read_text(encoding="utf-8")
+    old = ("Drammen kommunes retningslinjer for startlån: søkeren skal være folkeregistrert i Drammen kommune",
+           "Drammen kommunes retningslinjer for startlån: startlån gis til bolig i Drammen kommune")
+    s = copy.deepcopy(FAMILY)
+    s["tilknytning"]["folkeregistrert_i_kommunen"] = False
+    for before, after in zip(old, hjemler):
+        assert before in text
+        if after is None:
+            continue
+        text = text.replace(before, after)
+        s["bolig"]["i_kommunen"] = False
+    if hjemler[1] is None:
+        s["bolig"]["i_kommunen"] = True
+    letter = build_letter(load_policy_text(text, name="drammen.pol").evaluate(s))
+    assert letter.document == "saksframlegg"
+    assert letter.section("vedtak").paragraphs[0] == vedtak
 
 
 def test_the_low_margin_warning_counts_the_changes_not_the_rules_they_stand_under():

@@ -47,17 +47,23 @@ DOCUMENTS = {"innvilget": "vedtaksbrev", "avslag": "vedtaksbrev", "manuell_vurde
 _WORDS: dict[str, Any] = {
     "refused_one": ("Søknaden om startlån er avslått fordi vilkåret «{title}» ikke er oppfylt.",
                     "Søknaden om startlån er avslått fordi vilkåret «{title}» ikkje er oppfylt."),
-    "refused_many": ("Søknaden om startlån er avslått fordi {count}{source} ikke er oppfylt:",
-                     "Søknaden om startlån er avslått fordi {count}{source} ikkje er oppfylte:"),
-    # where the deciding rules stand, when they all stand in one place (else each point's hjemmel says)
-    "source": {"criteria": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
-                            "kommune": (" i kommunens retningslinjer", " i retningslinjene til kommunen")},
-               "guidelines": {"forskrift": (" i forskrift om lån fra Husbanken", " i forskrift om lån frå Husbanken"),
-                              "kommune": (" fra kommunen", " frå kommunen")}},
-    "manual_one": ("Søknaden kan ikke avgjøres automatisk fordi retningslinjen «{title}» ikke er oppfylt.",
-                   "Søknaden kan ikkje avgjerast automatisk fordi retningslina «{title}» ikkje er oppfylt."),
-    "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {count}{source} ikke er oppfylt:",
-                    "Søknaden kan ikkje avgjerast automatisk fordi {count}{source} ikkje er oppfylte:"),
+    "refused_many": ("Søknaden om startlån er avslått fordi {rules} ikke er oppfylt:",
+                     "Søknaden om startlån er avslått fordi {rules} ikkje er oppfylte:"),
+    # the deciding rules counted, with where they stand when they all stand in one place (else each point's
+    # hjemmel says): a rule of the forskrift is a vilkår, never a retningslinje
+    "rules": {"criteria": {"forskrift": ("{count} i forskrift om lån fra Husbanken", "{count} i forskrift om lån frå Husbanken"),
+                           "kommune": ("{count} i kommunens retningslinjer", "{count} i retningslinjene til kommunen"),
+                           None: "{count}"},
+              "guidelines": {"forskrift": ("{count} i forskrift om lån fra Husbanken",
+                                           "{count} i forskrift om lån frå Husbanken"),
+                             "kommune": ("{number} av kommunens retningslinjer", "{number} av retningslinene til kommunen"),
+                             None: "{count}"}},
+    "manual_one": ("Søknaden kan ikke avgjøres automatisk fordi {rule} «{title}» ikke er oppfylt.",
+                   "Søknaden kan ikkje avgjerast automatisk fordi {rule} «{title}» ikkje er oppfylt."),
+    "manual_rule": {"forskrift": ("vilkåret", "vilkåret"), "kommune": ("retningslinjen", "retningslina"),
+                    None: ("retningslinjen", "retningslina")},
+    "manual_many": ("Søknaden kan ikke avgjøres automatisk fordi {rules} ikke er oppfylt:",
+                    "Søknaden kan ikkje avgjerast automatisk fordi {rules} ikkje er oppfylte:"),
     "criteria": (("ett vilkår", "vilkår"), ("eitt vilkår", "vilkår")),
     "guidelines": (("én retningslinje", "retningslinjer"), ("éi retningsline", "retningsliner")),
     "rule": "Regelen står i {basis}.",
@@ -129,19 +135,22 @@ _COMMON_HEADS = frozenset({"Forskrift", "Forskriften", "Forskrifta", "Lov", "Lov
 def legal_basis(hjemmel: str) -> tuple[str | None, str]:
     """A rule's legal basis read once: where the rule stands, and the basis as it reads inside a sentence.
 
-    Where: "forskrift" (forskrift om lån fra Husbanken, or a bare section of it), "kommune" (the kommune's
-    guideline or ordning), else None (a law, Husbanken's guidance): the letter then names no source rather
-    than a wrong one. In a sentence a common noun first is written small («Regelen står i forskrift om …»,
-    «… i retningslinjene for startlån i Fjordvik kommune»), as is a law's short name («vergemålsloven § 2»);
-    a name stays («Drammen kommunes retningslinjer», «Husbankens veileder»)."""
+    Where: "forskrift" (a basis that names forskrift om lån fra Husbanken, or a bare section of its chapter 5
+    on startlån, «§ 5-4 annet ledd»), "kommune" (the kommune's guideline or ordning), else None (a law,
+    Husbanken's guidance, a bare «§ 3» of unknown source): the letter then names no source rather than a
+    wrong one. In a sentence a common noun first is written small («Regelen står i forskrift om …», «… i
+    retningslinjene for startlån i Fjordvik kommune»), as is a law's name («vergemålsloven § 2», «plan- og
+    bygningsloven § 29-4»); a name stays («Drammen kommunes retningslinjer», «Husbankens veileder»)."""
     first, _, rest = hjemmel.partition(" ")
     head = hjemmel.split(":", 1)[0].lower()
-    if re.match(r"forskrift(?:en|a)? om lån fr[aå] husbanken|§\s*\d", head):
+    if re.match(r"forskrift(?:en|a)? om lån fr[aå] husbanken|§\s*5-\d", head):
         source = "forskrift"
     else:
         source = "kommune" if "kommune" in head else None
-    if first in _COMMON_HEADS or re.fullmatch(r"\w+lov(?:en|a)", first):
+    if first in _COMMON_HEADS:
         return source, f"{first.lower()} {rest}".rstrip()
+    if re.match(r"(?:\w+- (?:og|eller) )?\w+lov(?:en|a)\b", hjemmel):  # «Plan- og bygningsloven § 29-4»
+        return source, hjemmel[0].lower() + hjemmel[1:]
     return source, hjemmel
 
 
@@ -278,14 +287,17 @@ class _Builder:
         brief = self.decision.utfall == "manuell_vurdering"  # the saksframlegg gives the details below
         if len(decisive) == 1:
             r = decisive[0]
-            text = " ".join([w[key_one].format(title=r.tittel), self.rule_sentence(r), *([] if brief else [self.explanation(r)])])
+            first = w[key_one].format(title=r.tittel, rule=w["manual_rule"][legal_basis(r.hjemmel)[0]])
+            text = " ".join([first, self.rule_sentence(r), *([] if brief else [self.explanation(r)])])
             return Section("vedtak", heading, (text.strip(), *quotes.get(r.id, ()), *self.paragraphs(self.decision.utfall)))
-        count = antall_tekst(len(decisive), *w[nouns])
         items = tuple(Item(r.tittel if brief else f"{r.tittel}: {self.explanation(r)}",
                            (w["basis"].format(basis=r.hjemmel), *quotes.get(r.id, ()))) for r in decisive)
         sources = {legal_basis(r.hjemmel)[0] for r in decisive}
-        source = w["source"][nouns][sources.pop()] if len(sources) == 1 and None not in sources else ""
-        return Section("vedtak", heading, (w[key_many].format(count=count, source=source),), items)
+        source = sources.pop() if len(sources) == 1 else None
+        nouns = "criteria" if source == "forskrift" else nouns
+        rules = w["rules"][nouns][source].format(count=antall_tekst(len(decisive), *w[nouns]),
+                                                 number=antall_tekst(len(decisive), "én", "").strip())
+        return Section("vedtak", heading, (w[key_many].format(rules=rules),), items)
 
     def criterion_item(self, r: CriterionResult, quotes: tuple[str, ...] = ()) -> Item:
         details = [self.w["basis"].format(basis=r.hjemmel)] if r.hjemmel else []
