@@ -2,7 +2,8 @@
 
     python benchmarks/vurder.py            # 10^6 rows after start-up; end to end on 10^5 and 10^6 rows
     python benchmarks/vurder.py --raskt    # 10^5 rows after start-up; end to end on 10^5 rows
-    python benchmarks/vurder.py --deler    # only the stages of Parquet → Parquet after start-up (10^6 rows)
+    python benchmarks/vurder.py --deler    # only the stages after start-up: Parquet → Parquet (10^6 rows) and
+                                           # JSON Lines → vedtak lines, the default output (10^5 lines)
 
 On synthetic households (boligregler.screening.population, seed 2026) and drammen.pol:
 
@@ -172,16 +173,52 @@ def stages(policy, n: int) -> list[tuple[str, float]]:
     return out
 
 
+def vedtak_stages(policy, n: int) -> list[tuple[str, float]]:
+    """CPU seconds per 100 000 lines of each stage of JSON Lines → vedtak lines (the default output) in one
+    process, in blocks of `screening.vedtak.BLOCK` lines."""
+    from boligregler.records import open_input
+    from boligregler.screening import vedtak
+    with tempfile.TemporaryDirectory() as tmp:
+        write_inputs(tmp, n, jsonl=True)
+        path = f"{tmp}/p{n}.jsonl"
+        shape = files.JsonShape.of(policy.model)
+        builder = vedtak.VedtakLines(policy)
+        spent = dict.fromkeys(["lese og kontrollere kolonnevis", "vurdere (kolonnevis motor)",
+                               "bygge linjene (forklaringer, sporbarhet, sha256)", "sette sammen og skrive"], 0.0)
+        with open_input(path) as stream, open(f"{tmp}/ut.jsonl", "wb") as out:
+            for first, block in files.line_blocks(stream, vedtak.BLOCK):
+                steps = iter(spent)
+                c = time.process_time()
+                chunk = files.jsonl_chunk(policy, shape, first, block)
+                c = _stage(spent, next(steps), c)
+                result = policy.evaluate_batch(chunk.batch, mangler=False)
+                c = _stage(spent, next(steps), c)
+                lines = builder.build(chunk.batch, result, chunk.rows, chunk.references)
+                c = _stage(spent, next(steps), c)
+                lines.write(out, {})
+                _stage(spent, next(steps), c)
+    return [(label, seconds * 10**5 / n) for label, seconds in spent.items()]
+
+
+def _stage(spent: dict, label: str, since: float) -> float:
+    now = time.process_time()
+    spent[label] += now - since
+    return now
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--raskt", action="store_true")
-    parser.add_argument("--deler", action="store_true", help="only the stages of Parquet → Parquet after start-up")
+    parser.add_argument("--deler", action="store_true", help="only the stages after start-up")
     args = parser.parse_args()
     policy = load_policy("drammen")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; drammen.pol; synthetic households")
     n = 10**5 if args.raskt else 10**6
     print(f"\nParquet → Parquet after start-up by stage ({n:,} rows; CPU seconds per million rows):".replace(",", " "))
     for label, seconds in stages(policy, n):
+        print(f"  {label}: {seconds:.2f}".replace(".", ","))
+    print("\nJSON Lines → vedtak lines (the default output) by stage, one process (100 000 lines; CPU seconds):")
+    for label, seconds in vedtak_stages(policy, 10**5):
         print(f"  {label}: {seconds:.2f}".replace(".", ","))
     if args.deler:
         return
