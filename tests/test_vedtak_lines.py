@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
+import threading
 from decimal import Decimal
 
 import numpy as np
@@ -125,13 +127,27 @@ def test_blocks_decided_in_processes_are_written_in_order(tmp_path, monkeypatch)
     path.write_text("\n".join(texts) + "\n", encoding="utf-8")
     monkeypatch.setattr(vedtak, "BLOCK", 40)
     results = []
-    for workers in (1, 2):
+    for workers in (1, 2):  # a regular file: each block written at its own offset
         target = tmp_path / f"ut{workers}.jsonl"
         reported = []
         with open(target, "w", encoding="utf-8") as out:
+            out.write("først\n")
             done = vedtak.screen_jsonl(policy, str(path), out, reported.append, workers=workers)
+            out.write("sist\n")
         results.append((target.read_bytes(), reported, done.bad, done.outcomes, done.built))
+    read, write = os.pipe()  # a pipe: each block written in its turn
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(read, "rb").read()))
+    reader.start()
+    with open(write, "w", encoding="utf-8") as out:
+        out.write("først\n")
+        done = vedtak.screen_jsonl(policy, str(path), out, lambda text: None, workers=2)
+        out.write("sist\n")
+    reader.join()
+    assert received[0] == results[0][0]
     assert results[0] == results[1]
+    assert results[0][0].startswith(b"f\xc3\xb8rst\n{") and results[0][0].endswith(b"}\nsist\n")
+    results[0] = (results[0][0][len("først\n".encode()):-len("sist\n")], *results[0][1:])
     lines = results[0][0].decode("utf-8").splitlines()
     assert [json.loads(line)["linje"] for line in lines] == [i for i in range(1, 301) if i != 78]
     assert results[0][2] == [78] and sum(results[0][3].values()) == 299

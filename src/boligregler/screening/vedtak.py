@@ -391,6 +391,20 @@ class _Plan:
     rows: np.ndarray
     slots: list
 
+    def size(self) -> int:
+        """The bytes of the lines of all `rows` (UTF-8)."""
+        total, n = 0, len(self.rows)
+        for slot in self.slots:
+            if isinstance(slot, str):
+                total += len(slot.encode("utf-8")) * n
+            elif isinstance(slot, tuple):
+                labels, codes = slot
+                total += int(np.diff(_offsets(labels))[codes].sum())
+            else:
+                offsets = _offsets(slot)
+                total += int(offsets[-1] - offsets[0])
+        return total
+
     def join(self, lo: int, hi: int) -> pa.Array:
         """The lines of `rows[lo:hi]`, each ending in "\\n"."""
         parts = []
@@ -421,6 +435,10 @@ class Lines:
     @property
     def per_line(self) -> np.ndarray:
         return np.flatnonzero(~self.built)
+
+    def size(self, per_line: dict[int, str]) -> int:
+        """The bytes `write` writes."""
+        return sum(plan.size() for plan in self.plans) + sum(len(t.encode("utf-8")) for t in per_line.values())
 
     def text_of_built(self) -> list[str]:
         """The built lines (with their "\\n") as texts, in row order."""
@@ -922,15 +940,21 @@ class _Binary:
 
 
 class _Descriptor:
-    """Bytes written straight to a file descriptor (shared with the processes forked from this one)."""
+    """Bytes written straight to a file descriptor (shared with the processes forked from this one), at its
+    offset or from `at` on (`os.pwrite`, a regular file)."""
 
-    def __init__(self, fd: int | None):
-        self.fd = fd
+    def __init__(self, fd: int | None, at: int | None = None):
+        self.fd, self.at = fd, at
 
     def write(self, data) -> None:
-        view = memoryview(data)
+        view = memoryview(data).cast("B")
         while view.nbytes and self.fd is not None:  # (None: written nowhere)
-            view = view[os.write(self.fd, view):]
+            if self.at is None:
+                view = view[os.write(self.fd, view):]
+            else:
+                n = os.pwrite(self.fd, view, self.at)
+                self.at += n
+                view = view[n:]
 
     def flush(self) -> None:
         pass
@@ -942,9 +966,11 @@ BLOCK = 8192  # lines read, decided and built at a time (smaller blocks stay in 
 class _Run:
     """Decides and writes blocks of lines; in a process pool, each block waits for its turn to write (`turn`)."""
 
-    def __init__(self, policy, target, turn=None):
+    def __init__(self, policy, target, turn=None, at=None):
+        """`turn`: (the block whose turn it is to write, a condition) shared by the processes; `at`: with a regular
+        file, the offset after the blocks written so far (each block then writes at its own offset)."""
         from boligregler.screening import files
-        self.policy, self.target, self.turn = policy, target, turn
+        self.policy, self.target, self.turn, self.at = policy, target, turn, at
         self.lines = VedtakLines(policy)
         self.shape = files.JsonShape.of(policy.model)
 
@@ -1011,9 +1037,17 @@ class _Run:
                 done.built += int(built.built.sum())
             problems.sort()
             done.last = max([int(chunk.rows.max()) if chunk.rows.size else 0] + [line for line, _ in problems])
-            self._wait(k)
-            built.write(self.target, per_line)
-            self.target.flush()
+            if self.at is not None:  # a regular file: the block's place in it claimed in turn, written at once
+                size = built.size(per_line)
+                self._wait(k)
+                start = self.at.value
+                self.at.value = start + size
+                self._done(k)
+                built.write(_Descriptor(self.target.fd, start), per_line)
+            else:
+                self._wait(k)
+                built.write(self.target, per_line)
+                self.target.flush()
         finally:
             self._done(k)
         return done
@@ -1021,12 +1055,12 @@ class _Run:
     def warm(self, first: int, block: list) -> None:
         """Decide the first lines of a block without writing them: what that builds once (compiled programs, the
         modules it imports, the builder's caches) is then shared by the processes forked from this one."""
-        target, turn = self.target, self.turn
-        self.target, self.turn = _Descriptor(None), None
+        target, turn, at = self.target, self.turn, self.at
+        self.target, self.turn, self.at = _Descriptor(None), None, None
         try:
             self.block(0, first, block[:256])
         finally:
-            self.target, self.turn = target, turn
+            self.target, self.turn, self.at = target, turn, at
 
     def _wait(self, k: int) -> None:
         if self.turn is not None:
@@ -1098,7 +1132,10 @@ def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
         import threading
         out.flush()
         context = multiprocessing.get_context("fork")
-        _RUN = _Run(policy, _Descriptor(out.fileno()), (context.Value("q", 0, lock=False), context.Condition()))
+        fd = out.fileno()
+        start = _positional(fd)
+        at = None if start is None else context.Value("q", start, lock=False)
+        _RUN = _Run(policy, _Descriptor(fd), (context.Value("q", 0, lock=False), context.Condition()), at)
         _RUN.warm(*head[0])
         ahead = threading.BoundedSemaphore(2 * workers)  # blocks read before their result is taken: memory stays bounded
 
@@ -1111,6 +1148,21 @@ def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
                 for result in pool.imap(_work, tasks()):
                     ahead.release()
                     take(result)
+            if at is not None:
+                os.lseek(fd, at.value, os.SEEK_SET)  # after the lines, as if written in turn
         finally:
             _RUN = None
     return done
+
+
+def _positional(fd: int) -> int | None:
+    """The offset to write a regular file from with `os.pwrite` (None for a pipe, a terminal, or a file opened to
+    append, where writes go in turn)."""
+    import fcntl
+    import stat
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            return None
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return None
