@@ -163,6 +163,31 @@ def _distinct(codes: np.ndarray, below: int | None = None) -> tuple[np.ndarray, 
     return values, inverse.reshape(-1)
 
 
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(key, axis=0, return_inverse=True)` of a matrix of integers, through one code per row when the
+    combinations fit in one integer (the rows sorted by that code, the order `np.unique` gives too)."""
+    key = np.asarray(key, dtype=np.int64)
+    if not key.size:
+        return np.zeros((0, key.shape[1]), dtype=np.int64), np.zeros(key.shape[0], dtype=np.int64)
+    low = key.min(axis=0)
+    sizes = (key.max(axis=0) - low + 1).tolist()
+    total = 1
+    for size in sizes:
+        total *= size
+    if total >= 1 << 62:
+        combos, inverse = np.unique(key, axis=0, return_inverse=True)
+        return combos, inverse.reshape(-1)
+    code = np.zeros(key.shape[0], dtype=np.int64)
+    for j, size in enumerate(sizes):
+        code = code * size + (key[:, j] - low[j])
+    values, inverse = _distinct(code, total)
+    combos = np.empty((values.size, len(sizes)), dtype=np.int64)
+    for j in reversed(range(len(sizes))):
+        values, combos[:, j] = np.divmod(values, sizes[j])
+        combos[:, j] += low[j]
+    return combos, inverse
+
+
 def _per_value(codes: np.ndarray, write: Callable[[Any], str]) -> tuple[list[str], np.ndarray]:
     """`write` of each distinct value of an array, and each row's (a piece of `_compact`)."""
     if codes.size and codes.min() == codes.max():
@@ -815,7 +840,7 @@ class VedtakLines:
         ovalues = ordning.value.values if ordning is not None else ("",)
         days = np.broadcast_to(sub.root.fields["søknadsdato"].value.data, (n,))
         key = np.stack([utfall.astype(np.int64), np.asarray(ocodes, dtype=np.int64), days.astype(np.int64)], axis=1)
-        combos, codes = np.unique(key, axis=0, return_inverse=True)
+        combos, codes = _distinct_rows(key)
         labels = []
         for u, o, d in combos.tolist():
             first = {"utfall": result.outcomes[u], "ordning": ovalues[o], "policy": self.record,
@@ -866,7 +891,7 @@ class VedtakLines:
         comps = [k for k in reach.read if k.startswith("c:") and self._tables_of(scheme, k[2:])]
         bits = np.stack([reach.read[k] for k in comps], axis=1) if comps else np.zeros((n, 0), dtype=bool)
         key = np.concatenate([np.packbits(bits, axis=1).astype(np.int64), date_codes[:, None]], axis=1)
-        combos, codes = np.unique(key, axis=0, return_inverse=True)
+        combos, codes = _distinct_rows(key)
         labels = []
         for combo in combos.tolist():
             read = np.unpackbits(np.array(combo[:-1], dtype=np.uint8))[:len(comps)] if comps else []
