@@ -6,11 +6,12 @@ string columns instead of one `Policy.evaluate` per line: a line is a sequence o
 text fixed for the policy, a text per row from a few that occur (a criterion's fields before its
 explanation, the parameters and tables the assessment read), or a text per row computed from the
 arrays (amounts, the numbers in each explanation, the søknad's sha256); the slots are joined by
-one Arrow kernel.
+one Arrow kernel, a slice of rows at a time (`_compact` first merges the slots of few texts).
 
 - The explanations: every `{uttrykk}` of a criterion's text is evaluated as a column by the
   columnar `Evaluator` and written by the same formatter the Decimal backend uses, applied once
-  per distinct value (amounts in kroner are grouped with Arrow kernels, as `money.format_kr`).
+  per distinct value (amounts in kroner are written byte by byte with array operations, as
+  `money.format_kr` writes them).
 - What the assessment read (`sporbarhet.parametre`, `tabeller`): the memo keys the Decimal
   backend sets depend on the branches it takes; `_Reach` follows them as masks (`hvis`, `og` and
   `eller` short-circuit, a criterion's exceptions tried in turn, a list's body only for elements
@@ -19,9 +20,9 @@ one Arrow kernel.
 - The søknad's sha256: its canonical JSON (`explain.replay.canonical_json`) built column by column.
 
 A row this cannot build exactly (decided by the Decimal backend, `ikke_avgjort`, a fact not yet
-given, a value the arrays cannot give) is built by `Policy.evaluate_facts` as before, counted in
-`Lines.per_line`. The tests compare both ways on every example of every shipped policy and on
-random batches.
+given, a value the arrays cannot give) is left to `Policy.evaluate_facts` (`Lines.per_line`),
+counted. `screen_jsonl` runs a JSON Lines file in blocks, in a process per core. The tests compare
+both ways on every example of every shipped policy, on random batches and end to end.
 """
 
 from __future__ import annotations
@@ -85,36 +86,48 @@ def _join(*parts) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def grouped(whole: np.ndarray) -> pa.Array:
-    """Non-negative integers with a no-break space between groups of three digits, as `money._group`."""
-    whole = np.asarray(whole, dtype=np.int64)
-    text = pc.cast(pa.array(whole), pa.string())
-    top = int(whole.max()) if whole.size else 0
-    if top < 1000:
-        return text
-    if top >= 10**15:
-        raise _NotBuilt("et tall med mer enn femten sifre")
-    out = text
-    for k in range(1, 5):  # the values with k groups after the first
-        if top < 1000**k:
-            break
-        groups = [pc.cast(pa.array(whole // 1000**k), pa.string())]
-        for j in reversed(range(k)):
-            groups += [NBSP, _lpad(whole // 1000**j % 1000, 3)]
-        out = pc.if_else(pa.array(whole >= 1000**k), _join(*groups), out)
-    return out
+def kr_text(ore: np.ndarray) -> pa.Array:
+    """Øre as `money.format_kr` writes them: «2 973 590 kr», «−23 932,50 kr».
 
-
-def kr_text(ore: np.ndarray, suffix: str = " kr") -> pa.Array:
-    """Øre as `money.format_kr` writes them: «2 973 590 kr», «−23 932,50 kr»."""
+    Each row's UTF-8 bytes are laid out right-aligned in a matrix (no byte of the text is 0) and read back row
+    by row where they are not 0: a few array operations for any number of rows.
+    """
+    ore = np.asarray(ore, dtype=np.int64)
+    n = ore.size
     a = np.abs(ore)
+    if n and int(a.max()) >= 10**15:
+        raise _NotBuilt("et tall med mer enn femten sifre")
     kr, part = np.divmod(a, 100)
-    text = grouped(kr)
-    if (part != 0).any():
-        text = pc.if_else(pa.array(part != 0), _join(text, ",", _lpad(part, 2)), text)
-    if (ore < 0).any():
-        text = pc.if_else(pa.array(ore < 0), _join(MINUS, text), text)
-    return _join(text, suffix) if suffix else text
+    digits = np.ones(n, dtype=np.int64)
+    for j in range(1, 16):
+        digits += kr >= 10**j
+    most = int(digits.max()) if n else 1
+    tail = b" kr"
+    width = 3 + most + 2 * ((most - 1) // 3) + 3 + len(tail)
+    m = np.zeros((n, width), dtype=np.uint8)
+    units = width - 1 - len(tail) - 3  # the column of the last digit
+    for j in range(most):
+        column = units - (j + 2 * (j // 3))
+        m[:, column] = np.where(j < digits, 48 + (kr // 10**j) % 10, 0)
+        if j % 3 == 0 and j:  # a no-break space (c2 a0) before a group of three
+            grouped_here = digits > j
+            m[:, column + 1] = np.where(grouped_here, 0xC2, 0)
+            m[:, column + 2] = np.where(grouped_here, 0xA0, 0)
+    cents = part != 0
+    m[:, units + 1] = np.where(cents, ord(","), 0)
+    m[:, units + 2] = np.where(cents, 48 + part // 10, 0)
+    m[:, units + 3] = np.where(cents, 48 + part % 10, 0)
+    for k, byte in enumerate(tail):
+        m[:, units + 4 + k] = byte
+    negative = np.flatnonzero(ore < 0)
+    if negative.size:  # U+2212 (e2 88 92) before the first digit
+        first = units - (digits[negative] - 1 + 2 * ((digits[negative] - 1) // 3))
+        for k, byte in enumerate((0xE2, 0x88, 0x92)):
+            m[negative, first - 3 + k] = byte
+    keep = m != 0
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(keep.sum(axis=1), out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(m[keep].tobytes())])
 
 
 def ore_json(ore: np.ndarray) -> pa.Array:
