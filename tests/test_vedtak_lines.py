@@ -8,6 +8,8 @@ import copy
 import io
 import json
 import os
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 
@@ -202,3 +204,19 @@ def test_a_defect_in_the_columns_decides_the_lines_one_by_one(tmp_path, monkeypa
     assert done.bad == [] and done.per_line == 30
     assert reported == [f"{path}:1–30: intern feil i den kolonnevise vurderingen (IndexError); linjene er vurdert "
                         "én for én. Meld fra om feilen."]
+
+
+def test_a_reader_that_goes_away_stops_the_processes(tmp_path, monkeypatch):
+    """`vurder … | head`: the pipe closes while blocks are still being decided; the run stops with
+    BrokenPipeError (which the command line turns into exit code 141) instead of waiting for ever."""
+    policy = load_policy("drammen")
+    table = population.households(400, seed=17)
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(json.dumps(tabular.row_soknad(table, i), ensure_ascii=False, default=str)
+                              for i in range(400)) + "\n", encoding="utf-8")
+    monkeypatch.setattr(vedtak, "BLOCK", 20)
+    head = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.buffer.read(100)"], stdin=subprocess.PIPE)
+    with pytest.raises(BrokenPipeError):
+        with io.TextIOWrapper(head.stdin, encoding="utf-8") as out:
+            vedtak.screen_jsonl(policy, str(path), out, lambda text: None, workers=2)
+    head.wait(timeout=60)

@@ -1176,16 +1176,24 @@ def screen_jsonl(policy, path: str, out, report: Callable[[str], None],
         _RUN = _Run(policy, _Descriptor(fd), (context.Value("q", 0, lock=False), context.Condition()), at)
         _RUN.warm(*head[0])
         ahead = threading.BoundedSemaphore(2 * workers)  # blocks read before their result is taken: memory stays bounded
+        stop = threading.Event()  # the run ended early (an error, a reader that went away): read no more blocks
 
         def tasks():
             for k, (first, block) in enumerate(itertools.chain(head, blocks)):
-                ahead.acquire()
+                while not ahead.acquire(timeout=0.05):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
                 yield k, first, block
         try:
             with context.Pool(workers) as pool:
-                for result in pool.imap(_work, tasks()):
-                    ahead.release()
-                    take(result)
+                try:
+                    for result in pool.imap(_work, tasks()):
+                        ahead.release()
+                        take(result)
+                finally:
+                    stop.set()  # before the pool is terminated, which waits for the thread that reads the blocks
             if at is not None:
                 os.lseek(fd, at.value, os.SEEK_SET)  # after the lines, as if written in turn
         finally:
