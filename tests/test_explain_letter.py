@@ -208,7 +208,7 @@ def test_the_saksframlegg_speaks_of_the_applicant_in_the_third_person(text, form
     (None, "Du får lånet, og banken kontakter deg.", "bokmål", "Søkeren får lånet, og banken kontakter søkeren."),
     (None, "Du og di kone", "bokmål", "Søkeren og di kone"),  # «di» is no bokmål possessive
     (None, "Du og di kone må melde dykk; kona di får brevet.", "nynorsk",
-     "Søkjaren og søkjaren si kone må melde dykk; kona får brevet."),
+     "Søkjaren og søkjaren si kone må melde seg; kona får brevet."),
     (None, "Du må sende inn lønsslippane dine og di eiga fråsegn.", "nynorsk",
      "Søkjaren må sende inn lønsslippane og si eiga fråsegn."),
 ])
@@ -243,6 +243,23 @@ def test_third_person_over_the_policies_texts(source, text, form, third):
     ("Inntektene dine er lave.", "bokmål", "Inntektene er lave."),
 ])
 def test_third_person_reads_each_possessive_in_its_own_clause(text, form, third):
+    from boligregler.norsk import tredje_person
+    assert tredje_person(text, form) == third
+
+
+@pytest.mark.parametrize("text, form, third", [
+    ("Dere må melde dere hos oss, så kontakter vi dere.", "bokmål", "Søkerne må melde seg hos oss, så kontakter vi søkerne."),
+    ("Husstanden deres har ingen gjeld.", "bokmål", "Husstanden har ingen gjeld."),
+    ("Deres inntekter er lave.", "bokmål", "Søkernes inntekter er lave."),
+    ("Dere må sende deres lønnsslipper.", "bokmål", "Søkerne må sende søkernes lønnsslipper."),
+    ("Det er mer enn de 5 000 kr dere har.", "bokmål", "Det er mer enn de 5 000 kr søkerne har."),  # «de» is theirs
+    ("De må melde dykk hos oss, så kontaktar vi dykk.", "nynorsk",
+     "Søkjarane må melde seg hos oss, så kontaktar vi søkjarane."),
+    ("Hushaldet dykkar har barn, og lønsslippane dykkar manglar.", "nynorsk",
+     "Hushaldet har barn, og lønsslippane manglar."),
+    ("Du og kona di må melde dykk.", "nynorsk", "Søkjaren og kona må melde seg."),
+])
+def test_third_person_speaks_of_the_applicants_together(text, form, third):
     from boligregler.norsk import tredje_person
     assert tredje_person(text, form) == third
 

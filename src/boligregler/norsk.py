@@ -72,6 +72,10 @@ _APPLICANT = {"bokmål": "søkeren", "nynorsk": "søkjaren"}
 _GENITIVE = {"bokmål": "søkerens", "nynorsk": "søkjaren {own}"}  # «søkerens ektefelle», «søkjaren sin ektefelle»
 _POSSESSIVES = {"bokmål": ("din", "ditt", "dine"), "nynorsk": ("din", "di", "ditt", "dine")}
 _OWN = {"din": "sin", "di": "si", "ditt": "sitt", "dine": "sine"}
+# the applicants addressed together: the pronoun (subject and object alike), and the possessive, which does not
+# inflect, so before a noun it is the genitive («deres inntekter» → «søkernes inntekter»); nynorsk «de», «dykk»
+_PLURAL = {"bokmål": ({"dere"}, "søkerne", "deres", "søkernes"),
+           "nynorsk": ({"de", "dykk"}, "søkjarane", "dykkar", None)}
 # a word that begins another clause than the one «du» is the subject of (as does a mark): a reflexive after it
 # points elsewhere; a question word too, since the clause it begins has a subject of its own («hvor din bolig ligger»)
 _QUESTION = frozenset({"hvor", "hva", "hvem", "hvordan", "hvorfor", "kvar", "kva", "kven", "korleis", "kvifor"})
@@ -103,6 +107,10 @@ def tredje_person(text: str, form: str = "bokmål") -> str:
       ordne din økonomi» → «søkeren må ordne sin økonomi»). A question word («hvor», «hva», «kvar» …) begins
       a clause with a subject of its own («hvor din bolig ligger» → «hvor søkerens bolig ligger»). «di» is a
       possessive in nynorsk only.
+    - The applicants addressed together: «dere» (nynorsk «de», «dykk») becomes «søkerne» («søkjarane»), or
+      «seg» as a reflexive in a clause they are the subject of («dere må melde dere» → «søkerne må melde
+      seg»); «deres» («dykkar») is left out after a noun in the definite form, else it becomes «søkernes»
+      (nynorsk has no genitive that fits every gender, so «dykkar» before a noun stays).
 
     Norwegian verbs do not inflect for person, so the sentence stays grammatical. What stands in «…» is
     quoted (a title, a case worker's reason) and kept. Pure and called for every text of a saksframlegg,
@@ -132,6 +140,8 @@ def _third(text: str, form: str) -> str:
     out: list[str] = []
     pos = 0
     subject = False  # «du» is the subject of the clause so far
+    plural = False  # the applicants together are («dere», «du og …»)
+    pronouns, applicants, their, genitive = _PLURAL[form]
     previous = ""  # the word before, lower case ("" at the start of a sentence or after a mark)
     before = ""  # the word before that, likewise
     for m in _WORD.finditer(text):
@@ -140,7 +150,16 @@ def _third(text: str, form: str) -> str:
         if lower == "du":
             replacement, subject = applicant, True
         elif previous == "du" and lower in ("og", "eller"):  # «du og din ektefelle»: both are the subject
-            subject = False
+            subject, plural = False, lower == "og"
+        elif lower in pronouns:  # the first in a clause its subject or object, a later one reflexive if it is subject
+            replacement = "seg" if plural and (form == "bokmål" or lower == "dykk") else applicants
+            plural = plural or lower != "dykk"
+        elif lower == their:
+            if _after_definite(before, previous, lower, subject or plural):  # «husstanden deres»
+                out.append(text[pos:m.start()].rstrip(" "))
+                pos = m.end()
+                continue
+            replacement = genitive  # nynorsk has no genitive that fits every gender: «dykkar» stays before a noun
         elif lower == "deg":
             replacement = "seg" if subject else applicant
         elif lower in possessives:
@@ -150,7 +169,7 @@ def _third(text: str, form: str) -> str:
                 continue
             replacement = _OWN[lower] if subject else _GENITIVE[form].format(own=_OWN[lower])
         elif lower in _CLAUSE_END or word in ".,;:!?–()":
-            subject = False
+            subject = plural = False
         if replacement is not None:
             if word[0].isupper():
                 replacement = replacement[0].upper() + replacement[1:]
@@ -170,12 +189,13 @@ def _after_definite(before: str, previous: str, possessive: str, subject: bool) 
     hushaldet ditt betene …»). `before` is the word before `previous`."""
     if previous in _NOT_DEFINITE:
         return False
+    every = possessive in ("deres", "dykkar")  # these do not inflect
     if previous.endswith("en"):
-        return possessive == "din"
+        return every or possessive == "din"
     if previous.endswith("et"):  # a participle after an auxiliary: «har arvet»
-        agrees, verb = possessive == "ditt", before in _AUXILIARY
+        agrees, verb = every or possessive == "ditt", before in _AUXILIARY
     elif previous.endswith(("ene", "ane")):  # an infinitive after «å» or a modal: «må tjene»
-        agrees, verb = possessive == "dine", before in _MODAL
+        agrees, verb = every or possessive == "dine", before in _MODAL
     elif previous.endswith("a"):  # «kona din/di», «barna dine»; «må senda»
         agrees, verb = True, before in _MODAL
     else:
@@ -183,7 +203,7 @@ def _after_definite(before: str, previous: str, possessive: str, subject: bool) 
     return agrees and not (verb and subject)
 
 
-_MAYBE = re.compile(r"\b[Dd](?:u|eg|in|itt|ine|i)\b")
+_MAYBE = re.compile(r"\b[Dd](?:u|eg|in|itt|ine|i|ere|eres|e|ykk|ykkar)\b")
 # after these a word is an infinitive («må ordne», «å senda») or a participle («har arvet»), not a noun
 _MODAL = frozenset({"å", "må", "kan", "skal", "vil", "bør", "får", "kunne", "skulle", "ville", "måtte", "burde", "lyt"})
 _AUXILIARY = frozenset({"har", "hadde", "er", "var", "blir", "ble", "blei", "blitt", "vert", "vart", "vorte", "fått",
