@@ -561,7 +561,7 @@ class VedtakLines:
         self.record = policy.record()
         self.head = replay.record_head_json(policy, explain=True, with_letter=False)
         self.not_built: dict[str, str] = {}  # scheme → why its rows were left to the Decimal path
-        self._static_tables: dict[str, dict] = {}
+        self._static_tables: dict[tuple[str, str], set] = {}  # (scheme, computation) → the tables it reads
 
     # -- one chunk
     def build(self, batch: C.Batch, result: C.BatchResult, lines: np.ndarray, references) -> Lines:
@@ -631,7 +631,7 @@ class VedtakLines:
             for _, bad in explanations:
                 ok &= ~bad
         keep = np.flatnonzero(ok)
-        slots = self._slots(sub, result, rows, utfall, crits, explanations, reach, lines, references)
+        slots = self._slots(sub, result, rows, utfall, explanations, reach, lines, references)
         sha = self._sha256(canonical, keep)
         index = pa.array(keep)
         out = []
@@ -838,7 +838,7 @@ class VedtakLines:
         return _strings([sha(body[a:b]).hexdigest() for a, b in zip(offsets, offsets[1:])])
 
     # -- the slots of a line
-    def _slots(self, sub: C.Batch, result: C.BatchResult, rows, utfall, crits, explanations, reach, lines,
+    def _slots(self, sub: C.Batch, result: C.BatchResult, rows, utfall, explanations, reach, lines,
                references) -> list:
         """The line as slots: a text, (labels, codes), an array per row of `sub`, or None for the sha256."""
         n = sub.n
