@@ -9,9 +9,9 @@ from pathlib import Path
 
 from boligregler.api import add_allow_option, load_for_command
 from boligregler.diagnostics import BoligreglerError, file_problem
+from boligregler.screening import HOUSEHOLD_LABELS
 
-TYPE_NAMES = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
-              "par_med_barn": "par med barn", "bofellesskap": "tre eller flere voksne", "alle": "alle"}
+TYPE_NAMES = {**HOUSEHOLD_LABELS, "alle": "alle"}
 
 
 def register(sub) -> None:

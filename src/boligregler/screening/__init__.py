@@ -6,6 +6,10 @@ Built on the columnar backend (`boligregler.evaluation.columnar`); needs the `sc
 
 import sys
 
+# The household types reports group by (`population.household_type`), in report order, with their labels
+HOUSEHOLD_LABELS = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
+                    "par_med_barn": "par med barn", "bofellesskap": "tre eller flere voksne"}
+
 
 def skip_pandas_probe() -> None:
     """Let pyarrow start without importing pandas (0.5–2 s), for a command that never needs it.

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from boligregler.evaluation import columnar as C
 from boligregler.model.policy import KARTLEGGING_PRIORITY
-from boligregler.screening.population import household_type
+from boligregler.screening.population import HOUSEHOLDS, household_type
 from boligregler.screening.tabular import Chunk
 from boligregler.syntax import ast
 
@@ -254,7 +254,7 @@ def summary_by_type(table: pa.Table, level: int | None = None) -> list[dict]:
     now = table.column("kan_kjøpe_nå").fill_null(False).to_numpy(zero_copy_only=False)
     best = table.column("høyeste_kjøpesum")
     plain = table.column("høyeste_kjøpesum_uten_tilskudd")
-    for kind in ["enslig", "enslig_forsørger", "par_uten_barn", "par_med_barn", "bofellesskap", None]:
+    for kind in [*HOUSEHOLDS, None]:
         mask = np.ones(len(types), dtype=bool) if kind is None else types == kind
         if kind is not None and not mask.any():
             continue

@@ -15,7 +15,8 @@ import attrs
 import numpy as np
 
 from boligregler.evaluation import columnar as C
-from boligregler.screening.population import household_type
+from boligregler.screening import HOUSEHOLD_LABELS
+from boligregler.screening.population import HOUSEHOLDS, household_type
 from boligregler.screening.tabular import Chunk
 
 RANK = {"avslag": 0, "ikke_avgjort": 1, "manuell_vurdering": 1, "innvilget": 2}
@@ -137,14 +138,11 @@ OUTCOME_LABELS = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurderi
                   "ikke_avgjort": "ikke avgjort", None: "kunne ikke vurderes"}
 RESULT_LABELS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "unntak",
                  "ikke_relevant": "ikke relevant", "ikke_vurdert": "ikke vurdert"}
-TYPE_LABELS = {"enslig": "enslig", "enslig_forsørger": "enslig forsørger", "par_uten_barn": "par uten barn",
-               "par_med_barn": "par med barn", "bofellesskap": "tre eller flere voksne"}
 
 
 def _type_order(kind: str) -> tuple[int, str]:
-    """Household types in the order of `TYPE_LABELS` (enslig first), unknown ones last."""
-    order = list(TYPE_LABELS)
-    return (order.index(kind) if kind in order else len(order), kind)
+    """Household types in report order (enslig first), unknown ones last."""
+    return (HOUSEHOLDS.index(kind) if kind in HOUSEHOLDS else len(HOUSEHOLDS), kind)
 
 
 def text(impact: Impact) -> str:
@@ -160,7 +158,7 @@ def text(impact: Impact) -> str:
         before, after = impact.totals_a[key] // 100, impact.totals_b[key] // 100
         lines.append(f"  Sum {key} innvilget: {_kr(before)} → {_kr(after)} ({'+' if after >= before else ''}{_kr(after - before)})")
     for kind, counts in sorted(impact.by_type.items(), key=lambda kv: _type_order(kv[0])):
-        lines.append(f"  {TYPE_LABELS.get(kind, kind)}: {counts['bedre']} bedre, {counts['verre']} verre, "
+        lines.append(f"  {HOUSEHOLD_LABELS.get(kind, kind)}: {counts['bedre']} bedre, {counts['verre']} verre, "
                      f"{counts['uendret']} uendret")
     if impact.skipped:
         lines.append(f"  {len(impact.skipped)} rader kunne ikke vurderes etter begge regelverkene.")
@@ -184,7 +182,7 @@ def html(impact: Impact, synthetic: bool = False) -> str:
          + table(["Fra", "Til", "Husstander"], [[OUTCOME_LABELS.get(a, a), OUTCOME_LABELS.get(b, b), c]
                                                for a, b, c in changes])),
         ("Endringer etter husstandstype", bar_chart(
-            "Husstander med bedre og verre utfall, etter husstandstype", [TYPE_LABELS.get(k, k) for k in kinds],
+            "Husstander med bedre og verre utfall, etter husstandstype", [HOUSEHOLD_LABELS.get(k, k) for k in kinds],
             {"bedre": [impact.by_type[k]["bedre"] for k in kinds], "verre": [impact.by_type[k]["verre"] for k in kinds]})),
         ("Lån og tilskudd", bar_chart(
             "Sum innvilget (kr)", ["startlån", "tilskudd"],
@@ -200,7 +198,7 @@ def html(impact: Impact, synthetic: bool = False) -> str:
         for w in found:
             crit = "; ".join(f"{impact.titles.get(cid, cid)}: {RESULT_LABELS.get(ra, '–')} → {RESULT_LABELS.get(rb, '–')}"
                              for cid, ra, rb in w.criteria)
-            rows.append([w.row, w.reference or "", TYPE_LABELS.get(w.household, w.household),
+            rows.append([w.row, w.reference or "", HOUSEHOLD_LABELS.get(w.household, w.household),
                          kr(w.before.get("maks_lån", 0) // 100), kr(w.after.get("maks_lån", 0) // 100), crit])
         parts.append(f"<h3>{esc(OUTCOME_LABELS.get(a, a))} → {esc(OUTCOME_LABELS.get(b, b))}</h3>" + table(
             ["Rad", "Referanse", "Husstandstype", "Maks lån før", "Maks lån etter", "Vilkår som endret seg"], rows))

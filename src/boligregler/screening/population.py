@@ -28,9 +28,11 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
+from boligregler.screening import HOUSEHOLD_LABELS
+
 SYNTHETIC_NOTE = "Syntetiske husstander laget av boligregler.screening.population (ingen ekte personer)."
 
-HOUSEHOLDS = ("enslig", "enslig_forsørger", "par_uten_barn", "par_med_barn", "bofellesskap")
+HOUSEHOLDS = tuple(HOUSEHOLD_LABELS)
 HOUSEHOLD_SHARES = (0.42, 0.26, 0.12, 0.17, 0.03)
 MAIN_INCOMES = ("lønn", "uføretrygd", "arbeidsavklaringspenger", "alderspensjon", "sosialhjelp", "introduksjonsstønad")
 MAIN_SHARES = (0.44, 0.24, 0.10, 0.08, 0.08, 0.06)
