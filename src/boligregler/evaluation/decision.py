@@ -43,6 +43,7 @@ WORDS = per_form({
                  ", uansett korleis opplysningane som manglar, blir vurderte."),
 })
 RESULT_WORDS = WORDS["bokmål"]["result"]
+RESULT_LABELS = {**RESULT_WORDS, "ikke_relevant": "ikke relevant"}  # a result as a short label (a table, a heading)
 PROVIDER_WORDS = WORDS["bokmål"]["provider"]
 
 

@@ -21,7 +21,7 @@ import attrs
 
 from boligregler.diagnostics import BoligreglerError
 from boligregler.evaluation import runtime
-from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_WORDS, WORDS as EVALUATION_WORDS, Decision
+from boligregler.evaluation.decision import OUTCOME_WORDS, RESULT_LABELS, WORDS as EVALUATION_WORDS, Decision
 from boligregler.evaluation.values import Ratio
 from boligregler.explain.frame import målform
 from boligregler.model import types as T
@@ -166,8 +166,6 @@ def _markdown_block(b: Block) -> str:
 UNIT_WORDS = {"kr": "kr", "kr/mnd": "kr/mnd", "%": "%", "prosentpoeng": "prosentpoeng", "år": "år",
               "måneder": "måneder", "mnd": "måneder"}
 KIND_WORDS = {"absolutt": "absolutt vilkår", "hovedregel": "hovedregel", "informasjon": "informasjon"}
-# A criterion's explanation texts on its page, by the result each is for (`say` gives the nynorsk)
-TEXT_LABELS = {**RESULT_WORDS, "ikke_relevant": "ikke relevant"}
 COMPARE_WORDS = {"=": "er", "!=": "er ikke", "<": "er under", "<=": "er høyst", ">": "er over", ">=": "er minst"}
 ROUNDING_WORDS = {"ned": "rundet ned", "opp": "rundet opp", "halv_opp": "rundet av",
                   "halv_jevn": "rundet av (halvt mot partall)"}
@@ -796,7 +794,7 @@ def criterion_blocks(model: CheckedPolicy, c: CriterionDef, level: int, scheme: 
                 text += t(" Hjemmel: {h}.").format(h=_hjemmel(e.hjemmel, c.lenke))
             items.append(text)
         blocks.append(BulletList(tuple(items)))
-    texts = [f"*{esc(t(TEXT_LABELS.get(r, r))).capitalize()}:* «{d.template(x)}»" for r, x in c.explanations.items() if x]
+    texts = [f"*{esc(t(RESULT_LABELS.get(r, r))).capitalize()}:* «{d.template(x)}»" for r, x in c.explanations.items() if x]
     texts += [f"*{t('Unntak {x}:').format(x=esc(e.letter))}* «{d.template(e.explanation)}»"
               for e in c.exceptions if e.explanation]
     texts += [f"*{t('Unntak {x} gjelder ikke:').format(x=esc(e.letter))}* «{d.template(e.not_applied)}»"

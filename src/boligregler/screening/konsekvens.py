@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from boligregler.evaluation import columnar as C
+from boligregler.evaluation.decision import OUTCOME_NAMES, RESULT_LABELS
 from boligregler.screening import HOUSEHOLD_LABELS
 from boligregler.screening.population import HOUSEHOLDS, household_type
 from boligregler.screening.tabular import Chunk
@@ -134,10 +135,7 @@ def impact_of(policy_a, policy_b, chunks_a: Iterator[Chunk], chunks_b: Iterator[
     return impact
 
 
-OUTCOME_LABELS = {"innvilget": "innvilget", "avslag": "avslag", "manuell_vurdering": "manuell vurdering",
-                  "ikke_avgjort": "ikke avgjort", None: "kunne ikke vurderes"}
-RESULT_LABELS = {"oppfylt": "oppfylt", "ikke_oppfylt": "ikke oppfylt", "unntak": "unntak",
-                 "ikke_relevant": "ikke relevant", "ikke_vurdert": "ikke vurdert"}
+OUTCOME_LABELS = {**OUTCOME_NAMES, None: "kunne ikke vurderes"}
 
 
 def _type_order(kind: str) -> tuple[int, str]:
