@@ -71,14 +71,14 @@ def run(args) -> int:
     if not parts:
         raise BoligreglerError(f"{args.register}: ingen husstander kunne kartlegges")
     table = K.sort_by_priority(policy, pa.concat_tables(parts))
+    level = min(levels) if levels else None  # the kommune's lowest price level
     if args.utvalg is not None:
         if args.utvalg < 1:
             raise BoligreglerError(f"--utvalg må være et positivt heltall, ikke {args.utvalg}")
         if not levels and table.column("kjøpesum").null_count == table.num_rows:
             raise BoligreglerError("--utvalg trenger kommunens prisnivå (--prisnivå KR) når registeret ikke har "
                                    "kjøpesummer: utvalget er husstandene som kan finansiere en bolig til den prisen")
-        table = K.select(table, args.utvalg, min(levels) if levels else None)
-    level = min(levels) if levels else None
+        table = K.select(table, args.utvalg, level)
     summary = K.summary_by_type(table, level)
     comparison = K.compare(previous, table) if previous is not None else None
     synthetic = _is_synthetic(args.register, kind)
