@@ -127,3 +127,19 @@ overstyr begrunnelse {
     grunnlag = [s.origin.policy for s in letter if s.name == "grunnlag"]
     assert grunnlag[-1] == "x" and "nasjonal" in grunnlag  # added after, nothing replaced
     assert [s.origin.policy for s in letter if s.name == "klage"] == ["x"]
+
+
+def test_overstyr_begrunnelse_may_split_a_base_paragraph_in_two_cases(tmp_path):
+    """`P` and `ikke P` (or the opposite comparison) together replace one of the base's paragraphs; one alone does not."""
+    def klage(children_case: str) -> str:
+        return f'''
+overstyr begrunnelse {{
+    klage når antall_barn > 0: "Du kan klage, også på vegne av barna. Send klagen til {{kommune}}, {{postadresse}}."
+    klage når {children_case}: "Du kan klage. Send klagen til {{kommune}}, {{postadresse}}."
+    klage: "Hvis kommunen ikke endrer vedtaket, avgjør {{klageinstans}}, {{klageinstans_adresse}}, klagen."
+    klage: "Du har rett til å se dokumentene i saken. Kontakt oss: {{kontakt}}."
+}}
+'''
+    assert "B003" not in [d.code for d in diagnostics(tmp_path, klage("antall_barn <= 0"))]
+    assert "B003" not in [d.code for d in diagnostics(tmp_path, klage("ikke antall_barn > 0"))]
+    assert [d.code for d in diagnostics(tmp_path, klage("antall_barn < 0")) if d.code == "B003"] == ["B003"]

@@ -142,6 +142,36 @@ _MÅLFORM_WORDS = per_form({
 })
 
 
+def _case_split_of(condition: ast.Expr | None, candidates: list) -> tuple | None:
+    """Two of `candidates` that split `condition` in two cases, `C og P` and `C og ikke P`, if any.
+
+    `ikke P` may also be written as the opposite comparison (`x != v` for `x = v`, `x >= v` for `x < v`);
+    an unconditional paragraph is split by `P` and `ikke P` alone.
+    """
+    if condition is None:
+        cases = [(c, c) for c in candidates if c is not None]
+    else:
+        cases = [(c, c.right) for c in candidates if isinstance(c, ast.Logical) and c.op == "og" and c.left == condition]
+    for i, (first, p) in enumerate(cases):
+        for second, q in cases[i + 1:]:
+            if _opposite(p, q):
+                return first, second
+    return None
+
+
+_OPPOSITE_COMPARISONS = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
+def _opposite(p: ast.Expr, q: ast.Expr) -> bool:
+    """Whether `q` holds exactly when `p` does not."""
+    if isinstance(q, ast.Unary) and q.op == "ikke":
+        return q.operand == p
+    if isinstance(p, ast.Unary) and p.op == "ikke":
+        return p.operand == q
+    return (isinstance(p, ast.Compare) and isinstance(q, ast.Compare) and _OPPOSITE_COMPARISONS[p.op] == q.op
+            and p.left == q.left and p.right == q.right)
+
+
 class _Scope:
     """Names visible in one expression: the scheme's computations, parameters, tables and facts."""
 
@@ -619,6 +649,9 @@ class Checker:
                     continue
                 if s.condition in unused:
                     unused.remove(s.condition)  # replaced one for one, under the same condition
+                elif (split := _case_split_of(s.condition, unused)) is not None:
+                    for half in split:  # replaced by two texts, under `C og P` and `C og ikke P`
+                        unused.remove(half)
                 elif not shows_gap(s.template):  # a base's visible gap is there to be replaced
                     dropped.append(s)
             if dropped:
