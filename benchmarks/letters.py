@@ -3,6 +3,7 @@
     python benchmarks/letters.py             # 200 letters per case
     python benchmarks/letters.py --raskt     # 40 letters per case
     python benchmarks/letters.py --tell      # how many assessments, probes and gaps each letter's search runs
+    python benchmarks/letters.py --instruksjoner   # instructions per letter, counted with callgrind
 
 For each case (refusals and a case for manual assessment with their search for what would change
 the outcome, a grant) it times `policy.evaluate(søknad).begrunnelse`: validation, assessment, the
@@ -11,17 +12,31 @@ p50 and p99 of the wall-clock time and p50 of the thread's CPU time in milliseco
 machine the CPU time is the steadier figure; both are upper bounds there). The target of the letters
 issue: a refusal letter ≤ 2 ms p50. Standard library only; record figures, with the machine and its
 load, in docs/ytelse.md.
+
+`--instruksjoner` runs each case under `valgrind --tool=callgrind` (about a minute per case, as many at
+once as the machine has cores): three letters to warm up, then ten counted, and prints the instructions
+per letter in millions, split into the assessment (`policy.evaluate`), the search for what would change
+the outcome (`explain.counterfactual.what_would_change`) and the rest of the letter. Each part runs
+inside a C function that marks it (`functools.reduce` the ten letters, `operator.call` the assessment,
+an `operator.methodcaller` the search), whose inclusive cost callgrind_annotate gives. Unlike the
+times, the counts do not depend on the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import copy
+import functools
 import json
+import operator
 import os
 import platform
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,12 +105,69 @@ def count(policy, soknad: dict) -> dict[str, int]:
     return calls
 
 
+# the C functions that mark the counted parts (see the docstring), as callgrind_annotate names them
+MARKS = {"brev": "functools_reduce", "vurdering": "_operator_call", "søk": "methodcaller_call"}
+COUNTED = 10
+
+
+def counted_letters(index: int) -> None:
+    """The program callgrind runs for case `index`: three letters to warm up, then `COUNTED` inside the marks."""
+    from boligregler.explain import letter
+    _, pid, soknad = cases()[index]
+    policy = load_policy(pid)
+    for _ in range(3):
+        policy.evaluate(soknad).begrunnelse
+    search = letter.what_would_change
+    letter.what_would_change = lambda *a: operator.methodcaller("__call__", *a)(search)
+
+    def one(_, __):
+        return operator.call(policy.evaluate, soknad).begrunnelse
+    functools.reduce(one, range(COUNTED), None)
+
+
+def instructions(index: int) -> dict[str, float]:
+    """Millions of instructions per letter of case `index`: in all, in the assessment, the search and the rest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={MARKS['brev']}",
+                        "--dump-instr=no", f"--callgrind-out-file={out}", sys.executable, __file__,
+                        "--callgrind-tilfelle", str(index)],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        annotated = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)],
+                                   check=True, capture_output=True, text=True).stdout
+    cost = {}
+    for part, function in MARKS.items():  # a function's own line, not those of the headers inlined in it
+        found = [int(n.replace(",", "")) for n in re.findall(rf"^\s*([\d,]+) .*:{function} \[", annotated, re.M)]
+        cost[part] = max(found, default=0) / COUNTED / 1e6
+    return {"instruksjoner": cost["brev"], "vurdering": cost["vurdering"], "søk": cost["søk"],
+            "brevet": cost["brev"] - cost["vurdering"] - cost["søk"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raskt", action="store_true", help="40 letters per case instead of 200")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--tell", action="store_true", help="count the assessments each letter runs instead")
+    parser.add_argument("--instruksjoner", action="store_true",
+                        help="count the instructions per letter with callgrind instead (a minute per case)")
+    parser.add_argument("--callgrind-tilfelle", type=int, help=argparse.SUPPRESS)  # the program callgrind runs
     args = parser.parse_args()
+    if args.callgrind_tilfelle is not None:
+        counted_letters(args.callgrind_tilfelle)
+        return
+    if args.instruksjoner:
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+            counts = list(pool.map(instructions, range(len(cases()))))
+        rows = [{"case": name, **c} for (name, _, _), c in zip(cases(), counts)]
+        if args.json:
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        print(f"Python {platform.python_version()} on {platform.machine()}, callgrind, "
+              f"M instructions per letter ({COUNTED} after 3 to warm up)")
+        print(f"{'case':42} {'i alt':>8} {'vurdering':>10} {'søk':>8} {'brevet':>8}")
+        for r in rows:
+            print(f"{r['case']:42} {r['instruksjoner']:8.2f} {r['vurdering']:10.2f} {r['søk']:8.2f} {r['brevet']:8.2f}")
+        return
     if args.tell:
         print(f"{'case':42} {'utfall':18} {'vurderinger':>12} {'vilkårsprøver':>14} {'differanser':>12}")
         for name, pid, soknad in cases():
