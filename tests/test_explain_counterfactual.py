@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from boligregler import load_policy
 from boligregler.explain import facts as P
 from boligregler.explain import what_would_change
-from boligregler.explain.counterfactual import Search, _first, _fixes, _quantum, _smallest, dependencies
+from boligregler.evaluation.runtime import rounded
+from boligregler.explain.counterfactual import Search, _crossing, _first, _fixes, _quantum, _smallest, dependencies
 from boligregler.model.loader import shipped_policies_dir
 from boligregler.money import CONTEXT, load_json
 
@@ -254,3 +255,34 @@ def test_quantum_is_the_unit_of_a_staircase():
     assert _quantum([Decimal(-1383000), Decimal(266000), Decimal(0)]) == 1000
     assert _quantum([Decimal(-411089), Decimal(15930910)]) == 1
     assert _quantum([Decimal("-0.5")]) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(mode=st.sampled_from(["ned", "opp", "halv_opp"]), unit=st.sampled_from([10, 1000]),
+       start=st.integers(1, 10**7), slope=st.integers(-3000, 3000).filter(bool), per=st.sampled_from([1, 2, 8]),
+       a=st.integers(0, 50), span=st.integers(1, 400), reach=st.integers(0, 3000))
+def test_a_staircase_is_solved_at_its_step(mode, unit, start, slope, per, a, span, reach):
+    # a rounded amount linear in the change (`slope`/`per` kr per step, exact in
+    # decimal, so exactly on a multiple at some changes),
+    # and a gap that narrows by one unit per step of the rounding, open at `a`: the crossing is the first change
+    # that closes it, from the roundings at `a` and at `a + span` (past that where it is still open there)
+    unit = Decimal(unit)
+
+    def made(k):
+        value = Decimal(start) + Decimal(slope) * k / per
+        return [(value, unit, mode, rounded(value, unit, mode))]
+
+    def gap(k):
+        result = made(k)[0][3]
+        return (result - made(a)[0][3] if slope > 0 else made(a)[0][3] - result) - unit * (reach + 1)
+
+    b = a + span
+    j = _crossing(made(a), made(b), a, b, (gap(a), gap(b)))
+    steps = abs(made(b)[0][3] - made(a)[0][3]) / unit
+    if steps == 0 or steps >= span:
+        assert j is None
+        return
+    if steps <= 2:  # without the gaps: the first change at which the rounding changes its result
+        assert _crossing(made(a), made(b), a, b) == next(k for k in range(a + 1, b + 1) if gap(k) != gap(a))
+    first = next(k for k in range(max(a, b if gap(b) < 0 else a) + 1, 10**6) if gap(k) >= 0)
+    assert j == first

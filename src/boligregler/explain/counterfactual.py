@@ -338,7 +338,7 @@ class Search:
         """The smallest margin by which a criterion in `needed` that compares two amounts is met (negative:
         missed); a criterion that is not such a comparison must be met. None where there is no such margin.
         `calls` (a list) receives the roundings made on the way, (value, unit, mode, result) in order (see
-        `_next_change`). The søknad as it is (where both directions of every lever start) is compared once
+        `_crossing`). The søknad as it is (where both directions of every lever start) is compared once
         per set of criteria."""
         if facts is not self.facts:
             return self.compare(facts, needed, paths, calls)
@@ -396,7 +396,7 @@ class Search:
         search on the exact gap, with a first stride as wide as a rounding's step seen from the gap
         (what it differs from the line there, or the unit all its values are multiples of), and then
         where the gap is a staircase, at the change where its coarsest rounding changes its result
-        (`_next_change`, from the values rounded at both ends), else by bisection: a few evaluations
+        (`_crossing`, from the values rounded at both ends), else by bisection: a few evaluations
         either way. The result is verified: the criteria are met at it and not one step less. False: no change up to
         `room` can work in a monotone model (no change tried narrows the gap, or it is still open at
         `room`). None: no solution here (no gap, or it did not verify), so the caller searches. `first`:
@@ -417,8 +417,8 @@ class Search:
             return known[k] >= 0
 
         def at_rounding(failing: int, k: int) -> int | None:
-            """Where a rounding between `failing` and `k` changes its result: the gap's next step (see `_next_change`)."""
-            j = _next_change(made[failing], made[k], failing, k)
+            """Where a rounding between `failing` and `k` changes its result: the gap's next step (see `_crossing`)."""
+            j = _crossing(made[failing], made[k], failing, k)
             return None if j is None else min(j, k - 1)
 
         try:
@@ -437,15 +437,18 @@ class Search:
                     break
                 if far == most or known[far] <= known[near]:
                     return False if far == most else None
-                estimate = far + math.ceil((far - near) * -known[far] / (known[far] - known[near]))
+                estimate = _crossing(made[near], made[far], near, far, (known[near], known[far])) \
+                    or far + math.ceil((far - near) * -known[far] / (known[far] - known[near]))
                 near, far = far, min(estimate, most)
                 closes(far)
             else:
                 return None
             slope = (known[far] - known[near]) / (far - near)
-            k = min(max(near + math.ceil(-known[near] / slope), near + 1), far)
-            closes(k)
-            stride = max(1, min(math.ceil(max(abs(known[k]), _quantum(known.values())) / slope), far - near))
+            k, stride = _crossing(made[near], made[far], near, far, (known[near], known[far])), 1
+            if k is None or not near < k <= far:
+                k = min(max(near + math.ceil(-known[near] / slope), near + 1), far)
+                closes(k)
+                stride = max(1, min(math.ceil(max(abs(known[k]), _quantum(known.values())) / slope), far - near))
             return self._verified_threshold(changed, step, _first(closes, near, far, k, stride, at_rounding),
                                             needed, paths)
         except _Unsolvable:
@@ -778,15 +781,16 @@ def _first(works: Callable[[int], bool], failing: int, k: int, guess: int, strid
     return k
 
 
-def _next_change(before: list, after: list, failing: int, k: int) -> int | None:
-    """The first change j in (failing, k] at which a rounding changes its result, from the roundings made at
-    `failing` and at `k` (value, unit, mode, result in order), taking each rounded value as linear in the change
-    between them: the gap is a staircase there, and its step is where the rounded quantity crosses its next
-    multiple (or half multiple) in the direction it moves, found from the rounding mode. Only the coarsest
-    roundings that change are followed: a finer one moves the gap much as a line does. None where the
-    roundings differ in kind or number, or a coarsest one takes more than two steps between (bisection is
-    then faster)."""
-    if len(before) != len(after) or any(a[1] != b[1] or a[2] != b[2] for a, b in zip(before, after)):
+def _crossing(before: list, after: list, a: int, b: int, gaps: tuple[Decimal, Decimal] | None = None) -> int | None:
+    """Where the gap steps, from the roundings made at changes `a` < `b` (value, unit, mode, result in order),
+    taking each rounded value as linear in the change: the step is where the rounded quantity crosses a multiple
+    (or half multiple) in the direction it moves, found from the rounding mode. Only the coarsest roundings that
+    change are followed: a finer one moves the gap much as a line does. Without `gaps`: the first change in
+    (a, b] at which a rounding changes its result (None where one takes more than two steps between: bisection
+    is then faster). With `gaps` (the gap at a and at b, multiples of the rounding's unit, open at a): the first
+    change at which the gap, as a staircase of that rounding, closes; past b where it is still open at b. None
+    where the roundings differ in kind or number, or the gap is not such a staircase."""
+    if len(before) != len(after) or any(x[1] != y[1] or x[2] != y[2] for x, y in zip(before, after)):
         return None
     moved = [(v0, v1, unit, mode, r0, r1) for (v0, unit, mode, r0), (v1, _, _, r1) in zip(before, after) if r0 != r1]
     if not moved:
@@ -796,19 +800,30 @@ def _next_change(before: list, after: list, failing: int, k: int) -> int | None:
     for v0, v1, unit, mode, r0, r1 in moved:
         if unit != coarsest:
             continue  # a finer rounding moves the gap by less than a step of the coarsest, much as a line does
-        if abs(r1 - r0) / unit > 2:
-            return None
-        slope = (v1 - v0) / (k - failing)
-        up = slope > 0
+        steps = abs(r1 - r0) / unit
+        start, value, result, more = a, v0, r0, 0
+        if gaps is None:
+            if steps > 2:
+                return None
+        else:
+            g0, g1 = gaps
+            rise = (g1 - g0) / steps  # how much the gap narrows per step of this rounding
+            if steps >= b - a or g0 % unit or g1 % unit or rise <= 0 or g0 >= 0:
+                return None
+            if g1 < 0:
+                start, value, result, g0 = b, v1, r1, g1
+            more = math.ceil(-g0 / rise) - 1  # the steps after the next one until the gap closes
+        up = v1 > v0
+        result += more * unit if up else -more * unit
         half = unit / 2 if mode in ("halv_opp", "halv_jevn") else 0
         if mode == "ned":
-            boundary, strict = (r0 + unit, False) if up else (r0, True)
+            boundary, strict = (result + unit, False) if up else (result, True)
         elif mode == "opp":
-            boundary, strict = (r0, True) if up else (r0 - unit, False)
+            boundary, strict = (result, True) if up else (result - unit, False)
         else:
-            boundary, strict = (r0 + half, False) if up else (r0 - half, True)
-        t = (boundary - v0) / slope
-        j = failing + max(1, math.floor(t) + 1 if strict else math.ceil(t))
+            boundary, strict = (result + half, False) if up else (result - half, True)
+        t = (boundary - value) * (b - a) / (v1 - v0)  # the changes from `start` to the boundary
+        j = start + max(1, math.floor(t) + 1 if strict else math.ceil(t))
         first = j if first is None else min(first, j)
     return first
 
