@@ -149,3 +149,29 @@ def test_rounding_of_python_integers_is_the_decimal_rounding(mode, v, u):
     context = Context(prec=100)
     exact = context.divide(Decimal(v), Decimal(u)).quantize(Decimal(1), rounding=rounding[mode], context=context)
     assert columnar.divround(v, u, mode) == int(exact)
+
+
+TABLE = HEADER + '''tabell tillegg: kr etter antall {
+    fra 2024-01-01 kilde "k" {
+        0 til 999999999999.00000001: 1 kr
+        999999999999.00000002 og over: 2 kr
+    }
+}
+
+vilkår lite_tillegg {
+    tittel: "Lite tillegg"
+    art: hovedregel
+    hjemmel: "k"
+    oppfylt når tillegg[antall_barn * 1000000000000 * 10000] < 2 kr
+}
+'''
+
+
+def test_a_table_key_scaled_beyond_int64_to_a_bound_falls_back():
+    """A key compared with a bound of eight decimals is scaled by 10^8: beyond int64 for 10^16 children-units,
+    so those rows fall back instead of matching the first row (the key read as 0)."""
+    policy, interpreter = load_policy_text(TABLE, "proeve.pol"), load_policy_text(TABLE, "proeve.pol", backend="interpreter")
+    facts = [policy.validate(_family(children)) for children in [0, 1, 3]]
+    got, result = columnar_backend(policy, facts)
+    assert got == reference(interpreter, facts)
+    assert result.fallback.tolist() == [False, True, True]

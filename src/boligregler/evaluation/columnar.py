@@ -1550,42 +1550,45 @@ def _domain(key):
 
 def _table_version(version, keys: list, out_scale: int):
     """One version of a table at the keys: the value of the first row that matches (0 where none does) and
-    where one did."""
+    where one did; a row whose key may not have been compared exactly (scaled to a bound's decimals beyond
+    int64) counts as not found, so the fallback decides it."""
     shape = np.broadcast_shapes(*(np.shape(k.data) for k in keys))
-    data, hit = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
+    data, hit, bad = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool), None
     for row_keys, value in reversed(version.rows):
-        m = functools.reduce(np.logical_and, (_key_match(rk, k) for rk, k in zip(row_keys, keys)))
+        m = True
+        for rk, k in zip(row_keys, keys):
+            km, kbad = _key_match(rk, k)
+            m, bad = np.logical_and(m, km), _or(bad, kbad)
         v = _scaled(decimal_num(value), out_scale).data
         if _huge(v):  # beyond int64: the rows it is the value of count as not found (the fallback decides them)
             hit = hit & np.logical_not(m)
             continue
         data = _pick(m, v, data)
         hit = hit | m
-    return data, hit
+    return data, hit if bad is None else hit & np.logical_not(bad)
 
 
 def _key_match(row_key, key):
-    """Where the column `key` lies in one dimension's row key (a text, or an inclusive integer range)."""
+    """Where the column `key` lies in one dimension's row key (a text, or an inclusive integer range), and the
+    rows where that may be wrong: a key scaled to a bound's decimals beyond int64 (`_align` marks them)."""
     if isinstance(row_key, tuple):
         low, high = row_key
-        m = True
+        m, bad = True, None
         k = exact(key)
         if low is not None:
-            lo = decimal_num(low)
-            a, b = _align(k, lo)
-            m = np.logical_and(m, a.data >= b.data)
+            a, b = _align(k, decimal_num(low))
+            m, bad = np.logical_and(m, a.data >= b.data), _or(a.bad, b.bad)
         if high is not None:
-            hi = decimal_num(high)
-            a, b = _align(k, hi)
-            m = np.logical_and(m, a.data <= b.data)
-        return m
+            a, b = _align(k, decimal_num(high))
+            m, bad = np.logical_and(m, a.data <= b.data), _or(bad, _or(a.bad, b.bad))
+        return m, bad
     if isinstance(row_key, str):
         if not isinstance(key, Cat):
             raise Unsupported("tekstnøkkel for et tall")
-        return np.asarray(key.data) == key.values.index(row_key) if row_key in key.values else np.bool_(False)
+        return (np.asarray(key.data) == key.values.index(row_key) if row_key in key.values else np.bool_(False)), None
     if isinstance(row_key, Decimal):
         a, b = _align(exact(key), decimal_num(row_key))
-        return a.data == b.data
+        return a.data == b.data, _or(a.bad, b.bad)
     raise Unsupported("tabellnøkkel av ukjent slag")
 
 
