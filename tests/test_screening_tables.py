@@ -360,3 +360,19 @@ def test_a_date_that_does_not_exist_is_reported_not_rolled_over(tmp_path, kind, 
     for row, date in ((2, "2026-02-30"), (3, "2025-02-29")):
         assert f"rad {row}, kolonne «søknadsdato»: {date} er ikke en dato som finnes" in err
     assert "rad 1, kolonne «søknadsdato»" not in err and "rad 4, kolonne «søknadsdato»" not in err
+
+
+def test_facts_not_yet_assessed_are_described_as_the_policy_words_them():
+    """A row's facts from the columns describe a missing assessment in the policy's own words and målform (its
+    `opplysning` texts, here nynorsk), as `Policy.validate` does: the `mangler` of the row are the same either way."""
+    fjordvik = load_policy(ROOT / "tests" / "fixtures" / "nynorsk" / "fjordvik.pol")
+    table = population.households(20, seed=12, assessed=False)
+    chunk = tabular.read_chunk(fjordvik.model, table, 1, fjordvik.validate)
+    rows = np.arange(20)
+    described = []
+    for i, facts in zip(rows, chunk.batch.rows_facts(rows)):
+        want = fjordvik.evaluate_facts(fjordvik.validate(tabular.row_soknad(table, int(i))), explain=False)
+        got = fjordvik.evaluate_facts(facts, explain=False)
+        assert [m.to_dict() for m in got.mangler] == [m.to_dict() for m in want.mangler]
+        described += [m.beskrivelse for m in got.mangler]
+    assert "Talet på bankar som har avslått søknad om bustadlån, etter dokumentasjon frå bankane" in described

@@ -25,7 +25,7 @@ from boligregler.evaluation.interpreter import interpret_scheme
 from boligregler.evaluation.locate import locate
 from boligregler.evaluation.runtime import EvaluationError
 from boligregler.evaluation.decision import Assessment, Decision, conclude, pending
-from boligregler.evaluation.soknad import REASONS, compile_validator, description, worded
+from boligregler.evaluation.soknad import REASONS, compile_validator, described_schema, description
 from boligregler.model.loader import (Resolver, base_source, load_chain, load_chain_text, read_text, resolve_policy_path,
                                       shipped_policy_path, text_base_source)
 from boligregler.model.policy import CheckedPolicy
@@ -116,8 +116,7 @@ class Policy:
                     def required(expr, facts):
                         with localcontext(CONTEXT):
                             return bool(self.expression(expr)({runtime.DATE_KEY: facts["søknadsdato"]}, facts))
-                    schema = worded(self.model.schema, self.model.fact_text) if self.model.fact_texts else self.model.schema
-                    self._validator = compile_validator(schema, required)
+                    self._validator = compile_validator(described_schema(self.model), required)
                 validator = self._validator
         return validator(soknad) if unknown is None else validator(soknad, unknown)
 

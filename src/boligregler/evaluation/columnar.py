@@ -706,8 +706,9 @@ def _divround_int(v: int, u: int, mode: str) -> int:
 class Batch:
     """Validated søknader as columns: one `Rec` of fields; lists as offsets and element columns.
 
-    `bad` marks rows the arrays cannot represent exactly (amounts over 100 milliarder kr);
-    `facts` keeps the original validated facts when the batch was built from them.
+    `schema` is the one the søknader were validated against (`soknad.described_schema`), which describes
+    the facts not yet given in `rows_facts`; `bad` marks rows the arrays cannot represent exactly (amounts
+    over 100 milliarder kr); `facts` keeps the original validated facts when the batch was built from them.
     """
 
     n: int

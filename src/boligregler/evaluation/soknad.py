@@ -248,6 +248,12 @@ def worded(record: T.Record, text: Callable[[tuple[str, ...]], str | None], path
     return T.Record(fields)
 
 
+def described_schema(model) -> T.Record:
+    """The schema a policy's søknader are validated against: its facts worded as the policy words them
+    (`worded`), so a fact not yet given is described the same whether it comes from JSON or columns."""
+    return worded(model.schema, model.fact_text) if model.fact_texts else model.schema
+
+
 def line_label(text: str | None) -> str | None:
     """A list's text as the name of one of its lines: up to its first comma, parenthesis or full stop,
     in lower case («Borna i hushaldet ditt (under 18 år).» → «borna i hushaldet ditt»)."""

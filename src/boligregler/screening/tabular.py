@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from boligregler.diagnostics import BoligreglerError, suggest
 from boligregler.evaluation import columnar as C
 from boligregler.evaluation.runtime import given
-from boligregler.evaluation.soknad import Run, SoknadError, converter
+from boligregler.evaluation.soknad import Run, SoknadError, converter, described_schema
 from boligregler.model import types as T
 from boligregler.model.policy import CheckedPolicy
 from boligregler.syntax import ast
@@ -253,7 +253,7 @@ def validate_table(policy: CheckedPolicy, table: pa.Table, first_row: int = 1, s
     schema = policy.schema
     src = _Source(table, first_row, json)
     root = _record(schema, "", src, src.n, None)
-    batch = C.Batch(src.n, root, schema, None)
+    batch = C.Batch(src.n, root, described_schema(policy), None)
     _required_when(schema, root, "", batch, src, searched, _Conditions(policy, batch))
     batch.bad = _limits(root, src.n)
     return batch, src
