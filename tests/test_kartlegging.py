@@ -209,3 +209,42 @@ def test_can_finance_a_home_is_counted_against_the_price_level_or_the_register_p
     own = sum(1 for r in rows if r["høyeste_kjøpesum"] is not None and r["høyeste_kjøpesum"] >= r["kjøpesum"])
     assert f"alle: {len(rows)} husstander, " in out and f", {own} kan finansiere en bolig;" in out
     assert "minst kjøpesummen i registeret" in out
+
+
+def test_a_scheme_titles_its_criteria_itself(tmp_path, capsys):
+    """«Eie først» titles the betjeningsevne «Evne til å betale rentene på lånet»: its households read that title,
+    the others the policy's own («Evne til å betjene lånet»)."""
+    table = population.households(60, seed=11)
+    table = table.append_column("ordning", pa.array(["eie_først"] * 30 + ["startlån"] * 30))
+    pq.write_table(table, tmp_path / "register.parquet")
+    assert main(["kartlegg", "kongsvinger", str(tmp_path / "register.parquet"), "--ut", str(tmp_path / "k.parquet"),
+                 "--xlsx", str(tmp_path / "k.xlsx")]) == 0
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    sheet = openpyxl.load_workbook(tmp_path / "k.xlsx")["Husstander"]
+    header = [c.value for c in sheet[1]]
+    shown = {r[header.index("Rad i registeret")]: r[header.index("Hindrer")] or "" for r in sheet.iter_rows(min_row=2, values_only=True)}
+    failing = [r for r in rows if "betjeningsevne" in (r["hindrer"] or "").split(", ")]
+    assert {r["ordning"] for r in failing} == {"eie_først", "startlån"}
+    for r in failing:
+        title = "Evne til å betale rentene på lånet" if r["ordning"] == "eie_først" else "Evne til å betjene lånet"
+        assert title in shown[r["rad"]]
+
+
+def test_without_a_price_level_a_household_without_a_price_is_unknown_not_unable(tmp_path, capsys):
+    """No --prisnivå: the households with a price in the register are counted against it; those without one are
+    reported as unknown, apart from those who cannot finance it."""
+    table = population.households(40, seed=11)
+    prices = table.column("bolig.kjøpesum").to_pylist()
+    table = table.set_column(table.column_names.index("bolig.kjøpesum"), "bolig.kjøpesum",
+                             pa.array([None if i % 3 == 0 else p for i, p in enumerate(prices)], type=table.schema.field("bolig.kjøpesum").type))
+    pq.write_table(table, tmp_path / "register.parquet")
+    assert main(["kartlegg", "drammen", str(tmp_path / "register.parquet"), "--ut", str(tmp_path / "k.parquet"),
+                 "--format", "json"]) == 0
+    total = json.loads(capsys.readouterr().out)["etter_husstandstype"][-1]
+    rows = pq.read_table(tmp_path / "k.parquet").to_pylist()
+    assert total["finansiering_ukjent"] == sum(1 for r in rows if r["kjøpesum"] is None) == 14
+    assert total["kan_finansiere_en_bolig"] == sum(
+        1 for r in rows if r["kjøpesum"] is not None and r["høyeste_kjøpesum"] is not None
+        and r["høyeste_kjøpesum"] >= r["kjøpesum"])
+    assert main(["kartlegg", "drammen", str(tmp_path / "register.parquet")]) == 0
+    assert "For 14 husstander uten kjøpesum i registeret er det ukjent" in capsys.readouterr().out

@@ -156,7 +156,9 @@ def financing_meaning(level: int | None, summary) -> str:
         return "Hvem som kan finansiere en bolig, telles når kommunens prisnivå er gitt (--prisnivå)."
     if level is not None:
         return f"«Kan finansiere en bolig»: den høyeste kjøpesummen er minst kommunens laveste prisnivå, {_kr(level)}."
-    return "«Kan finansiere en bolig»: den høyeste kjøpesummen er minst kjøpesummen i registeret."
+    unknown = summary[-1]["finansiering_ukjent"] if summary else 0
+    return ("«Kan finansiere en bolig»: den høyeste kjøpesummen er minst kjøpesummen i registeret."
+            + (f" For {unknown} husstander uten kjøpesum i registeret er det ukjent (gi --prisnivå)." if unknown else ""))
 
 
 def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool, level: int | None = None) -> str:
@@ -166,7 +168,8 @@ def text_summary(policy, table, summary, comparison, bad: int, synthetic: bool, 
         can = s["kan_finansiere_en_bolig"]
         lines.append(f"  {TYPE_NAMES.get(s['husstandstype'], s['husstandstype'])}: {s['husstander']} husstander, "
                      f"{s['kan_kjøpe_nå']} kan kjøpe nå"
-                     + (f", {can} kan finansiere en bolig" if can is not None else "") + "; "
+                     + (f", {can} kan finansiere en bolig" if can is not None else "")
+                     + (f" ({s['finansiering_ukjent']} ukjent: uten kjøpesum)" if s["finansiering_ukjent"] else "") + "; "
                      f"median høyeste kjøpesum {_kr(s['median_høyeste_kjøpesum'])} "
                      f"({_kr(s['median_uten_tilskudd'])} uten tilskudd)")
     lines.append("  " + financing_meaning(level, summary))
@@ -193,20 +196,19 @@ HEADER = [("prioritet", "Prioritet"), ("referanse", "Referanse"), ("husstandstyp
           ("mangler", "Mangler"), ("rad", "Rad i registeret")]
 
 
-def criterion_titles(policy) -> dict[str, str]:
-    """The title of every criterion in the policy and its schemes, by name: what a reader sees in
-    place of the names in the table's `hindrer` column."""
+def criterion_titles(policy) -> dict[str | None, dict[str, str]]:
+    """The title of every criterion by name, per scheme (None: the policy's own criteria): what a reader sees
+    in place of the names in the table's `hindrer` column. A scheme may title a criterion itself («Eie
+    først»: «Evne til å betale rentene på lånet»)."""
     model = policy.model
-    titles: dict[str, str] = {}
-    for scheme in [model.base_scheme, *model.schemes.values()]:
-        for crit in scheme.criteria:
-            titles.setdefault(crit.id, crit.title)
-    return titles
+    return {scheme.id or None: {crit.id: crit.title for crit in scheme.criteria}
+            for scheme in [model.base_scheme, *model.schemes.values()]}
 
 
-def readable_hindrer(names: str | None, titles: dict[str, str]) -> str:
-    """`hindrer` as the criteria's titles («Avslag fra to banker; Betjeningsevne»)."""
-    return "; ".join(titles.get(n, n) for n in names.split(", ")) if names else ""
+def readable_hindrer(names: str | None, titles: dict[str | None, dict[str, str]], ordning: str | None) -> str:
+    """`hindrer` as the criteria's titles in the household's scheme («Avslag fra to banker; Betjeningsevne»)."""
+    own = titles.get(ordning, titles[None])
+    return "; ".join(own.get(n, n) for n in names.split(", ")) if names else ""
 
 
 def write_workbook(path: str, policy, table, summary, comparison, synthetic: bool, level: int | None = None) -> None:
@@ -214,13 +216,13 @@ def write_workbook(path: str, policy, table, summary, comparison, synthetic: boo
     header = HEADER + ([("utvalgt", "Utvalgt")] if "utvalgt" in table.column_names else [])
     cols = {k: table.column(k).to_pylist() for k, _ in header}
     titles = criterion_titles(policy)
-    cols["hindrer"] = [readable_hindrer(v, titles) for v in cols["hindrer"]]
+    cols["hindrer"] = [readable_hindrer(v, titles, o) for v, o in zip(cols["hindrer"], table.column("ordning").to_pylist())]
     rows = zip(*(["ja" if v is True else "nei" if v is False else v for v in cols[k]] for k, _ in header))
     sheets = [("Husstander", [h for _, h in header], rows),
               ("Etter husstandstype", ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig",
-                                       "Median høyeste kjøpesum", "Median uten tilskudd"],
+                                       "Ukjent (uten kjøpesum)", "Median høyeste kjøpesum", "Median uten tilskudd"],
                [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"], s["kan_finansiere_en_bolig"],
-                 s["median_høyeste_kjøpesum"], s["median_uten_tilskudd"]] for s in summary]
+                 s["finansiering_ukjent"], s["median_høyeste_kjøpesum"], s["median_uten_tilskudd"]] for s in summary]
                + [[], [financing_meaning(level, summary)]])]
     if comparison is not None:
         sheets.append(("Endringer", ["Referanse", "Endring", "Høyeste kjøpesum før", "Høyeste kjøpesum nå"],
@@ -269,10 +271,11 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
     sections = [
         ("Oppsummering", f"<p>{table.num_rows} husstander er kartlagt etter «{esc(policy.navn)}». "
                          f"{esc(financing_meaning(min(levels) if levels else None, summary))}</p>" + html_table(
-            ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig", "Median høyeste kjøpesum",
-             "Median uten tilskudd"],
+            ["Husstandstype", "Husstander", "Kan kjøpe nå", "Kan finansiere en bolig", "Ukjent (uten kjøpesum)",
+             "Median høyeste kjøpesum", "Median uten tilskudd"],
             [[TYPE_NAMES.get(s["husstandstype"]), s["husstander"], s["kan_kjøpe_nå"],
               "–" if s["kan_finansiere_en_bolig"] is None else s["kan_finansiere_en_bolig"],
+              "–" if s["finansiering_ukjent"] is None else s["finansiering_ukjent"],
               kr(s["median_høyeste_kjøpesum"]), kr(s["median_uten_tilskudd"])] for s in summary])),
         ("Hva husstandene kan finansiere", bar_chart("Høyeste kjøpesum mot prisene i registeret (mill. kr; antall husstander)",
                                                      labels, series) + levels_html),
@@ -285,14 +288,14 @@ def html_report(policy, table, summary, comparison, levels: list[int], synthetic
                          "bolig.</p>" + html_table(
                              ["Prioritet", "Referanse", "Husstandstype", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
                              [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
-                               kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles)]
+                               kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles, r["ordning"])]
                               for r in chosen])))
     first = table.slice(0, 50).to_pylist()
     sections.append(("De første 50 i prioritert rekkefølge", html_table(
         ["Prioritet", "Referanse", "Husstandstype", "Kan kjøpe nå", "Høyeste kjøpesum", "Uten tilskudd", "Hindrer"],
         [[r["prioritet"], r["referanse"], TYPE_NAMES.get(r["husstandstype"]),
           "ja" if r["kan_kjøpe_nå"] else "nei" if r["kan_kjøpe_nå"] is False else "–",
-          kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles)] for r in first])))
+          kr(r["høyeste_kjøpesum"]), kr(r["høyeste_kjøpesum_uten_tilskudd"]), readable_hindrer(r["hindrer"], titles, r["ordning"])] for r in first])))
     if comparison is not None:
         changed = [r for r in comparison.to_pylist() if r["endring"] in ("kan nå kjøpe", "falt ut")]
         counts = Counter(comparison.column("endring").to_pylist())

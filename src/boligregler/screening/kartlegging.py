@@ -181,6 +181,8 @@ def map_chunk(policy, chunk: Chunk) -> pa.Table:
         "høyeste_kjøpesum_er_minst": pa.array(with_t >= HIGHEST_STEPS),
         "maks_lån": _amount(now, "maks_lån"),
         "disponibelt_per_måned": _amount(now, "disponibelt_per_måned"),
+        "ordning": pa.array(np.array([s or None for s in now.scheme_names], dtype=object)[now.scheme_index],
+                            type=pa.string()),
         "hindrer": pa.array(hindrer, type=pa.string()),
         "mangler": pa.array([(now if has_price[i] else zero).missing.get(i, "") for i in range(n)], type=pa.string()),
         "vurdert_med": pa.array(np.where(now.fallback, "desimal", "kolonner").astype(object), type=pa.string()),
@@ -223,32 +225,35 @@ def sort_by_priority(policy, table: pa.Table) -> pa.Table:
     return table.add_column(0, "prioritet", pa.array(np.arange(1, table.num_rows + 1)))
 
 
-def able_to_finance(table: pa.Table, level: int | None) -> np.ndarray | None:
+def able_to_finance(table: pa.Table, level: int | None) -> tuple[np.ndarray, np.ndarray] | None:
     """Households that can finance a home: the highest price (with tilskudd) reaches `level` (the
-    kommune's lowest price level), or without a level the price in the register. None when neither
-    is known for any household (no level and a register without prices)."""
+    kommune's lowest price level), or without a level the price in the register; and where that is
+    known: without a level, a household without a price in the register is not known to be unable.
+    None when it is known for no household (no level and a register without prices)."""
     best = table.column("høyeste_kjøpesum").to_pylist()
     if level is None and table.column("kjøpesum").null_count == table.num_rows:
         return None
     reach = [level] * table.num_rows if level is not None else table.column("kjøpesum").to_pylist()
-    return np.array([b is not None and r is not None and b >= r for b, r in zip(best, reach)], dtype=bool)
+    able = np.array([b is not None and r is not None and b >= r for b, r in zip(best, reach)], dtype=bool)
+    return able, np.array([r is not None for r in reach], dtype=bool)
 
 
 def select(table: pa.Table, count: int, level: int | None) -> pa.Table:
     """Mark as `utvalgt` the first `count` households in priority order that can finance a home
     (`able_to_finance`). Bærum's goal of 20 low-income families a year is `count=20` over a register
     in Bærum's priority order."""
-    able = able_to_finance(table, level)
+    known = able_to_finance(table, level)
     chosen = np.zeros(table.num_rows, dtype=bool)
-    if able is not None:
-        chosen[np.flatnonzero(able)[:count]] = True
+    if known is not None:
+        chosen[np.flatnonzero(known[0])[:count]] = True
     return table.append_column("utvalgt", pa.array(chosen))
 
 
 def summary_by_type(table: pa.Table, level: int | None = None) -> list[dict]:
-    """Per household type: how many, how many could buy now, how many can finance a home
-    (`able_to_finance`; None when that cannot be told), and the median highest price."""
-    able = able_to_finance(table, level)
+    """Per household type: how many, how many could buy now, how many can finance a home and for how
+    many that is not known (`able_to_finance`; both None when it cannot be told for any), and the
+    median highest price."""
+    known = able_to_finance(table, level)
     out = []
     types = table.column("husstandstype").to_numpy(zero_copy_only=False)
     now = table.column("kan_kjøpe_nå").fill_null(False).to_numpy(zero_copy_only=False)
@@ -264,7 +269,8 @@ def summary_by_type(table: pa.Table, level: int | None = None) -> list[dict]:
             "husstandstype": kind or "alle",
             "husstander": int(mask.sum()),
             "kan_kjøpe_nå": int(now[mask].sum()),
-            "kan_finansiere_en_bolig": None if able is None else int(able[mask].sum()),
+            "kan_finansiere_en_bolig": None if known is None else int(known[0][mask].sum()),
+            "finansiering_ukjent": None if known is None else int((~known[1])[mask].sum()),
             "median_høyeste_kjøpesum": _median(b),
             "median_uten_tilskudd": _median(p),
         })
