@@ -32,6 +32,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
+from boligregler.diagnostics import format_path
 from boligregler.evaluation import heap, runtime
 from boligregler.evaluation.runtime import Unassessed
 from boligregler.evaluation.soknad import unassessed
@@ -1796,7 +1797,7 @@ class BatchResult:
     # amount (or "rente", "nedbetalingstid_år") → rows where the decision has no such value (it waits for facts)
     absent: dict[str, np.ndarray] = attrs.field(factory=dict)
     # rows the arrays found ikke_avgjort, decided again by the Decimal backend only to list what is
-    # missing (`mangler`); they are in `fallback` too
+    # missing (`mangler`), all but those that wait for one fact alone (`_lone_facts`); in `fallback` too
     for_mangler: np.ndarray | None = None
 
     def has(self, key: str, i: int) -> bool:
@@ -2026,6 +2027,7 @@ class _SchemeRun:
         self.utfall, self.values, self.absent, self.wrote = utfall, values, absent, into is not None
         self.bad = _full(_or(bad, vbad), n)
         self.rechecked = ev.rechecked
+        self.lone = _lone_facts(ev, scheme, policy, n)
 
     @staticmethod
     def _values(ev: Evaluator, policy: CheckedPolicy, n: int, utfall: Cat, into: dict | None):
@@ -2081,6 +2083,40 @@ class _SchemeRun:
                 data = _mul(data, np.logical_not(absent[key]), target)
             values[key] = data if data.shape == (n,) else np.broadcast_to(data, (n,))
         return values, absent, bad
+
+
+def _lone_facts(ev: Evaluator, scheme: SchemeDef, policy: CheckedPolicy, n: int) -> tuple[np.ndarray, list] | None:
+    """Per row, the one open fact the scheme's criteria and amounts may read (statically) that is missing, as
+    an index into the paths returned with it (-1: none, or more than one); None when there are none.
+
+    An undecided row with one such fact waits for it alone: the Decimal search for `mangler`
+    (`decision.pending`) branches on that fact only, and lists it whichever way its values decide.
+    That holds while no fact can be left out (`eller ingen`, `påkrevd når`): the search would branch
+    on such a fact too, so a policy with one has no lone facts here."""
+    if not ev.open or _has_optional_facts(ev.batch.schema):
+        return None
+    exprs = [x for c in scheme.criteria for x in (c.condition, c.relevance, *(e.condition for e in c.exceptions))]
+    readable = frozenset().union(*(ev.reads(x) for x in exprs), *(ev.reads(expr) for _, expr in policy.decision))
+    paths = sorted(ev.open)
+    count = np.zeros(n, dtype=np.int16)
+    which = np.full(n, -1, dtype=np.int16)
+    for j, p in enumerate(paths):
+        if p in readable:
+            m = np.broadcast_to(ev.open[p].missing, (n,))
+            count += m
+            which[m] = j
+    return np.where(count == 1, which, np.int16(-1)), paths
+
+
+def _has_optional_facts(record: T.Record) -> bool:
+    """Whether a fact provided by someone may also be left out (`eller ingen`, `påkrevd når`), in lists too."""
+    for spec in record.fields.values():
+        t = spec.type.element if isinstance(spec.type, T.ListOf) else spec.type
+        if spec.provided_by is not None and (spec.nullable or spec.required_when is not None):
+            return True
+        if isinstance(t, T.Record) and _has_optional_facts(t):
+            return True
+    return False
 
 
 def _same_value(a, b):
@@ -2162,6 +2198,8 @@ class _Columns:
         self.unsupported: dict[str, str] = {}
         self.absent: dict[str, np.ndarray] = {}
         self.written = np.zeros(n, dtype=bool)  # rows a run gave values for (the others hold 0, see `finish`)
+        self.lone = np.full(n, -1, dtype=np.int16)  # the one missing fact a row may wait for (`_lone_facts`)
+        self.lone_texts: list[str] = []  # … as the index of its text here
 
     def column(self, crit) -> None:
         if crit.id not in self.criteria:
@@ -2194,6 +2232,15 @@ class _Columns:
             for key, v in run.values.items():
                 self.values[key][rows] = v
         self.written[rows] = True
+        if run.lone is not None:
+            which, paths = run.lone
+            codes = []
+            for p in paths:
+                text = format_path(p)
+                if text not in self.lone_texts:
+                    self.lone_texts.append(text)
+                codes.append(self.lone_texts.index(text))
+            self.lone[rows] = np.array(codes + [-1], dtype=np.int16)[which]  # -1 picks the last: none
         for key, gone in run.absent.items():
             self.absent.setdefault(key, np.zeros(self.n, dtype=bool))[rows] = gone
 
@@ -2216,7 +2263,8 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
 
     The arrays run over slices of `CHUNK` rows (views of the batch's columns), scheme by scheme.
     With `mangler`, a row the arrays find `ikke_avgjort` is decided by `decide_row` too, for the
-    list of facts it waits for (`BatchResult.for_mangler`). Freed arrays are kept for reuse
+    list of facts it waits for (`BatchResult.for_mangler`), unless one fact alone may be read and is
+    missing: the list is that fact (`_lone_facts`). Freed arrays are kept for reuse
     (`heap.keep_freed_memory`): fresh pages cost more than the arithmetic on them."""
     n = batch.n
     heap.keep_freed_memory()
@@ -2260,8 +2308,12 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
     amounts, rente, term = out.finish()
     fallback, rechecked, unsupported, outcomes = out.fallback, out.rechecked, out.unsupported, out.outcomes
     for_mangler = np.zeros(n, dtype=bool)
+    missing: dict[int, str] = {}
     if mangler and "ikke_avgjort" in outcomes:
-        for_mangler = (utfall == outcomes.index("ikke_avgjort")) & ~fallback
+        undecided = (utfall == outcomes.index("ikke_avgjort")) & ~fallback
+        lone = undecided & (out.lone >= 0)
+        missing = dict(zip(np.flatnonzero(lone).tolist(), [out.lone_texts[k] for k in out.lone[lone].tolist()]))
+        for_mangler = undecided & ~lone
         fallback |= for_mangler
     conditions = {s.id: tuple((c.id, c.text) for c in s.conditions) for s in scheme_of_code}
     errors: dict[int, str] = {}
@@ -2273,7 +2325,7 @@ def evaluate(policy: CheckedPolicy, batch: Batch, decide_row: Callable[[dict], A
         except error_types as e:
             errors[i] = str(e)
             utfall[i] = -1
-    missing = {i: ", ".join(m.opplysning for m in d.mangler) for i, d in decided if getattr(d, "mangler", ())}
+    missing.update((i, ", ".join(m.opplysning for m in d.mangler)) for i, d in decided if getattr(d, "mangler", ()))
     absent = out.absent
     for i, d in decided:  # a row the columns could not read has its scheme from the decision, not the placeholders
         scheme = policy.scheme_for(d.ordning)
