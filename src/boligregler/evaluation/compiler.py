@@ -289,12 +289,32 @@ def compile_template(policy: CheckedPolicy, program: Program, lookup: runtime.Da
                      formatter: Callable[[T.Type], Callable[[Any], str]], names: tuple[str, ...] = ()) -> Callable:
     """A text with `{uttrykk}` holes as one function of (M, F, L): its text and each hole, in order, written by
     `formatter(the hole's type)`; the holes as `compile_expression` compiles them, reading `names` from `L`."""
+    g, body = _template_body(policy, program, lookup, template, formatter, names)
+    g.lines.append(f"def f(M, F, L):\n    return {body}\n")
+    return _text_function(g, policy, program)
+
+
+def compile_text(policy: CheckedPolicy, program: Program, lookup: runtime.DatedLookup, condition: ast.Expr | None,
+                 template: ast.Template, formatter: Callable[[T.Type], Callable[[Any], str]],
+                 names: tuple[str, ...] = ()) -> Callable:
+    """A letter text (`når condition: template`) as one function of (M, F, L), as `compile_template`: its text, or
+    None where the condition does not hold or it or a hole reads a fact not yet given or assessed."""
+    g, body = _template_body(policy, program, lookup, template, formatter, names)
+    g.namespace["_NotAssessed"] = runtime.NotAssessed
+    text = body if condition is None else f"{body} if {g.gen(condition)} else None"
+    g.lines.append(f"def f(M, F, L):\n    try:\n        return {text}\n    except _NotAssessed:\n        return None\n")
+    return _text_function(g, policy, program)
+
+
+def _template_body(policy, program, lookup, template, formatter, names) -> tuple[_Codegen, str]:
     g = _Codegen(policy, program.scheme, lookup)
     g.locals.append({n: f"L[{g.const(n)}]" for n in names})
     pieces = [g.const(part) if isinstance(part, str) else
               f"{g.const(formatter(policy.expr_types.get(id(part), T.TEXT)))}({g.gen(part)})" for part in template.parts]
-    body = f"''.join(({', '.join(pieces)},))" if pieces else "''"
-    g.lines.append(f"def f(M, F, L):\n    return {body}\n")
+    return g, f"''.join(({', '.join(pieces)},))" if pieces else "''"
+
+
+def _text_function(g: _Codegen, policy: CheckedPolicy, program: Program) -> Callable:
     exec(compile("\n".join(g.lines), f"<regelverk {policy.id}:tekst>", "exec"), g.namespace)
     g.namespace["C"].update({"c:" + n: f for n, f in program.computations.items()})
     return g.namespace["f"]

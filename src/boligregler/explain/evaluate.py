@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
-from boligregler.evaluation.compiler import compile_expression, compile_template
+from boligregler.evaluation.compiler import compile_expression, compile_template, compile_text
 from boligregler.evaluation.decision import CriterionResult, assess, decide
 from boligregler.evaluation.interpreter import Interpreter
 from boligregler.evaluation.runtime import NotAssessed
@@ -33,7 +33,8 @@ class _Renderers:
     Every condition runs as compiled code over (memo, facts), the backend decisions are made with
     (`compiler.compile_expression`); one that uses a letter name (`kommune`, a list line's `inn`, a
     change's `endring` …) also reads those names from a dict. A template is one compiled function
-    of (memo, facts, letter names) that writes the whole text (`compiler.compile_template`).
+    of (memo, facts, letter names) that writes the whole text (`compiler.compile_template`); a letter
+    paragraph, its condition and template together, one that gives its text or None (`compiler.compile_text`).
     """
 
     def __init__(self, policy: Any, scheme: Any):
@@ -42,11 +43,7 @@ class _Renderers:
         self.interpreter = Interpreter(policy.model, scheme, policy.lookup)
         self.compiled: dict[int, tuple[Callable, bool]] = {}
         self.templates: dict[int, Callable] = {}
-        self.by_name: dict[str, list] = {}  # the policy's letter paragraphs by name, in policy order
-        self.position: dict[int, int] = {}
-        for i, section in enumerate(self.model.letter):
-            self.by_name.setdefault(section.name, []).append(section)
-            self.position[id(section)] = i
+        self.sections: dict[tuple[str, ...], tuple[tuple[str, Callable], ...]] = {}
         self.nynorsk = policy.model.header.get("målform") == "nynorsk"
         self.words = choice_words(policy.model)
 
@@ -73,6 +70,19 @@ class _Renderers:
                 self.model, policy.program(self.ordning, "compiled"), policy.lookup, template, self.formatter,
                 LETTER_LOCALS)
         return function
+
+    def texts(self, names: tuple[str, ...]) -> tuple[tuple[str, Callable[[dict, dict, dict], str | None]], ...]:
+        """The policy's letter paragraphs called one of `names`, in policy order: (name, the paragraph compiled to
+        one function of (memo, facts, letter names) giving its text, or None where it is not shown)."""
+        found = self.sections.get(names)
+        if found is None:
+            policy = self.policy()
+            program = policy.program(self.ordning, "compiled")
+            found = self.sections[names] = tuple(
+                (s.name, compile_text(self.model, program, policy.lookup, s.condition, s.template, self.formatter,
+                                      LETTER_LOCALS))
+                for s in self.model.letter if s.name in names)
+        return found
 
     def formatter(self, t: T.Type) -> Callable[[Any], str]:
         """How a hole of type `t` is written: a choice by the policy's word for it (`opplysning sti "verdi"`),
@@ -148,13 +158,18 @@ class Texts:
         except NotAssessed:
             return False
 
-    def paragraphs(self, name: str) -> list:
-        """The policy's letter paragraphs called `name`, in policy order."""
-        return self.renderers.by_name.get(name, [])
-
-    def order(self, section) -> int:
-        """Where a letter paragraph stands in the policy."""
-        return self.renderers.position[id(section)]
+    def paragraphs(self, names: tuple[str, ...], lines: Callable[[str], list[dict[str, Any]]] | None = None) -> list[str]:
+        """The texts of the policy's letter paragraphs called one of `names` that are shown, in policy order; a
+        paragraph is left out where its condition does not hold or it reads a fact not yet given or assessed.
+        `lines(name)`: the names each line of a list binds, for a per-line paragraph (one text per line)."""
+        M, F, L = self.basis.memo, self.basis.facts, self.names
+        out = []
+        for name, text in self.renderers.texts(names):
+            if lines is not None and name in LETTER_LINES:
+                out += [t for extra in lines(name) if (t := text(M, F, {**L, **extra})) is not None]
+            elif (t := text(M, F, L)) is not None:
+                out.append(t)
+        return out
 
     def render_given(self, template: ast.Template, extra: dict[str, Any] | None = None) -> str | None:
         """The text, or None if it states a fact not yet given or assessed."""

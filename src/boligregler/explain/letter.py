@@ -218,24 +218,11 @@ class _Builder:
 
     # ---- the policy's texts
     def paragraphs(self, name: str) -> tuple[str, ...]:
-        texts = (self.texts.render_given(s.template) for s in self.texts.paragraphs(name)
-                 if self.texts.holds(s.condition))
-        return tuple(t for t in texts if t is not None)  # a text stating a fact not yet assessed is left out
+        return tuple(self.texts.paragraphs((name,)))
 
     def points(self, names: tuple[str, ...]) -> tuple[Item, ...]:
         """The points of a part, in policy order: `X_punkt` texts and the per-line texts (`LETTER_LINES`)."""
-        out = []
-        for s in sorted((s for n in names for s in self.texts.paragraphs(n)), key=self.texts.order):
-            if s.name in LETTER_LINES:
-                for extra in self.lines(s.name):
-                    text = self.texts.render_given(s.template, extra) if self.texts.holds(s.condition, extra) else None
-                    if text is not None:
-                        out.append(Item(first_upper(text)))
-            elif self.texts.holds(s.condition):
-                text = self.texts.render_given(s.template)
-                if text is not None:
-                    out.append(Item(first_upper(text)))
-        return tuple(out)
+        return tuple(Item(first_upper(text)) for text in self.texts.paragraphs(names, self.lines))
 
     def lines(self, name: str) -> list[dict[str, Any]]:
         """The names each line of a søknad list binds in a per-line text; incomes also `medregnet`."""
