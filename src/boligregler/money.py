@@ -133,8 +133,15 @@ def money_json(value: Decimal) -> str:
 
 
 def format_kr(value: Decimal, unit_suffix: str = "kr") -> str:
-    """Format an amount for display, e.g. ``2 973 590 kr`` or ``−23 932,50 kr`` (grouped with no-break spaces)."""
-    text = _group(_cents(_as_decimal(value)))
+    """Format an amount for display, e.g. ``2 973 590 kr`` or ``−23 932,50 kr`` (grouped with no-break spaces).
+
+    `_cents` and `_group` written out: a letter writes dozens of amounts."""
+    rounded = _QUANTIZE_HALF_UP(value if value.__class__ is Decimal else _as_decimal(value), _CENT)
+    if rounded == rounded.to_integral_value():
+        rounded = _QUANTIZE_HALF_UP(rounded, _ONE)
+    text = format(rounded.copy_abs(), ",f").translate(_NORWEGIAN_DIGITS)
+    if rounded.is_signed() and not rounded.is_zero():
+        text = _MINUS + text
     return f"{text} {unit_suffix}" if unit_suffix else text
 
 

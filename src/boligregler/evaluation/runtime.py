@@ -286,7 +286,12 @@ def formatter(t: T.Type, målform: str | None = "bokmål"):
     """How a value of type `t` is written inside a Norwegian explanation, in the policy's `målform` (bokmål
     or nynorsk; a fact not given raises)."""
     write = _writer(t, målform == "nynorsk")
-    return lambda value: write(assessed(value))
+
+    def written(value):
+        if value.__class__ is Unassessed:  # `assessed`, without a call per hole
+            raise NotAssessed(value)
+        return write(value)
+    return written
 
 
 def _writer(t: T.Type, nynorsk: bool = False):

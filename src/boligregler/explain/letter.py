@@ -302,8 +302,10 @@ class _Builder:
         """The criterion's explanation; for one still waiting for facts without a text of its own for that, the
         letter's sentence, which tells the applicant who gives what it waits for (you, the case worker,
         documentation), where the evaluation's says «the applicant»."""
+        if r.resultat != "ikke_vurdert" or not r.venter_på:
+            return r.forklaring
         definition = next(c for c in self.basis.program.scheme.criteria if c.id == r.id)
-        if r.resultat != "ikke_vurdert" or not r.venter_på or "ikke_vurdert" in definition.explanations:
+        if "ikke_vurdert" in definition.explanations:
             return r.forklaring
         waits = []
         for name in r.venter_på:
